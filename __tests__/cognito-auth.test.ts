@@ -1,0 +1,194 @@
+import { CognitoIdentityPool } from "@cdktf/provider-aws/lib/cognito-identity-pool";
+import { CognitoIdentityPoolRolesAttachment } from "@cdktf/provider-aws/lib/cognito-identity-pool-roles-attachment";
+import { CognitoUserPool } from "@cdktf/provider-aws/lib/cognito-user-pool";
+import { CognitoUserPoolClient } from "@cdktf/provider-aws/lib/cognito-user-pool-client";
+import { IamRole } from "@cdktf/provider-aws/lib/iam-role";
+import { TerraformOutput, Testing } from "cdktf";
+import { CognitoAuth, CognitoAuthProps } from "../constructs/cognito-auth";
+import { HttpApi } from "../constructs/http-api";
+import { bodyOf, parse, policyStatements, ref, resourcesOf } from "./support/synthesized";
+
+/** Synthesizes one CognitoAuth and returns it with the stack's JSON. */
+function synthAuth(props: Partial<CognitoAuthProps> = {}): { auth: CognitoAuth; synth: string } {
+  let auth!: CognitoAuth;
+  const synth = Testing.synthScope((scope) => {
+    auth = new CognitoAuth(scope, "Auth", { namePrefix: "app-dev", ...props });
+  });
+  return { auth, synth };
+}
+
+/** The one trust policy statement of `role`. */
+function trustStatement(synth: string, role: IamRole): Record<string, unknown> {
+  const statements = policyStatements(synth, bodyOf(synth, role).assume_role_policy);
+  expect(statements).toHaveLength(1);
+  return statements[0];
+}
+
+describe("CognitoAuth defaults", () => {
+  const { auth, synth } = synthAuth();
+  const { userPool, userPoolClient, identityPool, authenticatedRole } = auth.resources;
+
+  test("a user pool where users sign in with their email, verified automatically", () => {
+    expect(synth).toHaveResourceWithProperties(CognitoUserPool, {
+      name: "app-dev-users",
+      username_attributes: ["email"],
+      auto_verified_attributes: ["email"],
+      deletion_protection: "INACTIVE",
+    });
+  });
+
+  test("a password policy of at least 8 characters with complexity, email recovery and optional TOTP MFA", () => {
+    expect(synth).toHaveResourceWithProperties(CognitoUserPool, {
+      password_policy: expect.objectContaining({
+        minimum_length: 8,
+        require_lowercase: true,
+        require_uppercase: true,
+        require_numbers: true,
+        require_symbols: true,
+      }),
+      account_recovery_setting: { recovery_mechanism: [{ name: "verified_email", priority: 1 }] },
+      mfa_configuration: "OPTIONAL",
+      software_token_mfa_configuration: { enabled: true },
+    });
+  });
+
+  test("a public app client of this pool without secret, with only the auth flows the app needs", () => {
+    expect(synth).toHaveResourceWithProperties(CognitoUserPoolClient, {
+      name: "app-dev-client",
+      user_pool_id: ref(userPool, "id"),
+      generate_secret: false,
+      explicit_auth_flows: ["ALLOW_USER_SRP_AUTH", "ALLOW_USER_PASSWORD_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"],
+      prevent_user_existence_errors: "ENABLED",
+    });
+  });
+
+  test("an identity pool bound to the user pool and its client, guests off", () => {
+    expect(synth).toHaveResourceWithProperties(CognitoIdentityPool, {
+      identity_pool_name: "app_dev",
+      allow_unauthenticated_identities: false,
+      allow_classic_flow: false,
+      cognito_identity_providers: [
+        { provider_name: ref(userPool, "endpoint"), client_id: ref(userPoolClient, "id"), server_side_token_check: false },
+      ],
+    });
+  });
+
+  test("the authenticated role trusts only this identity pool (aud) and signed-in identities (amr)", () => {
+    expect(trustStatement(synth, authenticatedRole)).toEqual({
+      effect: "Allow",
+      actions: ["sts:AssumeRoleWithWebIdentity"],
+      principals: [{ type: "Federated", identifiers: ["cognito-identity.amazonaws.com"] }],
+      condition: [
+        { test: "StringEquals", variable: "cognito-identity.amazonaws.com:aud", values: [ref(identityPool, "id")] },
+        { test: "ForAnyValue:StringLike", variable: "cognito-identity.amazonaws.com:amr", values: ["authenticated"] },
+      ],
+    });
+  });
+
+  test("one role only, attached to the identity pool as its authenticated role", () => {
+    expect(Object.keys(resourcesOf(synth, "aws_iam_role"))).toHaveLength(1);
+    expect(synth).toHaveResourceWithProperties(IamRole, { name: "app-dev-authenticated" });
+    expect(auth.unauthenticatedRole).toBeUndefined();
+    expect(synth).toHaveResourceWithProperties(CognitoIdentityPoolRolesAttachment, {
+      identity_pool_id: ref(identityPool, "id"),
+      roles: { authenticated: ref(authenticatedRole, "arn") },
+    });
+  });
+
+  test("the authenticated role has no permissions until some are attached", () => {
+    expect(Object.keys(resourcesOf(synth, "aws_iam_role_policy"))).toHaveLength(0);
+  });
+
+  test("attributes reference the resources, as stack outputs show", () => {
+    let outputs!: CognitoAuth;
+    const withOutputs = Testing.synthScope((scope) => {
+      outputs = new CognitoAuth(scope, "Auth", { namePrefix: "app-dev" });
+      for (const name of ["userPoolId", "userPoolArn", "userPoolClientId", "identityPoolId"] as const) {
+        new TerraformOutput(scope, name, { value: outputs[name] });
+      }
+    });
+    const { userPool: pool, userPoolClient: client, identityPool: identities } = outputs.resources;
+    expect(parse(withOutputs).output).toEqual({
+      userPoolId: { value: ref(pool, "id") },
+      userPoolArn: { value: ref(pool, "arn") },
+      userPoolClientId: { value: ref(client, "id") },
+      identityPoolId: { value: ref(identities, "id") },
+    });
+    expect(auth.authenticatedRole).toBe(authenticatedRole);
+  });
+});
+
+describe("CognitoAuth options", () => {
+  test("deletionProtection protects the user pool", () => {
+    expect(synthAuth({ deletionProtection: true }).synth).toHaveResourceWithProperties(CognitoUserPool, {
+      deletion_protection: "ACTIVE",
+    });
+  });
+
+  test("allowGuestAccess adds an unauthenticated role that trusts only unauthenticated identities of this pool", () => {
+    const { auth, synth } = synthAuth({ allowGuestAccess: true });
+    const { identityPool, unauthenticatedRole, authenticatedRole } = auth.resources;
+    expect(synth).toHaveResourceWithProperties(CognitoIdentityPool, { allow_unauthenticated_identities: true });
+    expect(synth).toHaveResourceWithProperties(IamRole, { name: "app-dev-unauthenticated" });
+    expect(trustStatement(synth, unauthenticatedRole!).condition).toEqual([
+      { test: "StringEquals", variable: "cognito-identity.amazonaws.com:aud", values: [ref(identityPool, "id")] },
+      { test: "ForAnyValue:StringLike", variable: "cognito-identity.amazonaws.com:amr", values: ["unauthenticated"] },
+    ]);
+    expect(synth).toHaveResourceWithProperties(CognitoIdentityPoolRolesAttachment, {
+      roles: { authenticated: ref(authenticatedRole, "arn"), unauthenticated: ref(unauthenticatedRole!, "arn") },
+    });
+  });
+
+  test("attachPermissionsForAuthUsers grants the authenticated role invoke on the API's AWS_IAM routes only", () => {
+    let auth!: CognitoAuth;
+    let api!: HttpApi;
+    const synth = Testing.synthScope((scope) => {
+      auth = new CognitoAuth(scope, "Auth", { namePrefix: "app-dev" });
+      const fn = { functionName: "fn", invokeArn: "arn:aws:apigateway:us-east-1:lambda:path/fn" };
+      api = new HttpApi(scope, "Api", {
+        name: "app-dev-api",
+        routes: { "GET /private": fn, "GET /public": { function: fn, authorizationType: "NONE" } },
+      });
+      auth.attachPermissionsForAuthUsers(api);
+    });
+    const policies = Object.values(resourcesOf(synth, "aws_iam_role_policy"));
+    expect(policies).toHaveLength(1);
+    expect(policies[0].role).toBe(ref(auth.authenticatedRole, "id"));
+    expect(policyStatements(synth, policies[0].policy)).toEqual([
+      {
+        effect: "Allow",
+        actions: ["execute-api:Invoke"],
+        resources: [`${ref(api.resources.api, "execution_arn")}/*/GET/private`],
+      },
+    ]);
+  });
+
+  test("attachPermissionsForUnauthUsers grants the guest role", () => {
+    let auth!: CognitoAuth;
+    const synth = Testing.synthScope((scope) => {
+      auth = new CognitoAuth(scope, "Auth", { namePrefix: "app-dev", allowGuestAccess: true });
+      const fn = { functionName: "fn", invokeArn: "arn:aws:apigateway:us-east-1:lambda:path/fn" };
+      auth.attachPermissionsForUnauthUsers(new HttpApi(scope, "Api", { name: "app-dev-api", routes: { "GET /guest": fn } }));
+    });
+    const policies = Object.values(resourcesOf(synth, "aws_iam_role_policy"));
+    expect(policies.map((policy) => policy.role)).toEqual([ref(auth.unauthenticatedRole!, "id")]);
+  });
+});
+
+describe("CognitoAuth validation", () => {
+  test("attachPermissionsForUnauthUsers refuses when guest access is off", () => {
+    expect(() =>
+      Testing.synthScope((scope) => {
+        new CognitoAuth(scope, "Auth", { namePrefix: "app-dev" }).attachPermissionsForUnauthUsers();
+      }),
+    ).toThrow(/guest access is off; set allowGuestAccess: true/);
+  });
+
+  test.each([
+    ["", /invalid name prefix ""/],
+    ["app_dev", /invalid name prefix "app_dev": expected 1 to 48 characters of letters, digits and hyphens/],
+    ["a".repeat(49), /invalid name prefix "a{49}"/],
+  ])("rejects the name prefix %j", (namePrefix, message) => {
+    expect(() => synthAuth({ namePrefix })).toThrow(message);
+  });
+});

@@ -1,0 +1,219 @@
+import { Apigatewayv2Api } from "@cdktf/provider-aws/lib/apigatewayv2-api";
+import { Apigatewayv2Integration } from "@cdktf/provider-aws/lib/apigatewayv2-integration";
+import { Apigatewayv2Route } from "@cdktf/provider-aws/lib/apigatewayv2-route";
+import { Apigatewayv2Stage } from "@cdktf/provider-aws/lib/apigatewayv2-stage";
+import { IamRole } from "@cdktf/provider-aws/lib/iam-role";
+import { LambdaPermission } from "@cdktf/provider-aws/lib/lambda-permission";
+import { LambdaFunction } from "@cdktf/provider-aws/lib/lambda-function";
+import { TerraformOutput, Testing } from "cdktf";
+import { Construct } from "constructs";
+import { HttpApi, HttpApiProps, RouteFunction } from "../constructs/http-api";
+import { bodyOf, parse, policyStatements, ref, resourcesOf } from "./support/synthesized";
+
+/** A function as any Lambda resource would present it to a route. */
+const fn = (name: string): RouteFunction => ({
+  functionName: name,
+  invokeArn: `arn:aws:apigateway:us-east-1:lambda:path/2015-03-31/functions/arn:aws:lambda:us-east-1:123456789012:function:${name}/invocations`,
+});
+
+/** Synthesizes one HttpApi (plus whatever `extra` adds) and returns it with the stack's JSON. */
+function synthApi(
+  props: Partial<HttpApiProps> = {},
+  extra: (scope: Construct, api: HttpApi) => void = () => undefined,
+): { api: HttpApi; synth: string } {
+  let api!: HttpApi;
+  const synth = Testing.synthScope((scope) => {
+    api = new HttpApi(scope, "Api", {
+      name: "app-dev-api",
+      routes: { "GET /private": fn("private"), "GET /public": { function: fn("public"), authorizationType: "NONE" } },
+      ...props,
+    });
+    extra(scope, api);
+  });
+  return { api, synth };
+}
+
+const role = (scope: Construct, id = "Role") => new IamRole(scope, id, { name: id, assumeRolePolicy: "{}" });
+
+describe("HttpApi defaults", () => {
+  const { api, synth } = synthApi();
+
+  test("an HTTP API with a $default stage that deploys automatically", () => {
+    expect(synth).toHaveResourceWithProperties(Apigatewayv2Api, { name: "app-dev-api", protocol_type: "HTTP" });
+    expect(synth).toHaveResourceWithProperties(Apigatewayv2Stage, {
+      api_id: ref(api.resources.api, "id"),
+      name: "$default",
+      auto_deploy: true,
+    });
+  });
+
+  test("routes use AWS_IAM unless they say otherwise", () => {
+    expect(synth).toHaveResourceWithProperties(Apigatewayv2Route, { route_key: "GET /private", authorization_type: "AWS_IAM" });
+    expect(synth).toHaveResourceWithProperties(Apigatewayv2Route, { route_key: "GET /public", authorization_type: "NONE" });
+    expect(api.authorizationTypeOf("GET /private")).toBe("AWS_IAM");
+    expect(api.authorizationTypeOf("GET /public")).toBe("NONE");
+  });
+
+  test("each route targets its own Lambda proxy integration with payload format 2.0", () => {
+    const { route, integration } = api.resources.routes["GET /private"];
+    expect(bodyOf(synth, route).target).toBe(`integrations/${ref(integration, "id")}`);
+    expect(synth).toHaveResourceWithProperties(Apigatewayv2Integration, {
+      integration_type: "AWS_PROXY",
+      integration_uri: fn("private").invokeArn,
+      payload_format_version: "2.0",
+    });
+    expect(Object.keys(resourcesOf(synth, "aws_apigatewayv2_integration"))).toHaveLength(2);
+  });
+
+  test("each route's invoke permission is scoped to that route's ARN", () => {
+    const executionArn = ref(api.resources.api, "execution_arn");
+    expect(synth).toHaveResourceWithProperties(LambdaPermission, {
+      action: "lambda:InvokeFunction",
+      function_name: "private",
+      principal: "apigateway.amazonaws.com",
+      source_arn: `${executionArn}/*/GET/private`,
+    });
+    expect(synth).toHaveResourceWithProperties(LambdaPermission, {
+      function_name: "public",
+      source_arn: `${executionArn}/*/GET/public`,
+    });
+    expect(Object.keys(resourcesOf(synth, "aws_lambda_permission"))).toHaveLength(2);
+  });
+
+  test("routeKeys lists the routes as given, routeArn names one route in every stage", () => {
+    expect(api.routeKeys).toEqual(["GET /private", "GET /public"]);
+    const { api: withOutput, synth: withOutputSynth } = synthApi({}, (scope, api) => {
+      new TerraformOutput(scope, "PrivateArn", { value: api.routeArn("GET /private") });
+    });
+    expect(parse(withOutputSynth).output?.PrivateArn.value).toBe(`${ref(withOutput.resources.api, "execution_arn")}/*/GET/private`);
+  });
+});
+
+describe("HttpApi options", () => {
+  test("defaultAuthorizationType NONE makes routes open unless they choose AWS_IAM", () => {
+    const { synth } = synthApi({
+      defaultAuthorizationType: "NONE",
+      routes: { "GET /open": fn("open"), "GET /closed": { function: fn("closed"), authorizationType: "AWS_IAM" } },
+    });
+    expect(synth).toHaveResourceWithProperties(Apigatewayv2Route, { route_key: "GET /open", authorization_type: "NONE" });
+    expect(synth).toHaveResourceWithProperties(Apigatewayv2Route, { route_key: "GET /closed", authorization_type: "AWS_IAM" });
+  });
+
+  test("path parameters, ANY and $default become wildcards in permission ARNs", () => {
+    const { api, synth } = synthApi({
+      routes: { "GET /notes/{id}": fn("get"), "ANY /files/{proxy+}": fn("files"), $default: fn("fallback") },
+    });
+    const executionArn = ref(api.resources.api, "execution_arn");
+    const sourceArns = Object.values(resourcesOf(synth, "aws_lambda_permission")).map((p) => p.source_arn);
+    expect(sourceArns.sort()).toEqual(
+      [`${executionArn}/*/GET/notes/*`, `${executionArn}/*/*/files/*`, `${executionArn}/*/$default`].sort(),
+    );
+  });
+
+  test("a provider LambdaFunction resource can be a route target as it is", () => {
+    let target!: LambdaFunction;
+    const withResource = Testing.synthScope((scope) => {
+      target = new LambdaFunction(scope, "Existing", { functionName: "existing", role: "arn:aws:iam::123456789012:role/r" });
+      new HttpApi(scope, "Api", { name: "api", routes: { "GET /existing": target } });
+    });
+    expect(withResource).toHaveResourceWithProperties(Apigatewayv2Integration, { integration_uri: ref(target, "invoke_arn") });
+    expect(withResource).toHaveResourceWithProperties(LambdaPermission, { function_name: ref(target, "function_name") });
+  });
+
+  test("construct ids come from route keys: adding a route leaves the others' logical ids as they were", () => {
+    const ids = (routes: HttpApiProps["routes"]) => Object.keys(resourcesOf(synthApi({ routes }).synth, "aws_apigatewayv2_route"));
+    const before = ids({ "GET /b": fn("b") });
+    const after = ids({ "GET /a": fn("a"), "GET /b": fn("b") });
+    expect(after).toEqual(expect.arrayContaining(before));
+    expect(after).toHaveLength(2);
+  });
+});
+
+describe("HttpApi.grantInvoke", () => {
+  test("writes execute-api:Invoke on exactly the AWS_IAM routes' ARNs", () => {
+    let grantee!: IamRole;
+    const { api, synth } = synthApi({
+      routes: {
+        "GET /private": fn("private"),
+        "POST /notes": fn("notes"),
+        "GET /notes/{id}": fn("note"),
+        "GET /public": { function: fn("public"), authorizationType: "NONE" },
+      },
+    }, (scope, api) => {
+      grantee = role(scope);
+      api.grantInvoke(grantee);
+    });
+    const [policy] = Object.values(resourcesOf(synth, "aws_iam_role_policy"));
+    expect(policy.role).toBe(ref(grantee, "id"));
+    const executionArn = ref(api.resources.api, "execution_arn");
+    expect(policyStatements(synth, policy.policy)).toEqual([
+      {
+        effect: "Allow",
+        actions: ["execute-api:Invoke"],
+        resources: [`${executionArn}/*/GET/private`, `${executionArn}/*/POST/notes`, `${executionArn}/*/GET/notes/*`],
+      },
+    ]);
+  });
+
+  test("named routes narrow the grant to those routes", () => {
+    const { api, synth } = synthApi({ routes: { "GET /a": fn("a"), "GET /b": fn("b") } }, (scope, api) => {
+      api.grantInvoke(role(scope), "GET /b");
+    });
+    const [policy] = Object.values(resourcesOf(synth, "aws_iam_role_policy"));
+    expect(policyStatements(synth, policy.policy)[0].resources).toEqual([`${ref(api.resources.api, "execution_arn")}/*/GET/b`]);
+  });
+
+  test("two roles get two policies, both recorded in resources.grants", () => {
+    const { api, synth } = synthApi({}, (scope, api) => {
+      api.grantInvoke(role(scope, "One"));
+      api.grantInvoke(role(scope, "Two"));
+    });
+    expect(Object.keys(resourcesOf(synth, "aws_iam_role_policy"))).toHaveLength(2);
+    expect(Object.keys(api.resources.grants).sort()).toEqual(["One", "Two"]);
+  });
+
+  test.each([
+    [["GET /public"], /cannot grant invoke on route "GET \/public": its authorization type is NONE/],
+    [["GET /missing"], /unknown route "GET \/missing": this API has "GET \/private", "GET \/public"/],
+  ])("refuses %j", (keys, message) => {
+    expect(() => synthApi({}, (scope, api) => api.grantInvoke(role(scope), ...keys))).toThrow(message);
+  });
+
+  test("refuses an API without AWS_IAM routes", () => {
+    expect(() =>
+      synthApi({ defaultAuthorizationType: "NONE", routes: { "GET /": fn("root") } }, (scope, api) => api.grantInvoke(role(scope))),
+    ).toThrow(/it has no AWS_IAM routes/);
+  });
+
+  test("refuses a second grant to the same role", () => {
+    expect(() =>
+      synthApi({}, (scope, api) => {
+        const grantee = role(scope);
+        api.grantInvoke(grantee);
+        api.grantInvoke(grantee, "GET /private");
+      }),
+    ).toThrow(/already has an invoke grant on this API: name all its routes in one grantInvoke call/);
+  });
+});
+
+describe("HttpApi validation", () => {
+  test.each([
+    ["no routes", { routes: {} }, /API "app-dev-api" has no routes: expected at least one/],
+    ["a malformed route key", { routes: { "GET/private": fn("x") } }, /invalid route key "GET\/private"/],
+    ["an unknown method", { routes: { "FETCH /x": fn("x") } }, /unknown method "FETCH"/],
+    [
+      "a duplicate route",
+      { routes: { "GET /notes/{id}": fn("a"), "GET /notes/{noteId}": fn("b") } },
+      /duplicate route "GET \/notes\/\{noteId\}": it matches the same requests as "GET \/notes\/\{id\}"/,
+    ],
+    [
+      "an unknown authorization type",
+      { routes: { "GET /x": { function: fn("x"), authorizationType: "JWT" as never } } },
+      /invalid authorization type of route "GET \/x" "JWT": expected one of NONE, AWS_IAM/,
+    ],
+    ["an unknown default authorization type", { defaultAuthorizationType: "COGNITO" as never }, /invalid default authorization type "COGNITO"/],
+    ["a bad API name", { name: "my/api" }, /invalid API name "my\/api"/],
+  ])("rejects %s", (_what, props, message) => {
+    expect(() => synthApi(props as Partial<HttpApiProps>)).toThrow(message);
+  });
+});

@@ -1,0 +1,175 @@
+import { execFileSync } from "node:child_process";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { isAbsolute, join } from "node:path";
+import { DataArchiveFile } from "@cdktf/provider-archive/lib/data-archive-file";
+import { ArchiveProvider } from "@cdktf/provider-archive/lib/provider";
+import { CloudwatchLogGroup } from "@cdktf/provider-aws/lib/cloudwatch-log-group";
+import { LambdaFunction } from "@cdktf/provider-aws/lib/lambda-function";
+import { AwsProvider } from "@cdktf/provider-aws/lib/provider";
+import { App, TerraformStack, Testing } from "cdktf";
+import { NodejsFunction, NodejsFunctionProps } from "../constructs/nodejs-function";
+import { bodyOf, policyStatements, ref } from "./support/synthesized";
+
+const ENTRY = join(__dirname, "fixtures", "greet.ts");
+
+/** Synthesizes one NodejsFunction and returns it with the stack's JSON. */
+function synthFunction(props: Partial<NodejsFunctionProps> = {}): { fn: NodejsFunction; synth: string } {
+  let fn!: NodejsFunction;
+  const synth = Testing.synthScope((scope) => {
+    fn = new NodejsFunction(scope, "Greet", { entry: ENTRY, handler: "greet", functionName: "app-dev-greet", ...props });
+  });
+  return { fn, synth };
+}
+
+describe("NodejsFunction defaults", () => {
+  const { fn, synth } = synthFunction();
+  const { logGroup, archive, role, logPolicy } = fn.resources;
+
+  test("Node.js 22 on arm64 with 256 MiB and 10 s, running the named export of index.js", () => {
+    expect(synth).toHaveResourceWithProperties(LambdaFunction, {
+      function_name: "app-dev-greet",
+      runtime: "nodejs22.x",
+      architectures: ["arm64"],
+      handler: "index.greet",
+      memory_size: 256,
+      timeout: 10,
+      role: ref(role, "arn"),
+    });
+  });
+
+  test("the code is the archive's zip, and changes to it change the source code hash", () => {
+    expect(synth).toHaveResourceWithProperties(LambdaFunction, {
+      filename: ref(archive, "output_path"),
+      source_code_hash: ref(archive, "output_base64sha256"),
+    });
+  });
+
+  test("the archive zips the bundle directory by relative paths, never the build machine's", () => {
+    const body = bodyOf(synth, archive);
+    expect(body.type).toBe("zip");
+    expect(body.source_dir).toMatch(/^assets\/Greet_Bundle_[0-9A-F]+\/[0-9A-F]+$/);
+    expect(body.output_path).toBe(`${body.source_dir}.zip`);
+    expect(isAbsolute(String(body.source_dir))).toBe(false);
+    expect(synth).not.toContain(process.cwd());
+    expect(synth).not.toContain(tmpdir());
+  });
+
+  test("JSON logs to its own log group /aws/lambda/<name>, kept 14 days, created before the function", () => {
+    expect(synth).toHaveResourceWithProperties(CloudwatchLogGroup, { name: "/aws/lambda/app-dev-greet", retention_in_days: 14 });
+    const body = bodyOf(synth, fn.resources.function);
+    expect(body.logging_config).toEqual({ log_format: "JSON", log_group: ref(logGroup, "name") });
+    expect(body.depends_on).toEqual(expect.arrayContaining([`aws_cloudwatch_log_group.${logGroup.friendlyUniqueId}`]));
+  });
+
+  test("its role is assumable by Lambda only, and named like the function", () => {
+    const body = bodyOf(synth, role);
+    expect(body.name).toBe("app-dev-greet");
+    expect(policyStatements(synth, body.assume_role_policy)).toEqual([
+      { effect: "Allow", actions: ["sts:AssumeRole"], principals: [{ type: "Service", identifiers: ["lambda.amazonaws.com"] }] },
+    ]);
+  });
+
+  test("its role may write to its own log group and nothing else", () => {
+    const body = bodyOf(synth, logPolicy);
+    expect(body.role).toBe(ref(role, "id"));
+    expect(policyStatements(synth, body.policy)).toEqual([
+      { effect: "Allow", actions: ["logs:CreateLogStream", "logs:PutLogEvents"], resources: [`${ref(logGroup, "arn")}:*`] },
+    ]);
+    expect(synth).not.toContain("managed_policy_arns");
+    expect(synth).not.toContain("aws_iam_role_policy_attachment");
+  });
+
+  test("no environment block unless variables are given", () => {
+    expect(bodyOf(synth, fn.resources.function).environment).toBeUndefined();
+  });
+});
+
+describe("NodejsFunction bundle", () => {
+  let outdir: string;
+  let bundleDir: string;
+
+  beforeAll(() => {
+    outdir = mkdtempSync(join(tmpdir(), "nodejs-function-test-"));
+    const app = new App({ outdir });
+    const stack = new TerraformStack(app, "stack");
+    new AwsProvider(stack, "aws", { region: "us-east-1" });
+    new ArchiveProvider(stack, "archive");
+    const fn = new NodejsFunction(stack, "Greet", { entry: ENTRY, handler: "greet", functionName: "greet" });
+    app.synth();
+    bundleDir = join(outdir, "stacks", "stack", fn.resources.asset.path);
+  });
+  afterAll(() => rmSync(outdir, { recursive: true, force: true }));
+
+  test("synth copies one minified index.js into the stack's assets", () => {
+    expect(readdirSync(bundleDir)).toEqual(["index.js"]);
+    const code = readFileSync(join(bundleDir, "index.js"), "utf8");
+    expect(code.split("\n").filter(Boolean)).toHaveLength(1);
+    expect(code).not.toContain("import ");
+  });
+
+  test("the bundle holds the handler's imports and runs in a fresh Node process", () => {
+    const script = `require(${JSON.stringify(join(bundleDir, "index.js"))}).greet({ name: "Ada" }).then((r) => process.stdout.write(r))`;
+    expect(execFileSync(process.execPath, ["-e", script], { encoding: "utf8" })).toBe("Hi Ada");
+  });
+
+  test("the bundle path follows the code: the same for the same code, new for changed code", () => {
+    const path = (props: Partial<NodejsFunctionProps> = {}) => synthFunction(props).fn.resources.asset.path;
+    expect(path()).toBe(path());
+    expect(path({ entry: join(__dirname, "..", "lambdas", "public.ts"), handler: "handler" })).not.toBe(path());
+  });
+});
+
+describe("NodejsFunction options", () => {
+  test("memory, timeout, architecture, environment and log retention", () => {
+    const { synth } = synthFunction({
+      memorySize: 1024,
+      timeout: 30,
+      architecture: "x86_64",
+      environment: { STAGE: "dev" },
+      logRetentionInDays: 365,
+    });
+    expect(synth).toHaveResourceWithProperties(LambdaFunction, {
+      memory_size: 1024,
+      timeout: 30,
+      architectures: ["x86_64"],
+      environment: { variables: { STAGE: "dev" } },
+    });
+    expect(synth).toHaveResourceWithProperties(CloudwatchLogGroup, { retention_in_days: 365 });
+  });
+
+  test("the handler export defaults to handler", () => {
+    const { synth } = synthFunction({ entry: join(__dirname, "..", "lambdas", "public.ts"), handler: undefined });
+    expect(synth).toHaveResourceWithProperties(LambdaFunction, { handler: "index.handler" });
+    expect(synth).toHaveDataSource(DataArchiveFile);
+  });
+});
+
+describe("NodejsFunction validation", () => {
+  test.each([
+    ["a missing handler file", { entry: "lambdas/missing.ts" }, /handler file "lambdas\/missing.ts" not found/],
+    ["memory below 128 MiB", { memorySize: 127 }, /invalid memory size \(MiB\) 127: expected a whole number from 128 to 10240/],
+    ["memory above 10240 MiB", { memorySize: 10241 }, /invalid memory size \(MiB\) 10241/],
+    ["fractional memory", { memorySize: 256.5 }, /invalid memory size \(MiB\) 256.5/],
+    ["a zero timeout", { timeout: 0 }, /invalid timeout \(seconds\) 0: expected a whole number from 1 to 900/],
+    ["a timeout above 15 minutes", { timeout: 901 }, /invalid timeout \(seconds\) 901/],
+    ["a retention CloudWatch does not offer", { logRetentionInDays: 13 }, /invalid log retention \(days\) 13: expected one of 1, 3, 5, 7, 14/],
+    ["a function name with a dot", { functionName: "app.greet" }, /invalid function name "app.greet": expected 1 to 64 characters/],
+    ["a function name over 64 characters", { functionName: "f".repeat(65) }, /invalid function name "f{65}"/],
+    ["a handler that is not an identifier", { handler: "index.greet" }, /invalid handler "index.greet"/],
+    ["an unknown architecture", { architecture: "arm" as never }, /invalid architecture "arm": expected one of arm64, x86_64/],
+  ])("rejects %s", (_what, props, message) => {
+    expect(() => synthFunction(props)).toThrow(message);
+  });
+
+  test("a missing handler file writes no bundle", () => {
+    const before = existsSync(join(tmpdir(), "api-auth-cognito-bundles"))
+      ? readdirSync(join(tmpdir(), "api-auth-cognito-bundles")).length
+      : 0;
+    expect(() => synthFunction({ entry: "lambdas/missing.ts" })).toThrow();
+    const after = existsSync(join(tmpdir(), "api-auth-cognito-bundles"))
+      ? readdirSync(join(tmpdir(), "api-auth-cognito-bundles")).length
+      : 0;
+    expect(after).toBe(before);
+  });
+});

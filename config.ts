@@ -1,0 +1,72 @@
+import { assertBucketName, assertRegion, ValidationError } from "./constructs/validation";
+
+/** Name of the app: the first part of every stack and physical name. */
+export const APP_NAME = "api-auth-cognito";
+
+/** What differs between stages. */
+export interface StageConfig {
+  /** Stage name: part of the stack name and of every physical name. */
+  readonly name: string;
+  /** Refuse to delete the user pool, and with it every user account. */
+  readonly deletionProtection: boolean;
+  /** Days CloudWatch keeps the functions' logs. */
+  readonly logRetentionInDays: number;
+}
+
+/** The stages, one stack each. Prod keeps its users and its logs. */
+export const STAGES: readonly StageConfig[] = [
+  { name: "dev", deletionProtection: false, logRetentionInDays: 14 },
+  { name: "prod", deletionProtection: true, logRetentionInDays: 365 },
+];
+
+/** Settings shared by every stage, read from the environment or cdktf.json's `context`. */
+export interface Settings {
+  /** Region the stages deploy to. */
+  readonly region: string;
+  /** S3 bucket that holds every stage's Terraform state. */
+  readonly stateBucket: string;
+  /** Region of the state bucket. */
+  readonly stateRegion: string;
+}
+
+/** Where each setting comes from: an environment variable first, then a cdktf.json context key, then a default. */
+export const SETTING_SOURCES: { readonly [K in keyof Settings]: { readonly env: string; readonly context: string; readonly default: string } } = {
+  region: { env: "API_AUTH_COGNITO_REGION", context: "region", default: "us-east-1" },
+  stateBucket: { env: "API_AUTH_COGNITO_STATE_BUCKET", context: "stateBucket", default: "api-auth-cognito-terraform-state" },
+  stateRegion: { env: "API_AUTH_COGNITO_STATE_REGION", context: "stateRegion", default: "us-east-1" },
+};
+
+/**
+ * Reads and validates the settings. `context` looks up a cdktf.json context key (`app.node.tryGetContext`).
+ * Throws a {@link ValidationError} naming the bad value and where it came from.
+ */
+export function resolveSettings(context: (key: string) => unknown, env: NodeJS.ProcessEnv = process.env): Settings {
+  const read = (key: keyof Settings): { value: string; source: string } => {
+    const { env: envName, context: contextKey } = SETTING_SOURCES[key];
+    const fromEnv = env[envName];
+    if (fromEnv !== undefined && fromEnv !== "") return { value: fromEnv, source: `environment variable ${envName}` };
+    const fromContext = context(contextKey);
+    if (fromContext === undefined) return { value: SETTING_SOURCES[key].default, source: "default" };
+    if (typeof fromContext !== "string") {
+      throw new ValidationError(`invalid cdktf.json context "${contextKey}": ${JSON.stringify(fromContext)} is not a string`);
+    }
+    return { value: fromContext, source: `cdktf.json context "${contextKey}"` };
+  };
+  const region = read("region");
+  const stateBucket = read("stateBucket");
+  const stateRegion = read("stateRegion");
+  from(region.source, () => assertRegion(region.value, "region"));
+  from(stateBucket.source, () => assertBucketName(stateBucket.value, "state bucket"));
+  from(stateRegion.source, () => assertRegion(stateRegion.value, "state region"));
+  return { region: region.value, stateBucket: stateBucket.value, stateRegion: stateRegion.value };
+}
+
+/** Runs `check`, adding where the checked value came from to its error. */
+function from(source: string, check: () => void): void {
+  try {
+    check();
+  } catch (error) {
+    if (error instanceof ValidationError) throw new ValidationError(`${error.message} (from ${source})`);
+    throw error;
+  }
+}

@@ -1,0 +1,169 @@
+import { CognitoIdentityPool } from "@cdktf/provider-aws/lib/cognito-identity-pool";
+import { CognitoIdentityPoolRolesAttachment } from "@cdktf/provider-aws/lib/cognito-identity-pool-roles-attachment";
+import { CognitoUserPool } from "@cdktf/provider-aws/lib/cognito-user-pool";
+import { CognitoUserPoolClient } from "@cdktf/provider-aws/lib/cognito-user-pool-client";
+import { DataAwsIamPolicyDocument } from "@cdktf/provider-aws/lib/data-aws-iam-policy-document";
+import { IamRole } from "@cdktf/provider-aws/lib/iam-role";
+import { Construct } from "constructs";
+import { assertPhysicalName } from "./naming";
+import { ValidationError } from "./validation";
+
+/** Something that can let an IAM role call it, such as an {@link HttpApi}. */
+export interface InvokeGrantable {
+  /** Lets `role` invoke this target. */
+  grantInvoke(role: IamRole): unknown;
+}
+
+/** Properties of a {@link CognitoAuth}. */
+export interface CognitoAuthProps {
+  /** Start of every physical name, e.g. `api-auth-cognito-dev`: the user pool becomes `<prefix>-users`. */
+  readonly namePrefix: string;
+  /** Let visitors who have not signed in get credentials of an unauthenticated role. @default false */
+  readonly allowGuestAccess?: boolean;
+  /** Refuse to delete the user pool (and its users) until this is turned off. @default false */
+  readonly deletionProtection?: boolean;
+}
+
+/** The Terraform resources a {@link CognitoAuth} defines. */
+export interface CognitoAuthResources {
+  readonly userPool: CognitoUserPool;
+  readonly userPoolClient: CognitoUserPoolClient;
+  readonly identityPool: CognitoIdentityPool;
+  readonly authenticatedRole: IamRole;
+  /** Only when guest access is allowed. */
+  readonly unauthenticatedRole?: IamRole;
+  readonly rolesAttachment: CognitoIdentityPoolRolesAttachment;
+}
+
+/** The sign-in state an identity-pool role is for: the `amr` value its trust policy requires. */
+type IdentityKind = "authenticated" | "unauthenticated";
+
+/**
+ * Sign-up and sign-in with Cognito, and AWS credentials for signed-in users: the Terraform counterpart of sst.Auth.
+ *
+ * Defines a user pool where users sign in with their email (verified automatically), a public app client (no
+ * secret), and an identity pool that trades the client's ID tokens for temporary credentials of the
+ * authenticated role. That role trusts only this identity pool (`aud`) and only signed-in identities (`amr`).
+ * It has no permissions until you attach some, e.g. `auth.attachPermissionsForAuthUsers(api)`.
+ */
+export class CognitoAuth extends Construct {
+  /** ID of the user pool. */
+  readonly userPoolId: string;
+  /** ARN of the user pool. */
+  readonly userPoolArn: string;
+  /** ID of the app client. */
+  readonly userPoolClientId: string;
+  /** ID of the identity pool. */
+  readonly identityPoolId: string;
+  /** The role signed-in users assume. */
+  readonly authenticatedRole: IamRole;
+  /** The role guests assume; only when guest access is allowed. */
+  readonly unauthenticatedRole?: IamRole;
+  /** The underlying Terraform resources. */
+  readonly resources: CognitoAuthResources;
+
+  constructor(scope: Construct, id: string, props: CognitoAuthProps) {
+    super(scope, id);
+    const allowGuestAccess = props.allowGuestAccess ?? false;
+    const deletionProtection = props.deletionProtection ?? false;
+    const prefix = props.namePrefix;
+    // The longest name made from the prefix is the guest role, "<prefix>-unauthenticated", and IAM allows 64 characters.
+    assertPhysicalName(prefix, /^[A-Za-z0-9-]+$/, 48, "name prefix", "letters, digits and hyphens");
+
+    const userPool = new CognitoUserPool(this, "UserPool", {
+      name: `${prefix}-users`,
+      usernameAttributes: ["email"],
+      autoVerifiedAttributes: ["email"],
+      usernameConfiguration: { caseSensitive: false },
+      passwordPolicy: {
+        minimumLength: 8,
+        requireLowercase: true,
+        requireUppercase: true,
+        requireNumbers: true,
+        requireSymbols: true,
+        temporaryPasswordValidityDays: 7,
+      },
+      accountRecoverySetting: { recoveryMechanism: [{ name: "verified_email", priority: 1 }] },
+      mfaConfiguration: "OPTIONAL",
+      softwareTokenMfaConfiguration: { enabled: true },
+      deletionProtection: deletionProtection ? "ACTIVE" : "INACTIVE",
+    });
+
+    const userPoolClient = new CognitoUserPoolClient(this, "UserPoolClient", {
+      name: `${prefix}-client`,
+      userPoolId: userPool.id,
+      generateSecret: false,
+      // SRP for apps (Amplify); USER_PASSWORD for the AWS CLI walkthrough; refresh tokens for both.
+      explicitAuthFlows: ["ALLOW_USER_SRP_AUTH", "ALLOW_USER_PASSWORD_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"],
+      preventUserExistenceErrors: "ENABLED",
+      enableTokenRevocation: true,
+      accessTokenValidity: 60,
+      idTokenValidity: 60,
+      refreshTokenValidity: 30,
+      tokenValidityUnits: [{ accessToken: "minutes", idToken: "minutes", refreshToken: "days" }],
+    });
+
+    const identityPool = new CognitoIdentityPool(this, "IdentityPool", {
+      // Identity pool names allow letters, digits, spaces and underscores only.
+      identityPoolName: prefix.replace(/-/g, "_"),
+      allowUnauthenticatedIdentities: allowGuestAccess,
+      allowClassicFlow: false,
+      cognitoIdentityProviders: [
+        { providerName: userPool.endpoint, clientId: userPoolClient.id, serverSideTokenCheck: false },
+      ],
+    });
+
+    const authenticatedRole = this.identityPoolRole(identityPool.id, `${prefix}-authenticated`, "authenticated");
+    const unauthenticatedRole = allowGuestAccess
+      ? this.identityPoolRole(identityPool.id, `${prefix}-unauthenticated`, "unauthenticated")
+      : undefined;
+    const rolesAttachment = new CognitoIdentityPoolRolesAttachment(this, "RolesAttachment", {
+      identityPoolId: identityPool.id,
+      roles: unauthenticatedRole
+        ? { authenticated: authenticatedRole.arn, unauthenticated: unauthenticatedRole.arn }
+        : { authenticated: authenticatedRole.arn },
+    });
+
+    this.userPoolId = userPool.id;
+    this.userPoolArn = userPool.arn;
+    this.userPoolClientId = userPoolClient.id;
+    this.identityPoolId = identityPool.id;
+    this.authenticatedRole = authenticatedRole;
+    this.unauthenticatedRole = unauthenticatedRole;
+    this.resources = { userPool, userPoolClient, identityPool, authenticatedRole, unauthenticatedRole, rolesAttachment };
+  }
+
+  /** Lets signed-in users call each target, e.g. every AWS_IAM route of an {@link HttpApi}. */
+  attachPermissionsForAuthUsers(...targets: InvokeGrantable[]): void {
+    for (const target of targets) target.grantInvoke(this.authenticatedRole);
+  }
+
+  /** Lets guests call each target; throws unless guest access is allowed. */
+  attachPermissionsForUnauthUsers(...targets: InvokeGrantable[]): void {
+    const role = this.unauthenticatedRole;
+    if (!role) {
+      throw new ValidationError(`cannot attach permissions for guests of "${this.node.path}": guest access is off; set allowGuestAccess: true`);
+    }
+    for (const target of targets) target.grantInvoke(role);
+  }
+
+  /** A role that only identities of the identity pool `identityPoolId` in the given sign-in state can assume. */
+  private identityPoolRole(identityPoolId: string, name: string, kind: IdentityKind): IamRole {
+    const id = kind === "authenticated" ? "AuthenticatedRole" : "UnauthenticatedRole";
+    const trust = new DataAwsIamPolicyDocument(this, `${id}TrustPolicy`, {
+      statement: [
+        {
+          effect: "Allow",
+          actions: ["sts:AssumeRoleWithWebIdentity"],
+          principals: [{ type: "Federated", identifiers: ["cognito-identity.amazonaws.com"] }],
+          condition: [
+            // Without aud, identities of any identity pool in any account could assume this role.
+            { test: "StringEquals", variable: "cognito-identity.amazonaws.com:aud", values: [identityPoolId] },
+            { test: "ForAnyValue:StringLike", variable: "cognito-identity.amazonaws.com:amr", values: [kind] },
+          ],
+        },
+      ],
+    });
+    return new IamRole(this, id, { name, assumeRolePolicy: trust.json });
+  }
+}

@@ -1,0 +1,209 @@
+import { Apigatewayv2Api } from "@cdktf/provider-aws/lib/apigatewayv2-api";
+import { Apigatewayv2Integration } from "@cdktf/provider-aws/lib/apigatewayv2-integration";
+import { Apigatewayv2Route } from "@cdktf/provider-aws/lib/apigatewayv2-route";
+import { Apigatewayv2Stage } from "@cdktf/provider-aws/lib/apigatewayv2-stage";
+import { DataAwsIamPolicyDocument } from "@cdktf/provider-aws/lib/data-aws-iam-policy-document";
+import { IamRole } from "@cdktf/provider-aws/lib/iam-role";
+import { IamRolePolicy } from "@cdktf/provider-aws/lib/iam-role-policy";
+import { LambdaPermission } from "@cdktf/provider-aws/lib/lambda-permission";
+import { TerraformStack } from "cdktf";
+import { Construct } from "constructs";
+import { assertPhysicalName } from "./naming";
+import { parseRouteKey, ParsedRouteKey, routeArnSuffix, routeSignature } from "./route-key";
+import { assertOneOf, ValidationError } from "./validation";
+
+/** How API Gateway authorizes a route: not at all, or by a SigV4 signature checked against IAM policies. */
+export type AuthorizationType = "NONE" | "AWS_IAM";
+
+/** Authorization types a route may use. */
+export const AUTHORIZATION_TYPES: readonly AuthorizationType[] = ["NONE", "AWS_IAM"];
+
+/** A Lambda function a route can invoke: a {@link NodejsFunction}, or any `LambdaFunction` resource. */
+export interface RouteFunction {
+  /** Name of the function, used by the invoke permission. */
+  readonly functionName: string;
+  /** ARN API Gateway uses to invoke the function. */
+  readonly invokeArn: string;
+}
+
+/** One route of an {@link HttpApi}. */
+export interface HttpRouteProps {
+  /** The function that answers the route. */
+  readonly function: RouteFunction;
+  /** How the route is authorized. @default the API's `defaultAuthorizationType` */
+  readonly authorizationType?: AuthorizationType;
+}
+
+/** Properties of an {@link HttpApi}. */
+export interface HttpApiProps {
+  /** Physical name of the API. */
+  readonly name: string;
+  /**
+   * Routes keyed by `"METHOD /path"` (or `$default`), each a function or {@link HttpRouteProps}.
+   * Path segments are literals, `{param}` or a final `{proxy+}`.
+   */
+  readonly routes: Record<string, RouteFunction | HttpRouteProps>;
+  /** Authorization of every route that does not set its own. @default "AWS_IAM" */
+  readonly defaultAuthorizationType?: AuthorizationType;
+}
+
+/** The Terraform resources of one route. */
+export interface HttpRouteResources {
+  readonly route: Apigatewayv2Route;
+  readonly integration: Apigatewayv2Integration;
+  readonly permission: LambdaPermission;
+}
+
+/** The Terraform resources an {@link HttpApi} defines. */
+export interface HttpApiResources {
+  readonly api: Apigatewayv2Api;
+  readonly stage: Apigatewayv2Stage;
+  /** Per route key. */
+  readonly routes: Readonly<Record<string, HttpRouteResources>>;
+  /** Invoke policies written by {@link HttpApi.grantInvoke}, per role construct path within its stack. */
+  readonly grants: Readonly<Record<string, IamRolePolicy>>;
+}
+
+/**
+ * An API Gateway HTTP API whose routes invoke Lambda functions (payload format 2.0), served at the root of
+ * its `$default` stage with automatic deployment.
+ *
+ * Routes use IAM authorization unless told otherwise. Each route's invoke permission names exactly that
+ * route's ARN, and {@link grantInvoke} gives a role `execute-api:Invoke` on exact route ARNs only.
+ */
+export class HttpApi extends Construct {
+  /** ID of the API. */
+  readonly apiId: string;
+  /** Base URL of the API, e.g. `https://abc123.execute-api.us-east-1.amazonaws.com`. */
+  readonly url: string;
+  /** Execution ARN of the API, the prefix of its route ARNs. */
+  readonly executionArn: string;
+  /** The underlying Terraform resources. */
+  readonly resources: HttpApiResources;
+
+  private readonly routeAuthorization = new Map<string, { route: ParsedRouteKey; authorizationType: AuthorizationType }>();
+  private readonly grants: Record<string, IamRolePolicy> = {};
+  private readonly apiName: string;
+
+  constructor(scope: Construct, id: string, props: HttpApiProps) {
+    super(scope, id);
+    const defaultAuthorizationType = props.defaultAuthorizationType ?? "AWS_IAM";
+
+    assertPhysicalName(props.name, /^[\w .-]+$/, 128, "API name", "letters, digits, spaces, dots, hyphens and underscores");
+    assertOneOf(defaultAuthorizationType, AUTHORIZATION_TYPES, "default authorization type");
+    const routeKeys = Object.keys(props.routes);
+    if (routeKeys.length === 0) {
+      throw new ValidationError(`API "${props.name}" has no routes: expected at least one, e.g. { "GET /": fn }`);
+    }
+    const signatures = new Map<string, string>();
+    for (const key of routeKeys) {
+      const route = parseRouteKey(key);
+      const clash = signatures.get(routeSignature(route));
+      if (clash !== undefined) {
+        throw new ValidationError(`duplicate route "${key}": it matches the same requests as "${clash}"; expected each method and path once`);
+      }
+      signatures.set(routeSignature(route), key);
+      const authorizationType = toRouteProps(props.routes[key]).authorizationType ?? defaultAuthorizationType;
+      assertOneOf(authorizationType, AUTHORIZATION_TYPES, `authorization type of route "${key}"`);
+      this.routeAuthorization.set(key, { route, authorizationType });
+    }
+
+    const api = new Apigatewayv2Api(this, "Api", { name: props.name, protocolType: "HTTP" });
+    const stage = new Apigatewayv2Stage(this, "DefaultStage", { apiId: api.id, name: "$default", autoDeploy: true });
+
+    const routes: Record<string, HttpRouteResources> = {};
+    for (const [key, { route, authorizationType }] of this.routeAuthorization) {
+      const fn = toRouteProps(props.routes[key]).function;
+      // Construct ids come from the route key, never from order: adding a route leaves the others untouched.
+      const integration = new Apigatewayv2Integration(this, `${key} Integration`, {
+        apiId: api.id,
+        integrationType: "AWS_PROXY",
+        integrationUri: fn.invokeArn,
+        integrationMethod: "POST",
+        payloadFormatVersion: "2.0",
+      });
+      routes[key] = {
+        integration,
+        route: new Apigatewayv2Route(this, `${key} Route`, {
+          apiId: api.id,
+          routeKey: key,
+          authorizationType,
+          target: `integrations/${integration.id}`,
+        }),
+        permission: new LambdaPermission(this, `${key} Permission`, {
+          action: "lambda:InvokeFunction",
+          functionName: fn.functionName,
+          principal: "apigateway.amazonaws.com",
+          sourceArn: `${api.executionArn}${routeArnSuffix(route)}`,
+        }),
+      };
+    }
+
+    this.apiName = props.name;
+    this.apiId = api.id;
+    this.url = api.apiEndpoint;
+    this.executionArn = api.executionArn;
+    this.resources = { api, stage, routes, grants: this.grants };
+  }
+
+  /** The route keys of this API, in the order they were given. */
+  get routeKeys(): string[] {
+    return [...this.routeAuthorization.keys()];
+  }
+
+  /** How the route `routeKey` is authorized; throws for a key this API does not have. */
+  authorizationTypeOf(routeKey: string): AuthorizationType {
+    return this.routeOf(routeKey).authorizationType;
+  }
+
+  /** The ARN of `routeKey` in every stage of this API, as IAM policies and invoke permissions name it. */
+  routeArn(routeKey: string): string {
+    return `${this.executionArn}${routeArnSuffix(this.routeOf(routeKey).route)}`;
+  }
+
+  /**
+   * Lets `role` call the given routes (all AWS_IAM routes when none are named) by writing an inline policy that
+   * allows `execute-api:Invoke` on exactly those routes' ARNs.
+   *
+   * Refuses routes with authorization NONE (a grant on them would mean nothing) and a second grant to the same role.
+   */
+  grantInvoke(role: IamRole, ...routeKeys: string[]): IamRolePolicy {
+    const keys = routeKeys.length > 0 ? routeKeys : this.routeKeys.filter((key) => this.authorizationTypeOf(key) === "AWS_IAM");
+    if (keys.length === 0) {
+      throw new ValidationError(`cannot grant invoke on API "${this.node.path}": it has no AWS_IAM routes`);
+    }
+    for (const key of keys) {
+      if (this.authorizationTypeOf(key) !== "AWS_IAM") {
+        throw new ValidationError(`cannot grant invoke on route "${key}": its authorization type is NONE; grants apply to AWS_IAM routes only`);
+      }
+    }
+    // Key grants by the role's path inside its stack: stable when the stack is renamed, unique within it.
+    const rolePath = role.node.path.slice(TerraformStack.of(role).node.path.length + 1);
+    if (this.grants[rolePath]) {
+      throw new ValidationError(`role "${rolePath}" already has an invoke grant on this API: name all its routes in one grantInvoke call`);
+    }
+    const document = new DataAwsIamPolicyDocument(this, `Invoke ${rolePath} Document`, {
+      statement: [{ effect: "Allow", actions: ["execute-api:Invoke"], resources: keys.map((key) => this.routeArn(key)) }],
+    });
+    const policy = new IamRolePolicy(this, `Invoke ${rolePath}`, {
+      // Unique per API, so one role can hold grants on several APIs.
+      name: `invoke-${this.apiName.replace(/[^\w+=,.@-]/g, "-")}`,
+      role: role.id,
+      policy: document.json,
+    });
+    this.grants[rolePath] = policy;
+    return policy;
+  }
+
+  private routeOf(routeKey: string): { route: ParsedRouteKey; authorizationType: AuthorizationType } {
+    const entry = this.routeAuthorization.get(routeKey);
+    if (!entry) {
+      throw new ValidationError(`unknown route "${routeKey}": this API has ${this.routeKeys.map((key) => `"${key}"`).join(", ")}`);
+    }
+    return entry;
+  }
+}
+
+function toRouteProps(value: RouteFunction | HttpRouteProps): HttpRouteProps {
+  return "function" in value ? value : { function: value };
+}

@@ -1,0 +1,146 @@
+import { DataArchiveFile } from "@cdktf/provider-archive/lib/data-archive-file";
+import { CloudwatchLogGroup } from "@cdktf/provider-aws/lib/cloudwatch-log-group";
+import { DataAwsIamPolicyDocument } from "@cdktf/provider-aws/lib/data-aws-iam-policy-document";
+import { IamRole } from "@cdktf/provider-aws/lib/iam-role";
+import { IamRolePolicy } from "@cdktf/provider-aws/lib/iam-role-policy";
+import { LambdaFunction } from "@cdktf/provider-aws/lib/lambda-function";
+import { AssetType, TerraformAsset } from "cdktf";
+import { Construct } from "constructs";
+import { bundleHandler } from "./bundle";
+import { assertPhysicalName } from "./naming";
+import { assertIntegerInRange, assertOneOf, ValidationError } from "./validation";
+
+/** The Lambda runtime of every function: Node.js 20 is past its end of life. */
+export const NODEJS_RUNTIME = "nodejs22.x";
+
+/** Retention periods CloudWatch Logs accepts, in days. */
+export const LOG_RETENTION_DAYS = [
+  1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653,
+] as const;
+
+/** Properties of a {@link NodejsFunction}. */
+export interface NodejsFunctionProps {
+  /** The handler file, `.ts` or `.js`, absolute or relative to the working directory (the project root under cdktf). */
+  readonly entry: string;
+  /** Physical name of the function; also names its IAM role and its log group `/aws/lambda/<name>`. */
+  readonly functionName: string;
+  /** Name of the handler function the entry file exports. @default "handler" */
+  readonly handler?: string;
+  /** Memory for the function, in MiB, from 128 to 10240. @default 256 */
+  readonly memorySize?: number;
+  /** Time the function may run, in seconds, from 1 to 900. @default 10 */
+  readonly timeout?: number;
+  /** Environment variables of the function. @default none */
+  readonly environment?: Record<string, string>;
+  /** Days CloudWatch keeps the function's logs; one of {@link LOG_RETENTION_DAYS}. @default 14 */
+  readonly logRetentionInDays?: number;
+  /** Instruction set of the function. @default "arm64" */
+  readonly architecture?: "arm64" | "x86_64";
+}
+
+/** The Terraform resources a {@link NodejsFunction} defines. */
+export interface NodejsFunctionResources {
+  readonly function: LambdaFunction;
+  readonly role: IamRole;
+  readonly logGroup: CloudwatchLogGroup;
+  readonly logPolicy: IamRolePolicy;
+  readonly asset: TerraformAsset;
+  readonly archive: DataArchiveFile;
+}
+
+const FUNCTION_NAME = /^[A-Za-z0-9_-]+$/;
+
+/**
+ * A Node.js Lambda function bundled from a TypeScript handler file.
+ *
+ * At synth time esbuild bundles the entry into one minified `index.js`; a Terraform asset copies it into the
+ * stack's output directory (a relative path, so `cdktf.out` works from any checkout) and the archive provider's
+ * `archive_file` zips it. The function runs on Node.js 22 (arm64), logs JSON to its own log group with a
+ * retention period, and its role may write to that log group and nothing else.
+ */
+export class NodejsFunction extends Construct {
+  /** Physical name of the function. */
+  readonly functionName: string;
+  /** ARN of the function. */
+  readonly functionArn: string;
+  /** ARN API Gateway uses to invoke the function. */
+  readonly invokeArn: string;
+  /** The function's execution role: attach more permissions to it. */
+  readonly role: IamRole;
+  /** The underlying Terraform resources. */
+  readonly resources: NodejsFunctionResources;
+
+  constructor(scope: Construct, id: string, props: NodejsFunctionProps) {
+    super(scope, id);
+    const handler = props.handler ?? "handler";
+    const memorySize = props.memorySize ?? 256;
+    const timeout = props.timeout ?? 10;
+    const logRetentionInDays = props.logRetentionInDays ?? 14;
+    const architecture = props.architecture ?? "arm64";
+
+    assertPhysicalName(props.functionName, FUNCTION_NAME, 64, "function name", "letters, digits, hyphens and underscores");
+    if (!/^[A-Za-z_$][A-Za-z0-9_$]*$/.test(handler)) {
+      throw new ValidationError(`invalid handler "${handler}": expected the name of an exported function, such as handler`);
+    }
+    assertIntegerInRange(memorySize, 128, 10240, "memory size (MiB)");
+    assertIntegerInRange(timeout, 1, 900, "timeout (seconds)");
+    assertOneOf(logRetentionInDays, LOG_RETENTION_DAYS, "log retention (days)");
+    assertOneOf(architecture, ["arm64", "x86_64"], "architecture");
+
+    const asset = new TerraformAsset(this, "Bundle", { path: bundleHandler(props.entry), type: AssetType.DIRECTORY });
+    const archive = new DataArchiveFile(this, "Archive", {
+      type: "zip",
+      sourceDir: asset.path,
+      outputPath: `${asset.path}.zip`,
+    });
+
+    const logGroup = new CloudwatchLogGroup(this, "LogGroup", {
+      name: `/aws/lambda/${props.functionName}`,
+      retentionInDays: logRetentionInDays,
+    });
+
+    const assumeRole = new DataAwsIamPolicyDocument(this, "AssumeRolePolicy", {
+      statement: [
+        {
+          effect: "Allow",
+          actions: ["sts:AssumeRole"],
+          principals: [{ type: "Service", identifiers: ["lambda.amazonaws.com"] }],
+        },
+      ],
+    });
+    const role = new IamRole(this, "Role", { name: props.functionName, assumeRolePolicy: assumeRole.json });
+
+    const logAccess = new DataAwsIamPolicyDocument(this, "LogPolicyDocument", {
+      statement: [
+        {
+          effect: "Allow",
+          actions: ["logs:CreateLogStream", "logs:PutLogEvents"],
+          resources: [`${logGroup.arn}:*`],
+        },
+      ],
+    });
+    const logPolicy = new IamRolePolicy(this, "LogPolicy", { name: "write-own-logs", role: role.id, policy: logAccess.json });
+
+    const fn = new LambdaFunction(this, "Function", {
+      functionName: props.functionName,
+      role: role.arn,
+      runtime: NODEJS_RUNTIME,
+      architectures: [architecture],
+      handler: `index.${handler}`,
+      filename: archive.outputPath,
+      sourceCodeHash: archive.outputBase64Sha256,
+      memorySize,
+      timeout,
+      environment: props.environment ? { variables: props.environment } : undefined,
+      loggingConfig: { logFormat: "JSON", logGroup: logGroup.name },
+      // Create the log group and its permission first, so Lambda never creates an unmanaged group with no retention.
+      dependsOn: [logGroup, logPolicy],
+    });
+
+    this.functionName = fn.functionName;
+    this.functionArn = fn.arn;
+    this.invokeArn = fn.invokeArn;
+    this.role = role;
+    this.resources = { function: fn, role, logGroup, logPolicy, asset, archive };
+  }
+}

@@ -1,0 +1,67 @@
+import { ValidationError } from "./validation";
+
+/** HTTP methods an API Gateway HTTP API route can match; `ANY` matches them all. */
+export const HTTP_METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS", "ANY"] as const;
+
+/** One HTTP method of a route key. */
+export type HttpMethod = (typeof HTTP_METHODS)[number];
+
+/** The catch-all route key of an HTTP API. */
+export const DEFAULT_ROUTE_KEY = "$default";
+
+/** A route key taken apart. */
+export interface ParsedRouteKey {
+  /** The key as written, e.g. `GET /notes/{id}`. */
+  readonly key: string;
+  /** `GET`, or `ANY`; `undefined` for `$default`. */
+  readonly method?: HttpMethod;
+  /** `/notes/{id}`; `undefined` for `$default`. */
+  readonly path?: string;
+}
+
+const LITERAL_SEGMENT = /^[A-Za-z0-9._~-]+$/;
+const PARAMETER_SEGMENT = /^\{[A-Za-z_][A-Za-z0-9_]*\}$/;
+const GREEDY_SEGMENT = /^\{[A-Za-z_][A-Za-z0-9_]*\+\}$/;
+
+/**
+ * Parses `"METHOD /path"` (or `$default`) and throws a {@link ValidationError} naming the key when it is malformed.
+ *
+ * Path segments are literals (`notes`), parameters (`{id}`) or, last only, a greedy parameter (`{proxy+}`).
+ */
+export function parseRouteKey(key: string): ParsedRouteKey {
+  if (key === DEFAULT_ROUTE_KEY) return { key };
+  const fail = (why: string): never => {
+    throw new ValidationError(
+      `invalid route key "${key}": ${why}; expected "METHOD /path" with METHOD one of ${HTTP_METHODS.join(", ")}, or "${DEFAULT_ROUTE_KEY}"`,
+    );
+  };
+  const match = /^(\S+) (\/\S*)$/.exec(key);
+  if (!match) return fail("not a method and a path separated by one space");
+  const [, method, path] = match;
+  if (!(HTTP_METHODS as readonly string[]).includes(method)) fail(`unknown method "${method}"`);
+  if (path !== "/") {
+    const segments = path.slice(1).split("/");
+    segments.forEach((segment, index) => {
+      const last = index === segments.length - 1;
+      const ok = LITERAL_SEGMENT.test(segment) || PARAMETER_SEGMENT.test(segment) || (last && GREEDY_SEGMENT.test(segment));
+      if (!ok) fail(`bad path segment "${segment}" (segments are literals, {param}, or a final {proxy+})`);
+    });
+  }
+  return { key, method: method as HttpMethod, path };
+}
+
+/**
+ * The part of an execute-api ARN, after the API's execution ARN, that matches this route in any stage.
+ * For `GET /notes/{id}` it is `/STAGE/GET/notes/PARAM` with STAGE and PARAM as `*` wildcards; `ANY` becomes `*` too.
+ */
+export function routeArnSuffix(route: ParsedRouteKey): string {
+  if (route.method === undefined || route.path === undefined) return `/*/${DEFAULT_ROUTE_KEY}`;
+  const method = route.method === "ANY" ? "*" : route.method;
+  const path = route.path.replace(/\{[^}]+\}/g, "*");
+  return `/*/${method}${path}`;
+}
+
+/** The form two keys share when API Gateway would take them for the same route: parameter names dropped. */
+export function routeSignature(route: ParsedRouteKey): string {
+  return route.method === undefined ? route.key : `${route.method} ${route.path!.replace(/\{[^}]+?(\+?)\}/g, "{$1}")}`;
+}

@@ -1,0 +1,60 @@
+import { Token } from "cdktf";
+
+/**
+ * An error in the input of a construct or of the app's configuration.
+ *
+ * Its message names the value received and what is allowed, so the app can print it as one line.
+ */
+export class ValidationError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "ValidationError";
+  }
+}
+
+/** AWS region codes such as `us-east-1`, `eu-central-2` or `us-gov-west-1`. */
+const REGION_PATTERN = /^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d{1,2}$/;
+
+/** Throws unless `region` looks like an AWS region code. Tokens pass unchecked. */
+export function assertRegion(region: string, what = "region"): void {
+  if (Token.isUnresolved(region)) return;
+  if (!REGION_PATTERN.test(region)) {
+    throw new ValidationError(`invalid ${what} "${region}": expected an AWS region code such as us-east-1 or eu-west-2`);
+  }
+}
+
+/** Throws unless `value` is a whole number from `min` to `max`. Tokens pass unchecked. */
+export function assertIntegerInRange(value: number, min: number, max: number, what: string): void {
+  if (Token.isUnresolved(value)) return;
+  if (!Number.isInteger(value) || value < min || value > max) {
+    throw new ValidationError(`invalid ${what} ${value}: expected a whole number from ${min} to ${max}`);
+  }
+}
+
+/** Throws unless `value` is one of `allowed`. */
+export function assertOneOf<T>(value: T, allowed: readonly T[], what: string): void {
+  if (!allowed.includes(value)) {
+    throw new ValidationError(`invalid ${what} ${JSON.stringify(value)}: expected one of ${allowed.join(", ")}`);
+  }
+}
+
+/** Why `name` is not a valid S3 general purpose bucket name, or `undefined` when it is. */
+function bucketNameProblem(name: string): string | undefined {
+  if (name.length < 3 || name.length > 63) return "it must be 3 to 63 characters long";
+  if (!/^[a-z0-9.-]+$/.test(name)) return "it may hold only lowercase letters, digits, dots and hyphens";
+  if (!/^[a-z0-9].*[a-z0-9]$/.test(name)) return "it must begin and end with a letter or digit";
+  if (name.includes("..")) return "it may not hold two dots in a row";
+  if (/^\d+\.\d+\.\d+\.\d+$/.test(name)) return "it may not look like an IP address";
+  const prefix = ["xn--", "sthree-", "amzn-s3-demo-"].find((p) => name.startsWith(p));
+  if (prefix) return `it may not start with "${prefix}"`;
+  const suffix = ["-s3alias", "--ol-s3", ".mrap", "--x-s3", "--table-s3"].find((s) => name.endsWith(s));
+  if (suffix) return `it may not end with "${suffix}"`;
+  return undefined;
+}
+
+/** Throws unless `name` is a valid S3 bucket name, saying which rule it breaks. Tokens pass unchecked. */
+export function assertBucketName(name: string, what = "bucket name"): void {
+  if (Token.isUnresolved(name)) return;
+  const problem = bucketNameProblem(name);
+  if (problem) throw new ValidationError(`invalid ${what} "${name}": ${problem}`);
+}

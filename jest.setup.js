@@ -1,0 +1,3 @@
+// Adds cdktf's matchers (toHaveResource, toHaveResourceWithProperties, ...) to expect.
+const { Testing } = require("cdktf");
+Testing.setupJest();

@@ -1,0 +1,15 @@
+// Compiles TypeScript for jest with esbuild: no type-checking here (`npm run typecheck` does that), so tests start fast.
+const { transformSync } = require("esbuild");
+
+module.exports = {
+  process(sourceText, sourcePath) {
+    const { code, map } = transformSync(sourceText, {
+      loader: "ts",
+      format: "cjs",
+      target: "node20",
+      sourcemap: true,
+      sourcefile: sourcePath,
+    });
+    return { code, map };
+  },
+};

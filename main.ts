@@ -1,0 +1,92 @@
+import { join } from "node:path";
+import { ArchiveProvider } from "@cdktf/provider-archive/lib/provider";
+import { AwsProvider } from "@cdktf/provider-aws/lib/provider";
+import { App, S3Backend, TerraformOutput, TerraformStack } from "cdktf";
+import { Construct } from "constructs";
+import { APP_NAME, resolveSettings, Settings, StageConfig, STAGES } from "./config";
+import { CognitoAuth } from "./constructs/cognito-auth";
+import { HttpApi } from "./constructs/http-api";
+import { physicalName } from "./constructs/naming";
+import { NodejsFunction } from "./constructs/nodejs-function";
+import { ValidationError } from "./constructs/validation";
+
+/** Properties of an {@link ApiAuthCognitoStack}. */
+export interface ApiAuthCognitoStackProps {
+  readonly stage: StageConfig;
+  readonly settings: Settings;
+}
+
+/**
+ * One stage of the app: the system of the SST guide "How to add Cognito authentication to a serverless API".
+ * `GET /public` is open; `GET /private` needs a SigV4 signature from a signed-in user's identity-pool credentials.
+ */
+export class ApiAuthCognitoStack extends TerraformStack {
+  readonly auth: CognitoAuth;
+  readonly api: HttpApi;
+
+  constructor(scope: Construct, id: string, { stage, settings }: ApiAuthCognitoStackProps) {
+    super(scope, id);
+    const name = (logicalName?: string) => physicalName(APP_NAME, stage.name, logicalName);
+
+    new AwsProvider(this, "aws", {
+      region: settings.region,
+      defaultTags: [{ tags: { App: APP_NAME, Stage: stage.name, ManagedBy: "cdktf" } }],
+    });
+    new ArchiveProvider(this, "archive");
+    const backend = new S3Backend(this, {
+      bucket: settings.stateBucket,
+      key: `${APP_NAME}/${stage.name}/terraform.tfstate`,
+      region: settings.stateRegion,
+      encrypt: true,
+    });
+    // S3-native state locking; cdktf 0.21's S3Backend has no option for it.
+    backend.addOverride("use_lockfile", true);
+
+    this.auth = new CognitoAuth(this, "Auth", { namePrefix: name(), deletionProtection: stage.deletionProtection });
+
+    const fn = (logicalName: "public" | "private", id: string) =>
+      new NodejsFunction(this, id, {
+        entry: join(__dirname, "lambdas", `${logicalName}.ts`),
+        functionName: name(logicalName),
+        logRetentionInDays: stage.logRetentionInDays,
+      });
+    this.api = new HttpApi(this, "Api", {
+      name: name("api"),
+      defaultAuthorizationType: "AWS_IAM",
+      routes: {
+        "GET /private": fn("private", "PrivateFunction"),
+        "GET /public": { function: fn("public", "PublicFunction"), authorizationType: "NONE" },
+      },
+    });
+    this.auth.attachPermissionsForAuthUsers(this.api);
+
+    new TerraformOutput(this, "ApiEndpoint", { value: this.api.url });
+    new TerraformOutput(this, "UserPoolId", { value: this.auth.userPoolId });
+    new TerraformOutput(this, "IdentityPoolId", { value: this.auth.identityPoolId });
+    new TerraformOutput(this, "UserPoolClientId", { value: this.auth.userPoolClientId });
+    new TerraformOutput(this, "Region", { value: settings.region });
+  }
+}
+
+/** The stack name of a stage: `api-auth-cognito-dev`. */
+export function stackName(stage: StageConfig): string {
+  return physicalName(APP_NAME, stage.name);
+}
+
+/** Adds one stack per stage to `app`. */
+export function buildApp(app: App = new App()): App {
+  const settings = resolveSettings((key) => app.node.tryGetContext(key));
+  for (const stage of STAGES) new ApiAuthCognitoStack(app, stackName(stage), { stage, settings });
+  return app;
+}
+
+if (require.main === module) {
+  try {
+    buildApp().synth();
+  } catch (error) {
+    // Bad input is the user's to fix: one line, no stack trace, and cdktf.out is left as it was.
+    if (!(error instanceof ValidationError)) throw error;
+    console.error(`Error: ${error.message}`);
+    process.exit(1);
+  }
+}
