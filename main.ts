@@ -73,9 +73,9 @@ export function stackName(stage: StageConfig): string {
   return physicalName(APP_NAME, stage.name);
 }
 
-/** Adds one stack per stage to `app`. */
-export function buildApp(app: App = new App()): App {
-  const settings = resolveSettings((key) => app.node.tryGetContext(key));
+/** Adds one stack per stage to `app`, with settings from `env` and the app's context. */
+export function buildApp(app: App = new App(), env: NodeJS.ProcessEnv = process.env): App {
+  const settings = resolveSettings((key) => app.node.tryGetContext(key), env);
   for (const stage of STAGES) new ApiAuthCognitoStack(app, stackName(stage), { stage, settings });
   return app;
 }

@@ -1,0 +1,96 @@
+import { resolveSettings, SETTING_SOURCES } from "../config";
+import { physicalName } from "../constructs/naming";
+import { ValidationError } from "../constructs/validation";
+
+const noContext = () => undefined;
+const context = (values: Record<string, unknown>) => (key: string) => values[key];
+
+describe("resolveSettings", () => {
+  test("defaults: us-east-1 and the documented state bucket", () => {
+    expect(resolveSettings(noContext, {})).toEqual({
+      region: "us-east-1",
+      stateBucket: "api-auth-cognito-terraform-state",
+      stateRegion: "us-east-1",
+    });
+  });
+
+  test("cdktf.json context overrides defaults, and the environment overrides context", () => {
+    const fromContext = context({ region: "eu-west-1", stateBucket: "ctx-bucket", stateRegion: "eu-west-2" });
+    expect(resolveSettings(fromContext, {})).toEqual({ region: "eu-west-1", stateBucket: "ctx-bucket", stateRegion: "eu-west-2" });
+    expect(
+      resolveSettings(fromContext, {
+        API_AUTH_COGNITO_REGION: "us-west-2",
+        API_AUTH_COGNITO_STATE_BUCKET: "env-bucket",
+        API_AUTH_COGNITO_STATE_REGION: "us-east-2",
+      }),
+    ).toEqual({ region: "us-west-2", stateBucket: "env-bucket", stateRegion: "us-east-2" });
+  });
+
+  test("an empty environment variable counts as unset", () => {
+    expect(resolveSettings(context({ stateBucket: "ctx-bucket" }), { API_AUTH_COGNITO_STATE_BUCKET: "" }).stateBucket).toBe("ctx-bucket");
+  });
+
+  test("every setting documents its environment variable and context key", () => {
+    expect(Object.values(SETTING_SOURCES).map((s) => s.env)).toEqual([
+      "API_AUTH_COGNITO_REGION",
+      "API_AUTH_COGNITO_STATE_BUCKET",
+      "API_AUTH_COGNITO_STATE_REGION",
+    ]);
+  });
+
+  test.each([
+    ["ab", "it must be 3 to 63 characters long"],
+    ["a".repeat(64), "it must be 3 to 63 characters long"],
+    ["My-Bucket", "it may hold only lowercase letters, digits, dots and hyphens"],
+    ["my_bucket", "it may hold only lowercase letters, digits, dots and hyphens"],
+    ["-bucket", "it must begin and end with a letter or digit"],
+    ["bucket.", "it must begin and end with a letter or digit"],
+    ["my..bucket", "it may not hold two dots in a row"],
+    ["192.168.5.4", "it may not look like an IP address"],
+    ["xn--bucket", 'it may not start with "xn--"'],
+    ["bucket-s3alias", 'it may not end with "-s3alias"'],
+  ])("rejects the state bucket %j: %s", (bucket, why) => {
+    expect(() => resolveSettings(noContext, { API_AUTH_COGNITO_STATE_BUCKET: bucket })).toThrow(
+      new ValidationError(`invalid state bucket "${bucket}": ${why} (from environment variable API_AUTH_COGNITO_STATE_BUCKET)`),
+    );
+  });
+
+  test.each(["mars-1", "US-EAST-1", "us-east", "useast1"])("rejects the region %j, naming its source", (region) => {
+    expect(() => resolveSettings(context({ region }), {})).toThrow(
+      `invalid region "${region}": expected an AWS region code such as us-east-1 or eu-west-2 (from cdktf.json context "region")`,
+    );
+  });
+
+  test("accepts every shape of region code AWS uses", () => {
+    for (const region of ["us-east-1", "eu-central-2", "ap-southeast-4", "us-gov-west-1", "il-central-1", "mx-central-1"]) {
+      expect(resolveSettings(context({ region }), {}).region).toBe(region);
+    }
+  });
+
+  test("rejects a state region, naming the setting", () => {
+    expect(() => resolveSettings(noContext, { API_AUTH_COGNITO_STATE_REGION: "nowhere" })).toThrow(/invalid state region "nowhere"/);
+  });
+
+  test("rejects a context value that is not a string", () => {
+    expect(() => resolveSettings(context({ stateBucket: 42 }), {})).toThrow('invalid cdktf.json context "stateBucket": 42 is not a string');
+  });
+});
+
+describe("physicalName", () => {
+  test("joins app, stage and logical name", () => {
+    expect(physicalName("api-auth-cognito", "dev", "private")).toBe("api-auth-cognito-dev-private");
+    expect(physicalName("api-auth-cognito", "prod")).toBe("api-auth-cognito-prod");
+  });
+
+  test.each([
+    ["Dev", "stage name"],
+    ["dev_1", "stage name"],
+    ["1dev", "stage name"],
+    ["dev--x", "stage name"],
+    ["", "stage name"],
+  ])("rejects the stage name %j", (stage, what) => {
+    expect(() => physicalName("app", stage)).toThrow(
+      `invalid ${what} "${stage}": expected lowercase letters, digits and single hyphens, starting with a letter`,
+    );
+  });
+});

@@ -1,0 +1,158 @@
+import { Apigatewayv2Route } from "@cdktf/provider-aws/lib/apigatewayv2-route";
+import { CloudwatchLogGroup } from "@cdktf/provider-aws/lib/cloudwatch-log-group";
+import { CognitoUserPool } from "@cdktf/provider-aws/lib/cognito-user-pool";
+import { LambdaFunction } from "@cdktf/provider-aws/lib/lambda-function";
+import { AwsProvider } from "@cdktf/provider-aws/lib/provider";
+import { TerraformStack, Testing } from "cdktf";
+import { ApiAuthCognitoStack, buildApp } from "../main";
+import { parse, policyStatements, ref, resourcesOf } from "./support/synthesized";
+
+/** Builds the app as `cdktf synth` would, with the given environment, and synthesizes every stack. */
+function synthApp(env: NodeJS.ProcessEnv = {}, context: Record<string, unknown> = {}) {
+  const app = buildApp(Testing.app({ context }), env);
+  const stacks = app.node.children.filter((child): child is ApiAuthCognitoStack => child instanceof ApiAuthCognitoStack);
+  return Object.fromEntries(stacks.map((stack) => [stack.node.id, { stack, synth: Testing.synth(stack) }]));
+}
+
+const stacks = synthApp();
+const STAGES = [
+  ["dev", stacks["api-auth-cognito-dev"]],
+  ["prod", stacks["api-auth-cognito-prod"]],
+] as const;
+
+test("one stack per stage, named api-auth-cognito-<stage>", () => {
+  expect(Object.keys(stacks)).toEqual(["api-auth-cognito-dev", "api-auth-cognito-prod"]);
+});
+
+describe.each(STAGES)("the %s stack", (stage, { stack, synth }) => {
+  test("targets AWS provider 5.100.0 in us-east-1, tagging everything with app, stage and tool", () => {
+    expect(parse(synth).terraform?.required_providers?.aws).toEqual({ source: "aws", version: "5.100.0" });
+    expect(synth).toHaveProviderWithProperties(AwsProvider, {
+      region: "us-east-1",
+      default_tags: [{ tags: { App: "api-auth-cognito", Stage: stage, ManagedBy: "cdktf" } }],
+    });
+  });
+
+  test("keeps its state in S3 under its own key, encrypted and locked", () => {
+    expect(parse(synth).terraform?.backend).toEqual({
+      s3: {
+        bucket: "api-auth-cognito-terraform-state",
+        key: `api-auth-cognito/${stage}/terraform.tfstate`,
+        region: "us-east-1",
+        encrypt: true,
+        use_lockfile: true,
+      },
+    });
+  });
+
+  test("GET /public is open and GET /private needs IAM authorization", () => {
+    expect(synth).toHaveResourceWithProperties(Apigatewayv2Route, { route_key: "GET /public", authorization_type: "NONE" });
+    expect(synth).toHaveResourceWithProperties(Apigatewayv2Route, { route_key: "GET /private", authorization_type: "AWS_IAM" });
+    expect(Object.keys(resourcesOf(synth, "aws_apigatewayv2_route"))).toHaveLength(2);
+  });
+
+  test("each route runs its own handler on Node.js 22", () => {
+    for (const name of ["public", "private"]) {
+      expect(synth).toHaveResourceWithProperties(LambdaFunction, {
+        function_name: `api-auth-cognito-${stage}-${name}`,
+        runtime: "nodejs22.x",
+        handler: "index.handler",
+      });
+    }
+  });
+
+  test("signed-in users may invoke GET /private of this stage's API and nothing else", () => {
+    const { authenticatedRole } = stack.auth.resources;
+    const policies = Object.values(resourcesOf(synth, "aws_iam_role_policy")).filter((p) => p.role === ref(authenticatedRole, "id"));
+    expect(policies).toHaveLength(1);
+    expect(policyStatements(synth, policies[0].policy)).toEqual([
+      {
+        effect: "Allow",
+        actions: ["execute-api:Invoke"],
+        resources: [`${ref(stack.api.resources.api, "execution_arn")}/*/GET/private`],
+      },
+    ]);
+  });
+
+  test("the authenticated role trusts only this stage's identity pool and signed-in identities", () => {
+    const { authenticatedRole, identityPool } = stack.auth.resources;
+    const role = resourcesOf(synth, "aws_iam_role")[authenticatedRole.friendlyUniqueId];
+    expect(policyStatements(synth, role.assume_role_policy)[0].condition).toEqual([
+      { test: "StringEquals", variable: "cognito-identity.amazonaws.com:aud", values: [ref(identityPool, "id")] },
+      { test: "ForAnyValue:StringLike", variable: "cognito-identity.amazonaws.com:amr", values: ["authenticated"] },
+    ]);
+  });
+
+  test("outputs the endpoint, pool ids, client id and region", () => {
+    const { userPool, userPoolClient, identityPool } = stack.auth.resources;
+    expect(parse(synth).output).toEqual({
+      ApiEndpoint: { value: ref(stack.api.resources.api, "api_endpoint") },
+      UserPoolId: { value: ref(userPool, "id") },
+      IdentityPoolId: { value: ref(identityPool, "id") },
+      UserPoolClientId: { value: ref(userPoolClient, "id") },
+      Region: { value: "us-east-1" },
+    });
+  });
+
+  test("passes cdktf's own validations", () => {
+    expect(() => Testing.synth(stack as TerraformStack, true)).not.toThrow();
+  });
+});
+
+describe("stages differ where a careful team wants them to", () => {
+  const dev = stacks["api-auth-cognito-dev"].synth;
+  const prod = stacks["api-auth-cognito-prod"].synth;
+
+  test("prod's user pool has deletion protection, dev's does not", () => {
+    expect(prod).toHaveResourceWithProperties(CognitoUserPool, { deletion_protection: "ACTIVE" });
+    expect(dev).toHaveResourceWithProperties(CognitoUserPool, { deletion_protection: "INACTIVE" });
+  });
+
+  test("prod keeps function logs a year, dev two weeks", () => {
+    expect(prod).toHaveResourceWithProperties(CloudwatchLogGroup, { retention_in_days: 365 });
+    expect(dev).toHaveResourceWithProperties(CloudwatchLogGroup, { retention_in_days: 14 });
+  });
+
+  test("no physical name is shared between the stages", () => {
+    // Resource types whose names must be unique in an account and region, with their name attribute.
+    const named: Array<[string, string]> = [
+      ["aws_cognito_user_pool", "name"],
+      ["aws_cognito_identity_pool", "identity_pool_name"],
+      ["aws_iam_role", "name"],
+      ["aws_lambda_function", "function_name"],
+      ["aws_cloudwatch_log_group", "name"],
+      ["aws_apigatewayv2_api", "name"],
+    ];
+    const names = (synth: string) => named.flatMap(([type, attribute]) => Object.values(resourcesOf(synth, type)).map((r) => String(r[attribute])));
+    const devNames = names(dev);
+    expect(devNames).toHaveLength(10);
+    expect(devNames.filter((name) => names(prod).includes(name))).toEqual([]);
+    for (const name of devNames) expect(name.replace(/_/g, "-")).toContain("api-auth-cognito-dev");
+  });
+});
+
+describe("settings reach the stacks", () => {
+  test("cdktf.json context sets region and state bucket", () => {
+    const { synth } = synthApp({}, { region: "eu-west-1", stateBucket: "acme-tfstate", stateRegion: "eu-central-1" })["api-auth-cognito-dev"];
+    expect(synth).toHaveProviderWithProperties(AwsProvider, { region: "eu-west-1" });
+    expect(parse(synth).terraform?.backend?.s3).toMatchObject({ bucket: "acme-tfstate", region: "eu-central-1" });
+    expect(parse(synth).output?.Region).toEqual({ value: "eu-west-1" });
+  });
+
+  test("environment variables win over cdktf.json context", () => {
+    const { synth } = synthApp(
+      { API_AUTH_COGNITO_STATE_BUCKET: "from-env-bucket", API_AUTH_COGNITO_REGION: "ap-southeast-2" },
+      { stateBucket: "from-context-bucket", region: "eu-west-1" },
+    )["api-auth-cognito-prod"];
+    expect(parse(synth).terraform?.backend?.s3).toMatchObject({ bucket: "from-env-bucket" });
+    expect(synth).toHaveProviderWithProperties(AwsProvider, { region: "ap-southeast-2" });
+  });
+
+  test("a bad setting stops the app before any stack exists", () => {
+    const app = Testing.app();
+    expect(() => buildApp(app, { API_AUTH_COGNITO_REGION: "mars-1" })).toThrow(
+      'invalid region "mars-1": expected an AWS region code such as us-east-1 or eu-west-2 (from environment variable API_AUTH_COGNITO_REGION)',
+    );
+    expect(app.node.children).toHaveLength(0);
+  });
+});
