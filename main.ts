@@ -44,10 +44,11 @@ export class ApiAuthCognitoStack extends TerraformStack {
 
     this.auth = new CognitoAuth(this, "Auth", { namePrefix: name(), deletionProtection: stage.deletionProtection });
 
-    const fn = (logicalName: "public" | "private", id: string) =>
+    // A function for lambdas/<handler>.ts, named <app>-<stage>-<handler>.
+    const fn = (handler: string, id: string) =>
       new NodejsFunction(this, id, {
-        entry: join(__dirname, "lambdas", `${logicalName}.ts`),
-        functionName: name(logicalName),
+        entry: join(__dirname, "lambdas", `${handler}.ts`),
+        functionName: name(handler),
         logRetentionInDays: stage.logRetentionInDays,
       });
     this.api = new HttpApi(this, "Api", {

@@ -1,5 +1,5 @@
 import { execFileSync } from "node:child_process";
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { isAbsolute, join } from "node:path";
 import { DataArchiveFile } from "@cdktf/provider-archive/lib/data-archive-file";
@@ -160,6 +160,19 @@ describe("NodejsFunction validation", () => {
     ["an unknown architecture", { architecture: "arm" as never }, /invalid architecture "arm": expected one of arm64, x86_64/],
   ])("rejects %s", (_what, props, message) => {
     expect(() => synthFunction(props)).toThrow(message);
+  });
+
+  test("a handler that does not compile: one error naming the file, line and problem", () => {
+    const dir = mkdtempSync(join(tmpdir(), "broken-handler-"));
+    const entry = join(dir, "broken.ts");
+    writeFileSync(entry, "export const handler = async () => {\n  return { statusCode: 200 ;\n};\n");
+    try {
+      expect(() => synthFunction({ entry, handler: "handler" })).toThrow(
+        new RegExp(`^cannot bundle handler file "${entry}": .*broken\\.ts:2:\\d+: Expected "}" but found ";"$`),
+      );
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   test("a missing handler file writes no bundle", () => {

@@ -2,7 +2,7 @@ import { createHash } from "node:crypto";
 import { existsSync, mkdirSync, renameSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { buildSync } from "esbuild";
+import { buildSync, Message } from "esbuild";
 import { ValidationError } from "./validation";
 
 /** Node.js version the bundles target; matches the Lambda runtime `nodejs22.x`. */
@@ -19,20 +19,7 @@ export function bundleHandler(entry: string): string {
   if (!existsSync(entry)) {
     throw new ValidationError(`handler file "${entry}" not found (resolved from ${process.cwd()}): expected a .ts or .js file`);
   }
-  const result = buildSync({
-    entryPoints: [entry],
-    bundle: true,
-    platform: "node",
-    target: BUNDLE_TARGET,
-    format: "cjs",
-    minify: true,
-    legalComments: "none",
-    external: ["@aws-sdk/*"],
-    write: false,
-    outfile: "index.js",
-    logLevel: "silent",
-  });
-  const code = result.outputFiles[0].contents;
+  const code = build(entry);
   const hash = createHash("sha256").update(code).digest("hex").slice(0, 16);
   const dir = join(tmpdir(), "api-auth-cognito-bundles", hash);
   if (!existsSync(join(dir, "index.js"))) {
@@ -42,4 +29,28 @@ export function bundleHandler(entry: string): string {
     renameSync(partial, join(dir, "index.js"));
   }
   return dir;
+}
+
+/** Runs esbuild; a handler that does not compile becomes a {@link ValidationError} naming the first error's place. */
+function build(entry: string): Uint8Array {
+  try {
+    return buildSync({
+      entryPoints: [entry],
+      bundle: true,
+      platform: "node",
+      target: BUNDLE_TARGET,
+      format: "cjs",
+      minify: true,
+      legalComments: "none",
+      external: ["@aws-sdk/*"],
+      write: false,
+      outfile: "index.js",
+      logLevel: "silent",
+    }).outputFiles[0].contents;
+  } catch (error) {
+    const first = (error as { errors?: Message[] }).errors?.[0];
+    if (!first) throw error;
+    const where = first.location ? `${first.location.file}:${first.location.line}:${first.location.column}: ` : "";
+    throw new ValidationError(`cannot bundle handler file "${entry}": ${where}${first.text}`);
+  }
 }

@@ -1,6 +1,7 @@
 // Types of the matchers jest.setup.js adds with Testing.setupJest(). cdktf ships them for @types/jest 26-29,
 // whose Matchers interface had one type parameter; @types/jest 30 has two.
-import type { TerraformConstructor } from "cdktf/lib/testing/matchers";
+/** A provider class, such as LambdaFunction: the matchers read its Terraform type. */
+type TerraformConstructor = { readonly tfResourceType: string };
 
 declare global {
   namespace jest {
