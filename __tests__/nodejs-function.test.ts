@@ -55,11 +55,12 @@ describe("NodejsFunction defaults", () => {
     expect(synth).not.toContain(tmpdir());
   });
 
-  test("JSON logs to its own log group /aws/lambda/<name>, kept 14 days, created before the function", () => {
+  test("JSON logs to its own log group /aws/lambda/<name>, kept 14 days, created with its permission before the function", () => {
     expect(synth).toHaveResourceWithProperties(CloudwatchLogGroup, { name: "/aws/lambda/app-dev-greet", retention_in_days: 14 });
     const body = bodyOf(synth, fn.resources.function);
+    // The reference to the log group's name orders the log group first; depends_on orders the log permission.
     expect(body.logging_config).toEqual({ log_format: "JSON", log_group: ref(logGroup, "name") });
-    expect(body.depends_on).toEqual(expect.arrayContaining([`aws_cloudwatch_log_group.${logGroup.friendlyUniqueId}`]));
+    expect(body.depends_on).toEqual([`aws_iam_role_policy.${logPolicy.friendlyUniqueId}`]);
   });
 
   test("its role is assumable by Lambda only, and named like the function", () => {

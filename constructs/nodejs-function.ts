@@ -133,8 +133,8 @@ export class NodejsFunction extends Construct {
       timeout,
       environment: props.environment ? { variables: props.environment } : undefined,
       loggingConfig: { logFormat: "JSON", logGroup: logGroup.name },
-      // Create the log group and its permission first, so Lambda never creates an unmanaged group with no retention.
-      dependsOn: [logGroup, logPolicy],
+      // logging_config already waits for the log group; wait for the permission to write to it as well.
+      dependsOn: [logPolicy],
     });
 
     this.functionName = fn.functionName;

@@ -1,0 +1,83 @@
+import { spawnSync } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { planStack, PlanResult } from "../tools/plan";
+import { synthesize } from "../tools/synthesize";
+import { cliConfigFile, PROJECT_ROOT, terraformMissing } from "../tools/terraform";
+import { describeWhen } from "./support/requires";
+
+describeWhen(terraformMissing())("offline terraform plan for review", () => {
+  let scratch: string;
+  const plans: Record<string, PlanResult> = {};
+
+  beforeAll(async () => {
+    cliConfigFile();
+    scratch = mkdtempSync(join(tmpdir(), "tf-plan-"));
+    // No AWS credentials at all: the plan must not need any.
+    for (const name of ["AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_PROFILE", "AWS_SESSION_TOKEN"]) delete process.env[name];
+    const stacks = synthesize(join(scratch, "out"));
+    await Promise.all(
+      stacks.map(async (stack) => {
+        plans[stack.name] = await planStack(stack, join(scratch, "work", stack.name), join(scratch, "plans", stack.name));
+      }),
+    );
+  }, 120_000);
+  afterAll(() => rmSync(scratch, { recursive: true, force: true }));
+
+  test.each(["api-auth-cognito-dev", "api-auth-cognito-prod"])("%s: a first deploy creates the 22 resources of the system", (stack) => {
+    const { counts, files } = plans[stack];
+    expect(counts).toEqual({
+      aws_apigatewayv2_api: { add: 1, change: 0, replace: 0, destroy: 0 },
+      aws_apigatewayv2_integration: { add: 2, change: 0, replace: 0, destroy: 0 },
+      aws_apigatewayv2_route: { add: 2, change: 0, replace: 0, destroy: 0 },
+      aws_apigatewayv2_stage: { add: 1, change: 0, replace: 0, destroy: 0 },
+      aws_cloudwatch_log_group: { add: 2, change: 0, replace: 0, destroy: 0 },
+      aws_cognito_identity_pool: { add: 1, change: 0, replace: 0, destroy: 0 },
+      aws_cognito_identity_pool_roles_attachment: { add: 1, change: 0, replace: 0, destroy: 0 },
+      aws_cognito_user_pool: { add: 1, change: 0, replace: 0, destroy: 0 },
+      aws_cognito_user_pool_client: { add: 1, change: 0, replace: 0, destroy: 0 },
+      aws_iam_role: { add: 3, change: 0, replace: 0, destroy: 0 },
+      aws_iam_role_policy: { add: 3, change: 0, replace: 0, destroy: 0 },
+      aws_lambda_function: { add: 2, change: 0, replace: 0, destroy: 0 },
+      aws_lambda_permission: { add: 2, change: 0, replace: 0, destroy: 0 },
+    });
+    expect(readFileSync(files.text, "utf8")).toMatch(/Plan: 22 to add, 0 to change, 0 to destroy\./);
+    const json = JSON.parse(readFileSync(files.json, "utf8"));
+    expect(json.format_version).toBeDefined();
+    const managed = json.resource_changes.filter((change: { mode: string }) => change.mode === "managed");
+    expect(managed).toHaveLength(22);
+  });
+
+  test("the plan shows the stage's own names and region", () => {
+    const text = readFileSync(plans["api-auth-cognito-prod"].files.text, "utf8");
+    expect(text).toContain('function_name                  = "api-auth-cognito-prod-private"');
+    expect(text).toContain('deletion_protection        = "ACTIVE"');
+    expect(text).not.toContain("api-auth-cognito-dev");
+  });
+
+  test("the summary counts the changes and prints every IAM policy in full", () => {
+    const summary = readFileSync(plans["api-auth-cognito-dev"].files.summary, "utf8");
+    expect(summary).toContain("**22 to add, 0 to change, 0 to replace, 0 to destroy.**");
+    expect(summary).toContain("| `aws_iam_role` | 3 | 0 | 0 | 0 |");
+    for (const role of ["api-auth-cognito-dev-authenticated", "api-auth-cognito-dev-public", "api-auth-cognito-dev-private"]) {
+      expect(summary).toContain(`### Role \`${role}\`: trust policy`);
+    }
+    expect(summary).toMatch(/"cognito-identity\.amazonaws\.com:aud": \[\s+"\$\{aws_cognito_identity_pool\.\w+\.id\}"/);
+    expect(summary).toMatch(/"cognito-identity\.amazonaws\.com:amr": \[\s+"authenticated"/);
+    expect(summary).toMatch(/"Resource": \[\s+"\$\{aws_apigatewayv2_api\.\w+\.execution_arn\}\/\*\/GET\/private"/);
+    expect(summary).toContain("### Inline policy `invoke-api-auth-cognito-dev-api` of role `api-auth-cognito-dev-authenticated`");
+    expect(summary.match(/```json/g)).toHaveLength(6);
+  });
+
+  test("npm run plan refuses an unknown stage with one line and exit 1", () => {
+    const result = spawnSync(join(PROJECT_ROOT, "node_modules", ".bin", "tsx"), ["tools/plan.ts", "staging"], {
+      cwd: PROJECT_ROOT,
+      encoding: "utf8",
+    });
+    expect(result.status).toBe(1);
+    expect(result.stderr.trim()).toBe(
+      'Error: unknown stage "staging": expected one or more of dev, prod (npm run plan -- dev [--remote])',
+    );
+  });
+});

@@ -1,0 +1,98 @@
+import { spawn, spawnSync } from "node:child_process";
+import { existsSync, mkdirSync, readdirSync, writeFileSync } from "node:fs";
+import { homedir } from "node:os";
+import { join } from "node:path";
+
+/** The project root: tools/ lives directly below it. */
+export const PROJECT_ROOT = join(__dirname, "..");
+
+/** Scratch space of the Terraform tools (gitignored): CLI config, working copies of stacks, plans. */
+export const WORK_ROOT = join(PROJECT_ROOT, ".tfwork");
+
+/** Where provider mirrors are commonly installed; `TF_PROVIDER_MIRROR` names another. */
+const MIRROR_CANDIDATES = [
+  "/opt/tf-plugins",
+  "/usr/share/terraform/plugins",
+  "/usr/local/share/terraform/plugins",
+  join(homedir(), ".terraform.d", "plugins"),
+  join(homedir(), ".local", "share", "terraform", "plugins"),
+];
+
+/** Why Terraform cannot run here, or `undefined` when it can. */
+export function terraformMissing(): string | undefined {
+  const result = spawnSync("terraform", ["version", "-json"], { encoding: "utf8", env: terraformEnv() });
+  if (result.error || result.status !== 0) return "terraform is not on PATH (install Terraform >= 1.10)";
+  return undefined;
+}
+
+/** A filesystem mirror holding hashicorp/aws, if this machine has one. */
+export function providerMirror(): string | undefined {
+  const candidates = process.env.TF_PROVIDER_MIRROR ? [process.env.TF_PROVIDER_MIRROR] : MIRROR_CANDIDATES;
+  return candidates.find((dir) => existsSync(join(dir, "registry.terraform.io", "hashicorp", "aws")));
+}
+
+/** Providers the mirror holds, as `registry.terraform.io/hashicorp/<name>`. */
+export function mirroredProviders(mirror = providerMirror()): string[] {
+  if (!mirror) return [];
+  const dir = join(mirror, "registry.terraform.io", "hashicorp");
+  return readdirSync(dir).map((name) => `registry.terraform.io/hashicorp/${name}`);
+}
+
+/**
+ * Writes the Terraform CLI configuration the tools use and returns its path. Providers in the mirror come from
+ * it, all others from the registry. The user's own CLI configuration and home directory are left alone.
+ */
+export function cliConfigFile(): string {
+  const file = join(WORK_ROOT, "terraform.rc");
+  const mirror = providerMirror();
+  const providers = mirroredProviders(mirror);
+  const list = providers.map((p) => JSON.stringify(p)).join(", ");
+  const config = mirror
+    ? `provider_installation {\n  filesystem_mirror {\n    path    = ${JSON.stringify(mirror)}\n    include = [${list}]\n  }\n  direct {\n    exclude = [${list}]\n  }\n}\n`
+    : "# No provider mirror on this machine: providers come from the registry.\n";
+  mkdirSync(WORK_ROOT, { recursive: true });
+  writeFileSync(file, config);
+  return file;
+}
+
+/** The environment Terraform runs in: our CLI config, no telemetry, no prompts. */
+export function terraformEnv(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
+  return {
+    ...process.env,
+    TF_CLI_CONFIG_FILE: join(WORK_ROOT, "terraform.rc"),
+    CHECKPOINT_DISABLE: "1",
+    TF_IN_AUTOMATION: "1",
+    TF_INPUT: "0",
+    ...extra,
+  };
+}
+
+/** What a Terraform command printed, and how it ended. */
+export interface TerraformResult {
+  readonly code: number;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+/** Runs `terraform <args>` in `cwd` and collects its output. Never throws for a non-zero exit. */
+export function terraform(args: string[], cwd: string, env: NodeJS.ProcessEnv = {}): Promise<TerraformResult> {
+  if (!existsSync(join(WORK_ROOT, "terraform.rc"))) cliConfigFile();
+  return new Promise((resolve, reject) => {
+    const child = spawn("terraform", [args[0], "-no-color", ...args.slice(1)], { cwd, env: terraformEnv(env) });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (chunk: Buffer) => (stdout += chunk.toString()));
+    child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
+    child.on("error", reject);
+    child.on("close", (code) => resolve({ code: code ?? 1, stdout, stderr }));
+  });
+}
+
+/** Like {@link terraform}, but throws with Terraform's own message when the command fails. */
+export async function terraformOrThrow(args: string[], cwd: string, env: NodeJS.ProcessEnv = {}): Promise<TerraformResult> {
+  const result = await terraform(args, cwd, env);
+  if (result.code !== 0) {
+    throw new Error(`terraform ${args[0]} failed in ${cwd}:\n${(result.stderr || result.stdout).trim()}`);
+  }
+  return result;
+}
