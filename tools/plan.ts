@@ -29,7 +29,7 @@ export interface PlanResult {
 export async function planStack(stack: SynthesizedStack, workdir: string, outdir: string, remote = false): Promise<PlanResult> {
   const override = remote
     ? undefined
-    : { provider: awsProviderOverride(NOWHERE, "offline-plan"), terraform: { backend: { local: { path: "terraform.tfstate" } } } };
+    : { provider: awsProviderOverride(NOWHERE, "offline-plan", true), terraform: { backend: { local: { path: "terraform.tfstate" } } } };
   const { dir, archivesStoodIn } = await prepareStack(stack.dir, workdir, override);
   await terraformOrThrow(["init", "-input=false", "-reconfigure"], dir);
   await terraformOrThrow(["plan", "-input=false", "-out=tfplan"], dir);

@@ -78,7 +78,10 @@ export interface TerraformResult {
 export function terraform(args: string[], cwd: string, env: NodeJS.ProcessEnv = {}): Promise<TerraformResult> {
   if (!existsSync(join(WORK_ROOT, "terraform.rc"))) cliConfigFile();
   return new Promise((resolve, reject) => {
-    const child = spawn("terraform", [args[0], "-no-color", ...args.slice(1)], { cwd, env: terraformEnv(env) });
+    // -no-color goes after the (sub)command: `terraform state list -no-color`, `terraform plan -no-color ...`.
+    const command = args[0] === "state" ? 2 : 1;
+    const argv = [...args.slice(0, command), "-no-color", ...args.slice(command)];
+    const child = spawn("terraform", argv, { cwd, env: terraformEnv(env) });
     let stdout = "";
     let stderr = "";
     child.stdout.on("data", (chunk: Buffer) => (stdout += chunk.toString()));

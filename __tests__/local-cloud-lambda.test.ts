@@ -1,0 +1,81 @@
+import { CreateRoleCommand, IAMClient } from "@aws-sdk/client-iam";
+import {
+  CreateFunctionCommand,
+  DeleteFunctionCommand,
+  GetFunctionCommand,
+  GetFunctionConfigurationCommand,
+  LambdaClient,
+  UpdateFunctionConfigurationCommand,
+} from "@aws-sdk/client-lambda";
+import { zipSync } from "fflate";
+import { LocalCloud, startLocalCloud } from "../tools/local-cloud/front";
+import { motoMissing } from "../tools/local-cloud/moto";
+import { describeWhen } from "./support/requires";
+
+const CONFIG = { region: "us-east-1", credentials: { accessKeyId: "test", secretAccessKey: "test" }, maxAttempts: 1 };
+const CODE = zipSync({ "index.js": Buffer.from("exports.handler = async () => 'ok';") });
+
+/** moto 5.2 drops Lambda's LoggingConfig; the front keeps it, so Terraform sees what it applied. */
+describeWhen(motoMissing())("local cloud: Lambda logging config", () => {
+  let cloud: LocalCloud;
+  let lambda: LambdaClient;
+  let moto: LambdaClient;
+  let role: string;
+
+  const create = (name: string, LoggingConfig?: { LogFormat: "JSON" | "Text"; LogGroup?: string }) =>
+    lambda.send(
+      new CreateFunctionCommand({ FunctionName: name, Runtime: "nodejs22.x", Role: role, Handler: "index.handler", Code: { ZipFile: CODE }, LoggingConfig }),
+    );
+
+  beforeAll(async () => {
+    cloud = await startLocalCloud();
+    lambda = new LambdaClient({ ...CONFIG, endpoint: cloud.endpoint });
+    moto = new LambdaClient({ ...CONFIG, endpoint: cloud.motoEndpoint });
+    const iam = new IAMClient({ ...CONFIG, endpoint: cloud.endpoint });
+    const document = JSON.stringify({ Version: "2012-10-17", Statement: [{ Effect: "Allow", Principal: { Service: "lambda.amazonaws.com" }, Action: "sts:AssumeRole" }] });
+    role = (await iam.send(new CreateRoleCommand({ RoleName: "logging-test", AssumeRolePolicyDocument: document }))).Role!.Arn!;
+    iam.destroy();
+  }, 30_000);
+
+  afterAll(async () => {
+    lambda?.destroy();
+    moto?.destroy();
+    await cloud?.stop();
+  }, 15_000);
+
+  test("the config a function was created with comes back from CreateFunction, GetFunction and GetFunctionConfiguration", async () => {
+    const created = await create("json-logs", { LogFormat: "JSON", LogGroup: "/custom/group" });
+    const expected = { LogFormat: "JSON", LogGroup: "/custom/group" };
+    expect(created.LoggingConfig).toEqual(expected);
+    expect((await lambda.send(new GetFunctionCommand({ FunctionName: "json-logs" }))).Configuration?.LoggingConfig).toEqual(expected);
+    expect((await lambda.send(new GetFunctionConfigurationCommand({ FunctionName: "json-logs" }))).LoggingConfig).toEqual(expected);
+    // The gap being filled: moto itself forgets it.
+    expect((await moto.send(new GetFunctionCommand({ FunctionName: "json-logs" }))).Configuration?.LoggingConfig).toBeUndefined();
+  });
+
+  test("UpdateFunctionConfiguration changes it, keeping what the update leaves out", async () => {
+    await create("updated", { LogFormat: "JSON", LogGroup: "/kept" });
+    await lambda.send(new UpdateFunctionConfigurationCommand({ FunctionName: "updated", LoggingConfig: { LogFormat: "Text" } }));
+    const { LoggingConfig } = await lambda.send(new GetFunctionConfigurationCommand({ FunctionName: "updated" }));
+    expect(LoggingConfig).toEqual({ LogFormat: "Text", LogGroup: "/kept" });
+  });
+
+  test("a function that sets none gets AWS's defaults; a deleted function's config is forgotten", async () => {
+    await create("plain");
+    const defaults = { LogFormat: "Text", LogGroup: "/aws/lambda/plain" };
+    expect((await lambda.send(new GetFunctionCommand({ FunctionName: "plain" }))).Configuration?.LoggingConfig).toEqual(defaults);
+    await create("recreated", { LogFormat: "JSON" });
+    await lambda.send(new DeleteFunctionCommand({ FunctionName: "recreated" }));
+    await create("recreated");
+    expect((await lambda.send(new GetFunctionConfigurationCommand({ FunctionName: "recreated" }))).LoggingConfig).toEqual({
+      LogFormat: "Text",
+      LogGroup: "/aws/lambda/recreated",
+    });
+  });
+
+  test("functions named by ARN are found too", async () => {
+    const { FunctionArn } = await create("by-arn", { LogFormat: "JSON" });
+    const { LoggingConfig } = await lambda.send(new GetFunctionConfigurationCommand({ FunctionName: FunctionArn }));
+    expect(LoggingConfig?.LogFormat).toBe("JSON");
+  });
+});

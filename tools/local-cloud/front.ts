@@ -1,0 +1,222 @@
+import { Agent, createServer, IncomingHttpHeaders, IncomingMessage, OutgoingHttpHeaders, request as httpRequest, ServerResponse } from "node:http";
+import { AddressInfo } from "node:net";
+import { AwsError, AwsResponse, errorResponse, Handler, jsonResponse, RestRoute, signingScope } from "./aws-json";
+import { identityPoolRoleHandlers, IdentityPoolRoleStore } from "./identity-pool-roles";
+import { lambdaLoggingConfigRoutes } from "./lambda-logging-config";
+import { startMoto } from "./moto";
+
+/**
+ * The local cloud's front door on loopback: a request router that answers the operations moto lacks itself and
+ * forwards everything else to moto unchanged, streaming bodies both ways.
+ */
+
+/**
+ * Hop-by-hop headers describe one connection, not the request: they are not forwarded. `expect` too: the front
+ * has already accepted the body (Node answers `100 Continue` itself), so moto need not be asked again.
+ */
+const HOP_BY_HOP = new Set(["connection", "keep-alive", "proxy-connection", "transfer-encoding", "upgrade", "te", "trailer", "expect"]);
+
+/** A running front. */
+export interface Front {
+  /** `http://127.0.0.1:<port>`: point AWS clients here. */
+  readonly endpoint: string;
+  /** Closes the server, including idle keep-alive connections. Safe to call twice. */
+  stop(): Promise<void>;
+}
+
+/** moto behind a front that fills its gaps: one endpoint for every service. */
+export interface LocalCloud {
+  /** The front, `http://127.0.0.1:<port>`: point AWS clients and Terraform here. */
+  readonly endpoint: string;
+  /** moto itself, for looking behind the front. */
+  readonly motoEndpoint: string;
+  /** Stops the front, then moto. Safe to call twice. */
+  stop(): Promise<void>;
+}
+
+/** Options of {@link startLocalCloud}. */
+export interface LocalCloudOptions {
+  /** File that receives moto's output (appended). @default output is discarded */
+  readonly logFile?: string;
+}
+
+/** Starts moto and its front on free loopback ports, with the handlers for what moto lacks. */
+export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<LocalCloud> {
+  const moto = await startMoto({ logFile: options.logFile });
+  let front: Front;
+  try {
+    // One store per cloud, so that two clouds (two test files) never share state. Add more handler tables here.
+    const handlers: Record<string, Handler> = { ...identityPoolRoleHandlers(new IdentityPoolRoleStore()) };
+    front = await startFront(moto.endpoint, handlers, lambdaLoggingConfigRoutes());
+  } catch (error) {
+    await moto.stop();
+    throw error;
+  }
+  let stopping: Promise<void> | undefined;
+  return {
+    endpoint: front.endpoint,
+    motoEndpoint: moto.endpoint,
+    stop: () => (stopping ??= front.stop().finally(() => moto.stop())),
+  };
+}
+
+/**
+ * Starts a front on a free loopback port. A POST whose `X-Amz-Target` is a key of `handlers` is answered by that
+ * handler, and a request of a REST API by the first of `restRoutes` that matches its method and path; every other
+ * request goes to `motoEndpoint` as received (method, path and query, headers including `Host`, body) and moto's
+ * response comes back the same way.
+ */
+export async function startFront(
+  motoEndpoint: string,
+  handlers: Readonly<Record<string, Handler>>,
+  restRoutes: readonly RestRoute[] = [],
+): Promise<Front> {
+  const moto = new URL(motoEndpoint);
+  // Our own agent, so that stop() can close its sockets; moto closes each connection anyway.
+  const agent = new Agent({ keepAlive: false });
+  const server = createServer((req, res) => {
+    // The last line of defence: whatever goes wrong, the client gets an answer and the process keeps running.
+    route(req, res).catch((error: Error) => send(res, errorResponse(new AwsError(500, "InternalFailure", error.message))));
+  });
+
+  /** The local handler of a request, if any. */
+  function handlerOf(req: IncomingMessage): Handler | undefined {
+    const target = header(req.headers, "x-amz-target");
+    if (target !== undefined) return req.method === "POST" ? handlers[target] : undefined;
+    const path = (req.url ?? "/").split("?")[0];
+    for (const route of restRoutes) {
+      const match = route.method === req.method ? route.path.exec(path) : null;
+      if (match) return (request, context) => route.handler(request, context, match);
+    }
+    return undefined;
+  }
+
+  async function route(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const handler = handlerOf(req);
+    if (!handler) return proxy(req, res);
+    const body = await readBody(req);
+    const forward = () => forwardBuffered(req, body);
+    let response: AwsResponse;
+    try {
+      const request = {
+        target: header(req.headers, "x-amz-target") ?? "",
+        method: req.method ?? "GET",
+        path: req.url ?? "/",
+        headers: req.headers,
+        body,
+        ...signingScope(header(req.headers, "authorization")),
+      };
+      response = await handler(request, { motoEndpoint, forward });
+    } catch (error) {
+      response = errorResponse(error instanceof AwsError ? error : new AwsError(500, "InternalFailure", (error as Error).message));
+    }
+    send(res, response);
+  }
+
+  /** Streams a request to moto and moto's response back. */
+  function proxy(req: IncomingMessage, res: ServerResponse): void {
+    const upstream = httpRequest(motoOptions(req, forwardedHeaders(req.headers)), (answer) => {
+      res.writeHead(answer.statusCode ?? 502, answer.statusMessage, withoutHopByHop(answer.headers));
+      answer.pipe(res);
+      answer.on("error", () => res.destroy());
+    });
+    upstream.on("error", (error) => {
+      if (res.headersSent) res.destroy(error);
+      else send(res, badGateway(error));
+    });
+    // A client that goes away mid-request should not leave a half-sent request to moto open.
+    res.on("close", () => {
+      if (!res.writableFinished) upstream.destroy();
+    });
+    req.on("error", () => upstream.destroy());
+    req.pipe(upstream);
+  }
+
+  /** Sends a request whose body was already read to moto, and reads moto's whole answer. */
+  function forwardBuffered(req: IncomingMessage, body: Buffer): Promise<AwsResponse> {
+    return new Promise((resolve) => {
+      // The body is whole now: it goes with a content-length, whatever framing the client used.
+      const headers = { ...withoutHopByHop(req.headers), "content-length": body.length };
+      const upstream = httpRequest(motoOptions(req, headers), (answer) => {
+        readBody(answer).then(
+          (answerBody) => resolve({ status: answer.statusCode ?? 502, headers: withoutHopByHop(answer.headers), body: answerBody }),
+          (error: Error) => resolve(badGateway(error)),
+        );
+      });
+      upstream.on("error", (error) => resolve(badGateway(error)));
+      upstream.end(body);
+    });
+  }
+
+  function motoOptions(req: IncomingMessage, headers: OutgoingHttpHeaders) {
+    return { hostname: moto.hostname, port: moto.port, method: req.method, path: req.url, headers, agent };
+  }
+
+  function badGateway(error: Error): AwsResponse {
+    return jsonResponse({ __type: "BadGateway", message: `the local cloud could not reach moto at ${motoEndpoint}: ${error.message}` }, 502);
+  }
+
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(0, "127.0.0.1", () => resolve());
+  });
+  const { port } = server.address() as AddressInfo;
+
+  let stopping: Promise<void> | undefined;
+  const stop = () => {
+    stopping ??= new Promise<void>((resolve) => {
+      server.close(() => resolve());
+      // close() only stops accepting: without this, an SDK's idle keep-alive socket holds it open for seconds.
+      server.closeAllConnections();
+      agent.destroy();
+    });
+    return stopping;
+  };
+  return { endpoint: `http://127.0.0.1:${port}`, stop };
+}
+
+/** Writes a complete response. */
+function send(res: ServerResponse, response: AwsResponse): void {
+  if (res.destroyed) return; // the client has gone away
+  if (res.headersSent) {
+    // Too late for a clean error: cutting the connection at least tells the client the response is incomplete.
+    res.destroy();
+    return;
+  }
+  res.writeHead(response.status, { ...response.headers, "content-length": response.body.length });
+  res.end(response.body);
+}
+
+/** The request headers moto gets: all end-to-end headers, `Host` as the client sent it (moto builds URLs from it). */
+function forwardedHeaders(headers: IncomingHttpHeaders): OutgoingHttpHeaders {
+  const forwarded = withoutHopByHop(headers);
+  // Node frames the body anew; a chunked request keeps being chunked, a sized one keeps its content-length.
+  if (headers["transfer-encoding"] !== undefined) forwarded["transfer-encoding"] = "chunked";
+  return forwarded;
+}
+
+/** Headers without the hop-by-hop ones, and without those the `Connection` header names. */
+function withoutHopByHop(headers: IncomingHttpHeaders): OutgoingHttpHeaders {
+  const named = new Set((header(headers, "connection") ?? "").split(",").map((name) => name.trim().toLowerCase()));
+  const result: OutgoingHttpHeaders = {};
+  for (const [name, value] of Object.entries(headers)) {
+    if (value !== undefined && !HOP_BY_HOP.has(name) && !named.has(name)) result[name] = value;
+  }
+  return result;
+}
+
+/** A header's value as one string (Node joins repeated headers for all but a few names). */
+function header(headers: IncomingHttpHeaders, name: string): string | undefined {
+  const value = headers[name];
+  return Array.isArray(value) ? value.join(", ") : value;
+}
+
+/** Reads a whole message body. */
+function readBody(message: IncomingMessage): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    message.on("data", (chunk: Buffer) => chunks.push(chunk));
+    message.on("end", () => resolve(Buffer.concat(chunks)));
+    message.on("error", reject);
+  });
+}
