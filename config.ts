@@ -21,6 +21,8 @@ export const STAGES: readonly StageConfig[] = [
 
 /** Settings shared by every stage, read from the environment or cdktf.json's `context`. */
 export interface Settings {
+  /** The stages to synthesize, each one of {@link STAGES}. */
+  readonly stages: readonly StageConfig[];
   /** Region the stages deploy to. */
   readonly region: string;
   /** S3 bucket that holds every stage's Terraform state. */
@@ -31,6 +33,7 @@ export interface Settings {
 
 /** Where each setting comes from: an environment variable first, then a cdktf.json context key, then a default. */
 export const SETTING_SOURCES: { readonly [K in keyof Settings]: { readonly env: string; readonly context: string; readonly default: string } } = {
+  stages: { env: "API_AUTH_COGNITO_STAGES", context: "stages", default: STAGES.map((stage) => stage.name).join(",") },
   region: { env: "API_AUTH_COGNITO_REGION", context: "region", default: "us-east-1" },
   stateBucket: { env: "API_AUTH_COGNITO_STATE_BUCKET", context: "stateBucket", default: "api-auth-cognito-terraform-state" },
   stateRegion: { env: "API_AUTH_COGNITO_STATE_REGION", context: "stateRegion", default: "us-east-1" },
@@ -52,19 +55,35 @@ export function resolveSettings(context: (key: string) => unknown, env: NodeJS.P
     }
     return { value: fromContext, source: `cdktf.json context "${contextKey}"` };
   };
+  const stages = read("stages");
   const region = read("region");
   const stateBucket = read("stateBucket");
   const stateRegion = read("stateRegion");
+  const stageConfigs = from(stages.source, () => stagesNamed(stages.value));
   from(region.source, () => assertRegion(region.value, "region"));
   from(stateBucket.source, () => assertBucketName(stateBucket.value, "state bucket"));
   from(stateRegion.source, () => assertRegion(stateRegion.value, "state region"));
-  return { region: region.value, stateBucket: stateBucket.value, stateRegion: stateRegion.value };
+  return { stages: stageConfigs, region: region.value, stateBucket: stateBucket.value, stateRegion: stateRegion.value };
+}
+
+/** The configured stages of a comma-separated list such as `dev,prod`. */
+function stagesNamed(list: string): StageConfig[] {
+  const known = STAGES.map((stage) => stage.name);
+  const names = [...new Set(list.split(",").map((name) => name.trim()))];
+  return names.map((name) => {
+    if (!/^[a-z][a-z0-9-]*$/.test(name)) {
+      throw new ValidationError(`invalid stage name "${name}": expected lowercase letters, digits and hyphens, one of ${known.join(", ")}`);
+    }
+    const stage = STAGES.find((s) => s.name === name);
+    if (!stage) throw new ValidationError(`unknown stage "${name}": expected one of ${known.join(", ")} (add a stage to STAGES in config.ts)`);
+    return stage;
+  });
 }
 
 /** Runs `check`, adding where the checked value came from to its error. */
-function from(source: string, check: () => void): void {
+function from<T>(source: string, check: () => T): T {
   try {
-    check();
+    return check();
   } catch (error) {
     if (error instanceof ValidationError) throw new ValidationError(`${error.message} (from ${source})`);
     throw error;

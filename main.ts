@@ -1,13 +1,14 @@
 import { join } from "node:path";
 import { ArchiveProvider } from "@cdktf/provider-archive/lib/provider";
 import { AwsProvider } from "@cdktf/provider-aws/lib/provider";
-import { App, S3Backend, TerraformOutput, TerraformStack } from "cdktf";
+import { App, LocalBackend, S3Backend, TerraformOutput, TerraformStack } from "cdktf";
 import { Construct } from "constructs";
-import { APP_NAME, resolveSettings, Settings, StageConfig, STAGES } from "./config";
+import { APP_NAME, resolveSettings, Settings, StageConfig } from "./config";
 import { CognitoAuth } from "./constructs/cognito-auth";
 import { HttpApi } from "./constructs/http-api";
 import { physicalName } from "./constructs/naming";
 import { NodejsFunction } from "./constructs/nodejs-function";
+import { StateBucket } from "./constructs/state-bucket";
 import { ValidationError } from "./constructs/validation";
 
 /** Properties of an {@link ApiAuthCognitoStack}. */
@@ -54,6 +55,7 @@ export class ApiAuthCognitoStack extends TerraformStack {
     this.api = new HttpApi(this, "Api", {
       name: name("api"),
       defaultAuthorizationType: "AWS_IAM",
+      accessLogRetentionInDays: stage.logRetentionInDays,
       routes: {
         "GET /private": fn("private", "PrivateFunction"),
         "GET /public": { function: fn("public", "PublicFunction"), authorizationType: "NONE" },
@@ -69,15 +71,40 @@ export class ApiAuthCognitoStack extends TerraformStack {
   }
 }
 
+/**
+ * The bucket that holds every stage's state, in a stack of its own with local state: apply it once per account,
+ * before the first stage (`npx cdktf deploy api-auth-cognito-state`).
+ */
+export class StateStack extends TerraformStack {
+  readonly bucket: StateBucket;
+
+  constructor(scope: Construct, id: string, settings: Settings) {
+    super(scope, id);
+    new AwsProvider(this, "aws", {
+      region: settings.stateRegion,
+      defaultTags: [{ tags: { App: APP_NAME, ManagedBy: "cdktf" } }],
+    });
+    // Terraform runs in cdktf.out/stacks/<stack>/: this keeps the state file in the project root, by a relative path
+    // (cdktf's default is absolute, which would tie cdktf.out to this checkout).
+    new LocalBackend(this, { path: `../../../terraform.${id}.tfstate` });
+    this.bucket = new StateBucket(this, "StateBucket", { bucketName: settings.stateBucket });
+    new TerraformOutput(this, "StateBucketName", { value: this.bucket.bucketName });
+  }
+}
+
+/** The name of the state bucket's stack. */
+export const STATE_STACK_NAME = `${APP_NAME}-state`;
+
 /** The stack name of a stage: `api-auth-cognito-dev`. */
 export function stackName(stage: StageConfig): string {
   return physicalName(APP_NAME, stage.name);
 }
 
-/** Adds one stack per stage to `app`, with settings from `env` and the app's context. */
+/** Adds the state bucket's stack and one stack per configured stage to `app`, with settings from `env` and the app's context. */
 export function buildApp(app: App = new App(), env: NodeJS.ProcessEnv = process.env): App {
   const settings = resolveSettings((key) => app.node.tryGetContext(key), env);
-  for (const stage of STAGES) new ApiAuthCognitoStack(app, stackName(stage), { stage, settings });
+  new StateStack(app, STATE_STACK_NAME, settings);
+  for (const stage of settings.stages) new ApiAuthCognitoStack(app, stackName(stage), { stage, settings });
   return app;
 }
 

@@ -1,4 +1,4 @@
-import { resolveSettings, SETTING_SOURCES } from "../config";
+import { resolveSettings, SETTING_SOURCES, STAGES } from "../config";
 import { physicalName } from "../constructs/naming";
 import { ValidationError } from "../constructs/validation";
 
@@ -8,6 +8,7 @@ const context = (values: Record<string, unknown>) => (key: string) => values[key
 describe("resolveSettings", () => {
   test("defaults: us-east-1 and the documented state bucket", () => {
     expect(resolveSettings(noContext, {})).toEqual({
+      stages: STAGES,
       region: "us-east-1",
       stateBucket: "api-auth-cognito-terraform-state",
       stateRegion: "us-east-1",
@@ -16,14 +17,14 @@ describe("resolveSettings", () => {
 
   test("cdktf.json context overrides defaults, and the environment overrides context", () => {
     const fromContext = context({ region: "eu-west-1", stateBucket: "ctx-bucket", stateRegion: "eu-west-2" });
-    expect(resolveSettings(fromContext, {})).toEqual({ region: "eu-west-1", stateBucket: "ctx-bucket", stateRegion: "eu-west-2" });
+    expect(resolveSettings(fromContext, {})).toEqual({ stages: STAGES, region: "eu-west-1", stateBucket: "ctx-bucket", stateRegion: "eu-west-2" });
     expect(
       resolveSettings(fromContext, {
         API_AUTH_COGNITO_REGION: "us-west-2",
         API_AUTH_COGNITO_STATE_BUCKET: "env-bucket",
         API_AUTH_COGNITO_STATE_REGION: "us-east-2",
       }),
-    ).toEqual({ region: "us-west-2", stateBucket: "env-bucket", stateRegion: "us-east-2" });
+    ).toEqual({ stages: STAGES, region: "us-west-2", stateBucket: "env-bucket", stateRegion: "us-east-2" });
   });
 
   test("an empty environment variable counts as unset", () => {
@@ -32,6 +33,7 @@ describe("resolveSettings", () => {
 
   test("every setting documents its environment variable and context key", () => {
     expect(Object.values(SETTING_SOURCES).map((s) => s.env)).toEqual([
+      "API_AUTH_COGNITO_STAGES",
       "API_AUTH_COGNITO_REGION",
       "API_AUTH_COGNITO_STATE_BUCKET",
       "API_AUTH_COGNITO_STATE_REGION",
@@ -69,6 +71,21 @@ describe("resolveSettings", () => {
 
   test("rejects a state region, naming the setting", () => {
     expect(() => resolveSettings(noContext, { API_AUTH_COGNITO_STATE_REGION: "nowhere" })).toThrow(/invalid state region "nowhere"/);
+  });
+
+  test("stages selects which stage stacks to synthesize, in the order given, without repeats", () => {
+    expect(resolveSettings(noContext, { API_AUTH_COGNITO_STAGES: "prod" }).stages.map((s) => s.name)).toEqual(["prod"]);
+    expect(resolveSettings(context({ stages: "prod, dev,prod" }), {}).stages.map((s) => s.name)).toEqual(["prod", "dev"]);
+  });
+
+  test.each([
+    ["qa", 'unknown stage "qa": expected one of dev, prod (add a stage to STAGES in config.ts)'],
+    ["dev,Prod", 'invalid stage name "Prod": expected lowercase letters, digits and hyphens, one of dev, prod'],
+    ["dev,", 'invalid stage name "": expected lowercase letters, digits and hyphens, one of dev, prod'],
+  ])("rejects the stage list %j", (stages, message) => {
+    expect(() => resolveSettings(noContext, { API_AUTH_COGNITO_STAGES: stages })).toThrow(
+      `${message} (from environment variable API_AUTH_COGNITO_STAGES)`,
+    );
   });
 
   test("rejects a context value that is not a string", () => {

@@ -78,7 +78,7 @@ describeWhen(terraformMissing() ?? motoMissing())("dev deployed to the local clo
   test("the state survived the race: it is in the emulator's S3 under the stage's key, and a new plan has nothing to do", async () => {
     const object = await clients.s3.send(new GetObjectCommand({ Bucket: LOCAL_STATE_BUCKET, Key: "api-auth-cognito/dev/terraform.tfstate" }));
     const state = JSON.parse(await object.Body!.transformToString());
-    expect(state.resources.filter((r: { mode: string }) => r.mode === "managed")).toHaveLength(22);
+    expect(state.resources.filter((r: { mode: string }) => r.mode === "managed")).toHaveLength(23);
     const fresh = await prepareLocalStack(stack, cloud.endpoint, join(scratch, "fresh"));
     const plan = await terraform(["plan", "-detailed-exitcode", "-input=false"], fresh);
     expect(plan.stderr).toBe("");

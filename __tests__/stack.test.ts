@@ -125,7 +125,7 @@ describe("stages differ where a careful team wants them to", () => {
     ];
     const names = (synth: string) => named.flatMap(([type, attribute]) => Object.values(resourcesOf(synth, type)).map((r) => String(r[attribute])));
     const devNames = names(dev);
-    expect(devNames).toHaveLength(10);
+    expect(devNames).toHaveLength(11);
     expect(devNames.filter((name) => names(prod).includes(name))).toEqual([]);
     for (const name of devNames) expect(name.replace(/_/g, "-")).toContain("api-auth-cognito-dev");
   });

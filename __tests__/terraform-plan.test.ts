@@ -25,14 +25,14 @@ describeWhen(terraformMissing())("offline terraform plan for review", () => {
   }, 120_000);
   afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 
-  test.each(["api-auth-cognito-dev", "api-auth-cognito-prod"])("%s: a first deploy creates the 22 resources of the system", (stack) => {
+  test.each(["api-auth-cognito-dev", "api-auth-cognito-prod"])("%s: a first deploy creates the 23 resources of the system", (stack) => {
     const { counts, files } = plans[stack];
     expect(counts).toEqual({
       aws_apigatewayv2_api: { add: 1, change: 0, replace: 0, destroy: 0 },
       aws_apigatewayv2_integration: { add: 2, change: 0, replace: 0, destroy: 0 },
       aws_apigatewayv2_route: { add: 2, change: 0, replace: 0, destroy: 0 },
       aws_apigatewayv2_stage: { add: 1, change: 0, replace: 0, destroy: 0 },
-      aws_cloudwatch_log_group: { add: 2, change: 0, replace: 0, destroy: 0 },
+      aws_cloudwatch_log_group: { add: 3, change: 0, replace: 0, destroy: 0 },
       aws_cognito_identity_pool: { add: 1, change: 0, replace: 0, destroy: 0 },
       aws_cognito_identity_pool_roles_attachment: { add: 1, change: 0, replace: 0, destroy: 0 },
       aws_cognito_user_pool: { add: 1, change: 0, replace: 0, destroy: 0 },
@@ -42,11 +42,11 @@ describeWhen(terraformMissing())("offline terraform plan for review", () => {
       aws_lambda_function: { add: 2, change: 0, replace: 0, destroy: 0 },
       aws_lambda_permission: { add: 2, change: 0, replace: 0, destroy: 0 },
     });
-    expect(readFileSync(files.text, "utf8")).toMatch(/Plan: 22 to add, 0 to change, 0 to destroy\./);
+    expect(readFileSync(files.text, "utf8")).toMatch(/Plan: 23 to add, 0 to change, 0 to destroy\./);
     const json = JSON.parse(readFileSync(files.json, "utf8"));
     expect(json.format_version).toBeDefined();
     const managed = json.resource_changes.filter((change: { mode: string }) => change.mode === "managed");
-    expect(managed).toHaveLength(22);
+    expect(managed).toHaveLength(23);
   });
 
   test("the plan shows the stage's own names and region", () => {
@@ -58,7 +58,7 @@ describeWhen(terraformMissing())("offline terraform plan for review", () => {
 
   test("the summary counts the changes and prints every IAM policy in full", () => {
     const summary = readFileSync(plans["api-auth-cognito-dev"].files.summary, "utf8");
-    expect(summary).toContain("**22 to add, 0 to change, 0 to replace, 0 to destroy.**");
+    expect(summary).toContain("**23 to add, 0 to change, 0 to replace, 0 to destroy.**");
     expect(summary).toContain("| `aws_iam_role` | 3 | 0 | 0 | 0 |");
     for (const role of ["api-auth-cognito-dev-authenticated", "api-auth-cognito-dev-public", "api-auth-cognito-dev-private"]) {
       expect(summary).toContain(`### Role \`${role}\`: trust policy`);

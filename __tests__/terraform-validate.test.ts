@@ -22,12 +22,14 @@ describeWhen(terraformMissing())("terraform validate", () => {
   }, 120_000);
   afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 
-  test("validates both stages, as JSON and as cdktf's HCL", () => {
+  test("validates both stages and the state bucket's stack, as JSON and as cdktf's HCL", () => {
     expect(results.map((r) => `${r.stack} ${r.format}`).sort()).toEqual([
       "api-auth-cognito-dev hcl",
       "api-auth-cognito-dev json",
       "api-auth-cognito-prod hcl",
       "api-auth-cognito-prod json",
+      "api-auth-cognito-state hcl",
+      "api-auth-cognito-state json",
     ]);
     for (const result of results) {
       expect(result.diagnostics.filter((d) => d.severity === "error")).toEqual([]);

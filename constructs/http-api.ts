@@ -2,6 +2,7 @@ import { Apigatewayv2Api } from "@cdktf/provider-aws/lib/apigatewayv2-api";
 import { Apigatewayv2Integration } from "@cdktf/provider-aws/lib/apigatewayv2-integration";
 import { Apigatewayv2Route } from "@cdktf/provider-aws/lib/apigatewayv2-route";
 import { Apigatewayv2Stage } from "@cdktf/provider-aws/lib/apigatewayv2-stage";
+import { CloudwatchLogGroup } from "@cdktf/provider-aws/lib/cloudwatch-log-group";
 import { DataAwsIamPolicyDocument } from "@cdktf/provider-aws/lib/data-aws-iam-policy-document";
 import { IamRole } from "@cdktf/provider-aws/lib/iam-role";
 import { IamRolePolicy } from "@cdktf/provider-aws/lib/iam-role-policy";
@@ -9,8 +10,9 @@ import { LambdaPermission } from "@cdktf/provider-aws/lib/lambda-permission";
 import { TerraformStack } from "cdktf";
 import { Construct } from "constructs";
 import { assertPhysicalName } from "./naming";
+import { assertLogRetention } from "./log-retention";
 import { parseRouteKey, ParsedRouteKey, routeArnSuffix, routeSignature } from "./route-key";
-import { assertOneOf, ValidationError } from "./validation";
+import { assertIntegerInRange, assertOneOf, ValidationError } from "./validation";
 
 /** How API Gateway authorizes a route: not at all, or by a SigV4 signature checked against IAM policies. */
 export type AuthorizationType = "NONE" | "AWS_IAM";
@@ -34,6 +36,45 @@ export interface HttpRouteProps {
   readonly authorizationType?: AuthorizationType;
 }
 
+/** Which browser origins may call the API, and how (the API's CORS configuration). */
+export interface HttpApiCors {
+  /** Origins allowed to read responses, e.g. `https://app.example.com`. @default ["*"]: SigV4 credentials are not cookies, so any page still needs a signed-in user's credentials */
+  readonly allowOrigins?: string[];
+  /** Request headers browsers may send. @default the SigV4 headers and content-type */
+  readonly allowHeaders?: string[];
+  /** Methods browsers may use. @default the methods of the routes */
+  readonly allowMethods?: string[];
+  /** Seconds browsers may cache a preflight answer, from 0 to 86400. @default 3600 */
+  readonly maxAge?: number;
+}
+
+/** Request rate limits of every route, applied by the `$default` stage. */
+export interface HttpApiThrottle {
+  /** Steady-state requests per second. @default 100 */
+  readonly rateLimit?: number;
+  /** Requests allowed in a burst. @default 200 */
+  readonly burstLimit?: number;
+}
+
+/** The headers a browser sends on a SigV4-signed request, plus content-type. */
+export const SIGV4_HEADERS = ["authorization", "content-type", "x-amz-content-sha256", "x-amz-date", "x-amz-security-token"];
+
+/**
+ * What each access log line holds: one JSON object per request, with the caller's Cognito identity (if any).
+ * Keys are API Gateway's `$context` variables for HTTP APIs.
+ */
+export const ACCESS_LOG_FORMAT = {
+  requestId: "$context.requestId",
+  ip: "$context.identity.sourceIp",
+  requestTime: "$context.requestTime",
+  routeKey: "$context.routeKey",
+  status: "$context.status",
+  responseLength: "$context.responseLength",
+  integrationError: "$context.integrationErrorMessage",
+  userArn: "$context.identity.userArn",
+  cognitoIdentityId: "$context.identity.cognitoIdentityId",
+};
+
 /** Properties of an {@link HttpApi}. */
 export interface HttpApiProps {
   /** Physical name of the API. */
@@ -45,6 +86,12 @@ export interface HttpApiProps {
   readonly routes: Record<string, RouteFunction | HttpRouteProps>;
   /** Authorization of every route that does not set its own. @default "AWS_IAM" */
   readonly defaultAuthorizationType?: AuthorizationType;
+  /** CORS configuration; `false` for none. @default the defaults of {@link HttpApiCors} */
+  readonly cors?: HttpApiCors | false;
+  /** Rate limits of every route. @default the defaults of {@link HttpApiThrottle} */
+  readonly throttle?: HttpApiThrottle;
+  /** Days CloudWatch keeps the access logs; one of `LOG_RETENTION_DAYS`. @default 14 */
+  readonly accessLogRetentionInDays?: number;
 }
 
 /** The Terraform resources of one route. */
@@ -58,6 +105,8 @@ export interface HttpRouteResources {
 export interface HttpApiResources {
   readonly api: Apigatewayv2Api;
   readonly stage: Apigatewayv2Stage;
+  /** Where the stage writes one JSON line per request. */
+  readonly accessLogGroup: CloudwatchLogGroup;
   /** Per route key. */
   readonly routes: Readonly<Record<string, HttpRouteResources>>;
   /** Invoke policies written by {@link HttpApi.grantInvoke}, per role construct path within its stack. */
@@ -66,7 +115,7 @@ export interface HttpApiResources {
 
 /**
  * An API Gateway HTTP API whose routes invoke Lambda functions (payload format 2.0), served at the root of
- * its `$default` stage with automatic deployment.
+ * its `$default` stage with automatic deployment, access logs, rate limits and an explicit CORS configuration.
  *
  * Routes use IAM authorization unless told otherwise. Each route's invoke permission names exactly that
  * route's ARN, and {@link grantInvoke} gives a role `execute-api:Invoke` on exact route ARNs only.
@@ -88,8 +137,12 @@ export class HttpApi extends Construct {
   constructor(scope: Construct, id: string, props: HttpApiProps) {
     super(scope, id);
     const defaultAuthorizationType = props.defaultAuthorizationType ?? "AWS_IAM";
+    const rateLimit = props.throttle?.rateLimit ?? 100;
+    const burstLimit = props.throttle?.burstLimit ?? 200;
+    const accessLogRetentionInDays = props.accessLogRetentionInDays ?? 14;
 
-    assertPhysicalName(props.name, /^[\w .-]+$/, 128, "API name", "letters, digits, spaces, dots, hyphens and underscores");
+    // The name also names the access log group, whose names allow no spaces.
+    assertPhysicalName(props.name, /^[\w.-]+$/, 128, "API name", "letters, digits, dots, hyphens and underscores");
     assertOneOf(defaultAuthorizationType, AUTHORIZATION_TYPES, "default authorization type");
     const routeKeys = Object.keys(props.routes);
     if (routeKeys.length === 0) {
@@ -108,8 +161,23 @@ export class HttpApi extends Construct {
       this.routeAuthorization.set(key, { route, authorizationType });
     }
 
-    const api = new Apigatewayv2Api(this, "Api", { name: props.name, protocolType: "HTTP" });
-    const stage = new Apigatewayv2Stage(this, "DefaultStage", { apiId: api.id, name: "$default", autoDeploy: true });
+    assertIntegerInRange(rateLimit, 1, 10_000, "throttle rate limit (requests per second)");
+    assertIntegerInRange(burstLimit, 1, 5_000, "throttle burst limit (requests)");
+    assertLogRetention(accessLogRetentionInDays, "access log retention (days)");
+    const cors = props.cors === false ? undefined : this.corsConfiguration(props.cors ?? {});
+
+    const api = new Apigatewayv2Api(this, "Api", { name: props.name, protocolType: "HTTP", corsConfiguration: cors });
+    const accessLogGroup = new CloudwatchLogGroup(this, "AccessLogs", {
+      name: `/aws/apigateway/${props.name}/access`,
+      retentionInDays: accessLogRetentionInDays,
+    });
+    const stage = new Apigatewayv2Stage(this, "DefaultStage", {
+      apiId: api.id,
+      name: "$default",
+      autoDeploy: true,
+      accessLogSettings: { destinationArn: accessLogGroup.arn, format: JSON.stringify(ACCESS_LOG_FORMAT) },
+      defaultRouteSettings: { throttlingRateLimit: rateLimit, throttlingBurstLimit: burstLimit },
+    });
 
     const routes: Record<string, HttpRouteResources> = {};
     for (const [key, { route, authorizationType }] of this.routeAuthorization) {
@@ -143,7 +211,7 @@ export class HttpApi extends Construct {
     this.apiId = api.id;
     this.url = api.apiEndpoint;
     this.executionArn = api.executionArn;
-    this.resources = { api, stage, routes, grants: this.grants };
+    this.resources = { api, stage, accessLogGroup, routes, grants: this.grants };
   }
 
   /** The route keys of this API, in the order they were given. */
@@ -193,6 +261,20 @@ export class HttpApi extends Construct {
     });
     this.grants[rolePath] = policy;
     return policy;
+  }
+
+  /** The CORS configuration with defaults resolved: the SigV4 headers, and the methods the routes use. */
+  private corsConfiguration(cors: HttpApiCors) {
+    const maxAge = cors.maxAge ?? 3600;
+    assertIntegerInRange(maxAge, 0, 86_400, "CORS max age (seconds)");
+    const methods = [...this.routeAuthorization.values()].map(({ route }) => (route.method === "ANY" ? "*" : route.method ?? "*"));
+    return {
+      allowOrigins: cors.allowOrigins ?? ["*"],
+      allowHeaders: cors.allowHeaders ?? SIGV4_HEADERS,
+      allowMethods: cors.allowMethods ?? [...new Set(methods)].sort(),
+      maxAge,
+      allowCredentials: false,
+    };
   }
 
   private routeOf(routeKey: string): { route: ParsedRouteKey; authorizationType: AuthorizationType } {

@@ -7,16 +7,12 @@ import { LambdaFunction } from "@cdktf/provider-aws/lib/lambda-function";
 import { AssetType, TerraformAsset } from "cdktf";
 import { Construct } from "constructs";
 import { bundleHandler } from "./bundle";
+import { assertLogRetention } from "./log-retention";
 import { assertPhysicalName } from "./naming";
 import { assertIntegerInRange, assertOneOf, ValidationError } from "./validation";
 
 /** The Lambda runtime of every function: Node.js 20 is past its end of life. */
 export const NODEJS_RUNTIME = "nodejs22.x";
-
-/** Retention periods CloudWatch Logs accepts, in days. */
-export const LOG_RETENTION_DAYS = [
-  1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653,
-] as const;
 
 /** Properties of a {@link NodejsFunction}. */
 export interface NodejsFunctionProps {
@@ -32,10 +28,16 @@ export interface NodejsFunctionProps {
   readonly timeout?: number;
   /** Environment variables of the function. @default none */
   readonly environment?: Record<string, string>;
-  /** Days CloudWatch keeps the function's logs; one of {@link LOG_RETENTION_DAYS}. @default 14 */
+  /** Days CloudWatch keeps the function's logs; one of `LOG_RETENTION_DAYS`. @default 14 */
   readonly logRetentionInDays?: number;
   /** Instruction set of the function. @default "arm64" */
   readonly architecture?: "arm64" | "x86_64";
+  /**
+   * Send traces to AWS X-Ray. Off by default because X-Ray's write actions cannot be scoped to a resource:
+   * turning it on adds `xray:PutTraceSegments` and `xray:PutTelemetryRecords` on `*` to the function's role.
+   * @default false
+   */
+  readonly tracing?: boolean;
 }
 
 /** The Terraform resources a {@link NodejsFunction} defines. */
@@ -77,6 +79,7 @@ export class NodejsFunction extends Construct {
     const timeout = props.timeout ?? 10;
     const logRetentionInDays = props.logRetentionInDays ?? 14;
     const architecture = props.architecture ?? "arm64";
+    const tracing = props.tracing ?? false;
 
     assertPhysicalName(props.functionName, FUNCTION_NAME, 64, "function name", "letters, digits, hyphens and underscores");
     if (!/^[A-Za-z_$][A-Za-z0-9_$]*$/.test(handler)) {
@@ -84,7 +87,7 @@ export class NodejsFunction extends Construct {
     }
     assertIntegerInRange(memorySize, 128, 10240, "memory size (MiB)");
     assertIntegerInRange(timeout, 1, 900, "timeout (seconds)");
-    assertOneOf(logRetentionInDays, LOG_RETENTION_DAYS, "log retention (days)");
+    assertLogRetention(logRetentionInDays, "log retention (days)");
     assertOneOf(architecture, ["arm64", "x86_64"], "architecture");
 
     const asset = new TerraformAsset(this, "Bundle", { path: bundleHandler(props.entry), type: AssetType.DIRECTORY });
@@ -112,11 +115,9 @@ export class NodejsFunction extends Construct {
 
     const logAccess = new DataAwsIamPolicyDocument(this, "LogPolicyDocument", {
       statement: [
-        {
-          effect: "Allow",
-          actions: ["logs:CreateLogStream", "logs:PutLogEvents"],
-          resources: [`${logGroup.arn}:*`],
-        },
+        { effect: "Allow", actions: ["logs:CreateLogStream", "logs:PutLogEvents"], resources: [`${logGroup.arn}:*`] },
+        // X-Ray has no resource-level permissions: "*" is the only resource these actions accept.
+        ...(tracing ? [{ effect: "Allow", actions: ["xray:PutTraceSegments", "xray:PutTelemetryRecords"], resources: ["*"] }] : []),
       ],
     });
     const logPolicy = new IamRolePolicy(this, "LogPolicy", { name: "write-own-logs", role: role.id, policy: logAccess.json });
@@ -133,6 +134,7 @@ export class NodejsFunction extends Construct {
       timeout,
       environment: props.environment ? { variables: props.environment } : undefined,
       loggingConfig: { logFormat: "JSON", logGroup: logGroup.name },
+      tracingConfig: tracing ? { mode: "Active" } : undefined,
       // logging_config already waits for the log group; wait for the permission to write to it as well.
       dependsOn: [logPolicy],
     });

@@ -1,0 +1,102 @@
+import { DataAwsIamPolicyDocument } from "@cdktf/provider-aws/lib/data-aws-iam-policy-document";
+import { S3Bucket } from "@cdktf/provider-aws/lib/s3-bucket";
+import { S3BucketLifecycleConfiguration } from "@cdktf/provider-aws/lib/s3-bucket-lifecycle-configuration";
+import { S3BucketOwnershipControls } from "@cdktf/provider-aws/lib/s3-bucket-ownership-controls";
+import { S3BucketPolicy } from "@cdktf/provider-aws/lib/s3-bucket-policy";
+import { S3BucketPublicAccessBlock } from "@cdktf/provider-aws/lib/s3-bucket-public-access-block";
+import { S3BucketServerSideEncryptionConfigurationA } from "@cdktf/provider-aws/lib/s3-bucket-server-side-encryption-configuration";
+import { S3BucketVersioningA } from "@cdktf/provider-aws/lib/s3-bucket-versioning";
+import { Construct } from "constructs";
+import { assertBucketName, assertIntegerInRange } from "./validation";
+
+/** Properties of a {@link StateBucket}. */
+export interface StateBucketProps {
+  /** Name of the bucket; S3 bucket names are global, so pick one no other account has. */
+  readonly bucketName: string;
+  /** Days an overwritten or deleted state version is kept before S3 expires it, from 1 to 3650. @default 90 */
+  readonly noncurrentVersionExpirationDays?: number;
+}
+
+/** The Terraform resources a {@link StateBucket} defines. */
+export interface StateBucketResources {
+  readonly bucket: S3Bucket;
+  readonly versioning: S3BucketVersioningA;
+  readonly encryption: S3BucketServerSideEncryptionConfigurationA;
+  readonly publicAccessBlock: S3BucketPublicAccessBlock;
+  readonly ownershipControls: S3BucketOwnershipControls;
+  readonly policy: S3BucketPolicy;
+  readonly lifecycle: S3BucketLifecycleConfiguration;
+}
+
+/**
+ * An S3 bucket for Terraform state: versioned (every state write can be rolled back), encrypted, private (all four
+ * public-access blocks, ACLs disabled), reachable over TLS only, old versions expired after a while, and protected
+ * from `terraform destroy` by `prevent_destroy`.
+ */
+export class StateBucket extends Construct {
+  /** Name of the bucket. */
+  readonly bucketName: string;
+  /** ARN of the bucket. */
+  readonly bucketArn: string;
+  /** The underlying Terraform resources. */
+  readonly resources: StateBucketResources;
+
+  constructor(scope: Construct, id: string, props: StateBucketProps) {
+    super(scope, id);
+    const noncurrentDays = props.noncurrentVersionExpirationDays ?? 90;
+    assertBucketName(props.bucketName, "state bucket");
+    assertIntegerInRange(noncurrentDays, 1, 3650, "noncurrent version expiration (days)");
+
+    const bucket = new S3Bucket(this, "Bucket", { bucket: props.bucketName, lifecycle: { preventDestroy: true } });
+    const versioning = new S3BucketVersioningA(this, "Versioning", {
+      bucket: bucket.id,
+      versioningConfiguration: { status: "Enabled" },
+    });
+    const encryption = new S3BucketServerSideEncryptionConfigurationA(this, "Encryption", {
+      bucket: bucket.id,
+      rule: [{ applyServerSideEncryptionByDefault: { sseAlgorithm: "AES256" }, bucketKeyEnabled: true }],
+    });
+    const publicAccessBlock = new S3BucketPublicAccessBlock(this, "PublicAccessBlock", {
+      bucket: bucket.id,
+      blockPublicAcls: true,
+      blockPublicPolicy: true,
+      ignorePublicAcls: true,
+      restrictPublicBuckets: true,
+    });
+    const ownershipControls = new S3BucketOwnershipControls(this, "OwnershipControls", {
+      bucket: bucket.id,
+      rule: { objectOwnership: "BucketOwnerEnforced" },
+    });
+    const tlsOnly = new DataAwsIamPolicyDocument(this, "TlsOnlyPolicy", {
+      statement: [
+        {
+          sid: "DenyInsecureTransport",
+          effect: "Deny",
+          principals: [{ type: "*", identifiers: ["*"] }],
+          actions: ["s3:*"],
+          resources: [bucket.arn, `${bucket.arn}/*`],
+          condition: [{ test: "Bool", variable: "aws:SecureTransport", values: ["false"] }],
+        },
+      ],
+    });
+    const policy = new S3BucketPolicy(this, "Policy", { bucket: bucket.id, policy: tlsOnly.json });
+    const lifecycle = new S3BucketLifecycleConfiguration(this, "Lifecycle", {
+      bucket: bucket.id,
+      rule: [
+        {
+          id: "expire-old-state-versions",
+          status: "Enabled",
+          filter: [{}],
+          noncurrentVersionExpiration: [{ noncurrentDays }],
+          abortIncompleteMultipartUpload: [{ daysAfterInitiation: 7 }],
+        },
+      ],
+      // Lifecycle rules on an unversioned bucket would not see noncurrent versions.
+      dependsOn: [versioning],
+    });
+
+    this.bucketName = bucket.bucket;
+    this.bucketArn = bucket.arn;
+    this.resources = { bucket, versioning, encryption, publicAccessBlock, ownershipControls, policy, lifecycle };
+  }
+}
