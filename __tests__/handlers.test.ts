@@ -1,4 +1,4 @@
-import type { APIGatewayProxyEventV2WithIAMAuthorizer } from "aws-lambda";
+import type { APIGatewayProxyEventV2WithIAMAuthorizer, Context } from "aws-lambda";
 import { handler as privateHandler } from "../lambdas/private";
 import { handler as publicHandler } from "../lambdas/public";
 
@@ -41,15 +41,64 @@ const COGNITO_CALLER = {
   userId: "AROAEXAMPLE:CognitoIdentityCredentials",
 };
 
+/** The Lambda context fields the handlers read. */
+const CONTEXT = { awsRequestId: "8f5c1d2e-0000-4000-8000-000000000001" } as Context;
+
+/** Runs `call` and returns what it wrote to stdout, one parsed JSON object per line. */
+async function logLines(call: () => Promise<unknown>): Promise<Array<Record<string, unknown>>> {
+  const written: string[] = [];
+  const write = jest.spyOn(process.stdout, "write").mockImplementation((chunk: string | Uint8Array) => {
+    written.push(String(chunk));
+    return true;
+  });
+  try {
+    await call();
+  } finally {
+    write.mockRestore();
+  }
+  return written.join("").split("\n").filter(Boolean).map((line) => JSON.parse(line));
+}
+
+/** Keeps the handlers' log lines out of the test output where a test does not read them. */
+function silenceLogs(): void {
+  let write: jest.SpyInstance;
+  beforeEach(() => (write = jest.spyOn(process.stdout, "write").mockImplementation(() => true)));
+  afterEach(() => write.mockRestore());
+}
+
 describe("GET /public", () => {
+  silenceLogs();
   test("greets a stranger", async () => {
-    const response = await publicHandler();
+    const response = await publicHandler(undefined, CONTEXT);
     expect(response).toMatchObject({ statusCode: 200, body: "Hello stranger!" });
     expect(response.headers?.["content-type"]).toMatch(/^text\/plain/);
   });
 });
 
+describe("logs", () => {
+  test("one JSON line per request, with the Lambda and API Gateway request ids", async () => {
+    expect(await logLines(() => privateHandler(privateEvent(COGNITO_CALLER), CONTEXT))).toEqual([
+      {
+        level: "info",
+        message: "greeted a caller",
+        requestId: CONTEXT.awsRequestId,
+        apiRequestId: "Yx1a2b3cIAMEJvg=",
+        caller: COGNITO_CALLER.cognitoIdentity.identityId,
+      },
+    ]);
+    expect(await logLines(() => publicHandler(undefined, CONTEXT))).toEqual([
+      { level: "info", message: "greeted a stranger", requestId: CONTEXT.awsRequestId },
+    ]);
+  });
+
+  test("a refused request is logged as a warning, still with its request id", async () => {
+    const [line] = await logLines(() => privateHandler(privateEvent(undefined), CONTEXT));
+    expect(line).toMatchObject({ level: "warn", requestId: CONTEXT.awsRequestId, apiRequestId: "Yx1a2b3cIAMEJvg=" });
+  });
+});
+
 describe("GET /private", () => {
+  silenceLogs();
   test("greets a signed-in Cognito user by identity id", async () => {
     expect(await privateHandler(privateEvent(COGNITO_CALLER))).toMatchObject({
       statusCode: 200,
@@ -75,8 +124,10 @@ describe("GET /private", () => {
     ["an IAM authorizer with no caller", privateEvent({})],
     ["no requestContext", { ...privateEvent(undefined), requestContext: undefined } as unknown as APIGatewayProxyEventV2WithIAMAuthorizer],
     ["no event at all", undefined as unknown as APIGatewayProxyEventV2WithIAMAuthorizer],
+    ["an authorizer that is a string", { ...privateEvent(undefined), requestContext: { authorizer: "iam" } } as unknown as APIGatewayProxyEventV2WithIAMAuthorizer],
+    ["odd headers and a null IAM caller", { ...privateEvent(null as never), headers: { "x-amz-date": ["a", "b"], "": "" } } as unknown as APIGatewayProxyEventV2WithIAMAuthorizer],
   ])("answers 403 JSON, never throws, for %s", async (_what, event) => {
-    const response = await privateHandler(event);
+    const response = await privateHandler(event, CONTEXT);
     expect(response.statusCode).toBe(403);
     expect(response.headers?.["content-type"]).toBe("application/json");
     expect(JSON.parse(response.body!)).toEqual({ message: "Forbidden" });

@@ -1,7 +1,9 @@
-import type { APIGatewayProxyStructuredResultV2 } from "aws-lambda";
+import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from "aws-lambda";
+import { log } from "./log";
 
 /** `GET /public`: greets anyone, signed in or not. */
-export async function handler(): Promise<APIGatewayProxyStructuredResultV2> {
+export async function handler(event?: APIGatewayProxyEventV2, context?: Context): Promise<APIGatewayProxyStructuredResultV2> {
+  log("info", "greeted a stranger", context, event);
   return {
     statusCode: 200,
     headers: { "content-type": "text/plain; charset=utf-8" },
