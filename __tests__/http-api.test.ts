@@ -2,6 +2,7 @@ import { Apigatewayv2Api } from "@cdktf/provider-aws/lib/apigatewayv2-api";
 import { Apigatewayv2Integration } from "@cdktf/provider-aws/lib/apigatewayv2-integration";
 import { Apigatewayv2Route } from "@cdktf/provider-aws/lib/apigatewayv2-route";
 import { Apigatewayv2Stage } from "@cdktf/provider-aws/lib/apigatewayv2-stage";
+import { CloudwatchLogGroup } from "@cdktf/provider-aws/lib/cloudwatch-log-group";
 import { IamRole } from "@cdktf/provider-aws/lib/iam-role";
 import { LambdaPermission } from "@cdktf/provider-aws/lib/lambda-permission";
 import { LambdaFunction } from "@cdktf/provider-aws/lib/lambda-function";
@@ -89,7 +90,61 @@ describe("HttpApi defaults", () => {
   });
 });
 
+describe("HttpApi stage defaults: access logs, throttling, CORS", () => {
+  const { api, synth } = synthApi();
+  const { stage, accessLogGroup } = api.resources;
+
+  test("the stage writes one JSON line per request to its own log group, kept 14 days", () => {
+    expect(synth).toHaveResourceWithProperties(CloudwatchLogGroup, { name: "/aws/apigateway/app-dev-api/access", retention_in_days: 14 });
+    const settings = bodyOf(synth, stage).access_log_settings as { destination_arn: string; format: string };
+    expect(settings.destination_arn).toBe(ref(accessLogGroup, "arn"));
+    expect(JSON.parse(settings.format)).toEqual(
+      expect.objectContaining({
+        requestId: "$context.requestId",
+        ip: "$context.identity.sourceIp",
+        routeKey: "$context.routeKey",
+        status: "$context.status",
+        cognitoIdentityId: "$context.identity.cognitoIdentityId",
+      }),
+    );
+  });
+
+  test("every route is throttled to 100 requests per second with bursts of 200", () => {
+    expect(bodyOf(synth, stage).default_route_settings).toEqual({ throttling_rate_limit: 100, throttling_burst_limit: 200 });
+  });
+
+  test("CORS is explicit: any origin, the SigV4 headers, the routes' methods, no credentials", () => {
+    expect(synth).toHaveResourceWithProperties(Apigatewayv2Api, {
+      cors_configuration: {
+        allow_origins: ["*"],
+        allow_headers: ["authorization", "content-type", "x-amz-content-sha256", "x-amz-date", "x-amz-security-token"],
+        allow_methods: ["GET"],
+        max_age: 3600,
+        allow_credentials: false,
+      },
+    });
+  });
+});
+
 describe("HttpApi options", () => {
+  test("throttle, CORS and access log retention can be set, and CORS turned off", () => {
+    const { api, synth } = synthApi({
+      throttle: { rateLimit: 5, burstLimit: 10 },
+      cors: { allowOrigins: ["https://app.example.com"], maxAge: 60 },
+      accessLogRetentionInDays: 365,
+      routes: { "GET /a": fn("a"), "POST /a": fn("a"), "ANY /b": fn("b") },
+    });
+    expect(bodyOf(synth, api.resources.stage).default_route_settings).toEqual({ throttling_rate_limit: 5, throttling_burst_limit: 10 });
+    expect(bodyOf(synth, api.resources.api).cors_configuration).toMatchObject({
+      allow_origins: ["https://app.example.com"],
+      allow_methods: ["*", "GET", "POST"],
+      max_age: 60,
+    });
+    expect(synth).toHaveResourceWithProperties(CloudwatchLogGroup, { retention_in_days: 365 });
+    const { api: noCors } = synthApi({ cors: false });
+    expect(bodyOf(synthApi({ cors: false }).synth, noCors.resources.api).cors_configuration).toBeUndefined();
+  });
+
   test("defaultAuthorizationType NONE makes routes open unless they choose AWS_IAM", () => {
     const { synth } = synthApi({
       defaultAuthorizationType: "NONE",
@@ -213,6 +268,11 @@ describe("HttpApi validation", () => {
     ],
     ["an unknown default authorization type", { defaultAuthorizationType: "COGNITO" as never }, /invalid default authorization type "COGNITO"/],
     ["a bad API name", { name: "my/api" }, /invalid API name "my\/api"/],
+    ["an API name with a space", { name: "my api" }, /invalid API name "my api": expected 1 to 128 characters of letters, digits, dots, hyphens and underscores/],
+    ["a zero rate limit", { throttle: { rateLimit: 0 } }, /invalid throttle rate limit \(requests per second\) 0: expected a whole number from 1 to 10000/],
+    ["a burst limit above 5000", { throttle: { burstLimit: 5001 } }, /invalid throttle burst limit \(requests\) 5001/],
+    ["a CORS max age above a day", { cors: { maxAge: 86_401 } }, /invalid CORS max age \(seconds\) 86401/],
+    ["an access log retention CloudWatch does not offer", { accessLogRetentionInDays: 10 }, /invalid access log retention \(days\) 10: expected one of 1, 3, 5/],
   ])("rejects %s", (_what, props, message) => {
     expect(() => synthApi(props as Partial<HttpApiProps>)).toThrow(message);
   });

@@ -84,6 +84,11 @@ describe("NodejsFunction defaults", () => {
   test("no environment block unless variables are given", () => {
     expect(bodyOf(synth, fn.resources.function).environment).toBeUndefined();
   });
+
+  test("no X-Ray tracing, so the role needs no permission on Resource *", () => {
+    expect(bodyOf(synth, fn.resources.function).tracing_config).toBeUndefined();
+    expect(synth).not.toContain("xray:");
+  });
 });
 
 describe("NodejsFunction bundle", () => {
@@ -137,6 +142,16 @@ describe("NodejsFunction options", () => {
       environment: { variables: { STAGE: "dev" } },
     });
     expect(synth).toHaveResourceWithProperties(CloudwatchLogGroup, { retention_in_days: 365 });
+  });
+
+  test("tracing turns on active X-Ray tracing and adds X-Ray's write actions, which accept only Resource *", () => {
+    const { fn, synth } = synthFunction({ tracing: true });
+    expect(bodyOf(synth, fn.resources.function).tracing_config).toEqual({ mode: "Active" });
+    expect(policyStatements(synth, bodyOf(synth, fn.resources.logPolicy).policy)[1]).toEqual({
+      effect: "Allow",
+      actions: ["xray:PutTraceSegments", "xray:PutTelemetryRecords"],
+      resources: ["*"],
+    });
   });
 
   test("the handler export defaults to handler", () => {

@@ -3,8 +3,9 @@ import { CloudwatchLogGroup } from "@cdktf/provider-aws/lib/cloudwatch-log-group
 import { CognitoUserPool } from "@cdktf/provider-aws/lib/cognito-user-pool";
 import { LambdaFunction } from "@cdktf/provider-aws/lib/lambda-function";
 import { AwsProvider } from "@cdktf/provider-aws/lib/provider";
+import { S3Bucket } from "@cdktf/provider-aws/lib/s3-bucket";
 import { TerraformStack, Testing } from "cdktf";
-import { ApiAuthCognitoStack, buildApp } from "../main";
+import { ApiAuthCognitoStack, buildApp, STATE_STACK_NAME, StateStack } from "../main";
 import { parse, policyStatements, ref, resourcesOf } from "./support/synthesized";
 
 /** Builds the app as `cdktf synth` would, with the given environment, and synthesizes every stack. */
@@ -22,6 +23,19 @@ const STAGES = [
 
 test("one stack per stage, named api-auth-cognito-<stage>", () => {
   expect(Object.keys(stacks)).toEqual(["api-auth-cognito-dev", "api-auth-cognito-prod"]);
+});
+
+describe("the state bucket's stack", () => {
+  const app = buildApp(Testing.app(), { API_AUTH_COGNITO_STATE_BUCKET: "acme-tfstate", API_AUTH_COGNITO_STATE_REGION: "eu-west-1" });
+  const stack = app.node.findChild(STATE_STACK_NAME) as StateStack;
+  const synth = Testing.synth(stack);
+
+  test("creates the configured state bucket in the state region, keeping its own state locally", () => {
+    expect(synth).toHaveResourceWithProperties(S3Bucket, { bucket: "acme-tfstate" });
+    expect(synth).toHaveProviderWithProperties(AwsProvider, { region: "eu-west-1" });
+    expect(parse(synth).terraform?.backend).toEqual({ local: { path: "../../../terraform.api-auth-cognito-state.tfstate" } });
+    expect(parse(synth).output).toEqual({ StateBucketName: { value: ref(stack.bucket.resources.bucket, "bucket") } });
+  });
 });
 
 describe.each(STAGES)("the %s stack", (stage, { stack, synth }) => {
@@ -108,9 +122,11 @@ describe("stages differ where a careful team wants them to", () => {
     expect(dev).toHaveResourceWithProperties(CognitoUserPool, { deletion_protection: "INACTIVE" });
   });
 
-  test("prod keeps function logs a year, dev two weeks", () => {
-    expect(prod).toHaveResourceWithProperties(CloudwatchLogGroup, { retention_in_days: 365 });
-    expect(dev).toHaveResourceWithProperties(CloudwatchLogGroup, { retention_in_days: 14 });
+  test("prod keeps function and access logs a year, dev two weeks", () => {
+    const retention = (synth: string) => Object.values(resourcesOf(synth, "aws_cloudwatch_log_group")).map((g) => g.retention_in_days);
+    expect(retention(prod)).toEqual([365, 365, 365]);
+    expect(retention(dev)).toEqual([14, 14, 14]);
+    expect(prod).toHaveResourceWithProperties(CloudwatchLogGroup, { name: "/aws/apigateway/api-auth-cognito-prod-api/access" });
   });
 
   test("no physical name is shared between the stages", () => {
@@ -132,6 +148,11 @@ describe("stages differ where a careful team wants them to", () => {
 });
 
 describe("settings reach the stacks", () => {
+  test("API_AUTH_COGNITO_STAGES synthesizes only the stages named, beside the state bucket's stack", () => {
+    const app = buildApp(Testing.app(), { API_AUTH_COGNITO_STAGES: "prod" });
+    expect(app.node.children.map((child) => child.node.id)).toEqual(["api-auth-cognito-state", "api-auth-cognito-prod"]);
+  });
+
   test("cdktf.json context sets region and state bucket", () => {
     const { synth } = synthApp({}, { region: "eu-west-1", stateBucket: "acme-tfstate", stateRegion: "eu-central-1" })["api-auth-cognito-dev"];
     expect(synth).toHaveProviderWithProperties(AwsProvider, { region: "eu-west-1" });
