@@ -1,7 +1,8 @@
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join, relative } from "node:path";
+import { join } from "node:path";
+import { snapshot } from "./support/snapshot";
 
 /** The app as cdktf.json runs it: tsx main.ts, in the project directory. */
 const ROOT = join(__dirname, "..");
@@ -13,20 +14,6 @@ function runApp(outdir: string, env: NodeJS.ProcessEnv = {}) {
     encoding: "utf8",
     env: { ...process.env, API_AUTH_COGNITO_STATE_BUCKET: "", API_AUTH_COGNITO_REGION: "", API_AUTH_COGNITO_STATE_REGION: "", CDKTF_OUTDIR: outdir, ...env },
   });
-}
-
-/** Every file under `dir` with its contents, to compare a directory before and after. */
-function snapshot(dir: string): Record<string, string> {
-  const files: Record<string, string> = {};
-  const walk = (path: string) => {
-    for (const entry of readdirSync(path)) {
-      const full = join(path, entry);
-      if (statSync(full).isDirectory()) walk(full);
-      else files[relative(dir, full)] = readFileSync(full, "utf8");
-    }
-  };
-  walk(dir);
-  return files;
 }
 
 describe("the app as cdktf synth runs it", () => {
