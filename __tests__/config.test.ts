@@ -47,6 +47,7 @@ describe("resolveSettings", () => {
     ["my_bucket", "it may hold only lowercase letters, digits, dots and hyphens"],
     ["-bucket", "it must begin and end with a letter or digit"],
     ["bucket.", "it must begin and end with a letter or digit"],
+    ["my.bucket", "it may not contain dots (HTTPS to virtual-hosted-style S3 addresses fails on them)"],
     ["my..bucket", "it may not hold two dots in a row"],
     ["192.168.5.4", "it may not look like an IP address"],
     ["xn--bucket", 'it may not start with "xn--"'],

@@ -106,6 +106,7 @@ export class CognitoAuth extends Construct {
     const identityPool = new CognitoIdentityPool(this, "IdentityPool", {
       // Identity pool names allow letters, digits, spaces and underscores only.
       identityPoolName: prefix.replace(/-/g, "_"),
+      // Written out even when false: scanners (checkov CKV_AWS_366) fail a pool that leaves it unset.
       allowUnauthenticatedIdentities: allowGuestAccess,
       allowClassicFlow: false,
       cognitoIdentityProviders: [

@@ -38,7 +38,7 @@ export function assertOneOf<T>(value: T, allowed: readonly T[], what: string): v
   }
 }
 
-/** Why `name` is not a valid S3 general purpose bucket name, or `undefined` when it is. */
+/** Why `name` is not a valid S3 general purpose bucket name without dots, or `undefined` when it is. */
 function bucketNameProblem(name: string): string | undefined {
   if (name.length < 3 || name.length > 63) return "it must be 3 to 63 characters long";
   if (!/^[a-z0-9.-]+$/.test(name)) return "it may hold only lowercase letters, digits, dots and hyphens";
@@ -49,10 +49,12 @@ function bucketNameProblem(name: string): string | undefined {
   if (prefix) return `it may not start with "${prefix}"`;
   const suffix = ["-s3alias", "--ol-s3", ".mrap", "--x-s3", "--table-s3"].find((s) => name.endsWith(s));
   if (suffix) return `it may not end with "${suffix}"`;
+  // S3 allows dots, but TLS certificates of virtual-hosted-style addresses do not match names with them.
+  if (name.includes(".")) return "it may not contain dots (HTTPS to virtual-hosted-style S3 addresses fails on them)";
   return undefined;
 }
 
-/** Throws unless `name` is a valid S3 bucket name, saying which rule it breaks. Tokens pass unchecked. */
+/** Throws unless `name` is a valid S3 bucket name without dots, saying which rule it breaks. Tokens pass unchecked. */
 export function assertBucketName(name: string, what = "bucket name"): void {
   if (Token.isUnresolved(name)) return;
   const problem = bucketNameProblem(name);
