@@ -163,6 +163,18 @@ describe("CognitoAuth options", () => {
     ]);
   });
 
+  test("with guests on, granting signed-in users leaves guests with nothing on the API", () => {
+    let auth!: CognitoAuth;
+    const synth = Testing.synthScope((scope) => {
+      auth = new CognitoAuth(scope, "Auth", { namePrefix: "app-dev", allowGuestAccess: true });
+      const fn = { functionName: "fn", invokeArn: "arn:aws:apigateway:us-east-1:lambda:path/fn" };
+      auth.attachPermissionsForAuthUsers(new HttpApi(scope, "Api", { name: "app-dev-api", routes: { "GET /private": fn } }));
+    });
+    const roles = Object.values(resourcesOf(synth, "aws_iam_role_policy")).map((policy) => policy.role);
+    expect(roles).toEqual([ref(auth.authenticatedRole, "id")]);
+    expect(roles).not.toContain(ref(auth.unauthenticatedRole!, "id"));
+  });
+
   test("attachPermissionsForUnauthUsers grants the guest role", () => {
     let auth!: CognitoAuth;
     const synth = Testing.synthScope((scope) => {
