@@ -40,11 +40,7 @@ export function standInForArchives(dir: string): string[] {
  * so the same files give the same bytes) and returns the outputs archive_file would report.
  */
 function buildZip(sourceDir: string, outputFile: string, outputPath: string): Record<(typeof ATTRIBUTES)[number], string> {
-  const files: Zippable = {};
-  for (const file of listFiles(sourceDir)) {
-    files[relative(sourceDir, file).split("\\").join("/")] = [readFileSync(file), { mtime: new Date("1980-01-01T00:00:00Z") }];
-  }
-  const zip = zipSync(files, { level: 6 });
+  const zip = zipDirectory(sourceDir);
   writeFileSync(outputFile, zip);
   const digest = (algorithm: string, encoding: "hex" | "base64") => createHash(algorithm).update(zip).digest(encoding);
   return {
@@ -55,6 +51,15 @@ function buildZip(sourceDir: string, outputFile: string, outputPath: string): Re
     output_sha: digest("sha1", "hex"),
     output_size: String(zip.length),
   };
+}
+
+/** A zip of every file under `dir`: deflate, sorted paths, one fixed timestamp. */
+export function zipDirectory(dir: string): Uint8Array {
+  const files: Zippable = {};
+  for (const file of listFiles(dir)) {
+    files[relative(dir, file).split("\\").join("/")] = [readFileSync(file), { mtime: new Date("1980-01-01T00:00:00Z") }];
+  }
+  return zipSync(files, { level: 6 });
 }
 
 function archivesInJson(text: string): Archives {

@@ -1,0 +1,232 @@
+import { spawnSync } from "node:child_process";
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { cpus, tmpdir } from "node:os";
+import { join } from "node:path";
+import { buildSync } from "esbuild";
+import { zipDirectory } from "./archive-stand-in";
+import { synthesize } from "./synthesize";
+import { cliConfigFile, PROJECT_ROOT, terraformEnv, terraformMissing, terraformOrThrow } from "./terraform";
+import { prepareStack } from "./stack-workdir";
+
+/**
+ * `npm run bench`: synth, test and package figures of this project, side by side with the stock cdktf setup,
+ * each the median of several fresh runs (with min and max). Prints a table, writes bench/results.json, and exits 1
+ * when a budget is broken. Not part of `npm test`: this machine is noisy, so unit tests assert no timings.
+ *
+ * Options: `--runs N` (at least 5; default 5).
+ */
+
+/** One measured run: wall time in seconds, and the peak RSS of the largest process in MB where known. */
+interface Sample {
+  readonly seconds: number;
+  readonly rssMb?: number;
+}
+
+/** A figure of the table. */
+interface Figure {
+  readonly name: string;
+  readonly unit: "s" | "ms" | "B";
+  readonly median: number;
+  readonly min: number;
+  readonly max: number;
+  readonly rssMb?: number;
+  /** The budget, in the figure's unit, and whether the median meets it. */
+  readonly budget?: { readonly max: number; readonly ok: boolean; readonly note?: string };
+}
+
+const BIN = join(PROJECT_ROOT, "node_modules", ".bin");
+const GNU_TIME = "/usr/bin/time";
+
+/** Runs a command and measures it; with GNU time, also the peak RSS. Throws if the command fails. */
+function measure(command: string, args: string[], env: NodeJS.ProcessEnv = {}): Sample {
+  const timeFile = join(tmpdir(), `bench-time-${process.pid}`);
+  const useTime = existsSync(GNU_TIME);
+  const started = process.hrtime.bigint();
+  const result = useTime
+    ? spawnSync(GNU_TIME, ["-f", "%e %M", "-o", timeFile, command, ...args], { cwd: PROJECT_ROOT, env: { ...process.env, ...env }, encoding: "utf8" })
+    : spawnSync(command, args, { cwd: PROJECT_ROOT, env: { ...process.env, ...env }, encoding: "utf8" });
+  const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+  if (result.status !== 0) throw new Error(`${command} ${args.join(" ")} failed:\n${(result.stderr || result.stdout).slice(-2000)}`);
+  if (!useTime) return { seconds };
+  const [, rssKb] = readFileSync(timeFile, "utf8").trim().split("\n").pop()!.split(" ").map(Number);
+  rmSync(timeFile, { force: true });
+  return { seconds, rssMb: rssKb / 1024 };
+}
+
+/** The median, min and max of numbers. */
+function stats(values: number[]): { median: number; min: number; max: number } {
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = sorted.length / 2;
+  const median = sorted.length % 2 ? sorted[Math.floor(middle)] : (sorted[middle - 1] + sorted[middle]) / 2;
+  return { median, min: sorted[0], max: sorted[sorted.length - 1] };
+}
+
+/** Measures `run` `runs` times and makes a figure in seconds. */
+function timedFigure(name: string, runs: number, run: () => Sample, budgetSeconds?: number): Figure {
+  const samples = Array.from({ length: runs }, run);
+  const { median, min, max } = stats(samples.map((s) => s.seconds));
+  const rss = samples.every((s) => s.rssMb !== undefined) ? stats(samples.map((s) => s.rssMb!)).median : undefined;
+  return { name, unit: "s", median, min, max, rssMb: rss, budget: budgetSeconds === undefined ? undefined : { max: budgetSeconds, ok: median <= budgetSeconds } };
+}
+
+/** The provider modules the app imports, by deep path, read from its sources. */
+function providerModules(): string[] {
+  const files = ["main.ts", ...readdirSync(join(PROJECT_ROOT, "constructs")).map((f) => join("constructs", f))];
+  const found = files.flatMap((file) => [...readFileSync(join(PROJECT_ROOT, file), "utf8").matchAll(/"(@cdktf\/provider-[a-z]+\/lib\/[a-z0-9-]+)"/g)].map((m) => m[1]));
+  return [...new Set(found)].sort();
+}
+
+/** The same classes through the package barrels, as code that imports a whole provider package reaches them. */
+function barrelScript(modules: string[]): string {
+  const camel = (name: string) => name.replace(/-([a-z0-9])/g, (_m, c: string) => c.toUpperCase());
+  const lines = modules.map((m) => {
+    const [, pkg, name] = /^(@cdktf\/provider-[a-z]+)\/lib\/(.+)$/.exec(m)!;
+    return `if (!require(${JSON.stringify(pkg)})[${JSON.stringify(camel(name))}]) throw new Error(${JSON.stringify(m)});`;
+  });
+  return lines.join("\n");
+}
+
+/** A realistic payload 2.0 event for a handler's first invocation. */
+const EVENT = {
+  version: "2.0",
+  routeKey: "GET /private",
+  rawPath: "/private",
+  headers: {},
+  requestContext: {
+    requestId: "bench",
+    authorizer: { iam: { cognitoIdentity: { identityId: "us-east-1:00000000-0000-0000-0000-000000000000", amr: ["authenticated"] } } },
+  },
+};
+
+async function main(args: string[]): Promise<number> {
+  const runsArg = args.indexOf("--runs");
+  const runs = runsArg >= 0 ? Number(args[runsArg + 1]) : 5;
+  if (!Number.isInteger(runs) || runs < 5) {
+    console.error(`Error: invalid --runs ${args[runsArg + 1]}: expected a whole number of at least 5`);
+    return 1;
+  }
+  const missing = terraformMissing();
+  if (missing) {
+    console.error(`Error: ${missing}`);
+    return 1;
+  }
+  if (!existsSync(GNU_TIME)) console.log(`note: ${GNU_TIME} is missing (apt-get install time): peak RSS is not measured`);
+  cliConfigFile();
+  const scratch = mkdtempSync(join(tmpdir(), "bench-"));
+  const out = (name: string) => ({ CDKTF_OUTDIR: join(scratch, name), CHECKPOINT_DISABLE: "1" });
+  const figures: Figure[] = [];
+  const log = (figure: Figure) => {
+    figures.push(figure);
+    console.log(`measured: ${figure.name}`);
+  };
+
+  try {
+    // 1. cdktf synth of all stacks, as shipped.
+    const cdktfEnv = { ...terraformEnv(), CHECKPOINT_DISABLE: "1" };
+    log(timedFigure("cdktf synth (all stacks)", runs, () => measure(join(BIN, "cdktf"), ["synth", "--output", join(scratch, "cli")], cdktfEnv), 3));
+
+    // 2 and 3. The app alone, as cdktf.json runs it, against the stock template's runner (ts-node, type-checking).
+    const app = timedFigure("app: tsx main.ts (cdktf.json)", runs, () => measure(join(BIN, "tsx"), ["main.ts"], out("tsx")), 1.0);
+    const baseline = timedFigure("app: ts-node main.ts (stock template runner)", runs, () => measure(join(BIN, "ts-node"), ["main.ts"], out("ts-node")));
+    const ratio = app.median / baseline.median;
+    const appRss = app.rssMb === undefined || app.rssMb <= 200;
+    log({ ...app, budget: { max: 1.0, ok: app.median <= 1.0 && appRss && ratio <= 0.4, note: `${(ratio * 100).toFixed(0)}% of ts-node (budget 40%), RSS budget 200 MB` } });
+    log(baseline);
+
+    // The alternative to tsx: the app prebuilt to one JavaScript file. It must sit beside main.ts, which finds
+    // the handlers relative to itself.
+    const bundle = join(PROJECT_ROOT, ".bench-app.js");
+    buildSync({ entryPoints: [join(PROJECT_ROOT, "main.ts")], bundle: true, platform: "node", format: "cjs", packages: "external", outfile: bundle, logLevel: "silent" });
+    try {
+      log(timedFigure("app: node, prebuilt with esbuild (alternative)", runs, () => measure(process.execPath, [bundle], out("prebuilt"))));
+    } finally {
+      rmSync(bundle, { force: true });
+    }
+
+    // 4. The provider classes we use, by deep path against the package barrels, each in a fresh process.
+    const modules = providerModules();
+    const deep = modules.map((m) => `require(${JSON.stringify(m)});`).join("\n");
+    log(timedFigure(`load ${modules.length} provider classes by deep path`, runs, () => measure(process.execPath, ["-e", deep])));
+    log(timedFigure(`load the same ${modules.length} classes from the barrels`, runs, () => measure(process.execPath, ["-e", barrelScript(modules)])));
+
+    // 5. The tests: the unit project (the quick loop) and everything npm test runs (with Terraform and moto).
+    log(timedFigure("npm run test:unit", runs, () => measure(join(BIN, "jest"), ["--selectProjects", "unit", "--silent"]), 20));
+    log(timedFigure("npm test (unit + Terraform and emulator end-to-end)", runs, () => measure(join(BIN, "jest"), ["--silent"])));
+
+    // 6. terraform validate of both stages, in working copies initialized once.
+    const stacks = synthesize(join(scratch, "validate-out")).filter((s) => /-(dev|prod)$/.test(s.name));
+    const dirs: string[] = [];
+    for (const stack of stacks) {
+      const { dir } = await prepareStack(stack.dir, join(scratch, "validate", stack.name));
+      await terraformOrThrow(["init", "-backend=false", "-input=false"], dir);
+      dirs.push(dir);
+    }
+    log(
+      timedFigure("terraform validate (dev and prod)", runs, () => {
+        const started = process.hrtime.bigint();
+        for (const dir of dirs) {
+          const result = spawnSync("terraform", ["validate", "-no-color"], { cwd: dir, env: terraformEnv() });
+          if (result.status !== 0) throw new Error(`terraform validate failed in ${dir}`);
+        }
+        return { seconds: Number(process.hrtime.bigint() - started) / 1e9 };
+      }),
+    );
+
+    // 7. Each Lambda: its zip, and its handler's cold load and first invocation in a fresh Node process.
+    const assets = join(stacks.find((s) => s.name.endsWith("-dev"))!.dir, "assets");
+    for (const asset of readdirSync(assets).sort()) {
+      const dir = join(assets, asset, readdirSync(join(assets, asset)).find((d) => !d.endsWith(".zip"))!);
+      const name = asset.replace(/Function_Bundle_.*/, "").toLowerCase();
+      const size = zipDirectory(dir).length;
+      figures.push({ name: `${name}: zip size`, unit: "B", median: size, min: size, max: size, budget: { max: 2048, ok: size <= 2048 } });
+      const script = `const t0 = performance.now(); const m = require(${JSON.stringify(join(dir, "index.js"))}); const t1 = performance.now();
+        const write = process.stdout.write.bind(process.stdout); process.stdout.write = () => true;
+        m.handler(${JSON.stringify(EVENT)}, { awsRequestId: "bench" }).then(() => { const t2 = performance.now(); write(JSON.stringify([t1 - t0, t2 - t1])); });`;
+      const timings = Array.from({ length: runs }, () => JSON.parse(spawnSync(process.execPath, ["-e", script], { encoding: "utf8" }).stdout) as [number, number]);
+      const load = stats(timings.map((t) => t[0]));
+      const invoke = stats(timings.map((t) => t[1]));
+      figures.push({ name: `${name}: cold load`, unit: "ms", ...load, budget: { max: 50, ok: load.median <= 50 } });
+      figures.push({ name: `${name}: first invocation`, unit: "ms", ...invoke });
+    }
+  } finally {
+    rmSync(scratch, { recursive: true, force: true });
+  }
+
+  printTable(figures);
+  mkdirSync(join(PROJECT_ROOT, "bench"), { recursive: true });
+  const results = { date: new Date().toISOString(), node: process.version, cpus: cpus().length, runs, figures };
+  writeFileSync(join(PROJECT_ROOT, "bench", "results.json"), `${JSON.stringify(results, null, 2)}\n`);
+  const broken = figures.filter((f) => f.budget && !f.budget.ok);
+  for (const f of broken) console.error(`budget broken: ${f.name}: ${format(f.median, f.unit)} > ${format(f.budget!.max, f.unit)}${f.budget!.note ? ` (${f.budget!.note})` : ""}`);
+  console.log(broken.length === 0 ? "all budgets met; results in bench/results.json" : "results in bench/results.json");
+  return broken.length === 0 ? 0 : 1;
+}
+
+function format(value: number, unit: Figure["unit"]): string {
+  if (unit === "B") return `${value} B`;
+  return unit === "s" ? `${value.toFixed(2)} s` : `${value.toFixed(1)} ms`;
+}
+
+function printTable(figures: Figure[]): void {
+  const rows = figures.map((f) => [
+    f.name,
+    format(f.median, f.unit),
+    `${format(f.min, f.unit)} – ${format(f.max, f.unit)}`,
+    f.rssMb === undefined ? "" : `${f.rssMb.toFixed(0)} MB`,
+    f.budget ? `${f.budget.ok ? "ok" : "BROKEN"} (≤ ${format(f.budget.max, f.unit)}${f.budget.note ? `; ${f.budget.note}` : ""})` : "",
+  ]);
+  const header = ["figure", "median", "min – max", "peak RSS", "budget"];
+  console.log(`\n| ${header.join(" | ")} |\n|${header.map(() => "---").join("|")}|`);
+  for (const row of rows) console.log(`| ${row.join(" | ")} |`);
+  console.log("");
+}
+
+if (require.main === module) {
+  main(process.argv.slice(2)).then(
+    (code) => process.exit(code),
+    (error: Error) => {
+      console.error(`Error: ${error.message}`);
+      process.exit(1);
+    },
+  );
+}
