@@ -26,7 +26,8 @@ function trustStatement(synth: string, role: IamRole): Record<string, unknown> {
 
 describe("CognitoAuth defaults", () => {
   const { auth, synth } = synthAuth();
-  const { userPool, userPoolClient, identityPool, authenticatedRole } = auth.resources;
+  const { userPoolClient, identityPool, authenticatedRole } = auth.resources;
+  const userPool = auth.resources.userPool!;
 
   test("a user pool where users sign in with their email, verified automatically", () => {
     expect(synth).toHaveResourceWithProperties(CognitoUserPool, {
@@ -107,7 +108,8 @@ describe("CognitoAuth defaults", () => {
         new TerraformOutput(scope, name, { value: outputs[name] });
       }
     });
-    const { userPool: pool, userPoolClient: client, identityPool: identities } = outputs.resources;
+    const { userPoolClient: client, identityPool: identities } = outputs.resources;
+    const pool = outputs.resources.userPool!;
     expect(parse(withOutputs).output).toEqual({
       userPoolId: { value: ref(pool, "id") },
       userPoolArn: { value: ref(pool, "arn") },
@@ -187,6 +189,63 @@ describe("CognitoAuth options", () => {
   });
 });
 
+describe("CognitoAuth escape hatches and federation", () => {
+  test("existingUserPoolId: no new pool; the client and identity pool use the existing one", () => {
+    const { auth, synth } = synthAuth({ existingUserPoolId: "us-east-1_Shared123" });
+    const existing = auth.resources.existingUserPool!;
+    expect(auth.resources.userPool).toBeUndefined();
+    expect(synth).not.toHaveResource(CognitoUserPool);
+    expect(bodyOf(synth, existing)).toEqual({ user_pool_id: "us-east-1_Shared123" });
+    expect(synth).toHaveResourceWithProperties(CognitoUserPoolClient, { user_pool_id: ref(existing, "user_pool_id") });
+    const [provider] = bodyOf(synth, auth.resources.identityPool).cognito_identity_providers as Array<{ provider_name: string }>;
+    expect(provider.provider_name).toMatch(/^cognito-idp\.\$\{data\.aws_region\.\w+\.name\}\.amazonaws\.com\/\$\{data\.aws_cognito_user_pool\.\w+\.user_pool_id\}$/);
+  });
+
+  test("federation maps each provider to the identity pool's login providers; signed-in users of all get the same role", () => {
+    const { auth, synth } = synthAuth({
+      federation: {
+        google: { clientId: "g-client" },
+        facebook: { appId: "fb-app" },
+        apple: { servicesId: "com.example.app" },
+        amazon: { appId: "amzn-app" },
+        twitter: { consumerKey: "tw-key", consumerSecret: "tw-secret" },
+        oidcProviderArns: ["arn:aws:iam::123456789012:oidc-provider/example.auth0.com"],
+      },
+    });
+    expect(bodyOf(synth, auth.resources.identityPool)).toMatchObject({
+      supported_login_providers: {
+        "accounts.google.com": "g-client",
+        "graph.facebook.com": "fb-app",
+        "appleid.apple.com": "com.example.app",
+        "www.amazon.com": "amzn-app",
+        "api.twitter.com": "tw-key;tw-secret",
+      },
+      openid_connect_provider_arns: ["arn:aws:iam::123456789012:oidc-provider/example.auth0.com"],
+    });
+    expect(Object.keys(resourcesOf(synth, "aws_iam_role"))).toHaveLength(1);
+  });
+
+  test("without federation the identity pool accepts the user pool only", () => {
+    const { auth, synth } = synthAuth();
+    const body = bodyOf(synth, auth.resources.identityPool);
+    expect(body.supported_login_providers).toBeUndefined();
+    expect(body.openid_connect_provider_arns).toBeUndefined();
+  });
+
+  test("cdk overrides win over the construct's settings", () => {
+    const { synth } = synthAuth({
+      cdk: {
+        userPool: { mfaConfiguration: "ON" },
+        userPoolClient: { refreshTokenValidity: 7 },
+        identityPool: { allowClassicFlow: true },
+      },
+    });
+    expect(synth).toHaveResourceWithProperties(CognitoUserPool, { mfa_configuration: "ON", username_attributes: ["email"] });
+    expect(synth).toHaveResourceWithProperties(CognitoUserPoolClient, { refresh_token_validity: 7, generate_secret: false });
+    expect(synth).toHaveResourceWithProperties(CognitoIdentityPool, { allow_classic_flow: true });
+  });
+});
+
 describe("CognitoAuth validation", () => {
   test("attachPermissionsForUnauthUsers refuses when guest access is off", () => {
     expect(() =>
@@ -202,5 +261,11 @@ describe("CognitoAuth validation", () => {
     ["a".repeat(49), /invalid name prefix "a{49}"/],
   ])("rejects the name prefix %j", (namePrefix, message) => {
     expect(() => synthAuth({ namePrefix })).toThrow(message);
+  });
+
+  test("rejects a malformed existing user pool id", () => {
+    expect(() => synthAuth({ existingUserPoolId: "pool-123" })).toThrow(
+      'invalid existing user pool id "pool-123": expected <region>_<id>, such as us-east-1_AbC123xyZ',
+    );
   });
 });

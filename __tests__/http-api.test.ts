@@ -184,6 +184,14 @@ describe("HttpApi options", () => {
   });
 });
 
+describe("HttpApi escape hatches", () => {
+  test("cdk.api and cdk.stage override the construct's settings", () => {
+    const { api, synth } = synthApi({ cdk: { api: { description: "notes API", disableExecuteApiEndpoint: false }, stage: { description: "live" } } });
+    expect(bodyOf(synth, api.resources.api)).toMatchObject({ description: "notes API", protocol_type: "HTTP" });
+    expect(bodyOf(synth, api.resources.stage)).toMatchObject({ description: "live", name: "$default", auto_deploy: true });
+  });
+});
+
 describe("HttpApi.grantInvoke", () => {
   test("writes execute-api:Invoke on exactly the AWS_IAM routes' ARNs", () => {
     let grantee!: IamRole;

@@ -5,11 +5,12 @@ import { isAbsolute, join } from "node:path";
 import { DataArchiveFile } from "@cdktf/provider-archive/lib/data-archive-file";
 import { ArchiveProvider } from "@cdktf/provider-archive/lib/provider";
 import { CloudwatchLogGroup } from "@cdktf/provider-aws/lib/cloudwatch-log-group";
+import { IamRole } from "@cdktf/provider-aws/lib/iam-role";
 import { LambdaFunction } from "@cdktf/provider-aws/lib/lambda-function";
 import { AwsProvider } from "@cdktf/provider-aws/lib/provider";
 import { App, TerraformStack, Testing } from "cdktf";
 import { NodejsFunction, NodejsFunctionProps } from "../constructs/nodejs-function";
-import { bodyOf, policyStatements, ref } from "./support/synthesized";
+import { bodyOf, policyStatements, ref, resourcesOf } from "./support/synthesized";
 
 const ENTRY = join(__dirname, "fixtures", "greet.ts");
 
@@ -24,7 +25,8 @@ function synthFunction(props: Partial<NodejsFunctionProps> = {}): { fn: NodejsFu
 
 describe("NodejsFunction defaults", () => {
   const { fn, synth } = synthFunction();
-  const { logGroup, archive, role, logPolicy } = fn.resources;
+  const { logGroup, archive, logPolicy } = fn.resources;
+  const role = fn.resources.role!;
 
   test("Node.js 22 on arm64 with 256 MiB and 10 s, running the named export of index.js", () => {
     expect(synth).toHaveResourceWithProperties(LambdaFunction, {
@@ -73,7 +75,8 @@ describe("NodejsFunction defaults", () => {
 
   test("its role may write to its own log group and nothing else", () => {
     const body = bodyOf(synth, logPolicy);
-    expect(body.role).toBe(ref(role, "id"));
+    expect(body.role).toBe(ref(role, "name"));
+    expect(body.name).toBe("write-logs-app-dev-greet");
     expect(policyStatements(synth, body.policy)).toEqual([
       { effect: "Allow", actions: ["logs:CreateLogStream", "logs:PutLogEvents"], resources: [`${ref(logGroup, "arn")}:*`] },
     ]);
@@ -158,6 +161,32 @@ describe("NodejsFunction options", () => {
     const { synth } = synthFunction({ entry: join(__dirname, "..", "lambdas", "public.ts"), handler: undefined });
     expect(synth).toHaveResourceWithProperties(LambdaFunction, { handler: "index.handler" });
     expect(synth).toHaveDataSource(DataArchiveFile);
+  });
+});
+
+describe("NodejsFunction escape hatches", () => {
+  test("an existing role: no new role; the function runs as it, and it gets the log-writing policy", () => {
+    let existing!: IamRole;
+    let fn!: NodejsFunction;
+    const synth = Testing.synthScope((scope) => {
+      existing = new IamRole(scope, "PlatformRole", { name: "platform-lambda", assumeRolePolicy: "{}" });
+      fn = new NodejsFunction(scope, "Greet", { entry: ENTRY, handler: "greet", functionName: "app-dev-greet", role: existing });
+    });
+    expect(fn.resources.role).toBeUndefined();
+    expect(Object.keys(resourcesOf(synth, "aws_iam_role"))).toEqual([existing.friendlyUniqueId]);
+    expect(bodyOf(synth, fn.resources.function).role).toBe(ref(existing, "arn"));
+    expect(bodyOf(synth, fn.resources.logPolicy).role).toBe(ref(existing, "name"));
+  });
+
+  test("an existing role given by ARN and name", () => {
+    const { fn, synth } = synthFunction({ role: { arn: "arn:aws:iam::123456789012:role/shared", name: "shared" } });
+    expect(bodyOf(synth, fn.resources.function).role).toBe("arn:aws:iam::123456789012:role/shared");
+    expect(bodyOf(synth, fn.resources.logPolicy)).toMatchObject({ role: "shared", name: "write-logs-app-dev-greet" });
+  });
+
+  test("cdk.function overrides win over the construct's settings", () => {
+    const { fn, synth } = synthFunction({ cdk: { function: { description: "greets", reservedConcurrentExecutions: 5, memorySize: 512 } } });
+    expect(bodyOf(synth, fn.resources.function)).toMatchObject({ description: "greets", reserved_concurrent_executions: 5, memory_size: 512, runtime: "nodejs22.x" });
   });
 });
 

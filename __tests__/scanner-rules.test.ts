@@ -350,7 +350,7 @@ const RULES: readonly Rule[] = [
     stacks: STAGES,
     check: (doc) => {
       const functionRoles = new Set(resources(doc, "aws_lambda_function").map(([, fn]) => /^\$\{aws_iam_role\.([\w-]+)\.arn\}$/.exec(String(fn.role))?.[1]));
-      const inline = resources(doc, "aws_iam_role_policy").filter(([, policy]) => functionRoles.has(/^\$\{aws_iam_role\.([\w-]+)\.id\}$/.exec(String(policy.role))?.[1]));
+      const inline = resources(doc, "aws_iam_role_policy").filter(([, policy]) => functionRoles.has(/^\$\{aws_iam_role\.([\w-]+)\.(?:id|name)\}$/.exec(String(policy.role))?.[1]));
       if (functionRoles.size === 0 || inline.length === 0) return { checked: [], failures: [] };
       return eachItem(
         inline.flatMap(([address, body]) => policyOf(doc, body.policy, address).Statement.map((statement): [string, Statement] => [address, statement])),
@@ -364,7 +364,7 @@ const RULES: readonly Rule[] = [
     breaks: {
       how: "a function's log policy also allows iam:PassRole",
       mutate: (doc) => {
-        const logPolicy = resources(doc, "aws_iam_role_policy").find(([, body]) => body.name === "write-own-logs");
+        const logPolicy = resources(doc, "aws_iam_role_policy").find(([, body]) => String(body.name).startsWith("write-logs-"));
         if (!logPolicy) throw new Error("no function log policy to break");
         const name = /^\$\{data\.aws_iam_policy_document\.([\w-]+)\.json\}$/.exec(String(logPolicy[1].policy))?.[1] ?? "";
         (doc.data?.aws_iam_policy_document?.[name].statement as PolicyDocumentStatement[])[0].actions?.push("iam:PassRole");

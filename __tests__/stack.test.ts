@@ -98,7 +98,8 @@ describe.each(STAGES)("the %s stack", (stage, { stack, synth }) => {
   });
 
   test("outputs the endpoint, pool ids, client id and region", () => {
-    const { userPool, userPoolClient, identityPool } = stack.auth.resources;
+    const { userPoolClient, identityPool } = stack.auth.resources;
+    const userPool = stack.auth.resources.userPool!;
     expect(parse(synth).output).toEqual({
       ApiEndpoint: { value: ref(stack.api.resources.api, "api_endpoint") },
       UserPoolId: { value: ref(userPool, "id") },

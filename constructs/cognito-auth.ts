@@ -1,9 +1,12 @@
-import { CognitoIdentityPool } from "@cdktf/provider-aws/lib/cognito-identity-pool";
+import { CognitoIdentityPool, CognitoIdentityPoolConfig } from "@cdktf/provider-aws/lib/cognito-identity-pool";
 import { CognitoIdentityPoolRolesAttachment } from "@cdktf/provider-aws/lib/cognito-identity-pool-roles-attachment";
-import { CognitoUserPool } from "@cdktf/provider-aws/lib/cognito-user-pool";
-import { CognitoUserPoolClient } from "@cdktf/provider-aws/lib/cognito-user-pool-client";
+import { CognitoUserPool, CognitoUserPoolConfig } from "@cdktf/provider-aws/lib/cognito-user-pool";
+import { CognitoUserPoolClient, CognitoUserPoolClientConfig } from "@cdktf/provider-aws/lib/cognito-user-pool-client";
+import { DataAwsCognitoUserPool } from "@cdktf/provider-aws/lib/data-aws-cognito-user-pool";
 import { DataAwsIamPolicyDocument } from "@cdktf/provider-aws/lib/data-aws-iam-policy-document";
+import { DataAwsRegion } from "@cdktf/provider-aws/lib/data-aws-region";
 import { IamRole } from "@cdktf/provider-aws/lib/iam-role";
+import { Token } from "cdktf";
 import { Construct } from "constructs";
 import { assertPhysicalName } from "./naming";
 import { ValidationError } from "./validation";
@@ -14,6 +17,32 @@ export interface InvokeGrantable {
   grantInvoke(role: IamRole): unknown;
 }
 
+/**
+ * Sign-in providers besides the user pool whose tokens the identity pool accepts, as sst.Auth's
+ * `identityPoolFederation`. Users of each get the authenticated role too.
+ */
+export interface IdentityPoolFederation {
+  /** Google sign-in: the OAuth client id. */
+  readonly google?: { readonly clientId: string };
+  /** Facebook login: the app id. */
+  readonly facebook?: { readonly appId: string };
+  /** Sign in with Apple: the services id. */
+  readonly apple?: { readonly servicesId: string };
+  /** Login with Amazon: the app id. */
+  readonly amazon?: { readonly appId: string };
+  /** Twitter: the consumer key and secret. */
+  readonly twitter?: { readonly consumerKey: string; readonly consumerSecret: string };
+  /** OpenID Connect providers (Auth0, Okta, ...): ARNs of their IAM OIDC identity providers. */
+  readonly oidcProviderArns?: string[];
+}
+
+/** Settings passed through to the underlying resources, over the construct's own: the escape hatch. */
+export interface CognitoAuthOverrides {
+  readonly userPool?: Partial<CognitoUserPoolConfig>;
+  readonly userPoolClient?: Partial<CognitoUserPoolClientConfig>;
+  readonly identityPool?: Partial<CognitoIdentityPoolConfig>;
+}
+
 /** Properties of a {@link CognitoAuth}. */
 export interface CognitoAuthProps {
   /** Start of every physical name, e.g. `api-auth-cognito-dev`: the user pool becomes `<prefix>-users`. */
@@ -22,11 +51,20 @@ export interface CognitoAuthProps {
   readonly allowGuestAccess?: boolean;
   /** Refuse to delete the user pool (and its users) until this is turned off. @default false */
   readonly deletionProtection?: boolean;
+  /** Use this existing user pool, e.g. one shared by several apps, instead of creating one. @default a new user pool */
+  readonly existingUserPoolId?: string;
+  /** Other sign-in providers the identity pool accepts. @default the user pool only */
+  readonly federation?: IdentityPoolFederation;
+  /** Settings for the user pool, client and identity pool that override ours. @default none */
+  readonly cdk?: CognitoAuthOverrides;
 }
 
 /** The Terraform resources a {@link CognitoAuth} defines. */
 export interface CognitoAuthResources {
-  readonly userPool: CognitoUserPool;
+  /** The user pool this construct created; absent with `existingUserPoolId`. */
+  readonly userPool?: CognitoUserPool;
+  /** The existing user pool, with `existingUserPoolId`. */
+  readonly existingUserPool?: DataAwsCognitoUserPool;
   readonly userPoolClient: CognitoUserPoolClient;
   readonly identityPool: CognitoIdentityPool;
   readonly authenticatedRole: IamRole;
@@ -37,6 +75,30 @@ export interface CognitoAuthResources {
 
 /** The sign-in state an identity-pool role is for: the `amr` value its trust policy requires. */
 type IdentityKind = "authenticated" | "unauthenticated";
+
+/** The user pool the construct uses, new or existing. */
+interface UserPoolRef {
+  readonly id: string;
+  readonly arn: string;
+  /** How the identity pool names the pool: `cognito-idp.<region>.amazonaws.com/<pool id>`. */
+  readonly providerName: string;
+  readonly created?: CognitoUserPool;
+  readonly existing?: DataAwsCognitoUserPool;
+}
+
+/** User pool ids: `<region>_<id>`. */
+const USER_POOL_ID = /^[\w-]+_[0-9a-zA-Z]+$/;
+
+/** The identity pool's `supported_login_providers`: provider domain to app id, as Cognito names them. */
+function loginProviders(federation: IdentityPoolFederation): Record<string, string> | undefined {
+  const providers: Record<string, string> = {};
+  if (federation.google) providers["accounts.google.com"] = federation.google.clientId;
+  if (federation.facebook) providers["graph.facebook.com"] = federation.facebook.appId;
+  if (federation.apple) providers["appleid.apple.com"] = federation.apple.servicesId;
+  if (federation.amazon) providers["www.amazon.com"] = federation.amazon.appId;
+  if (federation.twitter) providers["api.twitter.com"] = `${federation.twitter.consumerKey};${federation.twitter.consumerSecret}`;
+  return Object.keys(providers).length > 0 ? providers : undefined;
+}
 
 /**
  * Sign-up and sign-in with Cognito, and AWS credentials for signed-in users: the Terraform counterpart of sst.Auth.
@@ -65,11 +127,72 @@ export class CognitoAuth extends Construct {
   constructor(scope: Construct, id: string, props: CognitoAuthProps) {
     super(scope, id);
     const allowGuestAccess = props.allowGuestAccess ?? false;
-    const deletionProtection = props.deletionProtection ?? false;
     const prefix = props.namePrefix;
     // The longest name made from the prefix is the guest role, "<prefix>-unauthenticated", and IAM allows 64 characters.
     assertPhysicalName(prefix, /^[A-Za-z0-9-]+$/, 48, "name prefix", "letters, digits and hyphens");
+    if (props.existingUserPoolId !== undefined && !Token.isUnresolved(props.existingUserPoolId) && !USER_POOL_ID.test(props.existingUserPoolId)) {
+      throw new ValidationError(`invalid existing user pool id "${props.existingUserPoolId}": expected <region>_<id>, such as us-east-1_AbC123xyZ`);
+    }
 
+    const pool = props.existingUserPoolId === undefined ? this.newUserPool(prefix, props) : this.existingUserPool(props.existingUserPoolId);
+    const userPoolClient = new CognitoUserPoolClient(this, "UserPoolClient", {
+      name: `${prefix}-client`,
+      userPoolId: pool.id,
+      generateSecret: false,
+      // SRP for apps (Amplify); USER_PASSWORD for the AWS CLI walkthrough; refresh tokens for both.
+      explicitAuthFlows: ["ALLOW_USER_SRP_AUTH", "ALLOW_USER_PASSWORD_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"],
+      preventUserExistenceErrors: "ENABLED",
+      enableTokenRevocation: true,
+      accessTokenValidity: 60,
+      idTokenValidity: 60,
+      refreshTokenValidity: 30,
+      tokenValidityUnits: [{ accessToken: "minutes", idToken: "minutes", refreshToken: "days" }],
+      ...props.cdk?.userPoolClient,
+    });
+
+    const federation = props.federation ?? {};
+    const identityPool = new CognitoIdentityPool(this, "IdentityPool", {
+      // Identity pool names allow letters, digits, spaces and underscores only.
+      identityPoolName: prefix.replace(/-/g, "_"),
+      // Written out even when false: scanners (checkov CKV_AWS_366) fail a pool that leaves it unset.
+      allowUnauthenticatedIdentities: allowGuestAccess,
+      allowClassicFlow: false,
+      cognitoIdentityProviders: [{ providerName: pool.providerName, clientId: userPoolClient.id, serverSideTokenCheck: false }],
+      supportedLoginProviders: loginProviders(federation),
+      openidConnectProviderArns: federation.oidcProviderArns,
+      ...props.cdk?.identityPool,
+    });
+
+    const authenticatedRole = this.identityPoolRole(identityPool.id, `${prefix}-authenticated`, "authenticated");
+    const unauthenticatedRole = allowGuestAccess
+      ? this.identityPoolRole(identityPool.id, `${prefix}-unauthenticated`, "unauthenticated")
+      : undefined;
+    const rolesAttachment = new CognitoIdentityPoolRolesAttachment(this, "RolesAttachment", {
+      identityPoolId: identityPool.id,
+      roles: unauthenticatedRole
+        ? { authenticated: authenticatedRole.arn, unauthenticated: unauthenticatedRole.arn }
+        : { authenticated: authenticatedRole.arn },
+    });
+
+    this.userPoolId = pool.id;
+    this.userPoolArn = pool.arn;
+    this.userPoolClientId = userPoolClient.id;
+    this.identityPoolId = identityPool.id;
+    this.authenticatedRole = authenticatedRole;
+    this.unauthenticatedRole = unauthenticatedRole;
+    this.resources = {
+      userPool: pool.created,
+      existingUserPool: pool.existing,
+      userPoolClient,
+      identityPool,
+      authenticatedRole,
+      unauthenticatedRole,
+      rolesAttachment,
+    };
+  }
+
+  /** A new user pool where users sign in with their email. */
+  private newUserPool(prefix: string, props: CognitoAuthProps): UserPoolRef {
     const userPool = new CognitoUserPool(this, "UserPool", {
       name: `${prefix}-users`,
       usernameAttributes: ["email"],
@@ -86,52 +209,17 @@ export class CognitoAuth extends Construct {
       accountRecoverySetting: { recoveryMechanism: [{ name: "verified_email", priority: 1 }] },
       mfaConfiguration: "OPTIONAL",
       softwareTokenMfaConfiguration: { enabled: true },
-      deletionProtection: deletionProtection ? "ACTIVE" : "INACTIVE",
+      deletionProtection: props.deletionProtection ? "ACTIVE" : "INACTIVE",
+      ...props.cdk?.userPool,
     });
+    return { id: userPool.id, arn: userPool.arn, providerName: userPool.endpoint, created: userPool };
+  }
 
-    const userPoolClient = new CognitoUserPoolClient(this, "UserPoolClient", {
-      name: `${prefix}-client`,
-      userPoolId: userPool.id,
-      generateSecret: false,
-      // SRP for apps (Amplify); USER_PASSWORD for the AWS CLI walkthrough; refresh tokens for both.
-      explicitAuthFlows: ["ALLOW_USER_SRP_AUTH", "ALLOW_USER_PASSWORD_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"],
-      preventUserExistenceErrors: "ENABLED",
-      enableTokenRevocation: true,
-      accessTokenValidity: 60,
-      idTokenValidity: 60,
-      refreshTokenValidity: 30,
-      tokenValidityUnits: [{ accessToken: "minutes", idToken: "minutes", refreshToken: "days" }],
-    });
-
-    const identityPool = new CognitoIdentityPool(this, "IdentityPool", {
-      // Identity pool names allow letters, digits, spaces and underscores only.
-      identityPoolName: prefix.replace(/-/g, "_"),
-      // Written out even when false: scanners (checkov CKV_AWS_366) fail a pool that leaves it unset.
-      allowUnauthenticatedIdentities: allowGuestAccess,
-      allowClassicFlow: false,
-      cognitoIdentityProviders: [
-        { providerName: userPool.endpoint, clientId: userPoolClient.id, serverSideTokenCheck: false },
-      ],
-    });
-
-    const authenticatedRole = this.identityPoolRole(identityPool.id, `${prefix}-authenticated`, "authenticated");
-    const unauthenticatedRole = allowGuestAccess
-      ? this.identityPoolRole(identityPool.id, `${prefix}-unauthenticated`, "unauthenticated")
-      : undefined;
-    const rolesAttachment = new CognitoIdentityPoolRolesAttachment(this, "RolesAttachment", {
-      identityPoolId: identityPool.id,
-      roles: unauthenticatedRole
-        ? { authenticated: authenticatedRole.arn, unauthenticated: unauthenticatedRole.arn }
-        : { authenticated: authenticatedRole.arn },
-    });
-
-    this.userPoolId = userPool.id;
-    this.userPoolArn = userPool.arn;
-    this.userPoolClientId = userPoolClient.id;
-    this.identityPoolId = identityPool.id;
-    this.authenticatedRole = authenticatedRole;
-    this.unauthenticatedRole = unauthenticatedRole;
-    this.resources = { userPool, userPoolClient, identityPool, authenticatedRole, unauthenticatedRole, rolesAttachment };
+  /** An existing user pool, looked up by id. */
+  private existingUserPool(userPoolId: string): UserPoolRef {
+    const existing = new DataAwsCognitoUserPool(this, "ExistingUserPool", { userPoolId });
+    const region = new DataAwsRegion(this, "Region");
+    return { id: existing.userPoolId, arn: existing.arn, providerName: `cognito-idp.${region.name}.amazonaws.com/${existing.userPoolId}`, existing };
   }
 
   /** Lets signed-in users call each target, e.g. every AWS_IAM route of an {@link HttpApi}. */

@@ -1,7 +1,7 @@
-import { Apigatewayv2Api } from "@cdktf/provider-aws/lib/apigatewayv2-api";
+import { Apigatewayv2Api, Apigatewayv2ApiConfig } from "@cdktf/provider-aws/lib/apigatewayv2-api";
 import { Apigatewayv2Integration } from "@cdktf/provider-aws/lib/apigatewayv2-integration";
 import { Apigatewayv2Route } from "@cdktf/provider-aws/lib/apigatewayv2-route";
-import { Apigatewayv2Stage } from "@cdktf/provider-aws/lib/apigatewayv2-stage";
+import { Apigatewayv2Stage, Apigatewayv2StageConfig } from "@cdktf/provider-aws/lib/apigatewayv2-stage";
 import { CloudwatchLogGroup } from "@cdktf/provider-aws/lib/cloudwatch-log-group";
 import { DataAwsIamPolicyDocument } from "@cdktf/provider-aws/lib/data-aws-iam-policy-document";
 import { IamRole } from "@cdktf/provider-aws/lib/iam-role";
@@ -92,6 +92,8 @@ export interface HttpApiProps {
   readonly throttle?: HttpApiThrottle;
   /** Days CloudWatch keeps the access logs; one of `LOG_RETENTION_DAYS`. @default 14 */
   readonly accessLogRetentionInDays?: number;
+  /** Settings for the API and its stage that override ours: the escape hatch. @default none */
+  readonly cdk?: { readonly api?: Partial<Apigatewayv2ApiConfig>; readonly stage?: Partial<Apigatewayv2StageConfig> };
 }
 
 /** The Terraform resources of one route. */
@@ -166,7 +168,7 @@ export class HttpApi extends Construct {
     assertLogRetention(accessLogRetentionInDays, "access log retention (days)");
     const cors = props.cors === false ? undefined : this.corsConfiguration(props.cors ?? {});
 
-    const api = new Apigatewayv2Api(this, "Api", { name: props.name, protocolType: "HTTP", corsConfiguration: cors });
+    const api = new Apigatewayv2Api(this, "Api", { name: props.name, protocolType: "HTTP", corsConfiguration: cors, ...props.cdk?.api });
     const accessLogGroup = new CloudwatchLogGroup(this, "AccessLogs", {
       name: `/aws/apigateway/${props.name}/access`,
       retentionInDays: accessLogRetentionInDays,
@@ -177,6 +179,7 @@ export class HttpApi extends Construct {
       autoDeploy: true,
       accessLogSettings: { destinationArn: accessLogGroup.arn, format: JSON.stringify(ACCESS_LOG_FORMAT) },
       defaultRouteSettings: { throttlingRateLimit: rateLimit, throttlingBurstLimit: burstLimit },
+      ...props.cdk?.stage,
     });
 
     const routes: Record<string, HttpRouteResources> = {};

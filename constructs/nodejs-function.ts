@@ -3,7 +3,7 @@ import { CloudwatchLogGroup } from "@cdktf/provider-aws/lib/cloudwatch-log-group
 import { DataAwsIamPolicyDocument } from "@cdktf/provider-aws/lib/data-aws-iam-policy-document";
 import { IamRole } from "@cdktf/provider-aws/lib/iam-role";
 import { IamRolePolicy } from "@cdktf/provider-aws/lib/iam-role-policy";
-import { LambdaFunction } from "@cdktf/provider-aws/lib/lambda-function";
+import { LambdaFunction, LambdaFunctionConfig } from "@cdktf/provider-aws/lib/lambda-function";
 import { AssetType, TerraformAsset } from "cdktf";
 import { Construct } from "constructs";
 import { bundleHandler } from "./bundle";
@@ -38,12 +38,26 @@ export interface NodejsFunctionProps {
    * @default false
    */
   readonly tracing?: boolean;
+  /**
+   * Run as this existing role instead of a new one, e.g. a role your platform team manages. The construct still
+   * attaches its inline policy that lets the function write to its own log group. @default a new role
+   */
+  readonly role?: ExistingRole;
+  /** Settings for the Lambda function that override ours: the escape hatch. @default none */
+  readonly cdk?: { readonly function?: Partial<LambdaFunctionConfig> };
+}
+
+/** An IAM role defined elsewhere, by ARN and name (an `IamRole` resource fits). */
+export interface ExistingRole {
+  readonly arn: string;
+  readonly name: string;
 }
 
 /** The Terraform resources a {@link NodejsFunction} defines. */
 export interface NodejsFunctionResources {
   readonly function: LambdaFunction;
-  readonly role: IamRole;
+  /** The role this construct created; absent when an existing role was given. */
+  readonly role?: IamRole;
   readonly logGroup: CloudwatchLogGroup;
   readonly logPolicy: IamRolePolicy;
   readonly asset: TerraformAsset;
@@ -67,8 +81,10 @@ export class NodejsFunction extends Construct {
   readonly functionArn: string;
   /** ARN API Gateway uses to invoke the function. */
   readonly invokeArn: string;
-  /** The function's execution role: attach more permissions to it. */
-  readonly role: IamRole;
+  /** ARN of the function's execution role. */
+  readonly roleArn: string;
+  /** Name of the function's execution role: attach more permissions to it. */
+  readonly roleName: string;
   /** The underlying Terraform resources. */
   readonly resources: NodejsFunctionResources;
 
@@ -102,16 +118,9 @@ export class NodejsFunction extends Construct {
       retentionInDays: logRetentionInDays,
     });
 
-    const assumeRole = new DataAwsIamPolicyDocument(this, "AssumeRolePolicy", {
-      statement: [
-        {
-          effect: "Allow",
-          actions: ["sts:AssumeRole"],
-          principals: [{ type: "Service", identifiers: ["lambda.amazonaws.com"] }],
-        },
-      ],
-    });
-    const role = new IamRole(this, "Role", { name: props.functionName, assumeRolePolicy: assumeRole.json });
+    const role = props.role ? undefined : this.newRole(props.functionName);
+    const roleArn = props.role?.arn ?? role!.arn;
+    const roleName = props.role?.name ?? role!.name;
 
     const logAccess = new DataAwsIamPolicyDocument(this, "LogPolicyDocument", {
       statement: [
@@ -120,11 +129,11 @@ export class NodejsFunction extends Construct {
         ...(tracing ? [{ effect: "Allow", actions: ["xray:PutTraceSegments", "xray:PutTelemetryRecords"], resources: ["*"] }] : []),
       ],
     });
-    const logPolicy = new IamRolePolicy(this, "LogPolicy", { name: "write-own-logs", role: role.id, policy: logAccess.json });
+    const logPolicy = new IamRolePolicy(this, "LogPolicy", { name: `write-logs-${props.functionName}`, role: roleName, policy: logAccess.json });
 
     const fn = new LambdaFunction(this, "Function", {
       functionName: props.functionName,
-      role: role.arn,
+      role: roleArn,
       runtime: NODEJS_RUNTIME,
       architectures: [architecture],
       handler: `index.${handler}`,
@@ -137,12 +146,22 @@ export class NodejsFunction extends Construct {
       tracingConfig: tracing ? { mode: "Active" } : undefined,
       // logging_config already waits for the log group; wait for the permission to write to it as well.
       dependsOn: [logPolicy],
+      ...props.cdk?.function,
     });
 
     this.functionName = fn.functionName;
     this.functionArn = fn.arn;
     this.invokeArn = fn.invokeArn;
-    this.role = role;
+    this.roleArn = roleArn;
+    this.roleName = roleName;
     this.resources = { function: fn, role, logGroup, logPolicy, asset, archive };
+  }
+
+  /** A role only Lambda may assume, named like the function. */
+  private newRole(name: string): IamRole {
+    const assumeRole = new DataAwsIamPolicyDocument(this, "AssumeRolePolicy", {
+      statement: [{ effect: "Allow", actions: ["sts:AssumeRole"], principals: [{ type: "Service", identifiers: ["lambda.amazonaws.com"] }] }],
+    });
+    return new IamRole(this, "Role", { name, assumeRolePolicy: assumeRole.json });
   }
 }
