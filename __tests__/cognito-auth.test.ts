@@ -263,6 +263,13 @@ describe("CognitoAuth validation", () => {
     expect(() => synthAuth({ namePrefix })).toThrow(message);
   });
 
+  test("refuses settings of a new user pool together with an existing one", () => {
+    expect(() => synthAuth({ existingUserPoolId: "us-east-1_Shared123", deletionProtection: true })).toThrow(
+      'deletionProtection and cdk.userPool configure a new user pool: with existingUserPoolId "us-east-1_Shared123", set them where that pool is defined',
+    );
+    expect(() => synthAuth({ existingUserPoolId: "us-east-1_Shared123", cdk: { userPool: { mfaConfiguration: "ON" } } })).toThrow(/cdk.userPool/);
+  });
+
   test("rejects a malformed existing user pool id", () => {
     expect(() => synthAuth({ existingUserPoolId: "pool-123" })).toThrow(
       'invalid existing user pool id "pool-123": expected <region>_<id>, such as us-east-1_AbC123xyZ',

@@ -272,7 +272,7 @@ describe("HttpApi validation", () => {
     [
       "an unknown authorization type",
       { routes: { "GET /x": { function: fn("x"), authorizationType: "JWT" as never } } },
-      /invalid authorization type of route "GET \/x" "JWT": expected one of NONE, AWS_IAM/,
+      /invalid authorization type "JWT" for route "GET \/x": expected one of NONE, AWS_IAM/,
     ],
     ["an unknown default authorization type", { defaultAuthorizationType: "COGNITO" as never }, /invalid default authorization type "COGNITO"/],
     ["a bad API name", { name: "my/api" }, /invalid API name "my\/api"/],

@@ -6,7 +6,7 @@ import { join, relative } from "node:path";
  * load every resource class: seconds and hundreds of MB per process, where a deep path loads one file.
  */
 const ROOT = join(__dirname, "..");
-const SKIP = new Set(["node_modules", "cdktf.out", ".tfwork", ".git", "plans", "bench"]);
+const SKIP = new Set(["node_modules", "cdktf.out", ".tfwork", ".git", "plans", "bench", "dist"]);
 
 /** Every TypeScript file of the project, with its module specifiers. */
 function sources(dir = ROOT): Array<{ file: string; imports: string[] }> {

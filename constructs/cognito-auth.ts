@@ -133,6 +133,11 @@ export class CognitoAuth extends Construct {
     if (props.existingUserPoolId !== undefined && !Token.isUnresolved(props.existingUserPoolId) && !USER_POOL_ID.test(props.existingUserPoolId)) {
       throw new ValidationError(`invalid existing user pool id "${props.existingUserPoolId}": expected <region>_<id>, such as us-east-1_AbC123xyZ`);
     }
+    if (props.existingUserPoolId !== undefined && (props.deletionProtection !== undefined || props.cdk?.userPool !== undefined)) {
+      throw new ValidationError(
+        `deletionProtection and cdk.userPool configure a new user pool: with existingUserPoolId "${props.existingUserPoolId}", set them where that pool is defined`,
+      );
+    }
 
     const pool = props.existingUserPoolId === undefined ? this.newUserPool(prefix, props) : this.existingUserPool(props.existingUserPoolId);
     const userPoolClient = new CognitoUserPoolClient(this, "UserPoolClient", {

@@ -57,13 +57,13 @@ export interface HttpApiThrottle {
 }
 
 /** The headers a browser sends on a SigV4-signed request, plus content-type. */
-export const SIGV4_HEADERS = ["authorization", "content-type", "x-amz-content-sha256", "x-amz-date", "x-amz-security-token"];
+export const SIGV4_HEADERS: readonly string[] = Object.freeze(["authorization", "content-type", "x-amz-content-sha256", "x-amz-date", "x-amz-security-token"]);
 
 /**
  * What each access log line holds: one JSON object per request, with the caller's Cognito identity (if any).
  * Keys are API Gateway's `$context` variables for HTTP APIs.
  */
-export const ACCESS_LOG_FORMAT = {
+export const ACCESS_LOG_FORMAT: Readonly<Record<string, string>> = Object.freeze({
   requestId: "$context.requestId",
   ip: "$context.identity.sourceIp",
   requestTime: "$context.requestTime",
@@ -73,7 +73,7 @@ export const ACCESS_LOG_FORMAT = {
   integrationError: "$context.integrationErrorMessage",
   userArn: "$context.identity.userArn",
   cognitoIdentityId: "$context.identity.cognitoIdentityId",
-};
+});
 
 /** Properties of an {@link HttpApi}. */
 export interface HttpApiProps {
@@ -159,7 +159,9 @@ export class HttpApi extends Construct {
       }
       signatures.set(routeSignature(route), key);
       const authorizationType = toRouteProps(props.routes[key]).authorizationType ?? defaultAuthorizationType;
-      assertOneOf(authorizationType, AUTHORIZATION_TYPES, `authorization type of route "${key}"`);
+      if (!AUTHORIZATION_TYPES.includes(authorizationType)) {
+        throw new ValidationError(`invalid authorization type "${authorizationType}" for route "${key}": expected one of ${AUTHORIZATION_TYPES.join(", ")}`);
+      }
       this.routeAuthorization.set(key, { route, authorizationType });
     }
 
@@ -273,7 +275,7 @@ export class HttpApi extends Construct {
     const methods = [...this.routeAuthorization.values()].map(({ route }) => (route.method === "ANY" ? "*" : route.method ?? "*"));
     return {
       allowOrigins: cors.allowOrigins ?? ["*"],
-      allowHeaders: cors.allowHeaders ?? SIGV4_HEADERS,
+      allowHeaders: cors.allowHeaders ?? [...SIGV4_HEADERS],
       allowMethods: cors.allowMethods ?? [...new Set(methods)].sort(),
       maxAge,
       allowCredentials: false,
