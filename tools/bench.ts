@@ -7,6 +7,7 @@ import { zipDirectory } from "./archive-stand-in";
 import { synthesize } from "./synthesize";
 import { cliConfigFile, PROJECT_ROOT, terraformEnv, terraformMissing, terraformOrThrow } from "./terraform";
 import { prepareStack } from "./stack-workdir";
+import { runCli } from "./cli";
 
 /**
  * `npm run bench`: synth, test and package figures of this project, side by side with the stock cdktf setup,
@@ -221,12 +222,4 @@ function printTable(figures: Figure[]): void {
   console.log("");
 }
 
-if (require.main === module) {
-  main(process.argv.slice(2)).then(
-    (code) => process.exit(code),
-    (error: Error) => {
-      console.error(`Error: ${error.message}`);
-      process.exit(1);
-    },
-  );
-}
+runCli(module, main);

@@ -7,6 +7,7 @@ import { awsProviderOverride } from "./provider-override";
 import { prepareStack } from "./stack-workdir";
 import { synthesize, SynthesizedStack } from "./synthesize";
 import { cliConfigFile, PROJECT_ROOT, terraformMissing, terraformOrThrow, WORK_ROOT } from "./terraform";
+import { runCli } from "./cli";
 
 /** Nothing listens on port 1 of loopback: an offline plan that tried to call AWS would fail at once. */
 const NOWHERE = "http://127.0.0.1:1";
@@ -72,12 +73,4 @@ async function main(args: string[]): Promise<number> {
   return 0;
 }
 
-if (require.main === module) {
-  main(process.argv.slice(2)).then(
-    (code) => process.exit(code),
-    (error: Error) => {
-      console.error(`Error: ${error.message}`);
-      process.exit(1);
-    },
-  );
-}
+runCli(module, main);

@@ -2,6 +2,7 @@ import { join } from "node:path";
 import { prepareStack } from "./stack-workdir";
 import { synthesize, SynthesizedStack } from "./synthesize";
 import { cliConfigFile, PROJECT_ROOT, terraformMissing, terraformOrThrow, WORK_ROOT } from "./terraform";
+import { runCli } from "./cli";
 
 /** One diagnostic of `terraform validate -json`. */
 export interface Diagnostic {
@@ -64,12 +65,4 @@ async function main(): Promise<number> {
   return results.every((r) => r.valid) ? 0 : 1;
 }
 
-if (require.main === module) {
-  main().then(
-    (code) => process.exit(code),
-    (error: Error) => {
-      console.error(`Error: ${error.message}`);
-      process.exit(1);
-    },
-  );
-}
+runCli(module, main);
