@@ -7,6 +7,9 @@ import { synthesize } from "../tools/synthesize";
 import { cliConfigFile, PROJECT_ROOT, terraformMissing } from "../tools/terraform";
 import { describeWhen } from "./support/requires";
 
+/** A row of the change counts: `n` to add, nothing else. */
+const created = (add: number) => ({ add, change: 0, replace: 0, destroy: 0 });
+
 describeWhen(terraformMissing())("offline terraform plan for review", () => {
   let scratch: string;
   const plans: Record<string, PlanResult> = {};
@@ -28,19 +31,19 @@ describeWhen(terraformMissing())("offline terraform plan for review", () => {
   test.each(["api-auth-cognito-dev", "api-auth-cognito-prod"])("%s: a first deploy creates the 23 resources of the system", (stack) => {
     const { counts, files } = plans[stack];
     expect(counts).toEqual({
-      aws_apigatewayv2_api: { add: 1, change: 0, replace: 0, destroy: 0 },
-      aws_apigatewayv2_integration: { add: 2, change: 0, replace: 0, destroy: 0 },
-      aws_apigatewayv2_route: { add: 2, change: 0, replace: 0, destroy: 0 },
-      aws_apigatewayv2_stage: { add: 1, change: 0, replace: 0, destroy: 0 },
-      aws_cloudwatch_log_group: { add: 3, change: 0, replace: 0, destroy: 0 },
-      aws_cognito_identity_pool: { add: 1, change: 0, replace: 0, destroy: 0 },
-      aws_cognito_identity_pool_roles_attachment: { add: 1, change: 0, replace: 0, destroy: 0 },
-      aws_cognito_user_pool: { add: 1, change: 0, replace: 0, destroy: 0 },
-      aws_cognito_user_pool_client: { add: 1, change: 0, replace: 0, destroy: 0 },
-      aws_iam_role: { add: 3, change: 0, replace: 0, destroy: 0 },
-      aws_iam_role_policy: { add: 3, change: 0, replace: 0, destroy: 0 },
-      aws_lambda_function: { add: 2, change: 0, replace: 0, destroy: 0 },
-      aws_lambda_permission: { add: 2, change: 0, replace: 0, destroy: 0 },
+      aws_apigatewayv2_api: created(1),
+      aws_apigatewayv2_integration: created(2),
+      aws_apigatewayv2_route: created(2),
+      aws_apigatewayv2_stage: created(1),
+      aws_cloudwatch_log_group: created(3),
+      aws_cognito_identity_pool: created(1),
+      aws_cognito_identity_pool_roles_attachment: created(1),
+      aws_cognito_user_pool: created(1),
+      aws_cognito_user_pool_client: created(1),
+      aws_iam_role: created(3),
+      aws_iam_role_policy: created(3),
+      aws_lambda_function: created(2),
+      aws_lambda_permission: created(2),
     });
     expect(readFileSync(files.text, "utf8")).toMatch(/Plan: 23 to add, 0 to change, 0 to destroy\./);
     const json = JSON.parse(readFileSync(files.json, "utf8"));
