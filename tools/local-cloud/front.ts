@@ -1,6 +1,7 @@
 import { Agent, createServer, IncomingHttpHeaders, IncomingMessage, OutgoingHttpHeaders, request as httpRequest, ServerResponse } from "node:http";
 import { AddressInfo } from "node:net";
 import { AwsError, AwsResponse, errorResponse, Handler, jsonResponse, RestRoute, signingScope } from "./aws-json";
+import { identityHandlers, IdentityStore } from "./identities";
 import { identityPoolRoleHandlers, IdentityPoolRoleStore } from "./identity-pool-roles";
 import { lambdaLoggingConfigRoutes } from "./lambda-logging-config";
 import { startMoto } from "./moto";
@@ -30,6 +31,8 @@ export interface LocalCloud {
   readonly endpoint: string;
   /** moto itself, for looking behind the front. */
   readonly motoEndpoint: string;
+  /** The identities and temporary credentials the front has issued, to verify signed requests against. */
+  readonly identities: IdentityStore;
   /** Stops the front, then moto. Safe to call twice. */
   stop(): Promise<void>;
 }
@@ -44,9 +47,12 @@ export interface LocalCloudOptions {
 export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<LocalCloud> {
   const moto = await startMoto({ logFile: options.logFile });
   let front: Front;
+  let identities: IdentityStore;
   try {
     // One store per cloud, so that two clouds (two test files) never share state. Add more handler tables here.
-    const handlers: Record<string, Handler> = { ...identityPoolRoleHandlers(new IdentityPoolRoleStore()) };
+    const roles = new IdentityPoolRoleStore();
+    identities = new IdentityStore(roles);
+    const handlers: Record<string, Handler> = { ...identityPoolRoleHandlers(roles), ...identityHandlers(identities) };
     front = await startFront(moto.endpoint, handlers, lambdaLoggingConfigRoutes());
   } catch (error) {
     await moto.stop();
@@ -56,6 +62,7 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
   return {
     endpoint: front.endpoint,
     motoEndpoint: moto.endpoint,
+    identities,
     stop: () => (stopping ??= front.stop().finally(() => moto.stop())),
   };
 }
