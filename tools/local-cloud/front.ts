@@ -3,6 +3,7 @@ import { AddressInfo } from "node:net";
 import { AwsError, AwsResponse, errorResponse, Handler, jsonResponse, RestRoute, signingScope } from "./aws-json";
 import { identityHandlers, IdentityStore } from "./identities";
 import { identityPoolRoleHandlers, IdentityPoolRoleStore } from "./identity-pool-roles";
+import { lambdaCodeRoutes, LambdaCodeStore, layerRoutes } from "./lambda-code";
 import { lambdaLoggingConfigRoutes } from "./lambda-logging-config";
 import { startMoto } from "./moto";
 
@@ -33,6 +34,8 @@ export interface LocalCloud {
   readonly motoEndpoint: string;
   /** The identities and temporary credentials the front has issued, to verify signed requests against. */
   readonly identities: IdentityStore;
+  /** The code and configuration of every Lambda function created through the front, to run them locally. */
+  readonly lambdaCode: LambdaCodeStore;
   /** Stops the front, then moto. Safe to call twice. */
   stop(): Promise<void>;
 }
@@ -48,12 +51,13 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
   const moto = await startMoto({ logFile: options.logFile });
   let front: Front;
   let identities: IdentityStore;
+  const lambdaCode = new LambdaCodeStore();
   try {
     // One store per cloud, so that two clouds (two test files) never share state. Add more handler tables here.
     const roles = new IdentityPoolRoleStore();
     identities = new IdentityStore(roles);
     const handlers: Record<string, Handler> = { ...identityPoolRoleHandlers(roles), ...identityHandlers(identities) };
-    front = await startFront(moto.endpoint, handlers, lambdaLoggingConfigRoutes());
+    front = await startFront(moto.endpoint, handlers, layerRoutes(lambdaCodeRoutes(lambdaCode), lambdaLoggingConfigRoutes()));
   } catch (error) {
     await moto.stop();
     throw error;
@@ -63,6 +67,7 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
     endpoint: front.endpoint,
     motoEndpoint: moto.endpoint,
     identities,
+    lambdaCode,
     stop: () => (stopping ??= front.stop().finally(() => moto.stop())),
   };
 }

@@ -1,4 +1,5 @@
 import { AwsResponse, isJsonObject, RestRoute } from "./aws-json";
+import { functionName } from "./lambda-names";
 
 /**
  * moto 5.2 ignores a Lambda function's `LoggingConfig`: it neither stores it nor returns it, so Terraform would
@@ -54,13 +55,6 @@ export function lambdaLoggingConfigRoutes(): RestRoute[] {
       },
     },
   ];
-}
-
-/** The function name in a path segment or body field, which may also be an ARN (`arn:aws:lambda:...:function:name`). */
-function functionName(nameOrArn: string): string {
-  const decoded = decodeURIComponent(nameOrArn);
-  const arn = /:function:([^:]+)/.exec(decoded);
-  return arn ? arn[1] : decoded;
 }
 
 /** moto's successful JSON answer with `edit` applied; anything else unchanged. */
