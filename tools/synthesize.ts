@@ -1,5 +1,5 @@
 import { spawnSync } from "node:child_process";
-import { readdirSync } from "node:fs";
+import { mkdirSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 import { PROJECT_ROOT } from "./terraform";
 
@@ -15,6 +15,8 @@ export interface SynthesizedStack {
  * own one-line message when synth fails.
  */
 export function synthesize(outdir: string, hcl = false): SynthesizedStack[] {
+  // cdktf's App creates only the last level of its output directory.
+  mkdirSync(outdir, { recursive: true });
   const result = spawnSync(join(PROJECT_ROOT, "node_modules", ".bin", "tsx"), ["main.ts"], {
     cwd: PROJECT_ROOT,
     encoding: "utf8",
