@@ -1,11 +1,12 @@
 import { execFile } from "node:child_process";
-import { createHash, createHmac } from "node:crypto";
+import { createHash } from "node:crypto";
 import { createServer, IncomingHttpHeaders, request as httpRequest, Server } from "node:http";
 import { AddressInfo } from "node:net";
 import { promisify } from "node:util";
 import { SignatureV4 } from "@smithy/signature-v4";
 import type { IssuedCredentials } from "../tools/local-cloud/identities";
 import { MESSAGES, ReceivedRequest, Verdict, verifySignedRequest } from "../tools/local-cloud/sigv4-verifier";
+import { Sha256 } from "../tools/local-cloud/sha256";
 
 const REGION = "us-east-1";
 const SERVICE = "execute-api";
@@ -64,24 +65,6 @@ beforeEach(() => {
   captured = [];
 });
 
-/** Node's SHA-256 in the shape the Smithy signer takes, as the SDK's own @smithy/hash-node provides it. */
-class Sha256 {
-  private readonly hash;
-  constructor(secret?: string | ArrayBuffer | ArrayBufferView) {
-    this.hash = secret === undefined ? createHash("sha256") : createHmac("sha256", bytes(secret));
-  }
-  update(data: string | ArrayBuffer | ArrayBufferView): void {
-    this.hash.update(bytes(data));
-  }
-  async digest(): Promise<Uint8Array> {
-    return new Uint8Array(this.hash.digest());
-  }
-}
-
-function bytes(data: string | ArrayBuffer | ArrayBufferView): Buffer {
-  if (typeof data === "string") return Buffer.from(data);
-  return ArrayBuffer.isView(data) ? Buffer.from(data.buffer, data.byteOffset, data.byteLength) : Buffer.from(data);
-}
 
 type HttpRequest = Parameters<SignatureV4["sign"]>[0] & { headers: Record<string, string> };
 

@@ -1,4 +1,3 @@
-import { createHash, createHmac } from "node:crypto";
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { request as httpRequest } from "node:http";
 import { cpus, tmpdir } from "node:os";
@@ -12,6 +11,7 @@ import { LOCAL_CREDENTIALS, LOCAL_REGION } from "./local-cloud/deploy";
 import { mayInvoke, requestArn } from "./local-cloud/invoke-authorization";
 import { verifySignedRequest } from "./local-cloud/sigv4-verifier";
 import { PROJECT_ROOT } from "./terraform";
+import { Sha256 } from "./local-cloud/sha256";
 
 /**
  * `npm run bench:dev`: how fast `npm run dev` is ready, and how fast the local API answers once it is. In one run:
@@ -85,24 +85,6 @@ interface LoadFigure {
   readonly budget?: { readonly max: number; readonly ok: boolean };
 }
 
-/** Node's SHA-256 in the shape the Smithy signer takes, as the SDK's own @smithy/hash-node provides it. */
-class Sha256 {
-  private readonly hash;
-  constructor(secret?: string | ArrayBuffer | ArrayBufferView) {
-    this.hash = secret === undefined ? createHash("sha256") : createHmac("sha256", bytes(secret));
-  }
-  update(data: string | ArrayBuffer | ArrayBufferView): void {
-    this.hash.update(bytes(data));
-  }
-  async digest(): Promise<Uint8Array> {
-    return new Uint8Array(this.hash.digest());
-  }
-}
-
-function bytes(data: string | ArrayBuffer | ArrayBufferView): Buffer {
-  if (typeof data === "string") return Buffer.from(data);
-  return ArrayBuffer.isView(data) ? Buffer.from(data.buffer, data.byteOffset, data.byteLength) : Buffer.from(data);
-}
 
 /** One GET over a fresh connection: its status. */
 function get(url: string, headers: Record<string, string> = {}): Promise<number> {

@@ -1,8 +1,9 @@
 import { randomBytes, randomInt, randomUUID } from "node:crypto";
-import { CognitoIdentityClient, DescribeIdentityPoolCommand, DescribeIdentityPoolCommandOutput } from "@aws-sdk/client-cognito-identity";
+import { DescribeIdentityPoolCommandOutput } from "@aws-sdk/client-cognito-identity";
 import { AwsError, describe, Handler, HandlerContext, isJsonObject, jsonResponse, parseJsonObject } from "./aws-json";
 import { UserPoolKeys, verifyIdToken } from "./cognito-id-tokens";
 import { IdentityPoolRoleStore } from "./identity-pool-roles";
+import { describePool } from "./describe-pool";
 
 /**
  * Identity pool identities and their temporary credentials, which moto 5.2 gets wrong for our purpose: its `GetId`
@@ -201,7 +202,7 @@ export function identityHandlers(store: IdentityStore): Record<string, Handler> 
       }
       // moto takes a 12-digit access key as the account id; otherwise the caller's key picks the account.
       const motoAccessKeyId = accountId !== undefined && /^\d{12}$/.test(accountId) ? accountId : request.accessKeyId;
-      const pool = await describePool(identityPoolId, motoAccessKeyId, context);
+      const pool = await describePool(context.motoEndpoint, identityPoolId, poolScope(identityPoolId, motoAccessKeyId));
       const login = await loginOf(input, pool, context);
       if (!login && !pool.AllowUnauthenticatedIdentities) throw new AwsError(400, "NotAuthorizedException", GUESTS_OFF);
       return jsonResponse({ IdentityId: store.identityFor(identityPoolId, login, motoAccessKeyId).identityId });
@@ -213,7 +214,7 @@ export function identityHandlers(store: IdentityStore): Record<string, Handler> 
       if (input.CustomRoleArn !== undefined) throw invalid("CustomRoleArn is not supported by the local cloud (role mappings are not implemented)");
       const identity = store.identity(identityId);
       if (!identity) throw new AwsError(400, "ResourceNotFoundException", `Identity '${identityId}' not found.`);
-      const pool = await describePool(identity.identityPoolId, identity.motoAccessKeyId, context);
+      const pool = await describePool(context.motoEndpoint, identity.identityPoolId, poolScope(identity.identityPoolId, identity.motoAccessKeyId));
       const login = await loginOf(input, pool, context);
       if (identity.login) {
         // A user's identity needs that user's valid token every time, as in AWS: the id alone is no secret.
@@ -239,26 +240,6 @@ export function identityHandlers(store: IdentityStore): Record<string, Handler> 
   };
 }
 
-/** The pool as moto describes it; `ResourceNotFoundException` as AWS words it when moto does not have it. */
-async function describePool(identityPoolId: string, accessKeyId: string, context: HandlerContext): Promise<DescribeIdentityPoolCommandOutput> {
-  const client = new CognitoIdentityClient({
-    endpoint: context.motoEndpoint,
-    // The pool's own region: GetId is a public API, often called unsigned, so the request may name none.
-    region: identityPoolId.split(":")[0],
-    credentials: { accessKeyId, secretAccessKey: "test" },
-    maxAttempts: 1,
-  });
-  try {
-    return await client.send(new DescribeIdentityPoolCommand({ IdentityPoolId: identityPoolId }));
-  } catch (error) {
-    if ((error as Error).name === "ResourceNotFoundException") {
-      throw new AwsError(400, "ResourceNotFoundException", `IdentityPool '${identityPoolId}' not found.`);
-    }
-    throw error;
-  } finally {
-    client.destroy();
-  }
-}
 
 /** A `REGION:GUID` parameter, checked against the pattern AWS documents. */
 function regionGuidOf(input: Record<string, unknown>, name: string): string {
@@ -286,4 +267,9 @@ function loginsOf(value: unknown): Record<string, string> {
 /** The error AWS sends for a well-formed request with a bad parameter. */
 function invalid(message: string): AwsError {
   return new AwsError(400, "InvalidParameterException", message);
+}
+
+/** The pool's own region: GetId is a public API, often called unsigned, so the request may name none. */
+function poolScope(identityPoolId: string, accessKeyId: string): { accessKeyId: string; region: string } {
+  return { accessKeyId, region: identityPoolId.split(":")[0] };
 }

@@ -1,5 +1,5 @@
-import { CognitoIdentityClient, DescribeIdentityPoolCommand } from "@aws-sdk/client-cognito-identity";
 import { AwsError, AwsJsonRequest, describe, Handler, HandlerContext, isJsonObject, jsonResponse, parseJsonObject } from "./aws-json";
+import { describePool } from "./describe-pool";
 
 /**
  * The identity pool roles that moto 5.2 lacks: `SetIdentityPoolRoles` and `GetIdentityPoolRoles`, answered from
@@ -90,23 +90,7 @@ export function identityPoolRoleHandlers(store: IdentityPoolRoleStore): Record<s
 
 /** Throws `ResourceNotFoundException`, as AWS does, unless moto knows the pool in the request's region and account. */
 async function requirePool(identityPoolId: string, request: AwsJsonRequest, context: HandlerContext): Promise<void> {
-  const client = new CognitoIdentityClient({
-    endpoint: context.motoEndpoint,
-    region: request.region,
-    // moto checks no signatures, but it picks the account from the access key: use the caller's.
-    credentials: { accessKeyId: request.accessKeyId, secretAccessKey: "test" },
-    maxAttempts: 1,
-  });
-  try {
-    await client.send(new DescribeIdentityPoolCommand({ IdentityPoolId: identityPoolId }));
-  } catch (error) {
-    if ((error as Error).name === "ResourceNotFoundException") {
-      throw new AwsError(400, "ResourceNotFoundException", `IdentityPool '${identityPoolId}' not found.`);
-    }
-    throw error;
-  } finally {
-    client.destroy();
-  }
+  await describePool(context.motoEndpoint, identityPoolId, request);
 }
 
 /** `IdentityPoolId` of a request, checked against the pattern AWS documents. */

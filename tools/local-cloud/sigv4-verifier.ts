@@ -1,7 +1,8 @@
-import { createHash, createHmac, timingSafeEqual } from "node:crypto";
+import { createHash, timingSafeEqual } from "node:crypto";
 import { IncomingHttpHeaders } from "node:http";
 import { SignatureV4 } from "@smithy/signature-v4";
 import type { IssuedCredentials } from "./identities";
+import { Sha256 } from "./sha256";
 
 /**
  * The request authentication of the local API Gateway's `AWS_IAM` routes: checks a SigV4 `Authorization` header
@@ -215,39 +216,6 @@ async function expectedAuthorization(
   return match ? { signedHeaders: match[1], signature: match[2] } : undefined;
 }
 
-/**
- * Node's SHA-256 and HMAC-SHA256 in the shape the Smithy signer takes (`new Sha256(secret?)`, `update`, `digest`).
- * Only an adapter: the hashing is node:crypto's.
- */
-class Sha256 {
-  private hash: ReturnType<typeof createHash> | ReturnType<typeof createHmac>;
-
-  constructor(private readonly secret?: string | ArrayBuffer | ArrayBufferView) {
-    this.hash = this.fresh();
-  }
-
-  update(data: string | ArrayBuffer | ArrayBufferView): void {
-    this.hash.update(toBuffer(data));
-  }
-
-  digest(): Promise<Uint8Array> {
-    return Promise.resolve(new Uint8Array(this.hash.digest()));
-  }
-
-  reset(): void {
-    this.hash = this.fresh();
-  }
-
-  private fresh() {
-    return this.secret === undefined ? createHash("sha256") : createHmac("sha256", toBuffer(this.secret));
-  }
-}
-
-function toBuffer(data: string | ArrayBuffer | ArrayBufferView): Buffer {
-  if (typeof data === "string") return Buffer.from(data, "utf8");
-  if (ArrayBuffer.isView(data)) return Buffer.from(data.buffer, data.byteOffset, data.byteLength);
-  return Buffer.from(data);
-}
 
 /**
  * The query as the signer takes it: decoded names and values, repeated names as arrays (the signer encodes and sorts
