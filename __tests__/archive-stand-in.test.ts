@@ -3,8 +3,8 @@ import { createHash } from "node:crypto";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { unzipSync } from "fflate";
-import { standInForArchives } from "../tools/archive-stand-in";
-import { synthesize, SynthesizedStack } from "../tools/synthesize";
+import { standInForArchives } from "../tools/terraform/archive-stand-in";
+import { synthesize, SynthesizedStack } from "../tools/terraform/synthesize";
 
 describe("the archive provider stand-in", () => {
   let scratch: string;

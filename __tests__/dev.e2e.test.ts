@@ -6,10 +6,10 @@ import { join } from "node:path";
 import { CognitoIdentityClient, GetCredentialsForIdentityCommand, GetIdCommand, SetIdentityPoolRolesCommand } from "@aws-sdk/client-cognito-identity";
 import { CognitoIdentityProviderClient, InitiateAuthCommand, SignUpCommand } from "@aws-sdk/client-cognito-identity-provider";
 import { CreateRoleCommand, GetRoleCommand, IAMClient } from "@aws-sdk/client-iam";
-import { DevEnvironment, startDev } from "../tools/dev";
-import { lambdaNodeMissing } from "../tools/local-cloud/lambda-runner";
+import { DevEnvironment, startDev } from "../tools/local-api/dev-environment";
+import { lambdaNodeMissing } from "../tools/local-api/lambda-runner";
 import { motoMissing } from "../tools/local-cloud/moto";
-import { terraformMissing } from "../tools/terraform";
+import { terraformMissing } from "../tools/terraform/terraform";
 import { describeWhen } from "./support/requires";
 
 const ROOT = join(__dirname, "..");

@@ -1,7 +1,7 @@
 import { runSimulation, Simulation } from "@cloud-copilot/iam-simulate";
 import { Testing } from "cdktf";
 import { ApiAuthCognitoStack, buildApp } from "../main";
-import { IamPolicy } from "../tools/iam-policy";
+import { IamPolicy } from "../tools/terraform/iam-policy";
 import { ACCOUNT, ConcreteRole, concreteStack, executionArn, REGION } from "./support/concrete-policies";
 import { addressOf } from "./support/synthesized";
 

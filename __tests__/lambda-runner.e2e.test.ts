@@ -12,11 +12,11 @@ import {
 } from "@aws-sdk/client-lambda";
 import { buildSync } from "esbuild";
 import { zipSync } from "fflate";
-import { zipDirectory } from "../tools/archive-stand-in";
+import { zipDirectory } from "../tools/terraform/archive-stand-in";
 import { LocalCloud, startLocalCloud } from "../tools/local-cloud/front";
-import { LambdaRunner, lambdaNodeMissing } from "../tools/local-cloud/lambda-runner";
+import { LambdaRunner, lambdaNodeMissing } from "../tools/local-api/lambda-runner";
 import { motoMissing } from "../tools/local-cloud/moto";
-import { buildEvent, mapResponse } from "../tools/local-cloud/payload-v2";
+import { buildEvent, mapResponse } from "../tools/local-api/payload-v2";
 import { describeWhen } from "./support/requires";
 
 const CONFIG = { region: "us-east-1", credentials: { accessKeyId: "test", secretAccessKey: "test" }, maxAttempts: 1 };

@@ -2,13 +2,13 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { AttachRolePolicyCommand, CreatePolicyCommand, CreateRoleCommand, GetRoleCommand, IAMClient, PutRolePolicyCommand } from "@aws-sdk/client-iam";
-import { deployStack, LOCAL_CREDENTIALS, LOCAL_REGION, Outputs } from "../tools/local-cloud/deploy";
+import { deployStack, LOCAL_CREDENTIALS, LOCAL_REGION, Outputs } from "../tools/terraform/local-deploy";
 import { LocalCloud, startLocalCloud } from "../tools/local-cloud/front";
-import { mayInvoke, POLICY_CACHE_MS, requestArn } from "../tools/local-cloud/invoke-authorization";
+import { mayInvoke, POLICY_CACHE_MS, requestArn } from "../tools/local-api/invoke-authorization";
 import { motoMissing } from "../tools/local-cloud/moto";
-import { loadRoutes, matchRoute, RouteTable } from "../tools/local-cloud/route-table";
-import { synthesize } from "../tools/synthesize";
-import { cliConfigFile, terraformMissing } from "../tools/terraform";
+import { loadRoutes, matchRoute, RouteTable } from "../tools/local-api/route-table";
+import { synthesize } from "../tools/terraform/synthesize";
+import { cliConfigFile, terraformMissing } from "../tools/terraform/terraform";
 import { describeWhen } from "./support/requires";
 
 const PREFIX = "api-auth-cognito-dev";

@@ -18,11 +18,11 @@ import {
 import { GetRoleCommand, GetRolePolicyCommand, IAMClient, ListRolesCommand } from "@aws-sdk/client-iam";
 import { GetFunctionCommand, LambdaClient, ListFunctionsCommand } from "@aws-sdk/client-lambda";
 import { GetObjectCommand, S3Client } from "@aws-sdk/client-s3";
-import { apply, destroy, LOCAL_CREDENTIALS, LOCAL_REGION, LOCAL_STATE_BUCKET, Outputs, outputs, prepareLocalStack } from "../tools/local-cloud/deploy";
+import { apply, destroy, LOCAL_CREDENTIALS, LOCAL_REGION, LOCAL_STATE_BUCKET, Outputs, outputs, prepareLocalStack } from "../tools/terraform/local-deploy";
 import { LocalCloud, startLocalCloud } from "../tools/local-cloud/front";
 import { motoMissing } from "../tools/local-cloud/moto";
-import { synthesize, SynthesizedStack } from "../tools/synthesize";
-import { cliConfigFile, terraform, TerraformResult, terraformMissing } from "../tools/terraform";
+import { synthesize, SynthesizedStack } from "../tools/terraform/synthesize";
+import { cliConfigFile, terraform, TerraformResult, terraformMissing } from "../tools/terraform/terraform";
 import { describeWhen } from "./support/requires";
 
 const PREFIX = "api-auth-cognito-dev";

@@ -5,8 +5,8 @@ import { join } from "node:path";
 import { Apigatewayv2Route } from "@cdktf/provider-aws/lib/apigatewayv2-route";
 import { CognitoIdentityPool } from "@cdktf/provider-aws/lib/cognito-identity-pool";
 import { LambdaFunction } from "@cdktf/provider-aws/lib/lambda-function";
-import { cliConfigFile, terraformMissing } from "../tools/terraform";
-import { validateStack } from "../tools/validate";
+import { cliConfigFile, terraformMissing } from "../tools/terraform/terraform";
+import { validateStack } from "../tools/terraform/validate";
 import { describeWhen } from "./support/requires";
 
 const ROOT = join(__dirname, "..");

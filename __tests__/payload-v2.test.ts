@@ -1,4 +1,4 @@
-import { buildEvent, EventInput, isTextContentType, mapResponse } from "../tools/local-cloud/payload-v2";
+import { buildEvent, EventInput, isTextContentType, mapResponse } from "../tools/local-api/payload-v2";
 
 const TIME = new Date("2022-04-10T13:30:05.529Z");
 

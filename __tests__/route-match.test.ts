@@ -1,5 +1,5 @@
-import { requestArn } from "../tools/local-cloud/invoke-authorization";
-import { functionOfIntegrationUri, matchRoute, RouteEntry, RouteTable } from "../tools/local-cloud/route-table";
+import { requestArn } from "../tools/local-api/invoke-authorization";
+import { functionOfIntegrationUri, matchRoute, RouteEntry, RouteTable } from "../tools/local-api/route-table";
 
 /** A table of the given route keys, each calling a function named after its key. */
 function table(...keys: string[]): RouteTable {

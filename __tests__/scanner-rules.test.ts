@@ -3,7 +3,7 @@ import { join } from "node:path";
 import { TerraformStack, Testing } from "cdktf";
 import { STAGES as STAGE_CONFIGS } from "../config";
 import { buildApp, STATE_STACK_NAME, stackName } from "../main";
-import { iamPolicy, IamPolicy, PolicyDocumentStatement } from "../tools/iam-policy";
+import { iamPolicy, IamPolicy, PolicyDocumentStatement } from "../tools/terraform/iam-policy";
 import { Synthesized } from "./support/synthesized";
 
 /**

@@ -2,9 +2,9 @@ import { spawnSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { planStack, PlanResult } from "../tools/plan";
-import { synthesize } from "../tools/synthesize";
-import { cliConfigFile, PROJECT_ROOT, terraformMissing } from "../tools/terraform";
+import { planStack, PlanResult } from "../tools/terraform/plan";
+import { synthesize } from "../tools/terraform/synthesize";
+import { cliConfigFile, PROJECT_ROOT, terraformMissing } from "../tools/terraform/terraform";
 import { describeWhen } from "./support/requires";
 
 /** A row of the change counts: `n` to add, nothing else. */
@@ -74,7 +74,7 @@ describeWhen(terraformMissing())("offline terraform plan for review", () => {
   });
 
   test("npm run plan refuses an unknown stage with one line and exit 1", () => {
-    const result = spawnSync(join(PROJECT_ROOT, "node_modules", ".bin", "tsx"), ["tools/plan.ts", "staging"], {
+    const result = spawnSync(join(PROJECT_ROOT, "node_modules", ".bin", "tsx"), ["tools/terraform/plan.ts", "staging"], {
       cwd: PROJECT_ROOT,
       encoding: "utf8",
     });

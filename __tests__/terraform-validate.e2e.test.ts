@@ -1,9 +1,9 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { synthesize } from "../tools/synthesize";
-import { cliConfigFile, terraformMissing } from "../tools/terraform";
-import { validateStack, Validation } from "../tools/validate";
+import { synthesize } from "../tools/terraform/synthesize";
+import { cliConfigFile, terraformMissing } from "../tools/terraform/terraform";
+import { validateStack, Validation } from "../tools/terraform/validate";
 import { describeWhen } from "./support/requires";
 
 /** Real Terraform and the real AWS provider (from the mirror where there is one) check what we synthesize. */

@@ -1,4 +1,4 @@
-import { iamPolicy, IamPolicy, PolicyDocumentStatement } from "../../tools/iam-policy";
+import { iamPolicy, IamPolicy, PolicyDocumentStatement } from "../../tools/terraform/iam-policy";
 import { parse, Synthesized } from "./synthesized";
 
 /**

@@ -1,12 +1,12 @@
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { STAGES } from "../config";
-import { stackName } from "../main";
-import { deployStack, destroyStack, LOCAL_REGION } from "./local-cloud/deploy";
-import { startLocalCloud } from "./local-cloud/front";
-import { motoMissing } from "./local-cloud/moto";
-import { synthesize } from "./synthesize";
-import { cliConfigFile, PROJECT_ROOT, terraformMissing, WORK_ROOT } from "./terraform";
+import { STAGES } from "../../config";
+import { stackName } from "../../main";
+import { deployStack, destroyStack, LOCAL_REGION } from "../terraform/local-deploy";
+import { startLocalCloud } from "../local-cloud/front";
+import { motoMissing } from "../local-cloud/moto";
+import { synthesize } from "../terraform/synthesize";
+import { cliConfigFile, PROJECT_ROOT, terraformMissing, WORK_ROOT } from "../terraform/terraform";
 
 /**
  * The local cloud from the command line:

@@ -5,7 +5,7 @@ import { tmpdir } from "node:os";
 import { dirname, isAbsolute, join, normalize, resolve } from "node:path";
 import { Readable } from "node:stream";
 import { unzipSync } from "fflate";
-import type { FunctionCode } from "./lambda-code";
+import type { FunctionCode } from "../local-cloud/lambda-code";
 
 /**
  * Runs a Lambda function's deployed code as the Node.js runtime would: the zip unpacked into a directory, the handler

@@ -5,13 +5,13 @@ import { join } from "node:path";
 import { CognitoIdentityClient, GetCredentialsForIdentityCommand, GetIdCommand } from "@aws-sdk/client-cognito-identity";
 import { AdminConfirmSignUpCommand, CognitoIdentityProviderClient, InitiateAuthCommand, SignUpCommand } from "@aws-sdk/client-cognito-identity-provider";
 import { SignatureV4 } from "@smithy/signature-v4";
-import { runCli } from "./cli";
-import { DevEnvironment, startDev } from "./dev";
-import { LOCAL_CREDENTIALS, LOCAL_REGION } from "./local-cloud/deploy";
-import { mayInvoke, requestArn } from "./local-cloud/invoke-authorization";
-import { verifySignedRequest } from "./local-cloud/sigv4-verifier";
-import { PROJECT_ROOT } from "./terraform";
-import { Sha256 } from "./local-cloud/sha256";
+import { runCli } from "../cli/run-cli";
+import { DevEnvironment, startDev } from "../local-api/dev-environment";
+import { LOCAL_CREDENTIALS, LOCAL_REGION } from "../terraform/local-deploy";
+import { mayInvoke, requestArn } from "../local-api/invoke-authorization";
+import { verifySignedRequest } from "../local-api/sigv4-verifier";
+import { PROJECT_ROOT } from "../terraform/terraform";
+import { Sha256 } from "../local-api/sha256";
 
 /**
  * `npm run bench:dev`: how fast `npm run dev` is ready, and how fast the local API answers once it is. In one run:

@@ -2,7 +2,7 @@ import { join } from "node:path";
 import { prepareStack } from "./stack-workdir";
 import { synthesize, SynthesizedStack } from "./synthesize";
 import { cliConfigFile, PROJECT_ROOT, terraformMissing, terraformOrThrow, WORK_ROOT } from "./terraform";
-import { runCli } from "./cli";
+import { runCli } from "../cli/run-cli";
 
 /** One diagnostic of `terraform validate -json`. */
 export interface Diagnostic {
@@ -56,7 +56,7 @@ async function main(): Promise<number> {
   const results = await validateApp();
   const stoodIn = results.find((r) => r.archivesStoodIn.length > 0);
   if (stoodIn) {
-    console.log("note: the archive provider cannot be installed here; the Lambda zips were built by tools/archive-stand-in.ts");
+    console.log("note: the archive provider cannot be installed here; the Lambda zips were built by tools/terraform/archive-stand-in.ts");
   }
   for (const r of results) {
     console.log(`${r.valid ? "valid  " : "INVALID"} ${r.stack} (${r.format})`);

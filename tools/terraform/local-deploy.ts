@@ -1,10 +1,10 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { CreateBucketCommand, HeadBucketCommand, S3Client } from "@aws-sdk/client-s3";
-import { awsProviderOverride } from "../provider-override";
-import { prepareStack } from "../stack-workdir";
-import { SynthesizedStack } from "../synthesize";
-import { terraform, TerraformResult, terraformOrThrow } from "../terraform";
+import { awsProviderOverride } from "./provider-override";
+import { prepareStack } from "./stack-workdir";
+import { SynthesizedStack } from "./synthesize";
+import { terraform, TerraformResult, terraformOrThrow } from "./terraform";
 
 /** The emulator bucket that holds the state of local deployments. */
 export const LOCAL_STATE_BUCKET = "api-auth-cognito-local-state";

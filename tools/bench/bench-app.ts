@@ -3,11 +3,11 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, 
 import { cpus, tmpdir } from "node:os";
 import { join } from "node:path";
 import { buildSync } from "esbuild";
-import { zipDirectory } from "./archive-stand-in";
-import { synthesize } from "./synthesize";
-import { cliConfigFile, PROJECT_ROOT, terraformEnv, terraformMissing, terraformOrThrow } from "./terraform";
-import { prepareStack } from "./stack-workdir";
-import { runCli } from "./cli";
+import { zipDirectory } from "../terraform/archive-stand-in";
+import { synthesize } from "../terraform/synthesize";
+import { cliConfigFile, PROJECT_ROOT, terraformEnv, terraformMissing, terraformOrThrow } from "../terraform/terraform";
+import { prepareStack } from "../terraform/stack-workdir";
+import { runCli } from "../cli/run-cli";
 
 /**
  * `npm run bench`: synth, test and package figures of this project, side by side with the stock cdktf setup,

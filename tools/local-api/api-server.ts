@@ -1,10 +1,10 @@
 import { randomUUID } from "node:crypto";
 import { createServer, IncomingMessage, ServerResponse } from "node:http";
 import { AddressInfo } from "node:net";
-import { IssuedCredentials } from "./identities";
+import { IssuedCredentials } from "../local-cloud/identities";
 import { mayInvoke, requestArn } from "./invoke-authorization";
 import { LambdaRunner, LogSink } from "./lambda-runner";
-import { LocalCloud } from "./front";
+import { LocalCloud } from "../local-cloud/front";
 import { buildEvent, HttpResponse, IamAuthorizer, mapResponse } from "./payload-v2";
 import { loadRoutes, matchRoute, RouteTable } from "./route-table";
 import { verifySignedRequest } from "./sigv4-verifier";

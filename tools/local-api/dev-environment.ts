@@ -1,18 +1,18 @@
 import { watch } from "node:fs";
 import { join } from "node:path";
 import { LambdaClient, UpdateFunctionCodeCommand } from "@aws-sdk/client-lambda";
-import { APP_NAME, STAGES } from "../config";
-import { bundleHandler } from "../constructs/bundle";
-import { stackName } from "../main";
-import { zipDirectory } from "./archive-stand-in";
-import { runCli } from "./cli";
-import { LocalApi, startLocalApi } from "./local-cloud/api-server";
-import { deployStack, LOCAL_CREDENTIALS, LOCAL_REGION } from "./local-cloud/deploy";
-import { LocalCloud, startLocalCloud } from "./local-cloud/front";
-import { lambdaNodeMissing } from "./local-cloud/lambda-runner";
-import { motoMissing } from "./local-cloud/moto";
-import { synthesize } from "./synthesize";
-import { cliConfigFile, PROJECT_ROOT, terraformMissing, WORK_ROOT } from "./terraform";
+import { APP_NAME, STAGES } from "../../config";
+import { bundleHandler } from "../../constructs/bundle";
+import { stackName } from "../../main";
+import { zipDirectory } from "../terraform/archive-stand-in";
+import { runCli } from "../cli/run-cli";
+import { LocalApi, startLocalApi } from "./api-server";
+import { deployStack, LOCAL_CREDENTIALS, LOCAL_REGION } from "../terraform/local-deploy";
+import { LocalCloud, startLocalCloud } from "../local-cloud/front";
+import { lambdaNodeMissing } from "./lambda-runner";
+import { motoMissing } from "../local-cloud/moto";
+import { synthesize } from "../terraform/synthesize";
+import { cliConfigFile, PROJECT_ROOT, terraformMissing, WORK_ROOT } from "../terraform/terraform";
 
 // The SDK clients here are dev tooling; their notice that Node 20 is past its end of life is not news to act on here.
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";

@@ -3,8 +3,8 @@ import { existsSync, mkdirSync, readdirSync, writeFileSync } from "node:fs";
 import { homedir } from "node:os";
 import { join } from "node:path";
 
-/** The project root: tools/ lives directly below it. */
-export const PROJECT_ROOT = join(__dirname, "..");
+/** The project root: this file is tools/terraform/terraform.ts. */
+export const PROJECT_ROOT = join(__dirname, "..", "..");
 
 /** Scratch space of the Terraform tools (gitignored): CLI config, working copies of stacks, plans. */
 export const WORK_ROOT = join(PROJECT_ROOT, ".tfwork");

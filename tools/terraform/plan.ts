@@ -1,13 +1,13 @@
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { STAGES } from "../config";
-import { stackName } from "../main";
+import { STAGES } from "../../config";
+import { stackName } from "../../main";
 import { ChangeCounts, countChanges, planSummary } from "./plan-summary";
 import { awsProviderOverride } from "./provider-override";
 import { prepareStack } from "./stack-workdir";
 import { synthesize, SynthesizedStack } from "./synthesize";
 import { cliConfigFile, PROJECT_ROOT, terraformMissing, terraformOrThrow, WORK_ROOT } from "./terraform";
-import { runCli } from "./cli";
+import { runCli } from "../cli/run-cli";
 
 /** Nothing listens on port 1 of loopback: an offline plan that tried to call AWS would fail at once. */
 const NOWHERE = "http://127.0.0.1:1";
@@ -66,7 +66,7 @@ async function main(args: string[]): Promise<number> {
   for (const stage of STAGES.filter((s) => stages.includes(s.name))) {
     const stack = stacks.find((s) => s.name === stackName(stage))!;
     const result = await planStack(stack, join(WORK_ROOT, "plan", stack.name), join(PROJECT_ROOT, "plans", stack.name), remote);
-    if (result.archivesStoodIn.length > 0) console.log("note: the archive provider cannot be installed here; the Lambda zips were built by tools/archive-stand-in.ts");
+    if (result.archivesStoodIn.length > 0) console.log("note: the archive provider cannot be installed here; the Lambda zips were built by tools/terraform/archive-stand-in.ts");
     const add = Object.values(result.counts).reduce((sum, c) => sum + c.add, 0);
     console.log(`${stack.name}: ${add} to add; summary in ${result.files.summary}`);
   }
