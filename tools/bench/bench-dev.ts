@@ -7,7 +7,7 @@ import { AdminConfirmSignUpCommand, CognitoIdentityProviderClient, InitiateAuthC
 import { SignatureV4 } from "@smithy/signature-v4";
 import { runCli } from "../cli/run-cli";
 import { DevEnvironment, startDev } from "../local-api/dev-environment";
-import { LOCAL_CREDENTIALS, LOCAL_REGION } from "../terraform/local-deploy";
+import { LOCAL_CREDENTIALS, LOCAL_REGION } from "../local-cloud/local-account";
 import { mayInvoke, requestArn } from "../local-api/invoke-authorization";
 import { verifySignedRequest } from "../local-api/sigv4-verifier";
 import { PROJECT_ROOT } from "../terraform/terraform";

@@ -2,7 +2,8 @@ import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node
 import { join } from "node:path";
 import { STAGES } from "../../config";
 import { stackName } from "../../main";
-import { deployStack, destroyStack, LOCAL_REGION } from "../terraform/local-deploy";
+import { deployStack, destroyStack } from "../terraform/local-deploy";
+import { LOCAL_REGION } from "../local-cloud/local-account";
 import { startLocalCloud } from "../local-cloud/front";
 import { motoMissing } from "../local-cloud/moto";
 import { synthesize } from "../terraform/synthesize";

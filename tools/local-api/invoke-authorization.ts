@@ -7,7 +7,7 @@ import {
   ListRolePoliciesCommand,
 } from "@aws-sdk/client-iam";
 import { runSimulation } from "@cloud-copilot/iam-simulate";
-import { LOCAL_CREDENTIALS } from "../terraform/local-deploy";
+import { LOCAL_CREDENTIALS } from "../local-cloud/local-account";
 
 /**
  * Whether a caller of an `AWS_IAM` route may call it: the role's identity policies, read from the emulator's IAM,

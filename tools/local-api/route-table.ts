@@ -1,5 +1,5 @@
 import { ApiGatewayV2Client, GetApiCommand, GetIntegrationsCommand, GetRoutesCommand, Integration, Route } from "@aws-sdk/client-apigatewayv2";
-import { LOCAL_CREDENTIALS, LOCAL_REGION } from "../terraform/local-deploy";
+import { LOCAL_CREDENTIALS, LOCAL_REGION } from "../local-cloud/local-account";
 
 /**
  * The routes of an HTTP API as the local API server needs them: read from the emulator once, then matched against

@@ -5,15 +5,7 @@ import { awsProviderOverride } from "./provider-override";
 import { prepareStack } from "./stack-workdir";
 import { SynthesizedStack } from "./synthesize";
 import { terraform, TerraformResult, terraformOrThrow } from "./terraform";
-
-/** The emulator bucket that holds the state of local deployments. */
-export const LOCAL_STATE_BUCKET = "api-auth-cognito-local-state";
-
-/** The fake credentials every local call is signed with; moto accepts any. */
-export const LOCAL_CREDENTIALS = { accessKeyId: "test", secretAccessKey: "test" } as const;
-
-/** The region of the local cloud. */
-export const LOCAL_REGION = "us-east-1";
+import { LOCAL_CREDENTIALS, LOCAL_REGION, LOCAL_STATE_BUCKET } from "../local-cloud/local-account";
 
 /** Stack outputs by name, as `terraform output` prints them. */
 export type Outputs = Record<string, string>;
