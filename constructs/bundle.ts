@@ -3,10 +3,9 @@ import { existsSync, mkdirSync, renameSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { buildSync, Message } from "esbuild";
+import { BUNDLE_TARGET } from "./runtime";
 import { ValidationError } from "./validation";
 
-/** Node.js version the bundles target; matches the Lambda runtime `nodejs22.x`. */
-export const BUNDLE_TARGET = "node22";
 
 /**
  * Bundles a handler file and everything it imports into one minified CommonJS `index.js`.

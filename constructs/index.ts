@@ -4,5 +4,6 @@ export * from "./log-retention";
 export * from "./naming";
 export * from "./nodejs-function";
 export * from "./route-key";
+export * from "./runtime";
 export * from "./state-bucket";
 export * from "./validation";

@@ -8,11 +8,10 @@ import { AssetType, TerraformAsset } from "cdktf";
 import { Construct } from "constructs";
 import { bundleHandler } from "./bundle";
 import { assertLogRetention } from "./log-retention";
+import { NODEJS_RUNTIME } from "./runtime";
 import { assertPhysicalName } from "./naming";
 import { assertIntegerInRange, assertOneOf, ValidationError } from "./validation";
 
-/** The Lambda runtime of every function: Node.js 20 is past its end of life. */
-export const NODEJS_RUNTIME = "nodejs22.x";
 
 /** Properties of a {@link NodejsFunction}. */
 export interface NodejsFunctionProps {
