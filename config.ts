@@ -66,18 +66,23 @@ export function resolveSettings(context: (key: string) => unknown, env: NodeJS.P
   return { stages: stageConfigs, region: region.value, stateBucket: stateBucket.value, stateRegion: stateRegion.value };
 }
 
+/**
+ * The stage named `name`: the one place a stage is looked up by name, for the app and every tool.
+ * Throws a {@link ValidationError} naming the value and the stages there are.
+ */
+export function stageNamed(name: string): StageConfig {
+  const known = STAGES.map((stage) => stage.name).join(", ");
+  if (!/^[a-z][a-z0-9-]*$/.test(name)) {
+    throw new ValidationError(`invalid stage name "${name}": expected lowercase letters, digits and hyphens, one of ${known}`);
+  }
+  const stage = STAGES.find((s) => s.name === name);
+  if (!stage) throw new ValidationError(`unknown stage "${name}": expected one of ${known} (add a stage to STAGES in config.ts)`);
+  return stage;
+}
+
 /** The configured stages of a comma-separated list such as `dev,prod`. */
 function stagesNamed(list: string): StageConfig[] {
-  const known = STAGES.map((stage) => stage.name);
-  const names = [...new Set(list.split(",").map((name) => name.trim()))];
-  return names.map((name) => {
-    if (!/^[a-z][a-z0-9-]*$/.test(name)) {
-      throw new ValidationError(`invalid stage name "${name}": expected lowercase letters, digits and hyphens, one of ${known.join(", ")}`);
-    }
-    const stage = STAGES.find((s) => s.name === name);
-    if (!stage) throw new ValidationError(`unknown stage "${name}": expected one of ${known.join(", ")} (add a stage to STAGES in config.ts)`);
-    return stage;
-  });
+  return [...new Set(list.split(",").map((name) => name.trim()))].map(stageNamed);
 }
 
 /** Runs `check`, adding where the checked value came from to its error. */

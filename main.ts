@@ -1,4 +1,5 @@
-import { join } from "node:path";
+import { writeFileSync } from "node:fs";
+import { join, relative } from "node:path";
 import { ArchiveProvider } from "@cdktf/provider-archive/lib/provider";
 import { AwsProvider } from "@cdktf/provider-aws/lib/provider";
 import { App, LocalBackend, S3Backend, TerraformOutput, TerraformStack } from "cdktf";
@@ -10,6 +11,7 @@ import { physicalName } from "./constructs/naming";
 import { NodejsFunction } from "./constructs/nodejs-function";
 import { StateBucket } from "./constructs/state-bucket";
 import { ValidationError } from "./constructs/validation";
+import { ManifestFunction, OUTPUT_NAMES, STAGE_MANIFEST_FILE, StageManifest } from "./stage-manifest";
 
 /** Properties of an {@link ApiAuthCognitoStack}. */
 export interface ApiAuthCognitoStackProps {
@@ -24,6 +26,8 @@ export interface ApiAuthCognitoStackProps {
 export class ApiAuthCognitoStack extends TerraformStack {
   readonly auth: CognitoAuth;
   readonly api: HttpApi;
+  /** What the tools need to know about this stage; written beside the stack at synth. */
+  readonly manifest: StageManifest;
 
   constructor(scope: Construct, id: string, { stage, settings }: ApiAuthCognitoStackProps) {
     super(scope, id);
@@ -46,28 +50,50 @@ export class ApiAuthCognitoStack extends TerraformStack {
     this.auth = new CognitoAuth(this, "Auth", { namePrefix: name(), deletionProtection: stage.deletionProtection });
 
     // A function for lambdas/<handler>.ts, named <app>-<stage>-<handler>.
-    const fn = (handler: string, id: string) =>
-      new NodejsFunction(this, id, {
-        entry: join(__dirname, "lambdas", `${handler}.ts`),
-        functionName: name(handler),
-        logRetentionInDays: stage.logRetentionInDays,
-      });
+    const functions: ManifestFunction[] = [];
+    const fn = (handler: string, id: string) => {
+      const entry = join(__dirname, "lambdas", `${handler}.ts`);
+      const created = new NodejsFunction(this, id, { entry, functionName: name(handler), logRetentionInDays: stage.logRetentionInDays });
+      functions.push({ name: name(handler), entry: relative(__dirname, entry), bundle: created.resources.asset.path });
+      return { created, name: name(handler) };
+    };
+    const privateFn = fn("private", "PrivateFunction");
+    const publicFn = fn("public", "PublicFunction");
+    const routes = {
+      "GET /private": { fn: privateFn, authorizationType: "AWS_IAM" },
+      "GET /public": { fn: publicFn, authorizationType: "NONE" },
+    } as const;
+    const apiName = name("api");
     this.api = new HttpApi(this, "Api", {
-      name: name("api"),
-      defaultAuthorizationType: "AWS_IAM",
+      name: apiName,
       accessLogRetentionInDays: stage.logRetentionInDays,
-      routes: {
-        "GET /private": fn("private", "PrivateFunction"),
-        "GET /public": { function: fn("public", "PublicFunction"), authorizationType: "NONE" },
-      },
+      routes: Object.fromEntries(
+        Object.entries(routes).map(([key, route]) => [key, { function: route.fn.created, authorizationType: route.authorizationType }]),
+      ),
     });
     this.auth.attachPermissionsForAuthUsers(this.api);
 
-    new TerraformOutput(this, "ApiEndpoint", { value: this.api.url });
-    new TerraformOutput(this, "UserPoolId", { value: this.auth.userPoolId });
-    new TerraformOutput(this, "IdentityPoolId", { value: this.auth.identityPoolId });
-    new TerraformOutput(this, "UserPoolClientId", { value: this.auth.userPoolClientId });
-    new TerraformOutput(this, "Region", { value: settings.region });
+    new TerraformOutput(this, OUTPUT_NAMES.apiEndpoint, { value: this.api.url });
+    new TerraformOutput(this, OUTPUT_NAMES.apiId, { value: this.api.apiId });
+    new TerraformOutput(this, OUTPUT_NAMES.userPoolId, { value: this.auth.userPoolId });
+    new TerraformOutput(this, OUTPUT_NAMES.identityPoolId, { value: this.auth.identityPoolId });
+    new TerraformOutput(this, OUTPUT_NAMES.userPoolClientId, { value: this.auth.userPoolClientId });
+    new TerraformOutput(this, OUTPUT_NAMES.region, { value: settings.region });
+
+    this.manifest = {
+      app: APP_NAME,
+      stage: stage.name,
+      stack: id,
+      region: settings.region,
+      outputs: OUTPUT_NAMES,
+      functions,
+      api: {
+        name: apiName,
+        routes: Object.fromEntries(
+          Object.entries(routes).map(([key, route]) => [key, { authorizationType: route.authorizationType, function: route.fn.name }]),
+        ),
+      },
+    };
   }
 }
 
@@ -108,9 +134,19 @@ export function buildApp(app: App = new App(), env: NodeJS.ProcessEnv = process.
   return app;
 }
 
+/** Writes each stage's {@link StageManifest} beside its synthesized stack. Call after `app.synth()`. */
+export function writeStageManifests(app: App): void {
+  for (const stack of app.node.children) {
+    if (!(stack instanceof ApiAuthCognitoStack)) continue;
+    writeFileSync(join(app.outdir, "stacks", stack.node.id, STAGE_MANIFEST_FILE), `${JSON.stringify(stack.manifest, null, 2)}\n`);
+  }
+}
+
 if (require.main === module) {
   try {
-    buildApp().synth();
+    const app = buildApp();
+    app.synth();
+    writeStageManifests(app);
   } catch (error) {
     // Bad input is the user's to fix: one line, no stack trace, and cdktf.out is left as it was.
     if (!(error instanceof ValidationError)) throw error;

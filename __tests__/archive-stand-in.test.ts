@@ -14,7 +14,7 @@ describe("the archive provider stand-in", () => {
   beforeAll(() => {
     scratch = mkdtempSync(join(tmpdir(), "archive-stand-in-"));
     json = synthesize(join(scratch, "json"))[0];
-    hcl = synthesize(join(scratch, "hcl"), true)[0];
+    hcl = synthesize(join(scratch, "hcl"), { hcl: true })[0];
   }, 30_000);
   afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 

@@ -64,7 +64,7 @@ describeWhen(terraformMissing() ?? motoMissing() ?? lambdaNodeMissing())("npm ru
     scratch = mkdtempSync(join(tmpdir(), "dev-"));
     // A copy of the handlers to edit, so the test never touches the project's own files.
     cpSync(join(ROOT, "lambdas"), join(scratch, "lambdas"), { recursive: true });
-    dev = await startDev({ workdir: join(scratch, "work"), lambdasDir: join(scratch, "lambdas"), log: (line) => logs.push(line) });
+    dev = await startDev({ workdir: join(scratch, "work"), sourceRoot: scratch, log: (line) => logs.push(line) });
     idp = new CognitoIdentityProviderClient({ ...CONFIG, endpoint: dev.cloud.endpoint });
     identity = new CognitoIdentityClient({ ...CONFIG, endpoint: dev.cloud.endpoint });
     iam = new IAMClient({ ...CONFIG, endpoint: dev.cloud.endpoint });
@@ -77,7 +77,7 @@ describeWhen(terraformMissing() ?? motoMissing() ?? lambdaNodeMissing())("npm ru
   }, 30_000);
 
   test("prints the outputs AWS would, plus the local endpoint", () => {
-    expect(Object.keys(dev.outputs).sort()).toEqual(["ApiEndpoint", "IdentityPoolId", "LocalApiEndpoint", "Region", "UserPoolClientId", "UserPoolId"]);
+    expect(Object.keys(dev.outputs).sort()).toEqual(["ApiEndpoint", "ApiId", "IdentityPoolId", "LocalApiEndpoint", "Region", "UserPoolClientId", "UserPoolId"]);
     expect(dev.outputs.LocalApiEndpoint).toBe(dev.api.url);
   });
 

@@ -41,3 +41,19 @@ test("the construct library imports nothing from the app, the handlers or the to
 test("handlers import no cdktf, constructs or provider code, so their bundles stay small", () => {
   expect(importing(/^(cdktf|constructs|@cdktf\/)|^\.\.\//, (file) => file.startsWith("lambdas/"))).toEqual([]);
 });
+
+test("the emulator side never imports the deployer, the local API or the app", () => {
+  expect(importing(/^\.\.\/(terraform\/(local-deploy|local-stack|plan|validate)|local-api|bin)|^\.\.\/\.\.\/main/, (file) => file.startsWith("tools/local-cloud/"))).toEqual([]);
+});
+
+test("tools learn about the app from its manifest and config, never by importing main.ts", () => {
+  expect(importing(/(^|\/)main$/, (file) => file.startsWith("tools/"))).toEqual([]);
+});
+
+test("commands are thin: a tools/bin file imports only the shared command helpers up front and loads its library when it runs", () => {
+  const eager = files
+    .filter(({ file }) => file.startsWith("tools/bin/"))
+    .flatMap(({ file }) => [...readFileSync(join(ROOT, file), "utf8").matchAll(/^import .* from ["']([^"']+)["'];$/gm)].map((m) => `${file}: ${m[1]}`))
+    .filter((line) => !/: \.\.\/cli\/(command|stage-argument)$/.test(line));
+  expect(eager).toEqual([]);
+});

@@ -69,8 +69,8 @@ describeWhen(terraformMissing() ?? motoMissing())("dev deployed to the local clo
   });
 
   test("prints the same outputs AWS would", () => {
-    expect(Object.keys(deployed).sort()).toEqual(["ApiEndpoint", "IdentityPoolId", "Region", "UserPoolClientId", "UserPoolId"]);
-    expect(deployed.ApiEndpoint).toMatch(/^https:\/\/[a-z0-9]+\.execute-api\.us-east-1\.amazonaws\.com$/);
+    expect(Object.keys(deployed).sort()).toEqual(["ApiEndpoint", "ApiId", "IdentityPoolId", "Region", "UserPoolClientId", "UserPoolId"]);
+    expect(deployed.ApiEndpoint).toBe(`https://${deployed.ApiId}.execute-api.us-east-1.amazonaws.com`);
     expect(deployed.UserPoolId).toMatch(/^us-east-1_\w+$/);
     expect(deployed.IdentityPoolId).toMatch(/^us-east-1:[0-9a-f-]{36}$/);
     expect(deployed.Region).toBe("us-east-1");

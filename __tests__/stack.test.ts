@@ -97,11 +97,12 @@ describe.each(STAGES)("the %s stack", (stage, { stack, synth }) => {
     ]);
   });
 
-  test("outputs the endpoint, pool ids, client id and region", () => {
+  test("outputs the endpoint, API id, pool ids, client id and region", () => {
     const { userPoolClient, identityPool } = stack.auth.resources;
     const userPool = stack.auth.resources.userPool!;
     expect(parse(synth).output).toEqual({
       ApiEndpoint: { value: ref(stack.api.resources.api, "api_endpoint") },
+      ApiId: { value: ref(stack.api.resources.api, "id") },
       UserPoolId: { value: ref(userPool, "id") },
       IdentityPoolId: { value: ref(identityPool, "id") },
       UserPoolClientId: { value: ref(userPoolClient, "id") },

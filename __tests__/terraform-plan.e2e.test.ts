@@ -74,13 +74,25 @@ describeWhen(terraformMissing())("offline terraform plan for review", () => {
   });
 
   test("npm run plan refuses an unknown stage with one line and exit 1", () => {
-    const result = spawnSync(join(PROJECT_ROOT, "node_modules", ".bin", "tsx"), ["tools/terraform/plan.ts", "staging"], {
+    const result = spawnSync(join(PROJECT_ROOT, "node_modules", ".bin", "tsx"), ["tools/bin/plan.ts", "staging"], {
       cwd: PROJECT_ROOT,
       encoding: "utf8",
     });
     expect(result.status).toBe(1);
-    expect(result.stderr.trim()).toBe(
-      'Error: unknown stage "staging": expected one or more of dev, prod (npm run plan -- dev [--remote])',
-    );
+    expect(result.stderr.trim()).toBe('Error: unknown stage "staging": expected one of dev, prod (add a stage to STAGES in config.ts)');
   });
+
+  test("npm run plan -- dev: the result on stdout, one progress line per step on stderr as it goes", () => {
+    const result = spawnSync(join(PROJECT_ROOT, "node_modules", ".bin", "tsx"), ["tools/bin/plan.ts", "dev"], {
+      cwd: PROJECT_ROOT,
+      encoding: "utf8",
+      env: { ...process.env, NO_COLOR: "1" },
+    });
+    expect(result.status).toBe(0);
+    expect(result.stdout.trim().split("\n")).toEqual([expect.stringMatching(/^api-auth-cognito-dev: 23 to add; summary in .*plans\/api-auth-cognito-dev\/summary\.md$/)]);
+    const steps = result.stderr.split("\n").filter((line) => /^\[\d+\.\ds\] /.test(line)).map((line) => line.replace(/^\[\d+\.\ds\] /, ""));
+    expect(steps.slice(0, 3)).toEqual(["synthesizing dev", "terraform init: api-auth-cognito-dev", "terraform plan: api-auth-cognito-dev (offline)"]);
+    // NO_COLOR (and no terminal): not one escape sequence.
+    expect(result.stderr).not.toContain("\u001b[");
+  }, 60_000);
 });

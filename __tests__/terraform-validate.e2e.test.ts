@@ -15,7 +15,7 @@ describeWhen(terraformMissing())("terraform validate", () => {
     cliConfigFile();
     scratch = mkdtempSync(join(tmpdir(), "tf-validate-"));
     const json = synthesize(join(scratch, "json-out")).map((stack) => ({ stack, format: "json" as const }));
-    const hcl = synthesize(join(scratch, "hcl-out"), true).map((stack) => ({ stack, format: "hcl" as const }));
+    const hcl = synthesize(join(scratch, "hcl-out"), { hcl: true }).map((stack) => ({ stack, format: "hcl" as const }));
     results = await Promise.all(
       [...json, ...hcl].map(({ stack, format }) => validateStack(stack, format, join(scratch, "work", format, stack.name))),
     );

@@ -4,17 +4,15 @@ import { cpus, tmpdir } from "node:os";
 import { join } from "node:path";
 import { buildSync } from "esbuild";
 import { zipDirectory } from "../terraform/archive-stand-in";
-import { synthesize } from "../terraform/synthesize";
-import { cliConfigFile, PROJECT_ROOT, terraformEnv, terraformMissing, terraformOrThrow } from "../terraform/terraform";
+import { stageStack, synthesize } from "../terraform/synthesize";
+import { PROJECT_ROOT, prepareTerraform, terraformEnv, terraformOrThrow } from "../terraform/terraform";
 import { prepareStack } from "../terraform/stack-workdir";
-import { runCli } from "../cli/run-cli";
+import { note, step } from "../cli/terminal";
 
 /**
- * `npm run bench`: synth, test and package figures of this project, side by side with the stock cdktf setup,
- * each the median of several fresh runs (with min and max). Prints a table, writes bench/results.json, and exits 1
- * when a budget is broken. Not part of `npm test`: this machine is noisy, so unit tests assert no timings.
- *
- * Options: `--runs N` (at least 5; default 5).
+ * Synth, test and package figures of this project (`npm run bench`), side by side with the stock cdktf setup,
+ * each the median of several fresh runs (with min and max). Not part of `npm test`: this machine is noisy, so unit
+ * tests assert no timings.
  */
 
 /** One measured run: wall time in seconds, and the peak RSS of the largest process in MB where known. */
@@ -99,26 +97,16 @@ const EVENT = {
   },
 };
 
-async function main(args: string[]): Promise<number> {
-  const runsArg = args.indexOf("--runs");
-  const runs = runsArg >= 0 ? Number(args[runsArg + 1]) : 5;
-  if (!Number.isInteger(runs) || runs < 5) {
-    console.error(`Error: invalid --runs ${args[runsArg + 1]}: expected a whole number of at least 5`);
-    return 1;
-  }
-  const missing = terraformMissing();
-  if (missing) {
-    console.error(`Error: ${missing}`);
-    return 1;
-  }
-  if (!existsSync(GNU_TIME)) console.log(`note: ${GNU_TIME} is missing (apt-get install time): peak RSS is not measured`);
-  cliConfigFile();
+/** Measures every figure `runs` times, prints the table, writes bench/results.json; resolves to 1 when a budget is broken. */
+export async function benchApp(runs: number): Promise<number> {
+  prepareTerraform();
+  if (!existsSync(GNU_TIME)) note(`${GNU_TIME} is missing (apt-get install time): peak RSS is not measured`);
   const scratch = mkdtempSync(join(tmpdir(), "bench-"));
   const out = (name: string) => ({ CDKTF_OUTDIR: join(scratch, name), CHECKPOINT_DISABLE: "1" });
   const figures: Figure[] = [];
   const log = (figure: Figure) => {
     figures.push(figure);
-    console.log(`measured: ${figure.name}`);
+    step(`measured: ${figure.name}`);
   };
 
   try {
@@ -155,7 +143,8 @@ async function main(args: string[]): Promise<number> {
     log(timedFigure("npm test (unit + Terraform and emulator end-to-end)", runs, () => measure(join(BIN, "jest"), ["--silent"])));
 
     // 6. terraform validate of both stages, in working copies initialized once.
-    const stacks = synthesize(join(scratch, "validate-out")).filter((s) => /-(dev|prod)$/.test(s.name));
+    const synthesized = synthesize(join(scratch, "validate-out"), { stages: ["dev", "prod"] });
+    const stacks = ["dev", "prod"].map((stage) => stageStack(synthesized, stage));
     const dirs: string[] = [];
     for (const stack of stacks) {
       const { dir } = await prepareStack(stack.dir, join(scratch, "validate", stack.name));
@@ -174,10 +163,10 @@ async function main(args: string[]): Promise<number> {
     );
 
     // 7. Each Lambda: its zip, and its handler's cold load and first invocation in a fresh Node process.
-    const assets = join(stacks.find((s) => s.name.endsWith("-dev"))!.dir, "assets");
-    for (const asset of readdirSync(assets).sort()) {
-      const dir = join(assets, asset, readdirSync(join(assets, asset)).find((d) => !d.endsWith(".zip"))!);
-      const name = asset.replace(/Function_Bundle_.*/, "").toLowerCase();
+    const [dev] = stacks;
+    for (const fn of dev.manifest.functions) {
+      const dir = join(dev.dir, fn.bundle);
+      const name = fn.name;
       const size = zipDirectory(dir).length;
       figures.push({ name: `${name}: zip size`, unit: "B", median: size, min: size, max: size, budget: { max: 2048, ok: size <= 2048 } });
       const script = `const t0 = performance.now(); const m = require(${JSON.stringify(join(dir, "index.js"))}); const t1 = performance.now();
@@ -222,4 +211,3 @@ function printTable(figures: Figure[]): void {
   console.log("");
 }
 
-runCli(module, main);

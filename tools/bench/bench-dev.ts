@@ -5,7 +5,6 @@ import { join } from "node:path";
 import { CognitoIdentityClient, GetCredentialsForIdentityCommand, GetIdCommand } from "@aws-sdk/client-cognito-identity";
 import { AdminConfirmSignUpCommand, CognitoIdentityProviderClient, InitiateAuthCommand, SignUpCommand } from "@aws-sdk/client-cognito-identity-provider";
 import { SignatureV4 } from "@smithy/signature-v4";
-import { runCli } from "../cli/run-cli";
 import { DevEnvironment, startDev } from "../local-api/dev-environment";
 import { LOCAL_CREDENTIALS, LOCAL_REGION } from "../local-cloud/local-account";
 import { mayInvoke, requestArn } from "../local-api/invoke-authorization";
@@ -19,8 +18,6 @@ import { Sha256 } from "../local-api/sha256";
  * the emulator's Cognito; then autocannon against `/public` and a SigV4-signed `/private` (one signature, replayed:
  * it stays valid for 5 minutes). Prints a table, writes bench/dev-results.json, stops everything it started, and
  * exits 1 when a budget is broken. Not part of `npm test`: timings are not asserted in tests.
- *
- * Options: `--no-concurrency` skips the 10-connection runs.
  */
 
 // The SDK clients here are dev tooling; their notice that Node 20 is past its end of life is not news to act on here.
@@ -154,7 +151,8 @@ async function signIn(dev: DevEnvironment): Promise<{ accessKeyId: string; secre
   const idp = new CognitoIdentityProviderClient(client);
   const identity = new CognitoIdentityClient(client);
   try {
-    const { UserPoolId, UserPoolClientId, IdentityPoolId } = dev.outputs;
+    const { outputs } = dev.manifest;
+    const [UserPoolId, UserPoolClientId, IdentityPoolId] = [outputs.userPoolId, outputs.userPoolClientId, outputs.identityPoolId].map((name) => dev.outputs[name]);
     await idp.send(new SignUpCommand({ ClientId: UserPoolClientId, Username: EMAIL, Password: PASSWORD }));
     await idp.send(new AdminConfirmSignUpCommand({ UserPoolId, Username: EMAIL }));
     const { AuthenticationResult } = await idp.send(
@@ -186,8 +184,8 @@ async function meanMs(n: number, fn: () => Promise<unknown>): Promise<number> {
   return Number(process.hrtime.bigint() - started) / 1e6 / n;
 }
 
-async function main(args: string[]): Promise<number> {
-  const concurrency = !args.includes("--no-concurrency");
+/** Runs the dev benchmark (the 10-connection runs too, with `concurrency`), prints its table and writes bench/dev-results.json; resolves to 1 when a budget is broken. */
+export async function benchDev(concurrency: boolean): Promise<number> {
   const scratch = mkdtempSync(join(tmpdir(), "bench-dev-"));
   let dev: DevEnvironment | undefined;
   const figures: LoadFigure[] = [];
@@ -240,7 +238,7 @@ async function main(args: string[]): Promise<number> {
     if (verdict.ok) {
       const roleArn = verdict.caller.roleArn;
       const accountId = roleArn.split(":")[4];
-      const apiId = new URL(dev.outputs.ApiEndpoint).hostname.split(".")[0];
+      const apiId = dev.outputs[dev.manifest.outputs.apiId];
       const routeArn = requestArn(LOCAL_REGION, accountId, apiId, "GET", "/private");
       breakdown.verifySignatureMs = await meanMs(200, () => verifySignedRequest(received, (key) => cloud.identities.credentials(key), { region: LOCAL_REGION }));
       breakdown.mayInvokeMs = await meanMs(200, () => mayInvoke({ endpoint: cloud.endpoint, roleArn, routeArn }));
@@ -299,4 +297,3 @@ function printTable(ready: { seconds: number; startDevSeconds: number; firstRequ
   console.log("");
 }
 
-runCli(module, main);

@@ -1,36 +1,39 @@
 import { watch } from "node:fs";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { LambdaClient, UpdateFunctionCodeCommand } from "@aws-sdk/client-lambda";
-import { APP_NAME, STAGES } from "../../config";
+import { stageNamed } from "../../config";
 import { bundleHandler } from "../../constructs/bundle";
-import { stackName } from "../../main";
+import { StageManifest } from "../../stage-manifest";
+import { step } from "../cli/terminal";
 import { zipDirectory } from "../terraform/archive-stand-in";
-import { runCli } from "../cli/run-cli";
 import { LocalApi, startLocalApi } from "./api-server";
 import { deployStack } from "../terraform/local-deploy";
 import { LOCAL_CREDENTIALS, LOCAL_REGION } from "../local-cloud/local-account";
 import { LocalCloud, startLocalCloud } from "../local-cloud/front";
 import { lambdaNodeMissing } from "./lambda-runner";
 import { motoMissing } from "../local-cloud/moto";
-import { synthesize } from "../terraform/synthesize";
+import { stageStack, synthesize } from "../terraform/synthesize";
 import { cliConfigFile, PROJECT_ROOT, terraformMissing, WORK_ROOT } from "../terraform/terraform";
 
 // The SDK clients here are dev tooling; their notice that Node 20 is past its end of life is not news to act on here.
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
 
 /**
- * `npm run dev [-- <stage>]`: the guide's `sst start`, offline. Deploys a stage to the local cloud with the real
- * Terraform, prints the outputs AWS would, serves the API on loopback with real IAM auth, and pushes every edit
- * of `lambdas/*.ts` to the emulator (UpdateFunctionCode) so the next request runs the new code.
+ * The guide's `sst start`, offline (`npm run dev`): deploys a stage to the local cloud with the real Terraform, serves
+ * its API on loopback with real IAM auth, and pushes every edit of a handler file to the emulator
+ * (UpdateFunctionCode) so the next request runs the new code. Functions and their handler files come from the
+ * stage's manifest.
  */
 
 /** A running development environment. */
 export interface DevEnvironment {
   readonly cloud: LocalCloud;
   readonly api: LocalApi;
+  /** What the app published about the deployed stage. */
+  readonly manifest: StageManifest;
   /** The stack's outputs as AWS prints them, plus `LocalApiEndpoint`. */
   readonly outputs: Record<string, string>;
-  /** Rebuilds every function from `lambdas/` and pushes the code; resolves when the emulator has it. */
+  /** Rebuilds every function of the stage from its handler file and pushes the code; resolves when the emulator has it. */
   reloadHandlers(): Promise<string[]>;
   stop(): Promise<void>;
 }
@@ -41,8 +44,8 @@ export interface DevOptions {
   readonly stage?: string;
   /** Where Terraform's working copy and the synthesized stack go. @default .tfwork/dev */
   readonly workdir?: string;
-  /** The handler files to watch and push. @default the project's lambdas/ */
-  readonly lambdasDir?: string;
+  /** Where the handler files the manifest names (`lambdas/private.ts`) are read from, watched and pushed. @default the project root */
+  readonly sourceRoot?: string;
   /** Receives status and handler log lines. @default console.log */
   readonly log?: (line: string) => void;
 }
@@ -51,35 +54,33 @@ export interface DevOptions {
 export async function startDev(options: DevOptions = {}): Promise<DevEnvironment> {
   const stage = options.stage ?? "dev";
   const workdir = options.workdir ?? join(WORK_ROOT, "dev");
-  const lambdasDir = options.lambdasDir ?? join(PROJECT_ROOT, "lambdas");
+  const sourceRoot = options.sourceRoot ?? PROJECT_ROOT;
   const log = options.log ?? console.log;
-  const config = STAGES.find((s) => s.name === stage);
-  if (!config) throw new Error(`unknown stage "${stage}": expected one of ${STAGES.map((s) => s.name).join(", ")}`);
+  stageNamed(stage);
   const missing = terraformMissing() ?? motoMissing() ?? lambdaNodeMissing();
   if (missing) throw new Error(missing);
   cliConfigFile();
 
+  step("starting the local cloud");
   const cloud = await startLocalCloud({ logFile: join(WORK_ROOT, "dev-moto.log") });
   try {
-    const stack = synthesize(join(workdir, "out")).find((s) => s.name === stackName(config))!;
+    const stack = stageStack(synthesize(join(workdir, "out"), { stages: [stage] }), stage);
+    const { manifest } = stack;
+    step(`deploying ${stack.name} to the local cloud`);
     const outputs = await deployStack(stack, cloud.endpoint, join(workdir, "terraform"));
-    const apiId = new URL(outputs.ApiEndpoint).hostname.split(".")[0];
-    const api = await startLocalApi({ cloud, apiId, region: LOCAL_REGION, onLog: (line) => log(line) });
+    step("serving the API");
+    const api = await startLocalApi({ cloud, apiId: outputs[manifest.outputs.apiId], region: LOCAL_REGION, onLog: (line) => log(line) });
     const lambda = new LambdaClient({ endpoint: cloud.endpoint, region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS });
-    const prefix = `${APP_NAME}-${stage}-`;
 
     const reloadHandlers = async () => {
-      const names = cloud.lambdaCode.names().filter((name) => name.startsWith(prefix));
-      for (const name of names) {
-        // main.ts names each function <app>-<stage>-<handler> after its file lambdas/<handler>.ts.
-        const entry = join(lambdasDir, `${name.slice(prefix.length)}.ts`);
-        await lambda.send(new UpdateFunctionCodeCommand({ FunctionName: name, ZipFile: zipDirectory(bundleHandler(entry)) }));
+      for (const { name, entry } of manifest.functions) {
+        await lambda.send(new UpdateFunctionCodeCommand({ FunctionName: name, ZipFile: zipDirectory(bundleHandler(join(sourceRoot, entry))) }));
       }
-      return names;
+      return manifest.functions.map((fn) => fn.name);
     };
 
     let pending: Promise<unknown> = Promise.resolve();
-    const watcher = watch(lambdasDir, () => {
+    const onChange = () => {
       // Edits arrive as bursts of events: one reload after the last, in order with any reload under way.
       pending = pending.then(async () => {
         const started = Date.now();
@@ -90,15 +91,18 @@ export async function startDev(options: DevOptions = {}): Promise<DevEnvironment
           log(`reload failed: ${(error as Error).message}`);
         }
       });
-    });
+    };
+    const handlerDirs = [...new Set(manifest.functions.map((fn) => dirname(join(sourceRoot, fn.entry))))];
+    const watchers = handlerDirs.map((dir) => watch(dir, onChange));
 
     return {
       cloud,
       api,
+      manifest,
       outputs: { ...outputs, LocalApiEndpoint: api.url },
       reloadHandlers,
       stop: async () => {
-        watcher.close();
+        for (const watcher of watchers) watcher.close();
         await pending;
         lambda.destroy();
         await api.stop();
@@ -110,18 +114,3 @@ export async function startDev(options: DevOptions = {}): Promise<DevEnvironment
     throw error;
   }
 }
-
-runCli(module, async (args) => {
-  const started = Date.now();
-  const dev = await startDev({ stage: args[0] });
-  console.log(`\n${APP_NAME}-${args[0] ?? "dev"} deployed to the local cloud in ${((Date.now() - started) / 1000).toFixed(1)} s`);
-  for (const [name, value] of Object.entries(dev.outputs)) console.log(`  ${name}: ${value}`);
-  console.log(`\nAWS endpoint for the CLI and SDKs: ${dev.cloud.endpoint} (region ${LOCAL_REGION}, any access key)`);
-  console.log(`Serving the API on ${dev.api.url}; editing lambdas/*.ts reloads the handlers. Ctrl-C stops.`);
-  await new Promise<void>((resolve) => {
-    process.once("SIGINT", resolve);
-    process.once("SIGTERM", resolve);
-  });
-  await dev.stop();
-  return 0;
-});

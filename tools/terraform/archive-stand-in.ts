@@ -15,6 +15,9 @@ type Archives = Record<string, { sourceDir: string; outputPath: string }>;
 /** Attributes of archive_file the stand-in can provide, computed from the zip it builds. */
 const ATTRIBUTES = ["output_path", "output_base64sha256", "output_sha256", "output_md5", "output_sha", "output_size"] as const;
 
+/** What the tools say when the stand-in built the zips. */
+export const ARCHIVE_STAND_IN_NOTE = "the archive provider cannot be installed here; the Lambda zips were built by tools/terraform/archive-stand-in.ts";
+
 /** Replaces every archive_file data source in the stack at `dir`; returns the names replaced. */
 export function standInForArchives(dir: string): string[] {
   const jsonFile = join(dir, "cdk.tf.json");

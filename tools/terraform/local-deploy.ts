@@ -5,6 +5,7 @@ import { awsProviderOverride } from "./provider-override";
 import { prepareStack } from "./stack-workdir";
 import { SynthesizedStack } from "./synthesize";
 import { terraform, TerraformResult, terraformOrThrow } from "./terraform";
+import { step } from "../cli/terminal";
 import { LOCAL_CREDENTIALS, LOCAL_REGION, LOCAL_STATE_BUCKET } from "../local-cloud/local-account";
 
 /** Stack outputs by name, as `terraform output` prints them. */
@@ -37,17 +38,20 @@ export async function prepareLocalStack(stack: SynthesizedStack, endpoint: strin
   };
   const override = { provider: awsProviderOverride(endpoint, LOCAL_CREDENTIALS.accessKeyId, false), terraform: { backend } };
   const { dir } = await prepareStack(stack.dir, workdir, override);
+  step(`terraform init: ${stack.name} (state in the local cloud's S3)`);
   await terraformOrThrow(["init", "-input=false", "-reconfigure"], dir);
   return dir;
 }
 
 /** `terraform apply` in a prepared directory; the result tells whether it won the state lock. */
 export function apply(dir: string): Promise<TerraformResult> {
+  step("terraform apply");
   return terraform(["apply", "-auto-approve", "-input=false"], dir);
 }
 
 /** `terraform destroy` in a prepared directory; throws with Terraform's message if it fails. */
 export async function destroy(dir: string): Promise<void> {
+  step("terraform destroy");
   await terraformOrThrow(["destroy", "-auto-approve", "-input=false"], dir);
 }
 

@@ -1,13 +1,11 @@
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { STAGES } from "../../config";
-import { stackName } from "../../main";
 import { ChangeCounts, countChanges, planSummary } from "./plan-summary";
 import { awsProviderOverride } from "./provider-override";
 import { prepareStack } from "./stack-workdir";
-import { synthesize, SynthesizedStack } from "./synthesize";
-import { cliConfigFile, PROJECT_ROOT, terraformMissing, terraformOrThrow, WORK_ROOT } from "./terraform";
-import { runCli } from "../cli/run-cli";
+import { SynthesizedStack } from "./synthesize";
+import { terraformOrThrow } from "./terraform";
+import { step } from "../cli/terminal";
 
 /** Nothing listens on port 1 of loopback: an offline plan that tried to call AWS would fail at once. */
 const NOWHERE = "http://127.0.0.1:1";
@@ -32,7 +30,9 @@ export async function planStack(stack: SynthesizedStack, workdir: string, outdir
     ? undefined
     : { provider: awsProviderOverride(NOWHERE, "offline-plan", true), terraform: { backend: { local: { path: "terraform.tfstate" } } } };
   const { dir, archivesStoodIn } = await prepareStack(stack.dir, workdir, override);
+  step(`terraform init: ${stack.name}`);
   await terraformOrThrow(["init", "-input=false", "-reconfigure"], dir);
+  step(`terraform plan: ${stack.name}${remote ? " (remote state and account)" : " (offline)"}`);
   await terraformOrThrow(["plan", "-input=false", "-out=tfplan"], dir);
   const text = (await terraformOrThrow(["show", "tfplan"], dir)).stdout;
   const json = (await terraformOrThrow(["show", "-json", "tfplan"], dir)).stdout;
@@ -46,31 +46,3 @@ export async function planStack(stack: SynthesizedStack, workdir: string, outdir
   writeFileSync(files.summary, planSummary(stack.name, plan, stackJson, mode));
   return { stack: stack.name, counts: countChanges(plan), files, archivesStoodIn };
 }
-
-async function main(args: string[]): Promise<number> {
-  const remote = args.includes("--remote");
-  const stages = args.filter((arg) => arg !== "--remote");
-  const known = STAGES.map((stage) => stage.name);
-  const unknown = stages.find((stage) => !known.includes(stage));
-  if (stages.length === 0 || unknown !== undefined) {
-    console.error(`Error: ${unknown === undefined ? "no stage given" : `unknown stage "${unknown}"`}: expected one or more of ${known.join(", ")} (npm run plan -- dev [--remote])`);
-    return 1;
-  }
-  const missing = terraformMissing();
-  if (missing) {
-    console.error(`Error: ${missing}`);
-    return 1;
-  }
-  cliConfigFile();
-  const stacks = synthesize(join(PROJECT_ROOT, "cdktf.out"));
-  for (const stage of STAGES.filter((s) => stages.includes(s.name))) {
-    const stack = stacks.find((s) => s.name === stackName(stage))!;
-    const result = await planStack(stack, join(WORK_ROOT, "plan", stack.name), join(PROJECT_ROOT, "plans", stack.name), remote);
-    if (result.archivesStoodIn.length > 0) console.log("note: the archive provider cannot be installed here; the Lambda zips were built by tools/terraform/archive-stand-in.ts");
-    const add = Object.values(result.counts).reduce((sum, c) => sum + c.add, 0);
-    console.log(`${stack.name}: ${add} to add; summary in ${result.files.summary}`);
-  }
-  return 0;
-}
-
-runCli(module, main);

@@ -2,6 +2,7 @@ import { spawn, spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, readdirSync, writeFileSync } from "node:fs";
 import { homedir } from "node:os";
 import { join } from "node:path";
+import { step } from "../cli/terminal";
 
 /** The project root: this file is tools/terraform/terraform.ts. */
 export const PROJECT_ROOT = join(__dirname, "..", "..");
@@ -23,6 +24,13 @@ export function terraformMissing(): string | undefined {
   const result = spawnSync("terraform", ["version", "-json"], { encoding: "utf8", env: terraformEnv() });
   if (result.error || result.status !== 0) return "terraform is not on PATH (install Terraform >= 1.10)";
   return undefined;
+}
+
+/** Checks that Terraform runs here and writes the tools' CLI configuration; throws saying what to install when it cannot. */
+export function prepareTerraform(): void {
+  const missing = terraformMissing();
+  if (missing) throw new Error(missing);
+  cliConfigFile();
 }
 
 /** A filesystem mirror holding hashicorp/aws, if this machine has one. */
@@ -74,6 +82,12 @@ export interface TerraformResult {
   readonly stderr: string;
 }
 
+/** Terraform's line-per-resource progress of apply and destroy. */
+const RESOURCE_PROGRESS = /^\S+: (Creating|Creation complete|Modifying|Modifications complete|Destroying|Destruction complete|Still \w+)/;
+
+/** How often a long Terraform command reports that it still runs. */
+const HEARTBEAT_MS = 5_000;
+
 /** Runs `terraform <args>` in `cwd` and collects its output. Never throws for a non-zero exit. */
 export function terraform(args: string[], cwd: string, env: NodeJS.ProcessEnv = {}): Promise<TerraformResult> {
   if (!existsSync(join(WORK_ROOT, "terraform.rc"))) cliConfigFile();
@@ -84,10 +98,24 @@ export function terraform(args: string[], cwd: string, env: NodeJS.ProcessEnv = 
     const child = spawn("terraform", argv, { cwd, env: terraformEnv(env) });
     let stdout = "";
     let stderr = "";
-    child.stdout.on("data", (chunk: Buffer) => (stdout += chunk.toString()));
+    child.stdout.on("data", (chunk: Buffer) => {
+      const text = chunk.toString();
+      stdout += text;
+      // Terraform's own progress (a line per resource, and "Still creating..." every 10 s) as progress lines.
+      for (const line of text.split("\n")) if (RESOURCE_PROGRESS.test(line)) step(`  ${line.trim()}`);
+    });
     child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
-    child.on("error", reject);
-    child.on("close", (code) => resolve({ code: code ?? 1, stdout, stderr }));
+    // A command that prints nothing for a while (init, plan) still reports that it runs.
+    const begun = Date.now();
+    const heartbeat = setInterval(() => step(`  terraform ${args[0]} still running (${Math.round((Date.now() - begun) / 1000)}s)`), HEARTBEAT_MS);
+    child.on("error", (error) => {
+      clearInterval(heartbeat);
+      reject(error);
+    });
+    child.on("close", (code) => {
+      clearInterval(heartbeat);
+      resolve({ code: code ?? 1, stdout, stderr });
+    });
   });
 }
 

@@ -1,8 +1,8 @@
 import { join } from "node:path";
 import { prepareStack } from "./stack-workdir";
 import { synthesize, SynthesizedStack } from "./synthesize";
-import { cliConfigFile, PROJECT_ROOT, terraformMissing, terraformOrThrow, WORK_ROOT } from "./terraform";
-import { runCli } from "../cli/run-cli";
+import { terraformOrThrow, WORK_ROOT } from "./terraform";
+import { step } from "../cli/terminal";
 
 /** One diagnostic of `terraform validate -json`. */
 export interface Diagnostic {
@@ -27,6 +27,7 @@ export interface Validation {
  */
 export async function validateStack(stack: SynthesizedStack, format: Validation["format"], workdir: string): Promise<Validation> {
   const { dir, archivesStoodIn } = await prepareStack(stack.dir, workdir);
+  step(`validating ${stack.name} (${format})`);
   await terraformOrThrow(["init", "-backend=false", "-input=false"], dir);
   const result = await terraformOrThrow(["validate", "-json"], dir).catch((error: Error) => {
     // validate exits 1 on invalid configuration but still prints its JSON report.
@@ -37,32 +38,12 @@ export async function validateStack(stack: SynthesizedStack, format: Validation[
   return { stack: stack.name, format, valid: report.valid, diagnostics: report.diagnostics, archivesStoodIn };
 }
 
-/** Synthesizes the app as JSON (into cdktf.out) and as HCL, and validates every stack of both. */
-export async function validateApp(workRoot = WORK_ROOT, jsonOutdir = join(PROJECT_ROOT, "cdktf.out")): Promise<Validation[]> {
-  const json = synthesize(jsonOutdir).map((stack) => ({ stack, format: "json" as const }));
-  const hcl = synthesize(join(workRoot, "synth-hcl"), true).map((stack) => ({ stack, format: "hcl" as const }));
+/** Synthesizes the app as JSON and as HCL, each into its own folder under `workRoot`, and validates every stack of both. */
+export async function validateApp(workRoot = WORK_ROOT): Promise<Validation[]> {
+  const json = synthesize(join(workRoot, "synth", "json")).map((stack) => ({ stack, format: "json" as const }));
+  const hcl = synthesize(join(workRoot, "synth", "hcl"), { hcl: true }).map((stack) => ({ stack, format: "hcl" as const }));
+  step(`validating ${json.length + hcl.length} stacks (terraform init and validate, in parallel)`);
   return Promise.all(
     [...json, ...hcl].map(({ stack, format }) => validateStack(stack, format, join(workRoot, "validate", format, stack.name))),
   );
 }
-
-async function main(): Promise<number> {
-  const missing = terraformMissing();
-  if (missing) {
-    console.error(`Error: ${missing}`);
-    return 1;
-  }
-  cliConfigFile();
-  const results = await validateApp();
-  const stoodIn = results.find((r) => r.archivesStoodIn.length > 0);
-  if (stoodIn) {
-    console.log("note: the archive provider cannot be installed here; the Lambda zips were built by tools/terraform/archive-stand-in.ts");
-  }
-  for (const r of results) {
-    console.log(`${r.valid ? "valid  " : "INVALID"} ${r.stack} (${r.format})`);
-    for (const d of r.diagnostics) console.log(`  ${d.severity}: ${d.summary}${d.detail ? ` (${d.detail})` : ""}`);
-  }
-  return results.every((r) => r.valid) ? 0 : 1;
-}
-
-runCli(module, main);

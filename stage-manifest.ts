@@ -1,0 +1,62 @@
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+
+/**
+ * What the app publishes about each stage it synthesizes, for the tools: written at synth beside the stack as
+ * `cdktf.out/stacks/<stack>/stage-manifest.json`. Tools read this (and the stack outputs it names) instead of
+ * rebuilding names, stacks or handler paths from conventions.
+ */
+
+/** The file name of a stage's manifest inside its stack directory. */
+export const STAGE_MANIFEST_FILE = "stage-manifest.json";
+
+/** The names of a stage stack's outputs, as `cdktf output` and `terraform output` print them. */
+export const OUTPUT_NAMES = {
+  apiEndpoint: "ApiEndpoint",
+  apiId: "ApiId",
+  userPoolId: "UserPoolId",
+  identityPoolId: "IdentityPoolId",
+  userPoolClientId: "UserPoolClientId",
+  region: "Region",
+} as const;
+
+/** A function of the stage. */
+export interface ManifestFunction {
+  /** Physical name, as deployed. */
+  readonly name: string;
+  /** Its handler file, relative to the project root: `lambdas/private.ts`. */
+  readonly entry: string;
+  /** The bundled code's directory, relative to the stack directory (what `archive_file` zips). */
+  readonly bundle: string;
+}
+
+/** A route of the stage's API. */
+export interface ManifestRoute {
+  readonly authorizationType: string;
+  /** Physical name of the function the route invokes. */
+  readonly function: string;
+}
+
+/** Everything the tools need to know about one synthesized stage. */
+export interface StageManifest {
+  readonly app: string;
+  readonly stage: string;
+  /** The stack name: the folder under `cdktf.out/stacks/` and the argument of `cdktf deploy`. */
+  readonly stack: string;
+  /** The region the stage deploys to. */
+  readonly region: string;
+  readonly outputs: typeof OUTPUT_NAMES;
+  readonly functions: readonly ManifestFunction[];
+  /** The HTTP API: its physical name and routes by route key. */
+  readonly api: { readonly name: string; readonly routes: Readonly<Record<string, ManifestRoute>> };
+}
+
+/** The manifest of the stage synthesized into `stackDir`, or `undefined` for a stack that is not a stage. */
+export function readStageManifest(stackDir: string): StageManifest | undefined {
+  try {
+    return JSON.parse(readFileSync(join(stackDir, STAGE_MANIFEST_FILE), "utf8")) as StageManifest;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === "ENOENT") return undefined;
+    throw error;
+  }
+}

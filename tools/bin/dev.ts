@@ -1,0 +1,26 @@
+import { runCommand, UsageError } from "../cli/command";
+
+/** `npm run dev [-- <stage>]`: the guide's `sst start`, offline. */
+runCommand(module, {
+  usage: "npm run dev [-- <stage>]",
+  description:
+    "Starts the local cloud (moto and its front on loopback), deploys the stage (default dev) to it with the real Terraform, prints the outputs AWS would, serves the API on loopback with SigV4 and IAM authorization, and reloads a handler when its file changes. Ctrl-C stops everything.",
+  examples: ["npm run dev", "npm run dev -- prod"],
+  async run(_options, positionals) {
+    if (positionals.length > 1) throw new UsageError(`too many arguments: expected at most one stage, got ${positionals.join(" ")}`);
+    const { startDev } = await import("../local-api/dev-environment");
+    const { LOCAL_REGION } = await import("../local-cloud/local-account");
+    const started = Date.now();
+    const dev = await startDev({ stage: positionals[0] });
+    console.log(`\n${dev.manifest.stack} deployed to the local cloud in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+    for (const [name, value] of Object.entries(dev.outputs)) console.log(`  ${name}: ${value}`);
+    console.log(`\nAWS endpoint for the CLI and SDKs: ${dev.cloud.endpoint} (region ${LOCAL_REGION}, any access key)`);
+    console.log(`Serving the API on ${dev.api.url}; editing a handler file reloads it. Ctrl-C stops.`);
+    await new Promise<void>((resolve) => {
+      process.once("SIGINT", resolve);
+      process.once("SIGTERM", resolve);
+    });
+    await dev.stop();
+    return 0;
+  },
+});

@@ -1,0 +1,23 @@
+import { runCommand } from "../cli/command";
+import { oneStage } from "../cli/stage-argument";
+
+const usage = "npm run local:deploy -- <stage>";
+
+/** `npm run local:deploy -- <stage>`: a stage on the running local cloud. */
+runCommand(module, {
+  usage,
+  description:
+    "Synthesizes the stage and deploys it with the real Terraform to the local cloud that npm run local:up serves, with its state in the emulator's S3 (S3-native locking, as on AWS). Prints the stack's outputs as AWS would.",
+  examples: ["npm run local:deploy -- dev"],
+  async run(_options, positionals) {
+    const stage = oneStage(positionals, usage);
+    const { localStack } = await import("../terraform/local-stack");
+    const { deployStack } = await import("../terraform/local-deploy");
+    const { stack, endpoint, workdir } = await localStack(stage);
+    const started = Date.now();
+    const outputs = await deployStack(stack, endpoint, workdir);
+    console.log(`\n${stack.name} deployed to the local cloud ${endpoint} in ${((Date.now() - started) / 1000).toFixed(1)} s\n  Outputs:`);
+    for (const [name, value] of Object.entries(outputs)) console.log(`    ${name}: ${value}`);
+    return 0;
+  },
+});

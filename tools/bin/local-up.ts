@@ -1,0 +1,31 @@
+import { runCommand } from "../cli/command";
+
+/** `npm run local:up`: the local cloud in the foreground. */
+runCommand(module, {
+  usage: "npm run local:up",
+  description:
+    "Starts the local cloud: moto and the front that fills its gaps, on loopback. Stays in the foreground until Ctrl-C; meanwhile npm run local:deploy and local:destroy use it, and so do the AWS CLI and SDKs with --endpoint-url.",
+  async run() {
+    const { join } = await import("node:path");
+    const { startLocalCloud } = await import("../local-cloud/front");
+    const { motoMissing } = await import("../local-cloud/moto");
+    const { LOCAL_REGION } = await import("../local-cloud/local-account");
+    const { recordRunningCloud, forgetRunningCloud, CLOUD_FILE } = await import("../local-cloud/running-cloud");
+    const { step } = await import("../cli/terminal");
+    const missing = motoMissing();
+    if (missing) throw new Error(missing);
+    step("starting moto and its front");
+    const cloud = await startLocalCloud({ logFile: join(CLOUD_FILE, "..", "moto.log") });
+    recordRunningCloud(cloud.endpoint);
+    console.log(`Local cloud on ${cloud.endpoint} (moto at ${cloud.motoEndpoint}, region ${LOCAL_REGION}).`);
+    console.log("Deploy a stage with: npm run local:deploy -- dev     Stop with Ctrl-C.");
+    console.log(`AWS CLI: aws --endpoint-url ${cloud.endpoint} --region ${LOCAL_REGION} ... (any access key works)`);
+    await new Promise<void>((resolve) => {
+      process.once("SIGINT", resolve);
+      process.once("SIGTERM", resolve);
+    });
+    forgetRunningCloud();
+    await cloud.stop();
+    return 0;
+  },
+});

@@ -1,0 +1,31 @@
+import { runCommand, UsageError } from "../cli/command";
+
+/** `npm run plan -- <stage>...`: a reviewable `terraform plan` per stage. */
+runCommand(module, {
+  usage: "npm run plan -- <stage>... [--remote]",
+  description:
+    "Synthesizes the named stages and runs the real terraform plan on each, writing plans/<stack>/plan.txt, plan.json and summary.md (changes by resource type, every IAM policy in full). Offline by default: fake credentials, every AWS endpoint on a dead loopback port and an empty state, so it shows what a first deploy creates and touches no account.",
+  options: { remote: { type: "boolean", description: "plan against the stack's S3 backend and the caller's AWS account (as CI does)" } },
+  examples: ["npm run plan -- dev", "npm run plan -- dev prod --remote"],
+  async run(options, stages) {
+    if (stages.length === 0) throw new UsageError("no stage given: expected one or more stage names, e.g. npm run plan -- dev");
+    const { join } = await import("node:path");
+    const { stageNamed } = await import("../../config");
+    for (const stage of stages) stageNamed(stage);
+    const { PROJECT_ROOT, WORK_ROOT, prepareTerraform } = await import("../terraform/terraform");
+    const { synthesize, stageStack } = await import("../terraform/synthesize");
+    const { planStack } = await import("../terraform/plan");
+    const { ARCHIVE_STAND_IN_NOTE } = await import("../terraform/archive-stand-in");
+    const { note } = await import("../cli/terminal");
+    prepareTerraform();
+    const stacks = synthesize(join(WORK_ROOT, "synth", "plan"), { stages });
+    for (const stage of stages) {
+      const stack = stageStack(stacks, stage);
+      const result = await planStack(stack, join(WORK_ROOT, "plan", stack.name), join(PROJECT_ROOT, "plans", stack.name), options.remote === true);
+      if (result.archivesStoodIn.length > 0) note(ARCHIVE_STAND_IN_NOTE);
+      const add = Object.values(result.counts).reduce((sum, c) => sum + c.add, 0);
+      console.log(`${stack.name}: ${add} to add; summary in ${result.files.summary}`);
+    }
+    return 0;
+  },
+});
