@@ -142,7 +142,12 @@ export async function benchApp(runs: number): Promise<number> {
     log(timedFigure("npm run test:unit", runs, () => measure(join(BIN, "jest"), ["--selectProjects", "unit", "--silent"]), 20));
     log(timedFigure("npm test (unit + Terraform and emulator end-to-end)", runs, () => measure(join(BIN, "jest"), ["--silent"])));
 
-    // 6. terraform validate of both stages, in working copies initialized once.
+    // 6. Every command's --help, which must answer before any work starts.
+    for (const file of readdirSync(join(PROJECT_ROOT, "tools", "bin")).filter((f) => f.endsWith(".ts")).sort()) {
+      log(timedFigure(`tools/bin/${file} --help`, runs, () => measure(join(BIN, "tsx"), [join("tools", "bin", file), "--help"]), 2));
+    }
+
+    // 7. terraform validate of both stages, in working copies initialized once.
     const synthesized = synthesize(join(scratch, "validate-out"), { stages: ["dev", "prod"] });
     const stacks = ["dev", "prod"].map((stage) => stageStack(synthesized, stage));
     const dirs: string[] = [];
@@ -162,7 +167,7 @@ export async function benchApp(runs: number): Promise<number> {
       }),
     );
 
-    // 7. Each Lambda: its zip, and its handler's cold load and first invocation in a fresh Node process.
+    // 8. Each Lambda: its zip, and its handler's cold load and first invocation in a fresh Node process.
     const [dev] = stacks;
     for (const fn of dev.manifest.functions) {
       const dir = join(dev.dir, fn.bundle);
