@@ -6,6 +6,7 @@ import { IamRole } from "@cdktf/provider-aws/lib/iam-role";
 import { TerraformOutput, Testing } from "cdktf";
 import { CognitoAuth, CognitoAuthProps } from "../constructs/cognito-auth";
 import { HttpApi } from "../constructs/http-api";
+import { ValidationError } from "../constructs/validation";
 import { bodyOf, parse, policyStatements, ref, resourcesOf } from "./support/synthesized";
 
 /** Synthesizes one CognitoAuth and returns it with the stack's JSON. */
@@ -232,6 +233,11 @@ describe("CognitoAuth escape hatches and federation", () => {
     expect(body.openid_connect_provider_arns).toBeUndefined();
   });
 
+  test("cdk settings the construct only defaults pass through, the client's auth flows among them", () => {
+    const { synth } = synthAuth({ cdk: { userPoolClient: { explicitAuthFlows: ["ALLOW_USER_SRP_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"] } } });
+    expect(synth).toHaveResourceWithProperties(CognitoUserPoolClient, { explicit_auth_flows: ["ALLOW_USER_SRP_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"] });
+  });
+
   test("cdk overrides win over the construct's settings", () => {
     const { synth } = synthAuth({
       cdk: {
@@ -268,6 +274,33 @@ describe("CognitoAuth validation", () => {
       'deletionProtection and cdk.userPool configure a new user pool: with existingUserPoolId "us-east-1_Shared123", set them where that pool is defined',
     );
     expect(() => synthAuth({ existingUserPoolId: "us-east-1_Shared123", cdk: { userPool: { mfaConfiguration: "ON" } } })).toThrow(/cdk.userPool/);
+  });
+
+  test.each([
+    [{ userPool: { name: "other" } }, "cannot set cdk.userPool.name: the construct derives it from namePrefix; set namePrefix instead"],
+    [{ userPool: { deletionProtection: "ACTIVE" } }, "cannot set cdk.userPool.deletionProtection: the construct derives it from deletionProtection; set deletionProtection instead"],
+    [{ userPoolClient: { name: "other" } }, "cannot set cdk.userPoolClient.name: the construct derives it from namePrefix; set namePrefix instead"],
+    [{ userPoolClient: { userPoolId: "us-east-1_Other1" } }, "cannot set cdk.userPoolClient.userPoolId: the construct derives it from existingUserPoolId; set existingUserPoolId instead"],
+    [{ identityPool: { identityPoolName: "other" } }, "cannot set cdk.identityPool.identityPoolName: the construct derives it from namePrefix; set namePrefix instead"],
+    [
+      { identityPool: { allowUnauthenticatedIdentities: true } },
+      "cannot set cdk.identityPool.allowUnauthenticatedIdentities: the construct derives it from allowGuestAccess; set allowGuestAccess instead",
+    ],
+    [
+      { identityPool: { cognitoIdentityProviders: [] } },
+      "cannot set cdk.identityPool.cognitoIdentityProviders: the construct fixes it to its user pool and app client; set existingUserPoolId for another user pool, or federation for other sign-in providers",
+    ],
+    [
+      { identityPool: { supportedLoginProviders: { "accounts.google.com": "id" } } },
+      "cannot set cdk.identityPool.supportedLoginProviders: the construct derives it from federation; set federation instead",
+    ],
+    [
+      { identityPool: { openidConnectProviderArns: ["arn:aws:iam::123456789012:oidc-provider/example.com"] } },
+      "cannot set cdk.identityPool.openidConnectProviderArns: the construct derives it from federation; set federation instead",
+    ],
+  ] as Array<[CognitoAuthProps["cdk"], string]>)("refuses the override %j, naming the prop to set instead", (cdk, message) => {
+    expect(() => synthAuth({ cdk })).toThrow(ValidationError);
+    expect(() => synthAuth({ cdk })).toThrow(message);
   });
 
   test("rejects a malformed existing user pool id", () => {

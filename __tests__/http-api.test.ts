@@ -9,6 +9,7 @@ import { LambdaFunction } from "@cdktf/provider-aws/lib/lambda-function";
 import { TerraformOutput, Testing } from "cdktf";
 import { Construct } from "constructs";
 import { HttpApi, HttpApiProps, RouteFunction } from "../constructs/http-api";
+import { ValidationError } from "../constructs/validation";
 import { bodyOf, parse, policyStatements, ref, resourcesOf } from "./support/synthesized";
 
 /** A function as any Lambda resource would present it to a route. */
@@ -256,6 +257,33 @@ describe("HttpApi.grantInvoke", () => {
         api.grantInvoke(grantee, "GET /private");
       }),
     ).toThrow(/already has an invoke grant on this API: name all its routes in one grantInvoke call/);
+  });
+});
+
+describe("HttpApi escape hatches refuse what the construct validated or derived", () => {
+  test.each([
+    [{ api: { name: "other" } }, "cannot set cdk.api.name: the construct derives it from name; set name instead"],
+    [{ api: { corsConfiguration: { allowOrigins: ["*"] } } }, "cannot set cdk.api.corsConfiguration: the construct derives it from cors; set cors instead"],
+    [{ api: { protocolType: "WEBSOCKET" } }, 'cannot set cdk.api.protocolType: the construct fixes it to "HTTP"; define an Apigatewayv2Api of your own for a WebSocket API'],
+    [{ api: { routeKey: "GET /x" } }, "cannot set cdk.api.routeKey: the construct derives it from routes; set routes instead"],
+    [{ api: { target: "arn:aws:lambda:us-east-1:123456789012:function:x" } }, "cannot set cdk.api.target: the construct derives it from routes; set routes instead"],
+    [{ api: { body: "{}" } }, "cannot set cdk.api.body: the construct derives it from routes; set routes instead"],
+    [
+      { stage: { accessLogSettings: { destinationArn: "arn", format: "$context.requestId" } } },
+      "cannot set cdk.stage.accessLogSettings: the construct derives it from name and accessLogRetentionInDays; set name and accessLogRetentionInDays instead",
+    ],
+    [{ stage: { defaultRouteSettings: { throttlingRateLimit: 1 } } }, "cannot set cdk.stage.defaultRouteSettings: the construct derives it from throttle; set throttle instead"],
+    ...["apiId", "name", "autoDeploy", "deploymentId"].map((key) => [
+      { stage: { [key]: key === "autoDeploy" ? false : "x" } },
+      `cannot set cdk.stage.${key}: the construct fixes it to this API's automatically deployed $default stage; define an Apigatewayv2Stage of your own for another stage`,
+    ]),
+  ] as Array<[HttpApiProps["cdk"], string]>)("refuses %j", (cdk, message) => {
+    expect(() => synthApi({ cdk })).toThrow(ValidationError);
+    expect(() => synthApi({ cdk })).toThrow(message);
+  });
+
+  test("a refused key counts as set even when its value is undefined: spreading it would erase ours", () => {
+    expect(() => synthApi({ cdk: { stage: { defaultRouteSettings: undefined } } })).toThrow(/cannot set cdk.stage.defaultRouteSettings/);
   });
 });
 

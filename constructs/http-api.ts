@@ -11,6 +11,7 @@ import { TerraformStack } from "cdktf";
 import { Construct } from "constructs";
 import { assertPhysicalName } from "./naming";
 import { assertLogRetention } from "./log-retention";
+import { refuseOverrides, Refusals } from "./overrides";
 import { parseRouteKey, ParsedRouteKey, routeArnSuffix, routeSignature } from "./route-key";
 import { assertIntegerInRange, assertOneOf, ValidationError } from "./validation";
 
@@ -93,8 +94,53 @@ export interface HttpApiProps {
   /** Days CloudWatch keeps the access logs; one of `LOG_RETENTION_DAYS`. @default 14 */
   readonly accessLogRetentionInDays?: number;
   /** Settings for the API and its stage that override ours: the escape hatch. @default none */
-  readonly cdk?: { readonly api?: Partial<Apigatewayv2ApiConfig>; readonly stage?: Partial<Apigatewayv2StageConfig> };
+  readonly cdk?: HttpApiOverrides;
 }
+
+/**
+ * Settings passed through to the API and its stage, over the construct's own: the escape hatch.
+ *
+ * Keys the construct validates or derives from its props are refused with a {@link ValidationError} naming the prop
+ * to set instead; every other key passes through.
+ */
+export interface HttpApiOverrides {
+  /**
+   * Settings of the `aws_apigatewayv2_api`. Refused: `name` (set `name`), `corsConfiguration` (set `cors`),
+   * `protocolType` (always `HTTP`), and `routeKey`, `target` and `body`, which would define routes besides `routes`
+   * and their authorization.
+   */
+  readonly api?: Partial<Apigatewayv2ApiConfig>;
+  /**
+   * Settings of the `$default` `aws_apigatewayv2_stage`. Refused: `accessLogSettings` (set `name` and
+   * `accessLogRetentionInDays`: the stage logs to the construct's own log group), `defaultRouteSettings` (set
+   * `throttle`), and `apiId`, `name`, `autoDeploy` and `deploymentId` (the stage is this API's automatically deployed
+   * `$default`).
+   */
+  readonly stage?: Partial<Apigatewayv2StageConfig>;
+}
+
+/** What `cdk.api` may not set. */
+const API_REFUSALS: Refusals<Apigatewayv2ApiConfig> = {
+  name: "name",
+  corsConfiguration: "cors",
+  protocolType: { fixed: '"HTTP"', instead: "define an Apigatewayv2Api of your own for a WebSocket API" },
+  routeKey: "routes",
+  target: "routes",
+  body: "routes",
+};
+
+/** Why `cdk.stage` may not re-point or re-deploy the stage. */
+const DEFAULT_STAGE = { fixed: "this API's automatically deployed $default stage", instead: "define an Apigatewayv2Stage of your own for another stage" };
+
+/** What `cdk.stage` may not set. */
+const STAGE_REFUSALS: Refusals<Apigatewayv2StageConfig> = {
+  accessLogSettings: "name and accessLogRetentionInDays",
+  defaultRouteSettings: "throttle",
+  apiId: DEFAULT_STAGE,
+  name: DEFAULT_STAGE,
+  autoDeploy: DEFAULT_STAGE,
+  deploymentId: DEFAULT_STAGE,
+};
 
 /** The Terraform resources of one route. */
 export interface HttpRouteResources {
@@ -146,6 +192,8 @@ export class HttpApi extends Construct {
     // The name also names the access log group, whose names allow no spaces.
     assertPhysicalName(props.name, /^[\w.-]+$/, 128, "API name", "letters, digits, dots, hyphens and underscores");
     assertOneOf(defaultAuthorizationType, AUTHORIZATION_TYPES, "default authorization type");
+    refuseOverrides("cdk.api", props.cdk?.api, API_REFUSALS);
+    refuseOverrides("cdk.stage", props.cdk?.stage, STAGE_REFUSALS);
     const routeKeys = Object.keys(props.routes);
     if (routeKeys.length === 0) {
       throw new ValidationError(`API "${props.name}" has no routes: expected at least one, e.g. { "GET /": fn }`);
