@@ -98,6 +98,14 @@ describe("bad props stop the construct", () => {
       'cannot grant invoke on route "GET /open": its authorization type is NONE; grants apply to AWS_IAM routes only',
     ],
     [
+      "grantInvoke to an existing role whose name is a token",
+      build((scope) => {
+        const role = new IamRole(scope, "Role", { assumeRolePolicy: "{}" });
+        new HttpApi(scope, "Api", { name: "api", routes: { "GET /closed": fn } }).grantInvoke({ arn: role.arn, name: role.name });
+      }),
+      "a literal name is needed for a stable construct id",
+    ],
+    [
       "an escape hatch that would undo a validated prop",
       lambda({ cdk: { function: { memorySize: 64 } } }),
       "cannot set cdk.function.memorySize: the construct derives it from memorySize; set memorySize instead",

@@ -8,14 +8,18 @@ import { DataAwsRegion } from "@cdktf/provider-aws/lib/data-aws-region";
 import { IamRole } from "@cdktf/provider-aws/lib/iam-role";
 import { Token } from "cdktf";
 import { Construct } from "constructs";
+import type { InvokeGrantee } from "./http-api";
 import { assertPhysicalName } from "./naming";
 import { refuseOverrides, Refusals } from "./overrides";
 import { ValidationError } from "./validation";
 
 /** Something that can let an IAM role call it, such as an {@link HttpApi}. */
 export interface InvokeGrantable {
-  /** Lets `role` invoke this target. */
-  grantInvoke(role: IamRole): unknown;
+  /**
+   * Lets `role` (an `IamRole`, or an existing role known by its literal name and ARN) invoke this target. May be
+   * called again for the same role: grants compose.
+   */
+  grantInvoke(role: InvokeGrantee): unknown;
 }
 
 /**
