@@ -97,6 +97,19 @@ describe("bad props stop the construct", () => {
       }),
       'cannot grant invoke on route "GET /open": its authorization type is NONE; grants apply to AWS_IAM routes only',
     ],
+    [
+      "grantInvoke to an existing role whose name is a token",
+      build((scope) => {
+        const role = new IamRole(scope, "Role", { assumeRolePolicy: "{}" });
+        new HttpApi(scope, "Api", { name: "api", routes: { "GET /closed": fn } }).grantInvoke({ arn: role.arn, name: role.name });
+      }),
+      "a literal name is needed for a stable construct id",
+    ],
+    [
+      "an escape hatch that would undo a validated prop",
+      lambda({ cdk: { function: { memorySize: 64 } } }),
+      "cannot set cdk.function.memorySize: the construct derives it from memorySize; set memorySize instead",
+    ],
     ["a missing handler file", lambda({ entry: "lambdas/nope.ts" }), 'handler file "lambdas/nope.ts" not found'],
     ["memory out of range", lambda({ memorySize: 64 }), "invalid memory size (MiB) 64: expected a whole number from 128 to 10240"],
     ["a timeout out of range", lambda({ timeout: 1000 }), "invalid timeout (seconds) 1000: expected a whole number from 1 to 900"],

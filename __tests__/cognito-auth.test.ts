@@ -5,7 +5,8 @@ import { CognitoUserPoolClient } from "@cdktf/provider-aws/lib/cognito-user-pool
 import { IamRole } from "@cdktf/provider-aws/lib/iam-role";
 import { TerraformOutput, Testing } from "cdktf";
 import { CognitoAuth, CognitoAuthProps } from "../constructs/cognito-auth";
-import { HttpApi } from "../constructs/http-api";
+import { HttpApi, HttpApiProps } from "../constructs/http-api";
+import { ValidationError } from "../constructs/validation";
 import { bodyOf, parse, policyStatements, ref, resourcesOf } from "./support/synthesized";
 
 /** Synthesizes one CognitoAuth and returns it with the stack's JSON. */
@@ -15,6 +16,21 @@ function synthAuth(props: Partial<CognitoAuthProps> = {}): { auth: CognitoAuth; 
     auth = new CognitoAuth(scope, "Auth", { namePrefix: "app-dev", ...props });
   });
   return { auth, synth };
+}
+
+/** A route target as any Lambda function would present it. */
+const fn = { functionName: "fn", invokeArn: "arn:aws:apigateway:us-east-1:lambda:path/fn" };
+
+/** Synthesizes a CognitoAuth and an HttpApi of `routes` in one stack, after `grant` has run on them. */
+function synthAuthAndApi(routes: HttpApiProps["routes"], grant: (auth: CognitoAuth, api: HttpApi) => void) {
+  let auth!: CognitoAuth;
+  let api!: HttpApi;
+  const synth = Testing.synthScope((scope) => {
+    auth = new CognitoAuth(scope, "Auth", { namePrefix: "app-dev" });
+    api = new HttpApi(scope, "Api", { name: "app-dev-api", routes });
+    grant(auth, api);
+  });
+  return { auth, api, synth };
 }
 
 /** The one trust policy statement of `role`. */
@@ -142,17 +158,9 @@ describe("CognitoAuth options", () => {
   });
 
   test("attachPermissionsForAuthUsers grants the authenticated role invoke on the API's AWS_IAM routes only", () => {
-    let auth!: CognitoAuth;
-    let api!: HttpApi;
-    const synth = Testing.synthScope((scope) => {
-      auth = new CognitoAuth(scope, "Auth", { namePrefix: "app-dev" });
-      const fn = { functionName: "fn", invokeArn: "arn:aws:apigateway:us-east-1:lambda:path/fn" };
-      api = new HttpApi(scope, "Api", {
-        name: "app-dev-api",
-        routes: { "GET /private": fn, "GET /public": { function: fn, authorizationType: "NONE" } },
-      });
-      auth.attachPermissionsForAuthUsers(api);
-    });
+    const { auth, api, synth } = synthAuthAndApi({ "GET /private": fn, "GET /public": { function: fn, authorizationType: "NONE" } }, (auth, api) =>
+      auth.attachPermissionsForAuthUsers(api),
+    );
     const policies = Object.values(resourcesOf(synth, "aws_iam_role_policy"));
     expect(policies).toHaveLength(1);
     expect(policies[0].role).toBe(ref(auth.authenticatedRole, "id"));
@@ -165,11 +173,27 @@ describe("CognitoAuth options", () => {
     ]);
   });
 
+  test("attachPermissionsForAuthUsers composes with direct grants to the same role: one policy, each route once", () => {
+    const routes: HttpApiProps["routes"] = { "GET /private": fn, "GET /notes": fn, "GET /public": { function: fn, authorizationType: "NONE" } };
+    const { auth, api, synth } = synthAuthAndApi(routes, (auth, api) => {
+      api.grantInvoke(auth.authenticatedRole, "GET /notes");
+      auth.attachPermissionsForAuthUsers(api);
+      api.grantInvoke(auth.authenticatedRole, "GET /private");
+    });
+    const policies = Object.values(resourcesOf(synth, "aws_iam_role_policy"));
+    expect(policies).toHaveLength(1);
+    expect(policies[0].role).toBe(ref(auth.authenticatedRole, "id"));
+    const executionArn = ref(api.resources.api, "execution_arn");
+    expect(policyStatements(synth, policies[0].policy)).toEqual([
+      { effect: "Allow", actions: ["execute-api:Invoke"], resources: [`${executionArn}/*/GET/notes`, `${executionArn}/*/GET/private`] },
+    ]);
+    expect(Object.keys(api.resources.grants)).toEqual(["Auth/AuthenticatedRole"]);
+  });
+
   test("with guests on, granting signed-in users leaves guests with nothing on the API", () => {
     let auth!: CognitoAuth;
     const synth = Testing.synthScope((scope) => {
       auth = new CognitoAuth(scope, "Auth", { namePrefix: "app-dev", allowGuestAccess: true });
-      const fn = { functionName: "fn", invokeArn: "arn:aws:apigateway:us-east-1:lambda:path/fn" };
       auth.attachPermissionsForAuthUsers(new HttpApi(scope, "Api", { name: "app-dev-api", routes: { "GET /private": fn } }));
     });
     const roles = Object.values(resourcesOf(synth, "aws_iam_role_policy")).map((policy) => policy.role);
@@ -181,7 +205,6 @@ describe("CognitoAuth options", () => {
     let auth!: CognitoAuth;
     const synth = Testing.synthScope((scope) => {
       auth = new CognitoAuth(scope, "Auth", { namePrefix: "app-dev", allowGuestAccess: true });
-      const fn = { functionName: "fn", invokeArn: "arn:aws:apigateway:us-east-1:lambda:path/fn" };
       auth.attachPermissionsForUnauthUsers(new HttpApi(scope, "Api", { name: "app-dev-api", routes: { "GET /guest": fn } }));
     });
     const policies = Object.values(resourcesOf(synth, "aws_iam_role_policy"));
@@ -232,6 +255,11 @@ describe("CognitoAuth escape hatches and federation", () => {
     expect(body.openid_connect_provider_arns).toBeUndefined();
   });
 
+  test("cdk settings the construct only defaults pass through, the client's auth flows among them", () => {
+    const { synth } = synthAuth({ cdk: { userPoolClient: { explicitAuthFlows: ["ALLOW_USER_SRP_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"] } } });
+    expect(synth).toHaveResourceWithProperties(CognitoUserPoolClient, { explicit_auth_flows: ["ALLOW_USER_SRP_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"] });
+  });
+
   test("cdk overrides win over the construct's settings", () => {
     const { synth } = synthAuth({
       cdk: {
@@ -268,6 +296,33 @@ describe("CognitoAuth validation", () => {
       'deletionProtection and cdk.userPool configure a new user pool: with existingUserPoolId "us-east-1_Shared123", set them where that pool is defined',
     );
     expect(() => synthAuth({ existingUserPoolId: "us-east-1_Shared123", cdk: { userPool: { mfaConfiguration: "ON" } } })).toThrow(/cdk.userPool/);
+  });
+
+  test.each([
+    [{ userPool: { name: "other" } }, "cannot set cdk.userPool.name: the construct derives it from namePrefix; set namePrefix instead"],
+    [{ userPool: { deletionProtection: "ACTIVE" } }, "cannot set cdk.userPool.deletionProtection: the construct derives it from deletionProtection; set deletionProtection instead"],
+    [{ userPoolClient: { name: "other" } }, "cannot set cdk.userPoolClient.name: the construct derives it from namePrefix; set namePrefix instead"],
+    [{ userPoolClient: { userPoolId: "us-east-1_Other1" } }, "cannot set cdk.userPoolClient.userPoolId: the construct derives it from existingUserPoolId; set existingUserPoolId instead"],
+    [{ identityPool: { identityPoolName: "other" } }, "cannot set cdk.identityPool.identityPoolName: the construct derives it from namePrefix; set namePrefix instead"],
+    [
+      { identityPool: { allowUnauthenticatedIdentities: true } },
+      "cannot set cdk.identityPool.allowUnauthenticatedIdentities: the construct derives it from allowGuestAccess; set allowGuestAccess instead",
+    ],
+    [
+      { identityPool: { cognitoIdentityProviders: [] } },
+      "cannot set cdk.identityPool.cognitoIdentityProviders: the construct fixes it to its user pool and app client; set existingUserPoolId for another user pool, or federation for other sign-in providers",
+    ],
+    [
+      { identityPool: { supportedLoginProviders: { "accounts.google.com": "id" } } },
+      "cannot set cdk.identityPool.supportedLoginProviders: the construct derives it from federation; set federation instead",
+    ],
+    [
+      { identityPool: { openidConnectProviderArns: ["arn:aws:iam::123456789012:oidc-provider/example.com"] } },
+      "cannot set cdk.identityPool.openidConnectProviderArns: the construct derives it from federation; set federation instead",
+    ],
+  ] as Array<[CognitoAuthProps["cdk"], string]>)("refuses the override %j, naming the prop to set instead", (cdk, message) => {
+    expect(() => synthAuth({ cdk })).toThrow(ValidationError);
+    expect(() => synthAuth({ cdk })).toThrow(message);
   });
 
   test("rejects a malformed existing user pool id", () => {

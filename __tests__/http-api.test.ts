@@ -3,12 +3,15 @@ import { Apigatewayv2Integration } from "@cdktf/provider-aws/lib/apigatewayv2-in
 import { Apigatewayv2Route } from "@cdktf/provider-aws/lib/apigatewayv2-route";
 import { Apigatewayv2Stage } from "@cdktf/provider-aws/lib/apigatewayv2-stage";
 import { CloudwatchLogGroup } from "@cdktf/provider-aws/lib/cloudwatch-log-group";
+import { DataAwsIamPolicyDocument } from "@cdktf/provider-aws/lib/data-aws-iam-policy-document";
 import { IamRole } from "@cdktf/provider-aws/lib/iam-role";
+import { IamRolePolicy } from "@cdktf/provider-aws/lib/iam-role-policy";
 import { LambdaPermission } from "@cdktf/provider-aws/lib/lambda-permission";
 import { LambdaFunction } from "@cdktf/provider-aws/lib/lambda-function";
 import { TerraformOutput, Testing } from "cdktf";
 import { Construct } from "constructs";
 import { HttpApi, HttpApiProps, RouteFunction } from "../constructs/http-api";
+import { ValidationError } from "../constructs/validation";
 import { bodyOf, parse, policyStatements, ref, resourcesOf } from "./support/synthesized";
 
 /** A function as any Lambda resource would present it to a route. */
@@ -248,14 +251,138 @@ describe("HttpApi.grantInvoke", () => {
     ).toThrow(/it has no AWS_IAM routes/);
   });
 
-  test("refuses a second grant to the same role", () => {
+  test("refuses a NONE route in a later grant to a role that already has one", () => {
     expect(() =>
       synthApi({}, (scope, api) => {
         const grantee = role(scope);
-        api.grantInvoke(grantee);
         api.grantInvoke(grantee, "GET /private");
+        api.grantInvoke(grantee, "GET /public");
       }),
-    ).toThrow(/already has an invoke grant on this API: name all its routes in one grantInvoke call/);
+    ).toThrow('cannot grant invoke on route "GET /public": its authorization type is NONE; grants apply to AWS_IAM routes only');
+  });
+});
+
+describe("HttpApi grants compose", () => {
+  const routes = { "GET /a": fn("a"), "GET /b": fn("b"), "GET /c": fn("c"), "GET /open": { function: fn("open"), authorizationType: "NONE" as const } };
+  /** The one invoke policy of the stack, and the resources of its one statement. */
+  const onlyGrant = (synth: string) => {
+    const policies = Object.values(resourcesOf(synth, "aws_iam_role_policy"));
+    expect(policies).toHaveLength(1);
+    const documents = Object.keys(parse(synth).data?.aws_iam_policy_document ?? {});
+    expect(documents).toHaveLength(1);
+    const statements = policyStatements(synth, policies[0].policy);
+    expect(statements).toHaveLength(1);
+    return { policy: policies[0], resources: statements[0].resources };
+  };
+
+  test("two grants to one role: one policy and one document, whose resources are exactly both routes", () => {
+    let first!: IamRolePolicy;
+    let second!: IamRolePolicy;
+    const { api, synth } = synthApi({ routes }, (scope, api) => {
+      const grantee = role(scope);
+      first = api.grantInvoke(grantee, "GET /a");
+      second = api.grantInvoke(grantee, "GET /b");
+    });
+    expect(second).toBe(first);
+    const executionArn = ref(api.resources.api, "execution_arn");
+    expect(onlyGrant(synth).resources).toEqual([`${executionArn}/*/GET/a`, `${executionArn}/*/GET/b`]);
+    expect(Object.keys(api.resources.grants)).toEqual(["Role"]);
+  });
+
+  test("repeating a grant adds nothing, and the ARNs keep the order they were first granted in", () => {
+    const { api, synth } = synthApi({ routes }, (scope, api) => {
+      const grantee = role(scope);
+      api.grantInvoke(grantee, "GET /b");
+      api.grantInvoke(grantee, "GET /b", "GET /a");
+      api.grantInvoke(grantee);
+      api.grantInvoke(grantee, "GET /a");
+    });
+    const executionArn = ref(api.resources.api, "execution_arn");
+    expect(onlyGrant(synth).resources).toEqual([`${executionArn}/*/GET/b`, `${executionArn}/*/GET/a`, `${executionArn}/*/GET/c`]);
+  });
+
+  test("an IamRole's grant keeps its construct ids: Invoke <role path> and Invoke <role path> Document", () => {
+    const { api } = synthApi({ routes }, (scope, api) => {
+      const grantee = role(scope, "Team");
+      api.grantInvoke(grantee, "GET /a");
+      api.grantInvoke(grantee, "GET /b");
+    });
+    expect(api.resources.grants.Team.node.id).toBe("Invoke Team");
+    expect(api.node.tryFindChild("Invoke Team Document")).toBeInstanceOf(DataAwsIamPolicyDocument);
+    expect(api.node.children.filter((child) => child.node.id.startsWith("Invoke "))).toHaveLength(2);
+  });
+
+  test("an existing role by name and ARN: its grant is keyed by name and names the role by name", () => {
+    const { api, synth } = synthApi({ routes }, (_scope, api) => {
+      api.grantInvoke({ arn: "arn:aws:iam::123456789012:role/ci", name: "ci" }, "GET /a");
+      api.grantInvoke({ arn: "arn:aws:iam::123456789012:role/ci", name: "ci" }, "GET /c");
+    });
+    const { policy, resources } = onlyGrant(synth);
+    expect(policy).toMatchObject({ role: "ci", name: "invoke-app-dev-api" });
+    const executionArn = ref(api.resources.api, "execution_arn");
+    expect(resources).toEqual([`${executionArn}/*/GET/a`, `${executionArn}/*/GET/c`]);
+    expect(api.resources.grants.ci.node.id).toBe("Invoke ci");
+    expect(api.node.tryFindChild("Invoke ci Document")).toBeInstanceOf(DataAwsIamPolicyDocument);
+  });
+
+  test("an IamRole and an existing role are two grants", () => {
+    const { api, synth } = synthApi({ routes }, (scope, api) => {
+      api.grantInvoke(role(scope), "GET /a");
+      api.grantInvoke({ arn: "arn:aws:iam::123456789012:role/ci", name: "ci" }, "GET /b");
+    });
+    expect(Object.keys(resourcesOf(synth, "aws_iam_role_policy"))).toHaveLength(2);
+    expect(Object.keys(api.resources.grants).sort()).toEqual(["Role", "ci"]);
+  });
+
+  test("refuses an existing role whose name is a token: its construct ids need a literal name", () => {
+    expect(() =>
+      synthApi({ routes }, (scope, api) => {
+        const other = role(scope, "Other");
+        api.grantInvoke({ arn: other.arn, name: other.name }, "GET /a");
+      }),
+    ).toThrow(/whose name is a token: .*a literal name is needed for a stable construct id; pass the IamRole itself, or its literal name/);
+  });
+
+  test("refuses an existing role whose name IAM would not accept", () => {
+    expect(() => synthApi({ routes }, (_scope, api) => api.grantInvoke({ arn: "arn:aws:iam::123456789012:role/x", name: "my role" }))).toThrow(
+      /invalid role name "my role": expected 1 to 64 characters/,
+    );
+  });
+
+  test("refuses an existing role whose name is the path of an IamRole granted on the same API", () => {
+    expect(() =>
+      synthApi({ routes }, (scope, api) => {
+        api.grantInvoke(role(scope, "ci"), "GET /a");
+        api.grantInvoke({ arn: "arn:aws:iam::123456789012:role/ci", name: "ci" }, "GET /b");
+      }),
+    ).toThrow('cannot grant invoke to role "ci": an IamRole and an existing role both key their grants "ci" on this API');
+  });
+});
+
+describe("HttpApi escape hatches refuse what the construct validated or derived", () => {
+  test.each([
+    [{ api: { name: "other" } }, "cannot set cdk.api.name: the construct derives it from name; set name instead"],
+    [{ api: { corsConfiguration: { allowOrigins: ["*"] } } }, "cannot set cdk.api.corsConfiguration: the construct derives it from cors; set cors instead"],
+    [{ api: { protocolType: "WEBSOCKET" } }, 'cannot set cdk.api.protocolType: the construct fixes it to "HTTP"; define an Apigatewayv2Api of your own for a WebSocket API'],
+    [{ api: { routeKey: "GET /x" } }, "cannot set cdk.api.routeKey: the construct derives it from routes; set routes instead"],
+    [{ api: { target: "arn:aws:lambda:us-east-1:123456789012:function:x" } }, "cannot set cdk.api.target: the construct derives it from routes; set routes instead"],
+    [{ api: { body: "{}" } }, "cannot set cdk.api.body: the construct derives it from routes; set routes instead"],
+    [
+      { stage: { accessLogSettings: { destinationArn: "arn", format: "$context.requestId" } } },
+      "cannot set cdk.stage.accessLogSettings: the construct derives it from name and accessLogRetentionInDays; set name and accessLogRetentionInDays instead",
+    ],
+    [{ stage: { defaultRouteSettings: { throttlingRateLimit: 1 } } }, "cannot set cdk.stage.defaultRouteSettings: the construct derives it from throttle; set throttle instead"],
+    ...["apiId", "name", "autoDeploy", "deploymentId"].map((key) => [
+      { stage: { [key]: key === "autoDeploy" ? false : "x" } },
+      `cannot set cdk.stage.${key}: the construct fixes it to this API's automatically deployed $default stage; define an Apigatewayv2Stage of your own for another stage`,
+    ]),
+  ] as Array<[HttpApiProps["cdk"], string]>)("refuses %j", (cdk, message) => {
+    expect(() => synthApi({ cdk })).toThrow(ValidationError);
+    expect(() => synthApi({ cdk })).toThrow(message);
+  });
+
+  test("a refused key counts as set even when its value is undefined: spreading it would erase ours", () => {
+    expect(() => synthApi({ cdk: { stage: { defaultRouteSettings: undefined } } })).toThrow(/cannot set cdk.stage.defaultRouteSettings/);
   });
 });
 

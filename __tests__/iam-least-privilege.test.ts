@@ -1,5 +1,7 @@
 import { runSimulation, Simulation } from "@cloud-copilot/iam-simulate";
 import { Testing } from "cdktf";
+import { CognitoAuth } from "../constructs/cognito-auth";
+import { HttpApi } from "../constructs/http-api";
 import { ApiAuthCognitoStack, buildApp } from "../main";
 import { IamPolicy } from "../tools/terraform/iam-policy";
 import { ACCOUNT, ConcreteRole, concreteStack, executionArn, REGION } from "./support/concrete-policies";
@@ -249,6 +251,32 @@ test.each(STAGES.flatMap((s) => Object.values(s.roles).map((role) => ({ name: `$
     expect(broadGrants(role.identityPolicies.map(({ policy }) => policy))).toEqual([]);
   },
 );
+
+describe("composed grants, proven by evaluation", () => {
+  // Two grantInvoke calls for one role: the simulator must allow both routes, and nothing else of the API.
+  const fake = (name: string) => ({ functionName: name, invokeArn: `arn:aws:apigateway:${REGION}:lambda:path/${name}` });
+  const synth = Testing.synthScope((scope) => {
+    const auth = new CognitoAuth(scope, "Auth", { namePrefix: "composed-test" });
+    const api = new HttpApi(scope, "Api", { name: "composed-test-api", routes: { "GET /a": fake("a"), "GET /b": fake("b"), "GET /c": fake("c") } });
+    api.grantInvoke(auth.authenticatedRole, "GET /a");
+    api.grantInvoke(auth.authenticatedRole, "GET /b");
+  });
+  const composed = concreteStack(synth, DEPLOYED["api-auth-cognito-dev"]);
+  const [grantee] = Object.values(composed.roles);
+
+  test("the stack has the one role, with one invoke policy", () => {
+    expect(Object.values(composed.roles)).toHaveLength(1);
+    expect(grantee.identityPolicies).toHaveLength(1);
+  });
+
+  test.each([
+    ["GET/a", ALLOWED],
+    ["GET/b", ALLOWED],
+    ["GET/c", DENIED],
+  ])("a session of the role invoking %s: %s", async (methodAndPath, expected) => {
+    expect(await identityDecisions(grantee, INVOKE, route(composed.executionArn, methodAndPath))).toEqual({ "execute-api:Invoke": expected });
+  });
+});
 
 describe("the checks above can fail", () => {
   const [dev, prod] = STAGES;

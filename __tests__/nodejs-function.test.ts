@@ -10,6 +10,7 @@ import { LambdaFunction } from "@cdktf/provider-aws/lib/lambda-function";
 import { AwsProvider } from "@cdktf/provider-aws/lib/provider";
 import { App, TerraformStack, Testing } from "cdktf";
 import { NodejsFunction, NodejsFunctionProps } from "../constructs/nodejs-function";
+import { ValidationError } from "../constructs/validation";
 import { bodyOf, policyStatements, ref, resourcesOf } from "./support/synthesized";
 
 const ENTRY = join(__dirname, "fixtures", "greet.ts");
@@ -184,9 +185,44 @@ describe("NodejsFunction escape hatches", () => {
     expect(bodyOf(synth, fn.resources.logPolicy)).toMatchObject({ role: "shared", name: "write-logs-app-dev-greet" });
   });
 
-  test("cdk.function overrides win over the construct's settings", () => {
-    const { fn, synth } = synthFunction({ cdk: { function: { description: "greets", reservedConcurrentExecutions: 5, memorySize: 512 } } });
-    expect(bodyOf(synth, fn.resources.function)).toMatchObject({ description: "greets", reserved_concurrent_executions: 5, memory_size: 512, runtime: "nodejs22.x" });
+  test("cdk.function settings the construct does not derive pass through", () => {
+    const { fn, synth } = synthFunction({ cdk: { function: { description: "greets", reservedConcurrentExecutions: 5, ephemeralStorage: { size: 1024 } } } });
+    expect(bodyOf(synth, fn.resources.function)).toMatchObject({
+      description: "greets",
+      reserved_concurrent_executions: 5,
+      ephemeral_storage: { size: 1024 },
+      memory_size: 256,
+      runtime: "nodejs22.x",
+    });
+  });
+
+  test.each([
+    ["functionName", "other", "functionName"],
+    ["role", "arn:aws:iam::123456789012:role/other", "role"],
+    ["handler", "index.other", "handler"],
+    ["memorySize", 512, "memorySize"],
+    ["timeout", 60, "timeout"],
+    ["architectures", ["x86_64"], "architecture"],
+    ["environment", { variables: { A: "1" } }, "environment"],
+    ["tracingConfig", { mode: "Active" }, "tracing"],
+    ["loggingConfig", { logFormat: "Text" }, "functionName and logRetentionInDays"],
+    ["filename", "other.zip", "entry"],
+    ["sourceCodeHash", "abc", "entry"],
+    ["s3Bucket", "code", "entry"],
+    ["s3Key", "code.zip", "entry"],
+    ["s3ObjectVersion", "1", "entry"],
+    ["imageUri", "123456789012.dkr.ecr.us-east-1.amazonaws.com/fn:latest", "entry"],
+    ["packageType", "Image", "entry"],
+  ])("refuses cdk.function.%s, naming the prop to set instead", (key, value, prop) => {
+    const run = () => synthFunction({ cdk: { function: { [key]: value } } });
+    expect(run).toThrow(ValidationError);
+    expect(run).toThrow(`cannot set cdk.function.${key}: the construct derives it from ${prop}; set ${prop} instead`);
+  });
+
+  test("refuses cdk.function.runtime: the bundle targets the construct's Node.js version", () => {
+    expect(() => synthFunction({ cdk: { function: { runtime: "nodejs20.x" } } })).toThrow(
+      "cannot set cdk.function.runtime: the construct fixes it to nodejs22.x; esbuild bundles the handler for that Node.js version (constructs/runtime.ts)",
+    );
   });
 });
 

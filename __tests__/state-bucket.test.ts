@@ -6,6 +6,7 @@ import { S3BucketServerSideEncryptionConfigurationA } from "@cdktf/provider-aws/
 import { S3BucketVersioningA } from "@cdktf/provider-aws/lib/s3-bucket-versioning";
 import { Testing } from "cdktf";
 import { StateBucket, StateBucketProps } from "../constructs/state-bucket";
+import { ValidationError } from "../constructs/validation";
 import { bodyOf, policyStatements, ref } from "./support/synthesized";
 
 function synthBucket(props: Partial<StateBucketProps> = {}): { bucket: StateBucket; synth: string } {
@@ -90,5 +91,50 @@ describe("StateBucket options and validation", () => {
     [{ noncurrentVersionExpirationDays: 0 }, "invalid noncurrent version expiration (days) 0: expected a whole number from 1 to 3650"],
   ])("rejects %j", (props, message) => {
     expect(() => synthBucket(props)).toThrow(message);
+  });
+});
+
+describe("StateBucket escape hatches", () => {
+  test("settings the construct does not derive pass through to each resource", () => {
+    const { bucket, synth } = synthBucket({
+      cdk: {
+        bucket: { forceDestroy: false, tags: { Team: "platform" } },
+        versioning: { expectedBucketOwner: "123456789012" },
+        encryption: { rule: [{ applyServerSideEncryptionByDefault: { sseAlgorithm: "aws:kms" }, bucketKeyEnabled: true }] },
+        lifecycle: { expectedBucketOwner: "123456789012" },
+      },
+    });
+    expect(bodyOf(synth, bucket.resources.bucket)).toMatchObject({
+      bucket: "acme-terraform-state",
+      force_destroy: false,
+      tags: { Team: "platform" },
+      lifecycle: { prevent_destroy: true },
+    });
+    expect(bodyOf(synth, bucket.resources.versioning)).toMatchObject({ expected_bucket_owner: "123456789012", versioning_configuration: { status: "Enabled" } });
+    expect(bodyOf(synth, bucket.resources.encryption).rule).toEqual([
+      { apply_server_side_encryption_by_default: { sse_algorithm: "aws:kms" }, bucket_key_enabled: true },
+    ]);
+    expect(bodyOf(synth, bucket.resources.lifecycle)).toMatchObject({ expected_bucket_owner: "123456789012" });
+  });
+
+  const derived = (key: string, prop: string) => `cannot set cdk.${key}: the construct derives it from ${prop}; set ${prop} instead`;
+  test.each([
+    [{ bucket: { bucket: "other-state" } }, derived("bucket.bucket", "bucketName")],
+    [{ bucket: { bucketPrefix: "state-" } }, derived("bucket.bucketPrefix", "bucketName")],
+    [
+      { bucket: { lifecycle: { preventDestroy: false } } },
+      "cannot set cdk.bucket.lifecycle: the construct fixes it to { preventDestroy: true }; it keeps terraform destroy from deleting the state of every stage",
+    ],
+    [{ versioning: { bucket: "other" } }, derived("versioning.bucket", "bucketName")],
+    [
+      { versioning: { versioningConfiguration: { status: "Suspended" } } },
+      "cannot set cdk.versioning.versioningConfiguration: the construct fixes it to Enabled; state versions are what noncurrentVersionExpirationDays expires and what a rollback restores",
+    ],
+    [{ encryption: { bucket: "other" } }, derived("encryption.bucket", "bucketName")],
+    [{ lifecycle: { bucket: "other" } }, derived("lifecycle.bucket", "bucketName")],
+    [{ lifecycle: { rule: [] } }, derived("lifecycle.rule", "noncurrentVersionExpirationDays")],
+  ] as Array<[StateBucketProps["cdk"], string]>)("refuses %j, naming the prop to set instead", (cdk, message) => {
+    expect(() => synthBucket({ cdk })).toThrow(ValidationError);
+    expect(() => synthBucket({ cdk })).toThrow(message);
   });
 });

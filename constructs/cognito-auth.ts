@@ -8,13 +8,18 @@ import { DataAwsRegion } from "@cdktf/provider-aws/lib/data-aws-region";
 import { IamRole } from "@cdktf/provider-aws/lib/iam-role";
 import { Token } from "cdktf";
 import { Construct } from "constructs";
+import type { InvokeGrantee } from "./http-api";
 import { assertPhysicalName } from "./naming";
+import { refuseOverrides, Refusals } from "./overrides";
 import { ValidationError } from "./validation";
 
 /** Something that can let an IAM role call it, such as an {@link HttpApi}. */
 export interface InvokeGrantable {
-  /** Lets `role` invoke this target. */
-  grantInvoke(role: IamRole): unknown;
+  /**
+   * Lets `role` (an `IamRole`, or an existing role known by its literal name and ARN) invoke this target. May be
+   * called again for the same role: grants compose.
+   */
+  grantInvoke(role: InvokeGrantee): unknown;
 }
 
 /**
@@ -36,12 +41,47 @@ export interface IdentityPoolFederation {
   readonly oidcProviderArns?: string[];
 }
 
-/** Settings passed through to the underlying resources, over the construct's own: the escape hatch. */
+/**
+ * Settings passed through to the underlying resources, over the construct's own: the escape hatch.
+ *
+ * Keys the construct validates or derives from its props are refused with a {@link ValidationError} naming the prop
+ * to set instead; every other key passes through, including settings the construct only defaults (the client's
+ * `explicitAuthFlows` and token validity, the user pool's password policy and MFA).
+ */
 export interface CognitoAuthOverrides {
+  /** Settings of the new `aws_cognito_user_pool`. Refused: `name` (set `namePrefix`), `deletionProtection` (set `deletionProtection`). */
   readonly userPool?: Partial<CognitoUserPoolConfig>;
+  /**
+   * Settings of the `aws_cognito_user_pool_client`. Refused: `name` (set `namePrefix`), `userPoolId` (the construct's
+   * user pool; set `existingUserPoolId` for another).
+   */
   readonly userPoolClient?: Partial<CognitoUserPoolClientConfig>;
+  /**
+   * Settings of the `aws_cognito_identity_pool`. Refused: `identityPoolName` (set `namePrefix`),
+   * `allowUnauthenticatedIdentities` (set `allowGuestAccess`, which also creates the guest role),
+   * `cognitoIdentityProviders` (the construct's user pool and client; set `existingUserPoolId` or `federation`),
+   * `supportedLoginProviders` and `openidConnectProviderArns` (set `federation`).
+   */
   readonly identityPool?: Partial<CognitoIdentityPoolConfig>;
 }
+
+/** What `cdk.userPool` may not set. */
+const USER_POOL_REFUSALS: Refusals<CognitoUserPoolConfig> = { name: "namePrefix", deletionProtection: "deletionProtection" };
+
+/** What `cdk.userPoolClient` may not set. */
+const USER_POOL_CLIENT_REFUSALS: Refusals<CognitoUserPoolClientConfig> = { name: "namePrefix", userPoolId: "existingUserPoolId" };
+
+/** What `cdk.identityPool` may not set. */
+const IDENTITY_POOL_REFUSALS: Refusals<CognitoIdentityPoolConfig> = {
+  identityPoolName: "namePrefix",
+  allowUnauthenticatedIdentities: "allowGuestAccess",
+  cognitoIdentityProviders: {
+    fixed: "its user pool and app client",
+    instead: "set existingUserPoolId for another user pool, or federation for other sign-in providers",
+  },
+  supportedLoginProviders: "federation",
+  openidConnectProviderArns: "federation",
+};
 
 /** Properties of a {@link CognitoAuth}. */
 export interface CognitoAuthProps {
@@ -138,6 +178,9 @@ export class CognitoAuth extends Construct {
         `deletionProtection and cdk.userPool configure a new user pool: with existingUserPoolId "${props.existingUserPoolId}", set them where that pool is defined`,
       );
     }
+    refuseOverrides("cdk.userPool", props.cdk?.userPool, USER_POOL_REFUSALS);
+    refuseOverrides("cdk.userPoolClient", props.cdk?.userPoolClient, USER_POOL_CLIENT_REFUSALS);
+    refuseOverrides("cdk.identityPool", props.cdk?.identityPool, IDENTITY_POOL_REFUSALS);
 
     const pool = props.existingUserPoolId === undefined ? this.newUserPool(prefix, props) : this.existingUserPool(props.existingUserPoolId);
     const userPoolClient = new CognitoUserPoolClient(this, "UserPoolClient", {

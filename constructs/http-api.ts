@@ -7,10 +7,12 @@ import { DataAwsIamPolicyDocument } from "@cdktf/provider-aws/lib/data-aws-iam-p
 import { IamRole } from "@cdktf/provider-aws/lib/iam-role";
 import { IamRolePolicy } from "@cdktf/provider-aws/lib/iam-role-policy";
 import { LambdaPermission } from "@cdktf/provider-aws/lib/lambda-permission";
-import { TerraformStack } from "cdktf";
+import { Lazy, TerraformStack, Token } from "cdktf";
 import { Construct } from "constructs";
 import { assertPhysicalName } from "./naming";
 import { assertLogRetention } from "./log-retention";
+import { ExistingRole } from "./nodejs-function";
+import { refuseOverrides, Refusals } from "./overrides";
 import { parseRouteKey, ParsedRouteKey, routeArnSuffix, routeSignature } from "./route-key";
 import { assertIntegerInRange, assertOneOf, ValidationError } from "./validation";
 
@@ -93,8 +95,59 @@ export interface HttpApiProps {
   /** Days CloudWatch keeps the access logs; one of `LOG_RETENTION_DAYS`. @default 14 */
   readonly accessLogRetentionInDays?: number;
   /** Settings for the API and its stage that override ours: the escape hatch. @default none */
-  readonly cdk?: { readonly api?: Partial<Apigatewayv2ApiConfig>; readonly stage?: Partial<Apigatewayv2StageConfig> };
+  readonly cdk?: HttpApiOverrides;
 }
+
+/**
+ * Settings passed through to the API and its stage, over the construct's own: the escape hatch.
+ *
+ * Keys the construct validates or derives from its props are refused with a {@link ValidationError} naming the prop
+ * to set instead; every other key passes through.
+ */
+export interface HttpApiOverrides {
+  /**
+   * Settings of the `aws_apigatewayv2_api`. Refused: `name` (set `name`), `corsConfiguration` (set `cors`),
+   * `protocolType` (always `HTTP`), and `routeKey`, `target` and `body`, which would define routes besides `routes`
+   * and their authorization.
+   */
+  readonly api?: Partial<Apigatewayv2ApiConfig>;
+  /**
+   * Settings of the `$default` `aws_apigatewayv2_stage`. Refused: `accessLogSettings` (set `name` and
+   * `accessLogRetentionInDays`: the stage logs to the construct's own log group), `defaultRouteSettings` (set
+   * `throttle`), and `apiId`, `name`, `autoDeploy` and `deploymentId` (the stage is this API's automatically deployed
+   * `$default`).
+   */
+  readonly stage?: Partial<Apigatewayv2StageConfig>;
+}
+
+/** What `cdk.api` may not set. */
+const API_REFUSALS: Refusals<Apigatewayv2ApiConfig> = {
+  name: "name",
+  corsConfiguration: "cors",
+  protocolType: { fixed: '"HTTP"', instead: "define an Apigatewayv2Api of your own for a WebSocket API" },
+  routeKey: "routes",
+  target: "routes",
+  body: "routes",
+};
+
+/** Why `cdk.stage` may not re-point or re-deploy the stage. */
+const DEFAULT_STAGE = { fixed: "this API's automatically deployed $default stage", instead: "define an Apigatewayv2Stage of your own for another stage" };
+
+/** What `cdk.stage` may not set. */
+const STAGE_REFUSALS: Refusals<Apigatewayv2StageConfig> = {
+  accessLogSettings: "name and accessLogRetentionInDays",
+  defaultRouteSettings: "throttle",
+  apiId: DEFAULT_STAGE,
+  name: DEFAULT_STAGE,
+  autoDeploy: DEFAULT_STAGE,
+  deploymentId: DEFAULT_STAGE,
+};
+
+/**
+ * A role {@link HttpApi.grantInvoke} can give invoke permissions to: an `IamRole` of this app, or a role defined
+ * elsewhere and known by its literal name and ARN.
+ */
+export type InvokeGrantee = IamRole | ExistingRole;
 
 /** The Terraform resources of one route. */
 export interface HttpRouteResources {
@@ -111,7 +164,10 @@ export interface HttpApiResources {
   readonly accessLogGroup: CloudwatchLogGroup;
   /** Per route key. */
   readonly routes: Readonly<Record<string, HttpRouteResources>>;
-  /** Invoke policies written by {@link HttpApi.grantInvoke}, per role construct path within its stack. */
+  /**
+   * Invoke policies written by {@link HttpApi.grantInvoke}, one per role: keyed by the construct path within its stack
+   * for an `IamRole`, by the name for an {@link ExistingRole}.
+   */
   readonly grants: Readonly<Record<string, IamRolePolicy>>;
 }
 
@@ -120,7 +176,8 @@ export interface HttpApiResources {
  * its `$default` stage with automatic deployment, access logs, rate limits and an explicit CORS configuration.
  *
  * Routes use IAM authorization unless told otherwise. Each route's invoke permission names exactly that
- * route's ARN, and {@link grantInvoke} gives a role `execute-api:Invoke` on exact route ARNs only.
+ * route's ARN, and {@link grantInvoke} gives a role `execute-api:Invoke` on exact route ARNs only; grants to the
+ * same role compose into one policy.
  */
 export class HttpApi extends Construct {
   /** ID of the API. */
@@ -134,6 +191,8 @@ export class HttpApi extends Construct {
 
   private readonly routeAuthorization = new Map<string, { route: ParsedRouteKey; authorizationType: AuthorizationType }>();
   private readonly grants: Record<string, IamRolePolicy> = {};
+  /** The route ARNs of each grant, in the order first granted; policy documents read them at synth. */
+  private readonly grantedArns = new Map<string, { role: InvokeGrantee; arns: Set<string> }>();
   private readonly apiName: string;
 
   constructor(scope: Construct, id: string, props: HttpApiProps) {
@@ -146,6 +205,8 @@ export class HttpApi extends Construct {
     // The name also names the access log group, whose names allow no spaces.
     assertPhysicalName(props.name, /^[\w.-]+$/, 128, "API name", "letters, digits, dots, hyphens and underscores");
     assertOneOf(defaultAuthorizationType, AUTHORIZATION_TYPES, "default authorization type");
+    refuseOverrides("cdk.api", props.cdk?.api, API_REFUSALS);
+    refuseOverrides("cdk.stage", props.cdk?.stage, STAGE_REFUSALS);
     const routeKeys = Object.keys(props.routes);
     if (routeKeys.length === 0) {
       throw new ValidationError(`API "${props.name}" has no routes: expected at least one, e.g. { "GET /": fn }`);
@@ -238,9 +299,18 @@ export class HttpApi extends Construct {
    * Lets `role` call the given routes (all AWS_IAM routes when none are named) by writing an inline policy that
    * allows `execute-api:Invoke` on exactly those routes' ARNs.
    *
-   * Refuses routes with authorization NONE (a grant on them would mean nothing) and a second grant to the same role.
+   * Grants compose: call it any number of times for the same role (directly, or through
+   * `CognitoAuth.attachPermissionsForAuthUsers`). Each call adds its routes' ARNs, once each and in the order first
+   * granted, to the one policy and policy document this API has for that role, and returns that policy.
+   *
+   * `role` is an `IamRole`, whose grant is keyed by its construct path (construct ids `Invoke <path>` and
+   * `Invoke <path> Document`), or an {@link ExistingRole}, whose grant is keyed by its name (construct ids
+   * `Invoke <name>` and `Invoke <name> Document`), so the name must be a literal.
+   *
+   * Refuses routes with authorization NONE (a grant on them would mean nothing), an API without AWS_IAM routes, and
+   * an existing role whose name is a token.
    */
-  grantInvoke(role: IamRole, ...routeKeys: string[]): IamRolePolicy {
+  grantInvoke(role: InvokeGrantee, ...routeKeys: string[]): IamRolePolicy {
     const keys = routeKeys.length > 0 ? routeKeys : this.routeKeys.filter((key) => this.authorizationTypeOf(key) === "AWS_IAM");
     if (keys.length === 0) {
       throw new ValidationError(`cannot grant invoke on API "${this.node.path}": it has no AWS_IAM routes`);
@@ -250,22 +320,43 @@ export class HttpApi extends Construct {
         throw new ValidationError(`cannot grant invoke on route "${key}": its authorization type is NONE; grants apply to AWS_IAM routes only`);
       }
     }
-    // Key grants by the role's path inside its stack: stable when the stack is renamed, unique within it.
-    const rolePath = role.node.path.slice(TerraformStack.of(role).node.path.length + 1);
-    if (this.grants[rolePath]) {
-      throw new ValidationError(`role "${rolePath}" already has an invoke grant on this API: name all its routes in one grantInvoke call`);
+    const grantKey = this.grantKeyOf(role);
+    const existing = this.grantedArns.get(grantKey);
+    if (existing && existing.role !== role && (role instanceof IamRole || existing.role instanceof IamRole)) {
+      throw new ValidationError(`cannot grant invoke to role "${grantKey}": an IamRole and an existing role both key their grants "${grantKey}" on this API`);
     }
-    const document = new DataAwsIamPolicyDocument(this, `Invoke ${rolePath} Document`, {
-      statement: [{ effect: "Allow", actions: ["execute-api:Invoke"], resources: keys.map((key) => this.routeArn(key)) }],
+    const arns = existing?.arns ?? new Set<string>();
+    for (const key of keys) arns.add(this.routeArn(key));
+    if (existing) return this.grants[grantKey];
+
+    this.grantedArns.set(grantKey, { role, arns });
+    const document = new DataAwsIamPolicyDocument(this, `Invoke ${grantKey} Document`, {
+      // Read at synth, so later grants to the same role land in this one statement.
+      statement: [{ effect: "Allow", actions: ["execute-api:Invoke"], resources: Lazy.listValue({ produce: () => [...arns] }) }],
     });
-    const policy = new IamRolePolicy(this, `Invoke ${rolePath}`, {
+    const policy = new IamRolePolicy(this, `Invoke ${grantKey}`, {
       // Unique per API, so one role can hold grants on several APIs.
       name: `invoke-${this.apiName.replace(/[^\w+=,.@-]/g, "-")}`,
-      role: role.id,
+      role: role instanceof IamRole ? role.id : role.name,
       policy: document.json,
     });
-    this.grants[rolePath] = policy;
+    this.grants[grantKey] = policy;
     return policy;
+  }
+
+  /**
+   * What keys the grant of `role`: an IamRole's path inside its stack (stable when the stack is renamed, unique
+   * within it), or an existing role's name, which must be literal because the grant's construct ids derive from it.
+   */
+  private grantKeyOf(role: InvokeGrantee): string {
+    if (role instanceof IamRole) return role.node.path.slice(TerraformStack.of(role).node.path.length + 1);
+    if (Token.isUnresolved(role.name)) {
+      throw new ValidationError(
+        "cannot grant invoke to an existing role whose name is a token: the grant's construct ids derive from the name, so a literal name is needed for a stable construct id; pass the IamRole itself, or its literal name",
+      );
+    }
+    assertPhysicalName(role.name, /^[\w+=,.@-]+$/, 64, "role name", "letters, digits and +=,.@_-");
+    return role.name;
   }
 
   /** The CORS configuration with defaults resolved: the SigV4 headers, and the methods the routes use. */

@@ -3,6 +3,7 @@ export * from "./http-api";
 export * from "./log-retention";
 export * from "./naming";
 export * from "./nodejs-function";
+export * from "./overrides";
 export * from "./route-key";
 export * from "./runtime";
 export * from "./state-bucket";

@@ -10,6 +10,7 @@ import { bundleHandler } from "./bundle";
 import { assertLogRetention } from "./log-retention";
 import { NODEJS_RUNTIME } from "./runtime";
 import { assertPhysicalName } from "./naming";
+import { refuseOverrides, Refusals } from "./overrides";
 import { assertIntegerInRange, assertOneOf, ValidationError } from "./validation";
 
 
@@ -43,8 +44,48 @@ export interface NodejsFunctionProps {
    */
   readonly role?: ExistingRole;
   /** Settings for the Lambda function that override ours: the escape hatch. @default none */
-  readonly cdk?: { readonly function?: Partial<LambdaFunctionConfig> };
+  readonly cdk?: NodejsFunctionOverrides;
 }
+
+/**
+ * Settings passed through to the Lambda function, over the construct's own: the escape hatch.
+ *
+ * Keys the construct validates or derives from its props are refused with a {@link ValidationError} naming the prop
+ * to set instead; every other key passes through.
+ */
+export interface NodejsFunctionOverrides {
+  /**
+   * Settings of the `aws_lambda_function`. Refused: `functionName` (set `functionName`), `role` (set `role`),
+   * `handler` (set `handler`), `memorySize` (set `memorySize`), `timeout` (set `timeout`), `architectures` (set
+   * `architecture`), `environment` (set `environment`), `tracingConfig` (set `tracing`, which also grants the X-Ray
+   * actions), `loggingConfig` (set `functionName` and `logRetentionInDays`: the function logs JSON to its own log
+   * group, the only one its role may write to), `filename`, `sourceCodeHash`, `s3Bucket`, `s3Key`, `s3ObjectVersion`,
+   * `imageUri` and `packageType` (set `entry`: the code is the bundle of the entry file), and `runtime` (always the
+   * Node.js version the bundle targets, `NODEJS_RUNTIME`).
+   */
+  readonly function?: Partial<LambdaFunctionConfig>;
+}
+
+/** What `cdk.function` may not set. */
+const FUNCTION_REFUSALS: Refusals<LambdaFunctionConfig> = {
+  functionName: "functionName",
+  role: "role",
+  handler: "handler",
+  memorySize: "memorySize",
+  timeout: "timeout",
+  architectures: "architecture",
+  environment: "environment",
+  tracingConfig: "tracing",
+  loggingConfig: "functionName and logRetentionInDays",
+  filename: "entry",
+  sourceCodeHash: "entry",
+  s3Bucket: "entry",
+  s3Key: "entry",
+  s3ObjectVersion: "entry",
+  imageUri: "entry",
+  packageType: "entry",
+  runtime: { fixed: NODEJS_RUNTIME, instead: "esbuild bundles the handler for that Node.js version (constructs/runtime.ts)" },
+};
 
 /** An IAM role defined elsewhere, by ARN and name (an `IamRole` resource fits). */
 export interface ExistingRole {
@@ -104,6 +145,7 @@ export class NodejsFunction extends Construct {
     assertIntegerInRange(timeout, 1, 900, "timeout (seconds)");
     assertLogRetention(logRetentionInDays, "log retention (days)");
     assertOneOf(architecture, ["arm64", "x86_64"], "architecture");
+    refuseOverrides("cdk.function", props.cdk?.function, FUNCTION_REFUSALS);
 
     const asset = new TerraformAsset(this, "Bundle", { path: bundleHandler(props.entry), type: AssetType.DIRECTORY });
     const archive = new DataArchiveFile(this, "Archive", {

@@ -1,12 +1,16 @@
 import { DataAwsIamPolicyDocument } from "@cdktf/provider-aws/lib/data-aws-iam-policy-document";
-import { S3Bucket } from "@cdktf/provider-aws/lib/s3-bucket";
-import { S3BucketLifecycleConfiguration } from "@cdktf/provider-aws/lib/s3-bucket-lifecycle-configuration";
+import { S3Bucket, S3BucketConfig } from "@cdktf/provider-aws/lib/s3-bucket";
+import { S3BucketLifecycleConfiguration, S3BucketLifecycleConfigurationConfig } from "@cdktf/provider-aws/lib/s3-bucket-lifecycle-configuration";
 import { S3BucketOwnershipControls } from "@cdktf/provider-aws/lib/s3-bucket-ownership-controls";
 import { S3BucketPolicy } from "@cdktf/provider-aws/lib/s3-bucket-policy";
 import { S3BucketPublicAccessBlock } from "@cdktf/provider-aws/lib/s3-bucket-public-access-block";
-import { S3BucketServerSideEncryptionConfigurationA } from "@cdktf/provider-aws/lib/s3-bucket-server-side-encryption-configuration";
-import { S3BucketVersioningA } from "@cdktf/provider-aws/lib/s3-bucket-versioning";
+import {
+  S3BucketServerSideEncryptionConfigurationA,
+  S3BucketServerSideEncryptionConfigurationAConfig,
+} from "@cdktf/provider-aws/lib/s3-bucket-server-side-encryption-configuration";
+import { S3BucketVersioningA, S3BucketVersioningAConfig } from "@cdktf/provider-aws/lib/s3-bucket-versioning";
 import { Construct } from "constructs";
+import { refuseOverrides, Refusals } from "./overrides";
 import { assertBucketName, assertIntegerInRange } from "./validation";
 
 /** Properties of a {@link StateBucket}. */
@@ -15,7 +19,41 @@ export interface StateBucketProps {
   readonly bucketName: string;
   /** Days an overwritten or deleted state version is kept before S3 expires it, from 1 to 3650. @default 90 */
   readonly noncurrentVersionExpirationDays?: number;
+  /** Settings for the bucket and its configuration resources that override ours: the escape hatch. @default none */
+  readonly cdk?: StateBucketOverrides;
 }
+
+/**
+ * Settings passed through to the bucket and its configuration resources, over the construct's own: the escape hatch.
+ *
+ * Keys the construct validates or derives from its props are refused with a {@link ValidationError} naming the prop
+ * to set instead, and so is `bucket` on every configuration resource (it is always this construct's bucket); every
+ * other key passes through. The public-access block, the ownership controls and the TLS-only bucket policy have no
+ * escape hatch: they have no settings besides the hardening itself (use `resources` to reach them).
+ */
+export interface StateBucketOverrides {
+  /**
+   * Settings of the `aws_s3_bucket`. Refused: `bucket` and `bucketPrefix` (set `bucketName`), and `lifecycle`
+   * (always `prevent_destroy`).
+   */
+  readonly bucket?: Partial<S3BucketConfig>;
+  /** Settings of the `aws_s3_bucket_versioning`. Refused: `bucket`, and `versioningConfiguration` (always `Enabled`). */
+  readonly versioning?: Partial<S3BucketVersioningAConfig>;
+  /** Settings of the `aws_s3_bucket_server_side_encryption_configuration`, e.g. a KMS `rule`. Refused: `bucket`. */
+  readonly encryption?: Partial<S3BucketServerSideEncryptionConfigurationAConfig>;
+  /** Settings of the `aws_s3_bucket_lifecycle_configuration`. Refused: `bucket`, and `rule` (set `noncurrentVersionExpirationDays`). */
+  readonly lifecycle?: Partial<S3BucketLifecycleConfigurationConfig>;
+}
+
+/** What `cdk.bucket` may not set. */
+const BUCKET_REFUSALS: Refusals<S3BucketConfig> = {
+  bucket: "bucketName",
+  bucketPrefix: "bucketName",
+  lifecycle: { fixed: "{ preventDestroy: true }", instead: "it keeps terraform destroy from deleting the state of every stage" },
+};
+
+/** What no escape hatch of a configuration resource may set: which bucket it configures. */
+const OF_THE_BUCKET = { bucket: "bucketName" } as const;
 
 /** The Terraform resources a {@link StateBucket} defines. */
 export interface StateBucketResources {
@@ -46,15 +84,25 @@ export class StateBucket extends Construct {
     const noncurrentDays = props.noncurrentVersionExpirationDays ?? 90;
     assertBucketName(props.bucketName, "state bucket");
     assertIntegerInRange(noncurrentDays, 1, 3650, "noncurrent version expiration (days)");
+    const cdk = props.cdk ?? {};
+    refuseOverrides("cdk.bucket", cdk.bucket, BUCKET_REFUSALS);
+    refuseOverrides("cdk.versioning", cdk.versioning, {
+      ...OF_THE_BUCKET,
+      versioningConfiguration: { fixed: "Enabled", instead: "state versions are what noncurrentVersionExpirationDays expires and what a rollback restores" },
+    });
+    refuseOverrides("cdk.encryption", cdk.encryption, OF_THE_BUCKET);
+    refuseOverrides("cdk.lifecycle", cdk.lifecycle, { ...OF_THE_BUCKET, rule: "noncurrentVersionExpirationDays" });
 
-    const bucket = new S3Bucket(this, "Bucket", { bucket: props.bucketName, lifecycle: { preventDestroy: true } });
+    const bucket = new S3Bucket(this, "Bucket", { bucket: props.bucketName, lifecycle: { preventDestroy: true }, ...cdk.bucket });
     const versioning = new S3BucketVersioningA(this, "Versioning", {
       bucket: bucket.id,
       versioningConfiguration: { status: "Enabled" },
+      ...cdk.versioning,
     });
     const encryption = new S3BucketServerSideEncryptionConfigurationA(this, "Encryption", {
       bucket: bucket.id,
       rule: [{ applyServerSideEncryptionByDefault: { sseAlgorithm: "AES256" }, bucketKeyEnabled: true }],
+      ...cdk.encryption,
     });
     const publicAccessBlock = new S3BucketPublicAccessBlock(this, "PublicAccessBlock", {
       bucket: bucket.id,
@@ -93,6 +141,7 @@ export class StateBucket extends Construct {
       ],
       // Lifecycle rules on an unversioned bucket would not see noncurrent versions.
       dependsOn: [versioning],
+      ...cdk.lifecycle,
     });
 
     this.bucketName = bucket.bucket;
