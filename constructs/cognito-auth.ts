@@ -9,7 +9,7 @@ import { IamRole } from "@cdktf/provider-aws/lib/iam-role";
 import { Token } from "cdktf";
 import { Construct } from "constructs";
 import type { InvokeGrantee } from "./http-api";
-import { assertPhysicalName } from "./naming";
+import { assertPhysicalName, derivedName, identityPoolName } from "./naming";
 import { refuseOverrides, Refusals } from "./overrides";
 import { ValidationError } from "./validation";
 
@@ -184,7 +184,7 @@ export class CognitoAuth extends Construct {
 
     const pool = props.existingUserPoolId === undefined ? this.newUserPool(prefix, props) : this.existingUserPool(props.existingUserPoolId);
     const userPoolClient = new CognitoUserPoolClient(this, "UserPoolClient", {
-      name: `${prefix}-client`,
+      name: derivedName(prefix, "client"),
       userPoolId: pool.id,
       generateSecret: false,
       // SRP for apps (Amplify); USER_PASSWORD for the AWS CLI walkthrough; refresh tokens for both.
@@ -200,8 +200,7 @@ export class CognitoAuth extends Construct {
 
     const federation = props.federation ?? {};
     const identityPool = new CognitoIdentityPool(this, "IdentityPool", {
-      // Identity pool names allow letters, digits, spaces and underscores only.
-      identityPoolName: prefix.replace(/-/g, "_"),
+      identityPoolName: identityPoolName(prefix),
       // Written out even when false: scanners (checkov CKV_AWS_366) fail a pool that leaves it unset.
       allowUnauthenticatedIdentities: allowGuestAccess,
       allowClassicFlow: false,
@@ -211,9 +210,9 @@ export class CognitoAuth extends Construct {
       ...props.cdk?.identityPool,
     });
 
-    const authenticatedRole = this.identityPoolRole(identityPool.id, `${prefix}-authenticated`, "authenticated");
+    const authenticatedRole = this.identityPoolRole(identityPool.id, derivedName(prefix, "authenticated"), "authenticated");
     const unauthenticatedRole = allowGuestAccess
-      ? this.identityPoolRole(identityPool.id, `${prefix}-unauthenticated`, "unauthenticated")
+      ? this.identityPoolRole(identityPool.id, derivedName(prefix, "unauthenticated"), "unauthenticated")
       : undefined;
     const rolesAttachment = new CognitoIdentityPoolRolesAttachment(this, "RolesAttachment", {
       identityPoolId: identityPool.id,
@@ -242,7 +241,7 @@ export class CognitoAuth extends Construct {
   /** A new user pool where users sign in with their email. */
   private newUserPool(prefix: string, props: CognitoAuthProps): UserPoolRef {
     const userPool = new CognitoUserPool(this, "UserPool", {
-      name: `${prefix}-users`,
+      name: derivedName(prefix, "users"),
       usernameAttributes: ["email"],
       autoVerifiedAttributes: ["email"],
       usernameConfiguration: { caseSensitive: false },

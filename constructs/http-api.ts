@@ -9,7 +9,7 @@ import { IamRolePolicy } from "@cdktf/provider-aws/lib/iam-role-policy";
 import { LambdaPermission } from "@cdktf/provider-aws/lib/lambda-permission";
 import { Lazy, TerraformStack, Token } from "cdktf";
 import { Construct } from "constructs";
-import { assertPhysicalName } from "./naming";
+import { accessLogGroupName, assertPhysicalName, inlinePolicyName } from "./naming";
 import { assertLogRetention } from "./log-retention";
 import { ExistingRole } from "./nodejs-function";
 import { refuseOverrides, Refusals } from "./overrides";
@@ -233,7 +233,7 @@ export class HttpApi extends Construct {
 
     const api = new Apigatewayv2Api(this, "Api", { name: props.name, protocolType: "HTTP", corsConfiguration: cors, ...props.cdk?.api });
     const accessLogGroup = new CloudwatchLogGroup(this, "AccessLogs", {
-      name: `/aws/apigateway/${props.name}/access`,
+      name: accessLogGroupName(props.name),
       retentionInDays: accessLogRetentionInDays,
     });
     const stage = new Apigatewayv2Stage(this, "DefaultStage", {
@@ -336,7 +336,7 @@ export class HttpApi extends Construct {
     });
     const policy = new IamRolePolicy(this, `Invoke ${grantKey}`, {
       // Unique per API, so one role can hold grants on several APIs.
-      name: `invoke-${this.apiName.replace(/[^\w+=,.@-]/g, "-")}`,
+      name: inlinePolicyName("invoke", this.apiName),
       role: role instanceof IamRole ? role.id : role.name,
       policy: document.json,
     });

@@ -26,3 +26,31 @@ export function assertPhysicalName(name: string, pattern: RegExp, maxLength: num
     throw new ValidationError(`invalid ${what} "${name}": expected 1 to ${maxLength} characters of ${allowed}`);
   }
 }
+
+/**
+ * The physical name of a resource named after another one: `<base>-<suffix>`, such as the user pool
+ * `api-auth-cognito-dev-users` of the prefix `api-auth-cognito-dev`.
+ */
+export function derivedName(base: string, suffix: string): string {
+  return `${base}-${suffix}`;
+}
+
+/** An identity pool's name for a name prefix: identity pool names allow letters, digits, spaces and underscores only. */
+export function identityPoolName(prefix: string): string {
+  return prefix.replace(/-/g, "_");
+}
+
+/** The log group Lambda writes a function's logs to: `/aws/lambda/<function name>`. */
+export function lambdaLogGroupName(functionName: string): string {
+  return `/aws/lambda/${functionName}`;
+}
+
+/** The log group an HTTP API's `$default` stage writes its access logs to. */
+export function accessLogGroupName(apiName: string): string {
+  return `/aws/apigateway/${apiName}/access`;
+}
+
+/** The name of a role's inline policy that does `purpose` on `target` (an API or function name), in IAM's character set. */
+export function inlinePolicyName(purpose: string, target: string): string {
+  return `${purpose}-${target.replace(/[^\w+=,.@-]/g, "-")}`;
+}

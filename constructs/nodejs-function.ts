@@ -9,7 +9,7 @@ import { Construct } from "constructs";
 import { bundleHandler } from "./bundle";
 import { assertLogRetention } from "./log-retention";
 import { NODEJS_RUNTIME } from "./runtime";
-import { assertPhysicalName } from "./naming";
+import { assertPhysicalName, inlinePolicyName, lambdaLogGroupName } from "./naming";
 import { refuseOverrides, Refusals } from "./overrides";
 import { assertIntegerInRange, assertOneOf, ValidationError } from "./validation";
 
@@ -155,7 +155,7 @@ export class NodejsFunction extends Construct {
     });
 
     const logGroup = new CloudwatchLogGroup(this, "LogGroup", {
-      name: `/aws/lambda/${props.functionName}`,
+      name: lambdaLogGroupName(props.functionName),
       retentionInDays: logRetentionInDays,
     });
 
@@ -170,7 +170,7 @@ export class NodejsFunction extends Construct {
         ...(tracing ? [{ effect: "Allow", actions: ["xray:PutTraceSegments", "xray:PutTelemetryRecords"], resources: ["*"] }] : []),
       ],
     });
-    const logPolicy = new IamRolePolicy(this, "LogPolicy", { name: `write-logs-${props.functionName}`, role: roleName, policy: logAccess.json });
+    const logPolicy = new IamRolePolicy(this, "LogPolicy", { name: inlinePolicyName("write-logs", props.functionName), role: roleName, policy: logAccess.json });
 
     const fn = new LambdaFunction(this, "Function", {
       functionName: props.functionName,
