@@ -7,7 +7,7 @@ import { CognitoIdentityClient, GetCredentialsForIdentityCommand, GetIdCommand, 
 import { CognitoIdentityProviderClient, InitiateAuthCommand, SignUpCommand } from "@aws-sdk/client-cognito-identity-provider";
 import { CreateRoleCommand, GetRoleCommand, IAMClient } from "@aws-sdk/client-iam";
 import { DevEnvironment, startDev } from "../tools/local-api/dev-environment";
-import { lambdaNodeMissing } from "../tools/local-api/lambda-runner";
+import { lambdaNodeMissing } from "../tools/local-api/lambda-node";
 import { motoMissing } from "../tools/local-cloud/moto";
 import { terraformMissing } from "../tools/terraform/terraform";
 import { describeWhen } from "./support/requires";

@@ -14,7 +14,9 @@ import { buildSync } from "esbuild";
 import { zipSync } from "fflate";
 import { zipDirectory } from "../tools/terraform/archive-stand-in";
 import { LocalCloud, startLocalCloud } from "../tools/local-cloud/front";
-import { LambdaRunner, lambdaNodeMissing } from "../tools/local-api/lambda-runner";
+import { LambdaRunner } from "../tools/local-api/lambda-runner";
+import { lambdaNodeMissing } from "../tools/local-api/lambda-node";
+import { BUNDLE_TARGET } from "../constructs/runtime";
 import { motoMissing } from "../tools/local-cloud/moto";
 import { buildEvent, mapResponse } from "../tools/local-api/payload-v2";
 import { describeWhen } from "./support/requires";
@@ -71,7 +73,7 @@ describeWhen(motoMissing() ?? lambdaNodeMissing())("local cloud: Lambda code and
     iam.destroy();
     // The real handler, bundled as the stacks bundle it.
     work = mkdtempSync(join(tmpdir(), "lambda-runner-test-"));
-    buildSync({ entryPoints: [join(__dirname, "..", "lambdas", "public.ts")], bundle: true, platform: "node", target: "node22", format: "cjs", outfile: join(work, "bundle", "index.js"), logLevel: "silent" });
+    buildSync({ entryPoints: [join(__dirname, "..", "lambdas", "public.ts")], bundle: true, platform: "node", target: BUNDLE_TARGET, format: "cjs", outfile: join(work, "bundle", "index.js"), logLevel: "silent" });
     publicZip = zipDirectory(join(work, "bundle"));
   }, 30_000);
 

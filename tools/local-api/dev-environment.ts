@@ -10,7 +10,7 @@ import { LocalApi, startLocalApi } from "./api-server";
 import { deployStack } from "../terraform/local-deploy";
 import { LOCAL_CREDENTIALS, LOCAL_REGION } from "../local-cloud/local-account";
 import { LocalCloud, startLocalCloud } from "../local-cloud/front";
-import { lambdaNodeMissing } from "./lambda-runner";
+import { lambdaNodeMissing } from "./lambda-node";
 import { motoMissing } from "../local-cloud/moto";
 import { stageStack, synthesize } from "../terraform/synthesize";
 import { cliConfigFile, PROJECT_ROOT, terraformMissing, WORK_ROOT } from "../terraform/terraform";

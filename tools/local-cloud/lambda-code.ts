@@ -1,5 +1,6 @@
 import { createHash } from "node:crypto";
 import { EventEmitter } from "node:events";
+import { NODEJS_RUNTIME } from "../../constructs/runtime";
 import { AwsResponse, HandlerContext, isJsonObject, RestRoute } from "./aws-json";
 import { functionName } from "./lambda-names";
 
@@ -116,7 +117,7 @@ export function lambdaCodeRoutes(store: LambdaCodeStore): RestRoute[] {
           functionName: functionName(sent.FunctionName),
           zip,
           handler: typeof sent.Handler === "string" ? sent.Handler : "index.handler",
-          runtime: typeof sent.Runtime === "string" ? sent.Runtime : "nodejs22.x",
+          runtime: typeof sent.Runtime === "string" ? sent.Runtime : NODEJS_RUNTIME,
           timeout: typeof sent.Timeout === "number" ? sent.Timeout : DEFAULT_TIMEOUT,
           memorySize: typeof sent.MemorySize === "number" ? sent.MemorySize : DEFAULT_MEMORY_SIZE,
           environment: variablesOf(sent.Environment) ?? {},

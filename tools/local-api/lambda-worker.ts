@@ -1,0 +1,172 @@
+import { ChildProcess, spawn } from "node:child_process";
+import { createHash } from "node:crypto";
+import { Readable } from "node:stream";
+import { lambdaLogGroupName } from "../../constructs/naming";
+import { NODEJS_RUNTIME } from "../../constructs/runtime";
+import type { InvokeResult, LogSink, RunnableCode } from "./lambda-runner";
+
+/** One warm process of a local Lambda function: started with the function's environment, it serves one invocation at a time. */
+
+/** Code and configuration that a warm process can keep serving. */
+export function workerKey(code: RunnableCode): string {
+  const hash = code.codeSha256 ?? createHash("sha256").update(code.zip).digest("base64");
+  return JSON.stringify([hash, code.handler, code.runtime, code.memorySize, code.region, code.environment]);
+}
+
+/** The end of an invocation's output on a stream: written by the child after the handler's answer (see lambda-bootstrap.ts). */
+const END = "\u0000END\u0000";
+
+/** One child process running one function's handler. */
+export class Worker {
+  private readonly child: ChildProcess;
+  private exited = false;
+  private readonly exit: Promise<void>;
+  /** The request whose output is arriving; lines written between invocations go to the last one. */
+  private requestId = "INIT";
+  private onLog: LogSink | undefined;
+  private pending: { resolve: (result: InvokeResult) => void; reply?: InvokeResult; ends: number } | undefined;
+
+  constructor(
+    readonly key: string,
+    nodeBinary: string,
+    taskRoot: string,
+    code: RunnableCode,
+    bootstrap: string,
+  ) {
+    const region = code.region ?? "us-east-1";
+    const env: Record<string, string> = {
+      ...code.environment,
+      // Lambda's reserved variables win over the function's own, as on AWS.
+      PATH: "/usr/local/bin:/usr/bin:/bin",
+      LANG: "en_US.UTF-8",
+      TZ: "UTC",
+      LAMBDA_TASK_ROOT: taskRoot,
+      _HANDLER: code.handler,
+      AWS_REGION: region,
+      AWS_DEFAULT_REGION: region,
+      AWS_EXECUTION_ENV: `AWS_Lambda_${code.runtime ?? NODEJS_RUNTIME}`,
+      AWS_LAMBDA_FUNCTION_NAME: code.functionName,
+      AWS_LAMBDA_FUNCTION_VERSION: "$LATEST",
+      AWS_LAMBDA_FUNCTION_MEMORY_SIZE: String(code.memorySize ?? 128),
+      AWS_LAMBDA_LOG_GROUP_NAME: lambdaLogGroupName(code.functionName),
+    };
+    this.child = spawn(nodeBinary, [bootstrap, taskRoot, code.handler], { cwd: taskRoot, env, stdio: ["ignore", "pipe", "pipe", "ipc"], serialization: "json" });
+    this.exit = new Promise((resolve) => this.child.once("exit", () => resolve()));
+    this.child.once("exit", (status, signal) => {
+      this.exited = true;
+      this.settle({ kind: "error", errorType: "Runtime.ExitError", errorMessage: `RequestId: ${this.requestId} Error: Runtime exited ${signal ? `with signal: ${signal}` : `with error: exit status ${status}`}` }, true);
+    });
+    this.child.once("error", (error) => {
+      this.exited = true;
+      this.settle({ kind: "error", errorType: "Runtime.StartError", errorMessage: `could not start ${nodeBinary}: ${error.message}` }, true);
+    });
+    this.child.on("message", (message: { errorType?: string; errorMessage?: string; json?: string }) => {
+      const reply: InvokeResult =
+        message.json !== undefined
+          ? { kind: "ok", result: JSON.parse(message.json) as unknown }
+          : { kind: "error", errorType: message.errorType ?? "Error", errorMessage: message.errorMessage ?? "" };
+      if (this.pending) this.pending.reply = reply;
+      this.settleIfDone();
+    });
+    this.lines(this.child.stdout!, "stdout");
+    this.lines(this.child.stderr!, "stderr");
+  }
+
+  get alive(): boolean {
+    return !this.exited;
+  }
+
+  /** Sends one invocation and waits for its answer and the end of its output, or for the timeout. */
+  invoke(event: unknown, requestId: string, code: RunnableCode, onLog: LogSink | undefined): Promise<InvokeResult> {
+    this.unpark();
+    this.requestId = requestId;
+    this.onLog = onLog;
+    const timeoutMs = code.timeout * 1000;
+    return new Promise<InvokeResult>((resolve) => {
+      const timer = setTimeout(() => {
+        this.log("stdout", `Task timed out after ${code.timeout.toFixed(2)} seconds`);
+        this.settle({ kind: "timeout" }, true);
+        void this.kill();
+      }, timeoutMs);
+      this.pending = {
+        resolve: (result) => {
+          clearTimeout(timer);
+          resolve(result);
+        },
+        ends: 0,
+      };
+      if (this.exited) return this.settle({ kind: "error", errorType: "Runtime.ExitError", errorMessage: "the runtime process has exited" }, true);
+      this.child.send({
+        event,
+        requestId,
+        functionName: code.functionName,
+        deadline: Date.now() + timeoutMs,
+        invokedFunctionArn: `arn:aws:lambda:${code.region ?? "us-east-1"}:000000000000:function:${code.functionName}`,
+        memoryLimitInMB: String(code.memorySize ?? 128),
+      });
+    });
+  }
+
+  /** Lets an idle process not keep the parent alive. */
+  park(): void {
+    this.child.unref();
+    for (const handle of [this.child.channel, this.child.stdout, this.child.stderr] as unknown as ({ unref?(): void } | null)[]) handle?.unref?.();
+  }
+
+  private unpark(): void {
+    this.child.ref();
+    for (const handle of [this.child.channel, this.child.stdout, this.child.stderr] as unknown as ({ ref?(): void } | null)[]) handle?.ref?.();
+  }
+
+  /** Ends the process (SIGKILL: a handler gets no say) and resolves once it has exited. */
+  kill(): Promise<void> {
+    if (this.exited) return Promise.resolve();
+    // A parked process is unreferenced: without this, the parent could exit while waiting for it to end.
+    this.unpark();
+    this.child.kill("SIGKILL");
+    return this.exit;
+  }
+
+  /** Answers the pending invocation: at once when `force`, else once its reply and the end of both streams are in. */
+  private settle(result: InvokeResult, force: boolean): void {
+    if (!this.pending) return;
+    if (!force) return this.settleIfDone();
+    const { resolve } = this.pending;
+    this.pending = undefined;
+    resolve(result);
+  }
+
+  private settleIfDone(): void {
+    if (this.pending?.reply && this.pending.ends === 2) this.settle(this.pending.reply, true);
+  }
+
+  private lines(stream: Readable, name: "stdout" | "stderr"): void {
+    let buffered = "";
+    stream.setEncoding("utf8");
+    stream.on("data", (chunk: string) => {
+      buffered += chunk;
+      let newline: number;
+      while ((newline = buffered.indexOf("\n")) >= 0) {
+        const line = buffered.slice(0, newline);
+        buffered = buffered.slice(newline + 1);
+        const end = line.indexOf(END);
+        if (end < 0) {
+          this.log(name, line);
+          continue;
+        }
+        // The handler's last line may lack its newline: the marker then follows it on the same line.
+        if (end > 0) this.log(name, line.slice(0, end));
+        if (this.pending) this.pending.ends += 1;
+        this.settleIfDone();
+      }
+    });
+    stream.on("end", () => {
+      if (buffered !== "") this.log(name, buffered);
+      buffered = "";
+    });
+  }
+
+  private log(stream: "stdout" | "stderr", text: string): void {
+    this.onLog?.(`${new Date().toISOString()}\t${this.requestId}\t${text}`, { requestId: this.requestId, stream });
+  }
+}
