@@ -5,6 +5,7 @@ import { join } from "node:path";
 import { Apigatewayv2Route } from "@cdktf/provider-aws/lib/apigatewayv2-route";
 import { CognitoIdentityPool } from "@cdktf/provider-aws/lib/cognito-identity-pool";
 import { LambdaFunction } from "@cdktf/provider-aws/lib/lambda-function";
+import { referencedStatements, roleId, SynthesizedStack } from "../tools/terraform/synthesized-policies";
 import { cliConfigFile, terraformMissing } from "../tools/terraform/terraform";
 import { validateStack } from "../tools/terraform/validate";
 import { describeWhen } from "./support/requires";
@@ -84,15 +85,11 @@ describeWhen(terraformMissing())("the packaged construct library in another proj
   });
 
   test("signed-in users may create and read notes; guests may only read one, its path parameter a wildcard", () => {
-    const config = JSON.parse(synth);
-    const documents = config.data.aws_iam_policy_document as Record<string, { statement: Array<{ resources?: string[] }> }>;
+    const config = JSON.parse(synth) as SynthesizedStack;
     const invokeResources = (roleName: string) => {
-      const roleId = Object.entries(config.resource.aws_iam_role as Record<string, { name: string }>).find(([, r]) => r.name === roleName)![0];
-      const policy = Object.values(config.resource.aws_iam_role_policy as Record<string, { role: string; policy: string }>).find(
-        (p) => p.role === `\${aws_iam_role.${roleId}.id}`,
-      )!;
-      const document = /data\.aws_iam_policy_document\.([\w-]+)\.json/.exec(policy.policy)![1];
-      return documents[document].statement.flatMap((s) => s.resources ?? []).map((arn) => arn.replace(/^\$\{[^}]+\}/, "<api>"));
+      const [role] = Object.entries(config.resource?.aws_iam_role ?? {}).find(([, r]) => r.name === roleName)!;
+      const policy = Object.values(config.resource?.aws_iam_role_policy ?? {}).find((p) => roleId(p.role, ["id"]) === role)!;
+      return referencedStatements(config, policy.policy)!.flatMap((s) => s.resources ?? []).map((arn) => arn.replace(/^\$\{[^}]+\}/, "<api>"));
     };
     expect(invokeResources("notes-test-authenticated")).toEqual(["<api>/*/POST/notes", "<api>/*/GET/notes/*"]);
     expect(invokeResources("notes-test-unauthenticated")).toEqual(["<api>/*/GET/notes/*"]);

@@ -3,7 +3,8 @@ import { join } from "node:path";
 import { TerraformStack, Testing } from "cdktf";
 import { STAGES as STAGE_CONFIGS } from "../config";
 import { buildApp, STATE_STACK_NAME, stackName } from "../main";
-import { iamPolicy, IamPolicy, PolicyDocumentStatement } from "../tools/terraform/iam-policy";
+import { IamPolicy, PolicyDocumentStatement } from "../tools/terraform/iam-policy";
+import { documentStatements, policyDocumentId, referencedPolicy, referencedPolicyDocument, referencedStatements, roleId, unrenderedKeys } from "../tools/terraform/synthesized-policies";
 import { Synthesized } from "./support/synthesized";
 
 /**
@@ -79,10 +80,7 @@ function resources(doc: Synthesized, type: string): Array<[string, Body]> {
 
 /** Every `aws_iam_policy_document` data source of the stack, as [address, statements]. */
 function policyDocuments(doc: Synthesized): Array<[string, PolicyDocumentStatement[]]> {
-  return Object.entries(doc.data?.aws_iam_policy_document ?? {}).map(([name, body]) => [
-    `data.aws_iam_policy_document.${name}`,
-    list(body.statement) as PolicyDocumentStatement[],
-  ]);
+  return Object.entries(doc.data?.aws_iam_policy_document ?? {}).map(([name, body]) => [`data.aws_iam_policy_document.${name}`, documentStatements(body)]);
 }
 
 /**
@@ -90,13 +88,12 @@ function policyDocuments(doc: Synthesized): Array<[string, PolicyDocumentStateme
  * literal JSON. Anything else throws, so no policy escapes the rules below unread.
  */
 function policyOf(doc: Synthesized, value: unknown, where: string): IamPolicy {
-  const reference = /^\$\{data\.aws_iam_policy_document\.([\w-]+)\.json\}$/.exec(String(value));
-  if (reference) {
-    const data = doc.data?.aws_iam_policy_document?.[reference[1]];
-    if (!data) throw new Error(`${where}: ${String(value)} names no synthesized policy document`);
-    const unsupported = Object.keys(data).filter((key) => key !== "statement" && key !== "//");
+  if (policyDocumentId(value) !== undefined) {
+    const document = referencedPolicyDocument(doc, value);
+    if (!document) throw new Error(`${where}: ${String(value)} names no synthesized policy document`);
+    const unsupported = unrenderedKeys(document.body).document;
     if (unsupported.length > 0) throw new Error(`${where}: policy document uses ${unsupported.join(", ")}, which this suite cannot resolve`);
-    return iamPolicy(list(data.statement) as PolicyDocumentStatement[]);
+    return referencedPolicy(doc, value)!;
   }
   if (typeof value === "string") {
     try {
@@ -196,17 +193,16 @@ function first(doc: Synthesized, type: string): Body {
 
 /** The statements of the policy document a policy attribute of the first resource of `type` references. */
 function documentOf(doc: Synthesized, type: string, attribute: string): PolicyDocumentStatement[] {
-  const name = /^\$\{data\.aws_iam_policy_document\.([\w-]+)\.json\}$/.exec(String(first(doc, type)[attribute]))?.[1];
-  const data = name ? doc.data?.aws_iam_policy_document?.[name] : undefined;
-  if (!data) throw new Error(`the first ${type} has no policy document to break`);
-  return data.statement as PolicyDocumentStatement[];
+  const statements = referencedStatements(doc, first(doc, type)[attribute]);
+  if (!statements) throw new Error(`the first ${type} has no policy document to break`);
+  return statements;
 }
 
 /** The statements of the first policy document of the stack. */
 function firstDocument(doc: Synthesized): PolicyDocumentStatement[] {
   const found = Object.values(doc.data?.aws_iam_policy_document ?? {})[0];
   if (!found) throw new Error("no policy document to break");
-  return found.statement as PolicyDocumentStatement[];
+  return documentStatements(found);
 }
 
 const LAMBDA_SERVICE_PRINCIPAL = /^[^.]+\.amazonaws\.com$/;
@@ -349,8 +345,8 @@ const RULES: readonly Rule[] = [
     title: "function roles allow no privilege-escalation action",
     stacks: STAGES,
     check: (doc) => {
-      const functionRoles = new Set(resources(doc, "aws_lambda_function").map(([, fn]) => /^\$\{aws_iam_role\.([\w-]+)\.arn\}$/.exec(String(fn.role))?.[1]));
-      const inline = resources(doc, "aws_iam_role_policy").filter(([, policy]) => functionRoles.has(/^\$\{aws_iam_role\.([\w-]+)\.(?:id|name)\}$/.exec(String(policy.role))?.[1]));
+      const functionRoles = new Set(resources(doc, "aws_lambda_function").map(([, fn]) => roleId(fn.role, ["arn"])));
+      const inline = resources(doc, "aws_iam_role_policy").filter(([, policy]) => functionRoles.has(roleId(policy.role, ["id", "name"])));
       if (functionRoles.size === 0 || inline.length === 0) return { checked: [], failures: [] };
       return eachItem(
         inline.flatMap(([address, body]) => policyOf(doc, body.policy, address).Statement.map((statement): [string, Statement] => [address, statement])),
@@ -366,8 +362,7 @@ const RULES: readonly Rule[] = [
       mutate: (doc) => {
         const logPolicy = resources(doc, "aws_iam_role_policy").find(([, body]) => String(body.name).startsWith("write-logs-"));
         if (!logPolicy) throw new Error("no function log policy to break");
-        const name = /^\$\{data\.aws_iam_policy_document\.([\w-]+)\.json\}$/.exec(String(logPolicy[1].policy))?.[1] ?? "";
-        (doc.data?.aws_iam_policy_document?.[name].statement as PolicyDocumentStatement[])[0].actions?.push("iam:PassRole");
+        referencedStatements(doc, logPolicy[1].policy)![0].actions?.push("iam:PassRole");
       },
     },
   },

@@ -1,4 +1,5 @@
 import { TerraformDataSource, TerraformResource } from "cdktf";
+import { referencedStatements } from "../../tools/terraform/synthesized-policies";
 
 /** Reading synthesized Terraform JSON (`Testing.synth` output) in tests. */
 
@@ -50,5 +51,7 @@ export function referencedData(synth: string, reference: unknown): Record<string
 
 /** The statements of the `aws_iam_policy_document` that a policy attribute references. */
 export function policyStatements(synth: string, reference: unknown): Array<Record<string, unknown>> {
-  return referencedData(synth, reference).statement as Array<Record<string, unknown>>;
+  const statements = referencedStatements(parse(synth), reference);
+  if (!statements) throw new Error(`not a reference to a synthesized aws_iam_policy_document: ${String(reference)}`);
+  return statements as Array<Record<string, unknown>>;
 }
