@@ -51,7 +51,7 @@ describeWhen(terraformMissing())("the packaged construct library in another proj
   }, 180_000);
   afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 
-  test("the tarball holds the compiled library, its types and docs, and nothing else", () => {
+  test("the tarball holds the compiled library, its types and docs (the README links to the generated reference), and nothing else", () => {
     expect(files).toEqual(
       expect.arrayContaining([
         "package/package.json",
@@ -59,13 +59,14 @@ describeWhen(terraformMissing())("the packaged construct library in another proj
         "package/dist/constructs/index.d.ts",
         "package/dist/constructs/http-api.d.ts",
         "package/constructs/README.md",
+        "package/docs/constructs-reference.md",
         "package/CHANGELOG.md",
         "package/MIGRATING.md",
         "package/README.md",
         "package/LICENSE",
       ]),
     );
-    const allowed = /^package\/(package\.json|README\.md|LICENSE|CHANGELOG\.md|MIGRATING\.md|SECURITY\.md|constructs\/README\.md|dist\/constructs\/[\w-]+\.(js|d\.ts))$/;
+    const allowed = /^package\/(package\.json|README\.md|LICENSE|CHANGELOG\.md|MIGRATING\.md|SECURITY\.md|constructs\/README\.md|docs\/constructs-reference\.md|dist\/constructs\/[\w-]+\.(js|d\.ts))$/;
     expect(files.filter((file) => !allowed.test(file))).toEqual([]);
   });
 
