@@ -8,9 +8,9 @@ import {
   list,
   nonEmpty,
   policyDocuments,
-  policyOf,
   resourceEntries,
   Statement,
+  statementsIn,
   statementsOf,
   Synthesized,
 } from "./synthesized";
@@ -274,7 +274,7 @@ export const RULES: readonly Rule[] = [
       const inline = resourceEntries(doc, "aws_iam_role_policy").filter(([, policy]) => functionRoles.has(roleId(policy.role, ["id", "name"])));
       if (functionRoles.size === 0 || inline.length === 0) return { checked: [], failures: [] };
       return eachItem(
-        inline.flatMap(([address, body]) => policyOf(doc, body.policy, address).Statement.map((statement): [string, Statement] => [address, statement])),
+        statementsIn(doc, inline, "policy"),
         (statement) => {
           if (statement.Effect !== "Allow") return undefined;
           const privileged = KICS_PRIVILEGE_ESCALATION_ACTIONS.filter((action) => strings(statement.Action).some((pattern) => actionCovers(pattern, action)));

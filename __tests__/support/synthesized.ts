@@ -135,7 +135,12 @@ export type Statement = Record<string, unknown>;
 
 /** [address, statement] for every statement of the policies held in `attribute` of each resource of `type`. */
 export function statementsOf(doc: Synthesized, type: string, attribute: string): Array<[string, Statement]> {
-  return resourceEntries(doc, type).flatMap(([address, body]) =>
+  return statementsIn(doc, resourceEntries(doc, type), attribute);
+}
+
+/** [address, statement] for every statement of the policies held in `attribute` of each of the given resources. */
+export function statementsIn(doc: Synthesized, entries: Array<[string, Body]>, attribute: string): Array<[string, Statement]> {
+  return entries.flatMap(([address, body]) =>
     policyOf(doc, body[attribute], `${address}.${attribute}`).Statement.map((statement): [string, Statement] => [address, statement]),
   );
 }
