@@ -5,6 +5,7 @@ import { join } from "node:path";
 import { Apigatewayv2Route } from "@cdktf/provider-aws/lib/apigatewayv2-route";
 import { CognitoIdentityPool } from "@cdktf/provider-aws/lib/cognito-identity-pool";
 import { LambdaFunction } from "@cdktf/provider-aws/lib/lambda-function";
+import { referencedStatements, roleId, SynthesizedStack } from "../tools/terraform/synthesized-policies";
 import { cliConfigFile, terraformMissing } from "../tools/terraform/terraform";
 import { validateStack } from "../tools/terraform/validate";
 import { describeWhen } from "./support/requires";
@@ -50,7 +51,7 @@ describeWhen(terraformMissing())("the packaged construct library in another proj
   }, 180_000);
   afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 
-  test("the tarball holds the compiled library, its types and docs, and nothing else", () => {
+  test("the tarball holds the compiled library, its types and docs (the README links to the generated reference), and nothing else", () => {
     expect(files).toEqual(
       expect.arrayContaining([
         "package/package.json",
@@ -58,13 +59,14 @@ describeWhen(terraformMissing())("the packaged construct library in another proj
         "package/dist/constructs/index.d.ts",
         "package/dist/constructs/http-api.d.ts",
         "package/constructs/README.md",
+        "package/docs/constructs-reference.md",
         "package/CHANGELOG.md",
         "package/MIGRATING.md",
         "package/README.md",
         "package/LICENSE",
       ]),
     );
-    const allowed = /^package\/(package\.json|README\.md|LICENSE|CHANGELOG\.md|MIGRATING\.md|SECURITY\.md|constructs\/README\.md|dist\/constructs\/[\w-]+\.(js|d\.ts))$/;
+    const allowed = /^package\/(package\.json|README\.md|LICENSE|CHANGELOG\.md|MIGRATING\.md|SECURITY\.md|constructs\/README\.md|docs\/constructs-reference\.md|dist\/constructs\/[\w-]+\.(js|d\.ts))$/;
     expect(files.filter((file) => !allowed.test(file))).toEqual([]);
   });
 
@@ -84,15 +86,11 @@ describeWhen(terraformMissing())("the packaged construct library in another proj
   });
 
   test("signed-in users may create and read notes; guests may only read one, its path parameter a wildcard", () => {
-    const config = JSON.parse(synth);
-    const documents = config.data.aws_iam_policy_document as Record<string, { statement: Array<{ resources?: string[] }> }>;
+    const config = JSON.parse(synth) as SynthesizedStack;
     const invokeResources = (roleName: string) => {
-      const roleId = Object.entries(config.resource.aws_iam_role as Record<string, { name: string }>).find(([, r]) => r.name === roleName)![0];
-      const policy = Object.values(config.resource.aws_iam_role_policy as Record<string, { role: string; policy: string }>).find(
-        (p) => p.role === `\${aws_iam_role.${roleId}.id}`,
-      )!;
-      const document = /data\.aws_iam_policy_document\.([\w-]+)\.json/.exec(policy.policy)![1];
-      return documents[document].statement.flatMap((s) => s.resources ?? []).map((arn) => arn.replace(/^\$\{[^}]+\}/, "<api>"));
+      const [role] = Object.entries(config.resource?.aws_iam_role ?? {}).find(([, r]) => r.name === roleName)!;
+      const policy = Object.values(config.resource?.aws_iam_role_policy ?? {}).find((p) => roleId(p.role, ["id"]) === role)!;
+      return referencedStatements(config, policy.policy)!.flatMap((s) => s.resources ?? []).map((arn) => arn.replace(/^\$\{[^}]+\}/, "<api>"));
     };
     expect(invokeResources("notes-test-authenticated")).toEqual(["<api>/*/POST/notes", "<api>/*/GET/notes/*"]);
     expect(invokeResources("notes-test-unauthenticated")).toEqual(["<api>/*/GET/notes/*"]);

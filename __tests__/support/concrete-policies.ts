@@ -1,4 +1,5 @@
-import { iamPolicy, IamPolicy, PolicyDocumentStatement } from "../../tools/terraform/iam-policy";
+import { iamPolicy, IamPolicy } from "../../tools/terraform/iam-policy";
+import { documentStatements, referencedPolicyDocument, roleId, unrenderedKeys } from "../../tools/terraform/synthesized-policies";
 import { parse, Synthesized } from "./synthesized";
 
 /**
@@ -69,9 +70,6 @@ const UNREAD_PERMISSION_TYPES = [
   "aws_iam_policy_attachment",
 ];
 const UNREAD_ROLE_ARGUMENTS = ["inline_policy", "managed_policy_arns", "permissions_boundary"];
-// The keys of aws_iam_policy_document that iamPolicy() renders; others (override_policy_documents, ...) would be lost.
-const DOCUMENT_KEYS = ["//", "statement"];
-const STATEMENT_KEYS = ["sid", "effect", "actions", "not_actions", "resources", "not_resources", "principals", "not_principals", "condition"];
 
 /** Reads every role, inline policy, function and log group of `synth` (`Testing.synth` output), with `ids` for its references. */
 export function concreteStack(synth: string, ids: DeployedIds): ConcreteStack {
@@ -124,13 +122,13 @@ export function concreteStack(synth: string, ids: DeployedIds): ConcreteStack {
 
 /** The IAM JSON of the `aws_iam_policy_document` that `reference` (`${data.aws_iam_policy_document.X.json}`) names. */
 function concretePolicy(stack: Synthesized, ids: DeployedIds, reference: unknown, where: string): IamPolicy {
-  const match = /^\$\{data\.aws_iam_policy_document\.([\w-]+)\.json\}$/.exec(String(reference));
-  const document = match ? stack.data?.aws_iam_policy_document?.[match[1]] : undefined;
+  const document = referencedPolicyDocument(stack, reference);
   if (!document) throw new Error(`${where} is not a reference to a synthesized aws_iam_policy_document: ${String(reference)}`);
-  assertOnlyKeys(document, DOCUMENT_KEYS, `data.aws_iam_policy_document.${match![1]}`);
-  const statements = document.statement as PolicyDocumentStatement[];
-  statements.forEach((statement, i) => assertOnlyKeys(statement, STATEMENT_KEYS, `data.aws_iam_policy_document.${match![1]}.statement[${i}]`));
-  return mapStrings(iamPolicy(statements), (text) => concreteText(stack, ids, text, where));
+  // Keys iamPolicy() does not render (override_policy_documents, ...) would be lost.
+  const unrendered = unrenderedKeys(document.body);
+  assertNone(unrendered.document, document.address);
+  unrendered.statements.forEach((keys, i) => assertNone(keys, `${document.address}.statement[${i}]`));
+  return mapStrings(iamPolicy(documentStatements(document.body)), (text) => concreteText(stack, ids, text, where));
 }
 
 /** `text` with every Terraform interpolation replaced by the value it takes once deployed; throws on one it does not know. */
@@ -172,9 +170,9 @@ function logGroupName(stack: Synthesized, reference: unknown, where: string): st
 
 /** The address `aws_iam_role.X` that a `${aws_iam_role.X.id|name|arn}` reference points to. */
 function roleAddress(reference: unknown, where: string): string {
-  const match = /^\$\{(aws_iam_role\.[\w-]+)\.(?:id|name|arn)\}$/.exec(String(reference));
-  if (!match) throw new Error(`${where} is not a reference to an aws_iam_role of this stack: ${String(reference)}`);
-  return match[1];
+  const id = roleId(reference);
+  if (id === undefined) throw new Error(`${where} is not a reference to an aws_iam_role of this stack: ${String(reference)}`);
+  return `aws_iam_role.${id}`;
 }
 
 /** `value`, which must be a plain string with no Terraform interpolation. */
@@ -183,8 +181,7 @@ function literal(value: unknown, where: string): string {
   return value;
 }
 
-function assertOnlyKeys(body: object, allowed: readonly string[], where: string): void {
-  const unknown = Object.keys(body).filter((key) => !allowed.includes(key));
+function assertNone(unknown: readonly string[], where: string): void {
   if (unknown.length > 0) throw new Error(`${where} sets ${unknown.join(", ")}, which concrete-policies.ts does not translate`);
 }
 

@@ -1,4 +1,4 @@
-import { iamPolicy, PolicyDocumentStatement } from "./iam-policy";
+import { referencedPolicy, referencedRole, SynthesizedStack } from "./synthesized-policies";
 
 /** The parts of `terraform show -json <plan>` the summary reads. */
 export interface PlanJson {
@@ -7,10 +7,7 @@ export interface PlanJson {
 }
 
 /** The parts of a synthesized stack (cdk.tf.json) the summary reads. */
-export interface StackJson {
-  readonly resource?: Record<string, Record<string, Record<string, unknown>>>;
-  readonly data?: Record<string, Record<string, Record<string, unknown>>>;
-}
+export type StackJson = SynthesizedStack;
 
 /** Resources to add, change, replace and destroy, per resource type. */
 export type ChangeCounts = Record<string, { add: number; change: number; replace: number; destroy: number }>;
@@ -62,15 +59,12 @@ export function planSummary(stackName: string, plan: PlanJson, stack: StackJson,
 
 /** A fenced JSON block with the policy a `${data.aws_iam_policy_document.X.json}` reference (or a literal) names. */
 function policyBlock(stack: StackJson, reference: unknown): string[] {
-  const match = /^\$\{data\.aws_iam_policy_document\.([\w-]+)\.json\}$/.exec(String(reference));
-  const document = match ? stack.data?.aws_iam_policy_document?.[match[1]] : undefined;
-  const policy = document ? iamPolicy(document.statement as PolicyDocumentStatement[]) : reference;
+  const policy = referencedPolicy(stack, reference) ?? reference;
   const text = typeof policy === "string" ? policy : JSON.stringify(policy, null, 2);
   return ["```json", text, "```"];
 }
 
 /** The name of the role a `${aws_iam_role.X.id}` reference points to. */
 function roleName(stack: StackJson, reference: unknown): string {
-  const match = /^\$\{aws_iam_role\.([\w-]+)\.(?:id|name)\}$/.exec(String(reference));
-  return String((match && stack.resource?.aws_iam_role?.[match[1]]?.name) ?? reference);
+  return String(referencedRole(stack, reference, ["id", "name"])?.body.name ?? reference);
 }

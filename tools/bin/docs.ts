@@ -1,0 +1,36 @@
+import { join } from "node:path";
+import { Command, runCommand, UsageError } from "../cli/command";
+
+/** `npm run docs`: writes the construct library's reference from its TSDoc; `--check` only says whether it is current. */
+export function docsCommand(root = join(__dirname, "..", ".."), generate?: (root: string) => string): Command {
+  return {
+    usage: "npm run docs [-- --check]",
+    description: "Writes docs/constructs-reference.md, the reference of constructs/ generated from its TSDoc (props with their defaults, attributes, methods).",
+    options: { check: { type: "boolean", description: "write nothing; exit 1 if the committed reference differs from what the TSDoc generates" } },
+    async run(options, positionals) {
+      if (positionals.length > 0) throw new UsageError(`unexpected argument "${positionals[0]}": npm run docs takes only --check`);
+      const { mkdirSync, readFileSync, writeFileSync } = await import("node:fs");
+      const { dirname } = await import("node:path");
+      const { constructReference, REFERENCE_FILE } = await import("../docs/construct-reference");
+      const file = join(root, REFERENCE_FILE);
+      const generated = (generate ?? constructReference)(root);
+      if (options.check) {
+        let committed: string | undefined;
+        try {
+          committed = readFileSync(file, "utf8");
+        } catch {
+          committed = undefined;
+        }
+        if (committed === generated) return 0;
+        console.error(`${REFERENCE_FILE} is out of date with the TSDoc of constructs/: run npm run docs`);
+        return 1;
+      }
+      mkdirSync(dirname(file), { recursive: true });
+      writeFileSync(file, generated);
+      console.log(`wrote ${REFERENCE_FILE}`);
+      return 0;
+    },
+  };
+}
+
+runCommand(module, docsCommand());
