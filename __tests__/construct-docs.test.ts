@@ -25,7 +25,7 @@ describe(REFERENCE_FILE, () => {
     expect(reference).toContain("| `memorySize` | `number` | `256` | Memory for the function, in MiB, from 128 to 10240. |");
     expect(reference).toContain("| `namePrefix` | `string` | required |");
     expect(reference).toContain("| `unauthenticatedRole` | `IamRole \\| undefined` |");
-    expect(reference).toContain("| `grantInvoke(role: IamRole, ...routeKeys: string[]): IamRolePolicy` |");
+    expect(reference).toContain("| `grantInvoke(role: InvokeGrantee, ...routeKeys: string[]): IamRolePolicy` |");
     expect(reference).toContain("### `HttpApiCors`");
   });
 
