@@ -1,4 +1,5 @@
-import { parseRouteKey, routeArnSuffix, routeSignature } from "../constructs/route-key";
+import { executeApiArn, executionArn } from "../constructs/execute-api-arn";
+import { parseRouteKey, pathSegments, routeArn, routeArnSuffix, routeSignature } from "../constructs/route-key";
 
 describe("parseRouteKey", () => {
   test("splits a key into method and path", () => {
@@ -40,6 +41,40 @@ describe("routeArnSuffix", () => {
     ["$default", "/*/$default"],
   ])("%s matches %s in any stage", (key, suffix) => {
     expect(routeArnSuffix(parseRouteKey(key))).toBe(suffix);
+  });
+});
+
+describe("execute-api ARNs: one form for the constructs' grants and the local API's requests", () => {
+  const api = executionArn("eu-west-1", "123456789012", "abc123");
+
+  test("an API's execution ARN, as Terraform's execution_arn", () => {
+    expect(api).toBe("arn:aws:execute-api:eu-west-1:123456789012:abc123");
+    expect(executionArn("cn-north-1", "123456789012", "abc123", "aws-cn")).toBe("arn:aws-cn:execute-api:cn-north-1:123456789012:abc123");
+  });
+
+  test("a request's ARN names its stage, method and path, the path without its leading slash", () => {
+    expect(executeApiArn(api, "$default", "GET", "/notes/42")).toBe(`${api}/$default/GET/notes/42`);
+    expect(executeApiArn(api, "$default", "POST", "/")).toBe(`${api}/$default/POST/`);
+  });
+
+  test("a route's ARN covers every stage and every value of its parameters, and is the same form", () => {
+    expect(routeArn(api, parseRouteKey("GET /notes/{id}"))).toBe(executeApiArn(api, "*", "GET", "/notes/*"));
+    expect(routeArn(api, parseRouteKey("ANY /{proxy+}"))).toBe(`${api}/*/*/*`);
+    expect(routeArn(api, parseRouteKey("$default"))).toBe(`${api}/*/$default`);
+    expect(routeArnSuffix(parseRouteKey("GET /notes/{id}"))).toBe(routeArn("", parseRouteKey("GET /notes/{id}")));
+  });
+});
+
+describe("pathSegments", () => {
+  test("literals, parameters and a final greedy parameter, by the grammar of parseRouteKey", () => {
+    expect(pathSegments(parseRouteKey("GET /notes/{id}/files/{path+}"))).toEqual([
+      { kind: "literal", value: "notes" },
+      { kind: "parameter", name: "id" },
+      { kind: "literal", value: "files" },
+      { kind: "greedy", name: "path" },
+    ]);
+    expect(pathSegments(parseRouteKey("GET /"))).toEqual([]);
+    expect(pathSegments(parseRouteKey("$default"))).toEqual([]);
   });
 });
 

@@ -13,7 +13,7 @@ import { accessLogGroupName, assertPhysicalName, inlinePolicyName } from "./nami
 import { assertLogRetention } from "./log-retention";
 import { ExistingRole } from "./nodejs-function";
 import { refuseOverrides, Refusals } from "./overrides";
-import { parseRouteKey, ParsedRouteKey, routeArnSuffix, routeSignature } from "./route-key";
+import { parseRouteKey, ParsedRouteKey, routeArn, routeSignature } from "./route-key";
 import { assertIntegerInRange, assertOneOf, ValidationError } from "./validation";
 
 /** How API Gateway authorizes a route: not at all, or by a SigV4 signature checked against IAM policies. */
@@ -268,7 +268,7 @@ export class HttpApi extends Construct {
           action: "lambda:InvokeFunction",
           functionName: fn.functionName,
           principal: "apigateway.amazonaws.com",
-          sourceArn: `${api.executionArn}${routeArnSuffix(route)}`,
+          sourceArn: routeArn(api.executionArn, route),
         }),
       };
     }
@@ -292,7 +292,7 @@ export class HttpApi extends Construct {
 
   /** The ARN of `routeKey` in every stage of this API, as IAM policies and invoke permissions name it. */
   routeArn(routeKey: string): string {
-    return `${this.executionArn}${routeArnSuffix(this.routeOf(routeKey).route)}`;
+    return routeArn(this.executionArn, this.routeOf(routeKey).route);
   }
 
   /**

@@ -1,4 +1,5 @@
 export * from "./cognito-auth";
+export * from "./execute-api-arn";
 export * from "./http-api";
 export * from "./log-retention";
 export * from "./naming";

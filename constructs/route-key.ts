@@ -1,3 +1,4 @@
+import { executeApiArn } from "./execute-api-arn";
 import { ValidationError } from "./validation";
 
 /** HTTP methods an API Gateway HTTP API route can match; `ANY` matches them all. */
@@ -51,14 +52,37 @@ export function parseRouteKey(key: string): ParsedRouteKey {
 }
 
 /**
- * The part of an execute-api ARN, after the API's execution ARN, that matches this route in any stage.
- * For `GET /notes/{id}` it is `/STAGE/GET/notes/PARAM` with STAGE and PARAM as `*` wildcards; `ANY` becomes `*` too.
+ * The ARN that matches this route in every stage of the API with execution ARN `apiExecutionArn`: for
+ * `GET /notes/{id}` it is `<execution ARN>/STAGE/GET/notes/PARAM`, with STAGE and PARAM as `*` wildcards; `ANY`
+ * becomes `*` too.
  */
+export function routeArn(apiExecutionArn: string, route: ParsedRouteKey): string {
+  if (route.method === undefined || route.path === undefined) return executeApiArn(apiExecutionArn, "*", DEFAULT_ROUTE_KEY);
+  return executeApiArn(apiExecutionArn, "*", route.method === "ANY" ? "*" : route.method, route.path.replace(/\{[^}]+\}/g, "*"));
+}
+
+/** The part of {@link routeArn} after the API's execution ARN: `/STAGE/GET/notes/PARAM` with `*` wildcards, for `GET /notes/{id}`. */
 export function routeArnSuffix(route: ParsedRouteKey): string {
-  if (route.method === undefined || route.path === undefined) return `/*/${DEFAULT_ROUTE_KEY}`;
-  const method = route.method === "ANY" ? "*" : route.method;
-  const path = route.path.replace(/\{[^}]+\}/g, "*");
-  return `/*/${method}${path}`;
+  return routeArn("", route);
+}
+
+/** One segment of a route's path: a literal, a `{parameter}`, or a final greedy `{parameter+}`. */
+export type PathSegment =
+  | { readonly kind: "literal"; readonly value: string }
+  | { readonly kind: "parameter"; readonly name: string }
+  | { readonly kind: "greedy"; readonly name: string };
+
+/** The segments of a parsed route's path (none for `/` and for `$default`). */
+export function pathSegments(route: ParsedRouteKey): PathSegment[] {
+  if (route.path === undefined || route.path === "/") return [];
+  return route.path
+    .slice(1)
+    .split("/")
+    .map((segment): PathSegment => {
+      if (GREEDY_SEGMENT.test(segment)) return { kind: "greedy", name: segment.slice(1, -2) };
+      if (PARAMETER_SEGMENT.test(segment)) return { kind: "parameter", name: segment.slice(1, -1) };
+      return { kind: "literal", value: segment };
+    });
 }
 
 /** The form two keys share when API Gateway would take them for the same route: parameter names dropped. */

@@ -7,6 +7,7 @@ import {
   ListRolePoliciesCommand,
 } from "@aws-sdk/client-iam";
 import { runSimulation } from "@cloud-copilot/iam-simulate";
+import { executeApiArn, executionArn } from "../../constructs/execute-api-arn";
 import { LOCAL_CREDENTIALS } from "../local-cloud/local-account";
 
 /**
@@ -27,8 +28,7 @@ export const POLICY_CACHE_MS = 2_000;
  * `arn:aws:execute-api:<region>:<account>:<apiId>/$default/<METHOD>/<path without its leading slash>`.
  */
 export function requestArn(region: string, accountId: string, apiId: string, method: string, path: string): string {
-  const resourcePath = path.split("?")[0].replace(/^\//, "");
-  return `arn:aws:execute-api:${region}:${accountId}:${apiId}/$default/${method}/${resourcePath}`;
+  return executeApiArn(executionArn(region, accountId, apiId), "$default", method, path.split("?")[0]);
 }
 
 /** What {@link mayInvoke} decides. */

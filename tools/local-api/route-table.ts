@@ -1,4 +1,6 @@
 import { ApiGatewayV2Client, GetApiCommand, GetIntegrationsCommand, GetRoutesCommand, Integration, Route } from "@aws-sdk/client-apigatewayv2";
+import { DEFAULT_ROUTE_KEY, parseRouteKey, ParsedRouteKey, pathSegments } from "../../constructs/route-key";
+import { functionNameOfArn } from "../local-cloud/lambda-names";
 import { LOCAL_CREDENTIALS, LOCAL_REGION } from "../local-cloud/local-account";
 
 /**
@@ -7,8 +9,6 @@ import { LOCAL_CREDENTIALS, LOCAL_REGION } from "../local-cloud/local-account";
  * variable, then `$default`; see "Routing API requests" in the HTTP API developer guide).
  */
 
-/** The catch-all route key. */
-const DEFAULT_KEY = "$default";
 
 /** One route of the table, with the Lambda function its integration calls. */
 export interface RouteEntry {
@@ -46,13 +46,12 @@ export interface RouteMatch {
 
 /** `arn:aws:apigateway:<region>:lambda:path/2015-03-31/functions/<function arn>/invocations`, as `invoke_arn` gives it. */
 const INVOKE_URI = /^arn:[\w-]+:apigateway:[\w-]+:lambda:path\/[\d-]+\/functions\/(arn:[^/]+)\/invocations$/;
-/** `arn:aws:lambda:<region>:<account>:function:<name>[:<qualifier>]`: HTTP APIs accept a bare function ARN as the URI too. */
-const FUNCTION_ARN = /^arn:[\w-]+:lambda:[\w-]+:\d{12}:function:([\w-]+)(?::[\w$-]+)?$/;
 
 /** The function an integration URI calls; `undefined` for a URI that does not name a Lambda function (an HTTP integration). */
 export function functionOfIntegrationUri(uri: string): { functionArn: string; functionName: string } | undefined {
+  // HTTP APIs accept a bare function ARN as the URI too.
   const functionArn = INVOKE_URI.exec(uri)?.[1] ?? uri;
-  const name = FUNCTION_ARN.exec(functionArn)?.[1];
+  const name = functionArn.startsWith("arn:") ? functionNameOfArn(functionArn) : undefined;
   return name === undefined ? undefined : { functionArn, functionName: name };
 }
 
@@ -133,49 +132,55 @@ export function matchRoute(table: RouteTable, method: string, path: string): Rou
   const requestSegments = requestPath === "/" ? [] : requestPath.replace(/^\//, "").split("/");
   let best: Candidate | undefined;
   for (const route of table.routes) {
-    if (route.routeKey === DEFAULT_KEY) continue;
+    if (route.routeKey === DEFAULT_ROUTE_KEY) continue;
     const candidate = matchOne(route, method, requestPath, requestSegments);
     if (candidate && (!best || compare(candidate, best) < 0)) best = candidate;
   }
   if (best) return { route: best.route, functionName: best.route.functionName, functionArn: best.route.functionArn, pathParameters: best.pathParameters };
-  const fallback = table.routes.find((r) => r.routeKey === DEFAULT_KEY);
+  const fallback = table.routes.find((r) => r.routeKey === DEFAULT_ROUTE_KEY);
   return fallback && { route: fallback, functionName: fallback.functionName, functionArn: fallback.functionArn, pathParameters: {} };
 }
 
 function matchOne(route: RouteEntry, method: string, requestPath: string, request: readonly string[]): Candidate | undefined {
-  const space = route.routeKey.indexOf(" ");
-  if (space < 0) return undefined;
-  const routeMethod = route.routeKey.slice(0, space);
-  const routePath = route.routeKey.slice(space + 1);
-  if (routeMethod !== "ANY" && routeMethod !== method) return undefined;
+  const parsed = parsedKey(route.routeKey);
+  if (parsed?.method === undefined) return undefined;
+  const anyMethod = parsed.method === "ANY";
+  if (!anyMethod && parsed.method !== method) return undefined;
   if (!requestPath.startsWith("/")) return undefined;
-  const segments = routePath === "/" ? [] : routePath.slice(1).split("/");
+  const segments = pathSegments(parsed);
   const kinds: Kind[] = [];
   const pathParameters: Record<string, string> = {};
   for (let i = 0; i < segments.length; i++) {
     const segment = segments[i];
-    const greedy = /^\{(\w+)\+\}$/.exec(segment);
-    if (greedy) {
+    if (segment.kind === "greedy") {
       // The rest of the request path, from this segment on, slashes included; it must not be empty.
       const rest = request.slice(i).join("/");
       if (request.length <= i || rest === "") return undefined;
       kinds.push(Kind.Greedy);
-      pathParameters[greedy[1]] = decode(rest);
-      return { route, kinds, anyMethod: routeMethod === "ANY", pathParameters };
+      pathParameters[segment.name] = decode(rest);
+      return { route, kinds, anyMethod, pathParameters };
     }
     if (i >= request.length) return undefined;
-    const parameter = /^\{(\w+)\}$/.exec(segment);
-    if (parameter) {
+    if (segment.kind === "parameter") {
       if (request[i] === "") return undefined;
       kinds.push(Kind.Parameter);
-      pathParameters[parameter[1]] = decode(request[i]);
+      pathParameters[segment.name] = decode(request[i]);
     } else {
-      if (segment !== request[i]) return undefined;
+      if (segment.value !== request[i]) return undefined;
       kinds.push(Kind.Literal);
     }
   }
   if (request.length !== segments.length) return undefined;
-  return { route, kinds, anyMethod: routeMethod === "ANY", pathParameters };
+  return { route, kinds, anyMethod, pathParameters };
+}
+
+/** A deployed route key parsed by the library's grammar; `undefined` for one it does not accept (such a route never matches). */
+function parsedKey(routeKey: string): ParsedRouteKey | undefined {
+  try {
+    return parseRouteKey(routeKey);
+  } catch {
+    return undefined;
+  }
 }
 
 /** Negative when `a` is the more specific match. */
