@@ -10,10 +10,11 @@ import { DevEnvironment, startDev } from "../tools/local-api/dev-environment";
 import { lambdaNodeMissing } from "../tools/local-api/lambda-node";
 import { motoMissing } from "../tools/local-cloud/moto";
 import { terraformMissing } from "../tools/terraform/terraform";
+import { LOCAL_CREDENTIALS, LOCAL_REGION } from "../tools/local-cloud/local-account";
 import { describeWhen } from "./support/requires";
 
 const ROOT = join(__dirname, "..");
-const CONFIG = { region: "us-east-1", credentials: { accessKeyId: "test", secretAccessKey: "test" } };
+const CONFIG = { region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS };
 const run = promisify(execFile);
 type Credentials = { AccessKeyId: string; SecretKey: string; SessionToken: string };
 

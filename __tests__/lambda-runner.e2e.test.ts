@@ -19,9 +19,10 @@ import { lambdaNodeMissing } from "../tools/local-api/lambda-node";
 import { BUNDLE_TARGET } from "../constructs/runtime";
 import { motoMissing } from "../tools/local-cloud/moto";
 import { buildEvent, mapResponse } from "../tools/local-api/payload-v2";
+import { LOCAL_CREDENTIALS, LOCAL_REGION } from "../tools/local-cloud/local-account";
 import { describeWhen } from "./support/requires";
 
-const CONFIG = { region: "us-east-1", credentials: { accessKeyId: "test", secretAccessKey: "test" }, maxAttempts: 1 };
+const CONFIG = { region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS, maxAttempts: 1 };
 
 /** A zip with one `index.js`. */
 const zipOf = (source: string) => zipSync({ "index.js": Buffer.from(source) });

@@ -15,10 +15,11 @@ import { AwsJsonRequest, AwsResponse, Handler, HandlerContext, jsonResponse } fr
 import { LocalCloud, startFront, startLocalCloud } from "../tools/local-cloud/front";
 import { identityPoolRoleHandlers, IdentityPoolRoleStore } from "../tools/local-cloud/identity-pool-roles";
 import { freePort, motoMissing } from "../tools/local-cloud/moto";
+import { LOCAL_CREDENTIALS, LOCAL_REGION } from "../tools/local-cloud/local-account";
 import { describeWhen } from "./support/requires";
 
-const REGION = "us-east-1";
-const CREDENTIALS = { accessKeyId: "test", secretAccessKey: "test" };
+const REGION = LOCAL_REGION;
+const CREDENTIALS = LOCAL_CREDENTIALS;
 const TARGET = "AWSCognitoIdentityService";
 /** Well-formed, but no pool has it. */
 const UNKNOWN_POOL = `${REGION}:00000000-0000-0000-0000-000000000000`;

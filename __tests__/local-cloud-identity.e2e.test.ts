@@ -19,10 +19,11 @@ import { Front, LocalCloud, startFront, startLocalCloud } from "../tools/local-c
 import { identityHandlers, IdentityStore } from "../tools/local-cloud/identities";
 import { identityPoolRoleHandlers, IdentityPoolRoleStore } from "../tools/local-cloud/identity-pool-roles";
 import { MotoServer, motoMissing, startMoto } from "../tools/local-cloud/moto";
+import { LOCAL_CREDENTIALS, LOCAL_REGION } from "../tools/local-cloud/local-account";
 import { describeWhen } from "./support/requires";
 
-const REGION = "us-east-1";
-const CREDENTIALS = { accessKeyId: "test", secretAccessKey: "test" };
+const REGION = LOCAL_REGION;
+const CREDENTIALS = LOCAL_CREDENTIALS;
 const PASSWORD = "Corr3ct-horse-battery!";
 /** What moto's own GetCredentialsForIdentity hands every caller. */
 const MOTO_FIXED_ACCESS_KEY = "TESTACCESSKEY12345";

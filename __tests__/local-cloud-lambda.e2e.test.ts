@@ -10,9 +10,10 @@ import {
 import { zipSync } from "fflate";
 import { LocalCloud, startLocalCloud } from "../tools/local-cloud/front";
 import { motoMissing } from "../tools/local-cloud/moto";
+import { LOCAL_CREDENTIALS, LOCAL_REGION } from "../tools/local-cloud/local-account";
 import { describeWhen } from "./support/requires";
 
-const CONFIG = { region: "us-east-1", credentials: { accessKeyId: "test", secretAccessKey: "test" }, maxAttempts: 1 };
+const CONFIG = { region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS, maxAttempts: 1 };
 const CODE = zipSync({ "index.js": Buffer.from("exports.handler = async () => 'ok';") });
 
 /** moto 5.2 drops Lambda's LoggingConfig; the front keeps it, so Terraform sees what it applied. */
