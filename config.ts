@@ -1,7 +1,11 @@
+import { physicalName } from "./constructs/naming";
 import { assertBucketName, assertRegion, ValidationError } from "./constructs/validation";
 
 /** Name of the app: the first part of every stack and physical name. */
 export const APP_NAME = "api-auth-cognito";
+
+/** The bucket that holds the state of deployments to the local cloud (in the emulator's S3, never on AWS). */
+export const LOCAL_STATE_BUCKET = physicalName(APP_NAME, "local", "state");
 
 /** What differs between stages. */
 export interface StageConfig {

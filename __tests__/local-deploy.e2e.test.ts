@@ -19,7 +19,8 @@ import { GetRoleCommand, GetRolePolicyCommand, IAMClient, ListRolesCommand } fro
 import { GetFunctionCommand, LambdaClient, ListFunctionsCommand } from "@aws-sdk/client-lambda";
 import { GetObjectCommand, S3Client } from "@aws-sdk/client-s3";
 import { apply, destroy, Outputs, outputs, prepareLocalStack } from "../tools/terraform/local-deploy";
-import { LOCAL_CREDENTIALS, LOCAL_REGION, LOCAL_STATE_BUCKET } from "../tools/local-cloud/local-account";
+import { LOCAL_STATE_BUCKET } from "../config";
+import { LOCAL_CREDENTIALS, LOCAL_REGION } from "../tools/local-cloud/local-account";
 import { LocalCloud, startLocalCloud } from "../tools/local-cloud/front";
 import { motoMissing } from "../tools/local-cloud/moto";
 import { synthesize, SynthesizedStack } from "../tools/terraform/synthesize";

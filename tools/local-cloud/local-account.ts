@@ -5,6 +5,3 @@ export const LOCAL_REGION = "us-east-1";
 
 /** The documented key pair the local cloud's own tools (Terraform, the local API) sign with. */
 export const LOCAL_CREDENTIALS = { accessKeyId: "test", secretAccessKey: "test" } as const;
-
-/** The emulator bucket that holds the state of local deployments. */
-export const LOCAL_STATE_BUCKET = "api-auth-cognito-local-state";

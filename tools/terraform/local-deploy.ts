@@ -6,7 +6,8 @@ import { prepareStack } from "./stack-workdir";
 import { SynthesizedStack } from "./synthesize";
 import { terraform, TerraformResult, terraformOrThrow } from "./terraform";
 import { step } from "../cli/terminal";
-import { LOCAL_CREDENTIALS, LOCAL_REGION, LOCAL_STATE_BUCKET } from "../local-cloud/local-account";
+import { LOCAL_STATE_BUCKET } from "../../config";
+import { LOCAL_CREDENTIALS, LOCAL_REGION } from "../local-cloud/local-account";
 
 /** Stack outputs by name, as `terraform output` prints them. */
 export type Outputs = Record<string, string>;
