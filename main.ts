@@ -49,28 +49,20 @@ export class ApiAuthCognitoStack extends TerraformStack {
 
     this.auth = new CognitoAuth(this, "Auth", { namePrefix: name(), deletionProtection: stage.deletionProtection });
 
-    // A function for lambdas/<handler>.ts, named <app>-<stage>-<handler>.
-    const functions: ManifestFunction[] = [];
+    // A function for lambdas/<handler>.ts, named <app>-<stage>-<handler>, recorded for the manifest.
+    const functions = new Map<NodejsFunction, ManifestFunction>();
     const fn = (handler: string, id: string) => {
       const entry = join(__dirname, "lambdas", `${handler}.ts`);
       const created = new NodejsFunction(this, id, { entry, functionName: name(handler), logRetentionInDays: stage.logRetentionInDays });
-      functions.push({ name: name(handler), entry: relative(__dirname, entry), bundle: created.resources.asset.path });
-      return { created, name: name(handler) };
+      functions.set(created, { name: name(handler), entry: relative(__dirname, entry), bundle: created.resources.asset.path });
+      return created;
     };
-    const privateFn = fn("private", "PrivateFunction");
-    const publicFn = fn("public", "PublicFunction");
     const routes = {
-      "GET /private": { fn: privateFn, authorizationType: "AWS_IAM" },
-      "GET /public": { fn: publicFn, authorizationType: "NONE" },
+      "GET /private": { function: fn("private", "PrivateFunction"), authorizationType: "AWS_IAM" },
+      "GET /public": { function: fn("public", "PublicFunction"), authorizationType: "NONE" },
     } as const;
     const apiName = name("api");
-    this.api = new HttpApi(this, "Api", {
-      name: apiName,
-      accessLogRetentionInDays: stage.logRetentionInDays,
-      routes: Object.fromEntries(
-        Object.entries(routes).map(([key, route]) => [key, { function: route.fn.created, authorizationType: route.authorizationType }]),
-      ),
-    });
+    this.api = new HttpApi(this, "Api", { name: apiName, accessLogRetentionInDays: stage.logRetentionInDays, routes });
     this.auth.attachPermissionsForAuthUsers(this.api);
 
     new TerraformOutput(this, OUTPUT_NAMES.apiEndpoint, { value: this.api.url });
@@ -86,11 +78,11 @@ export class ApiAuthCognitoStack extends TerraformStack {
       stack: id,
       region: settings.region,
       outputs: OUTPUT_NAMES,
-      functions,
+      functions: [...functions.values()],
       api: {
         name: apiName,
         routes: Object.fromEntries(
-          Object.entries(routes).map(([key, route]) => [key, { authorizationType: route.authorizationType, function: route.fn.name }]),
+          Object.entries(routes).map(([key, route]) => [key, { authorizationType: route.authorizationType, function: functions.get(route.function)!.name }]),
         ),
       },
     };
