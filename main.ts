@@ -53,8 +53,9 @@ export class ApiAuthCognitoStack extends TerraformStack {
     const functions = new Map<NodejsFunction, ManifestFunction>();
     const fn = (handler: string, id: string) => {
       const entry = join(__dirname, "lambdas", `${handler}.ts`);
-      const created = new NodejsFunction(this, id, { entry, functionName: name(handler), logRetentionInDays: stage.logRetentionInDays });
-      functions.set(created, { name: name(handler), entry: relative(__dirname, entry), bundle: created.resources.asset.path });
+      const functionName = name(handler);
+      const created = new NodejsFunction(this, id, { entry, functionName, logRetentionInDays: stage.logRetentionInDays });
+      functions.set(created, { name: functionName, entry: relative(__dirname, entry), bundle: created.resources.asset.path });
       return created;
     };
     const routes = {

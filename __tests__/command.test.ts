@@ -9,6 +9,7 @@ describe("execute", () => {
     usage: "npm run sample -- <thing>",
     description: "Does a sample thing.",
     options: { fast: { type: "boolean", description: "go fast" }, level: { type: "string", valueName: "N", description: "how far" } },
+    arguments: { name: "thing", min: 0, max: 1 },
     examples: ["npm run sample -- x"],
     run,
   });
@@ -34,6 +35,24 @@ describe("execute", () => {
     expect(await execute(sample(async () => Promise.reject(new UsageError("no thing given"))), [])).toBe(2);
     expect(await execute(sample(async () => Promise.reject(new Error("the emulator is gone"))), [])).toBe(1);
     expect(stderr.mock.calls.map(([text]) => text)).toEqual(["Error: no thing given\n", "Error: the emulator is gone\n"]);
+  });
+
+  test("positional arguments beyond what the command takes, or too few, are refused with exit 2 before it runs", async () => {
+    const stderr = quiet();
+    const ran: string[][] = [];
+    const takes = sample(async (_options, positionals) => (ran.push([...positionals]), 0));
+    const none = { ...takes, arguments: undefined };
+    const stage = { ...takes, arguments: { name: "stage", min: 1, max: 1 } };
+    expect(await execute(none, ["extra"])).toBe(2);
+    expect(await execute(stage, [])).toBe(2);
+    expect(await execute(stage, ["dev", "prod"])).toBe(2);
+    expect(await execute(stage, ["dev"])).toBe(0);
+    expect(ran).toEqual([["dev"]]);
+    expect(stderr.mock.calls.map(([text]) => text)).toEqual([
+      'Error: unexpected argument "extra" (usage: npm run sample -- <thing>)\n',
+      "Error: no stage given (usage: npm run sample -- <thing>)\n",
+      "Error: too many arguments: expected at most 1 stage, got dev prod (usage: npm run sample -- <thing>)\n",
+    ]);
   });
 
   test("a string option without its value is refused with exit 2", async () => {

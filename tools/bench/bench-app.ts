@@ -3,6 +3,7 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, 
 import { cpus, tmpdir } from "node:os";
 import { join } from "node:path";
 import { buildSync } from "esbuild";
+import { STAGES } from "../../config";
 import { zipDirectory } from "../terraform/archive-stand-in";
 import { stageStack, synthesize } from "../terraform/synthesize";
 import { PROJECT_ROOT, prepareTerraform, terraformEnv, terraformOrThrow } from "../terraform/terraform";
@@ -148,8 +149,9 @@ export async function benchApp(runs: number): Promise<number> {
     }
 
     // 7. terraform validate of both stages, in working copies initialized once.
-    const synthesized = synthesize(join(scratch, "validate-out"), { stages: ["dev", "prod"] });
-    const stacks = ["dev", "prod"].map((stage) => stageStack(synthesized, stage));
+    const stageNames = STAGES.map((stage) => stage.name);
+    const synthesized = synthesize(join(scratch, "validate-out"), { stages: stageNames });
+    const stacks = stageNames.map((stage) => stageStack(synthesized, stage));
     const dirs: string[] = [];
     for (const stack of stacks) {
       const { dir } = await prepareStack(stack.dir, join(scratch, "validate", stack.name));
@@ -157,7 +159,7 @@ export async function benchApp(runs: number): Promise<number> {
       dirs.push(dir);
     }
     log(
-      timedFigure("terraform validate (dev and prod)", runs, () => {
+      timedFigure(`terraform validate (${stageNames.join(" and ")})`, runs, () => {
         const started = process.hrtime.bigint();
         for (const dir of dirs) {
           const result = spawnSync("terraform", ["validate", "-no-color"], { cwd: dir, env: terraformEnv() });

@@ -1,4 +1,4 @@
-import { runCommand, UsageError } from "../cli/command";
+import { runCommand } from "../cli/command";
 
 /** `npm run bench:dev`: how fast `npm run dev` is ready and how fast its API answers. */
 runCommand(module, {
@@ -6,8 +6,7 @@ runCommand(module, {
   description:
     "Starts the local development environment, times it to the first 200 of GET /public, signs a user in through the emulator's Cognito, then loads /public and a SigV4-signed /private with autocannon (one and ten connections). Prints a table, writes bench/dev-results.json, stops everything it started, exits 1 when a budget is broken.",
   options: { "no-concurrency": { type: "boolean", description: "skip the 10-connection runs" } },
-  async run(options, positionals) {
-    if (positionals.length > 0) throw new UsageError(`unexpected argument "${positionals[0]}": npm run bench:dev takes only --no-concurrency`);
+  async run(options) {
     const { benchDev } = await import("../bench/bench-dev");
     return benchDev(options["no-concurrency"] !== true);
   },

@@ -1,13 +1,13 @@
-import { runCommand, UsageError } from "../cli/command";
+import { runCommand } from "../cli/command";
 
 /** `npm run dev [-- <stage>]`: the guide's `sst start`, offline. */
 runCommand(module, {
   usage: "npm run dev [-- <stage>]",
   description:
     "Starts the local cloud (moto and its front on loopback), deploys the stage (default dev) to it with the real Terraform, prints the outputs AWS would, serves the API on loopback with SigV4 and IAM authorization, and reloads a handler when its file changes. Ctrl-C stops everything.",
+  arguments: { name: "stage", min: 0, max: 1 },
   examples: ["npm run dev", "npm run dev -- prod"],
   async run(_options, positionals) {
-    if (positionals.length > 1) throw new UsageError(`too many arguments: expected at most one stage, got ${positionals.join(" ")}`);
     const { startDev } = await import("../local-api/dev-environment");
     const { LOCAL_REGION } = await import("../local-cloud/local-account");
     const started = Date.now();

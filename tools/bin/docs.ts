@@ -1,5 +1,5 @@
 import { join } from "node:path";
-import { Command, runCommand, UsageError } from "../cli/command";
+import { Command, runCommand } from "../cli/command";
 
 /** `npm run docs`: writes the construct library's reference from its TSDoc; `--check` only says whether it is current. */
 export function docsCommand(root = join(__dirname, "..", ".."), generate?: (root: string) => string): Command {
@@ -7,8 +7,7 @@ export function docsCommand(root = join(__dirname, "..", ".."), generate?: (root
     usage: "npm run docs [-- --check]",
     description: "Writes docs/constructs-reference.md, the reference of constructs/ generated from its TSDoc (props with their defaults, attributes, methods).",
     options: { check: { type: "boolean", description: "write nothing; exit 1 if the committed reference differs from what the TSDoc generates" } },
-    async run(options, positionals) {
-      if (positionals.length > 0) throw new UsageError(`unexpected argument "${positionals[0]}": npm run docs takes only --check`);
+    async run(options) {
       const { mkdirSync, readFileSync, writeFileSync } = await import("node:fs");
       const { dirname } = await import("node:path");
       const { constructReference, REFERENCE_FILE } = await import("../docs/construct-reference");

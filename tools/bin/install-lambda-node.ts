@@ -1,12 +1,11 @@
-import { runCommand, UsageError } from "../cli/command";
+import { runCommand } from "../cli/command";
 
 /** `npm run local:lambda-node`: the runtime's Node for the local Lambda runner. */
 runCommand(module, {
   usage: "npm run local:lambda-node",
   description:
     "Installs Node.js of the Lambda runtime's major version (constructs/runtime.ts) from the npm registry into .tfwork/, where the local Lambda runner finds it. linux x64 only; elsewhere set LAMBDA_NODE to a Node binary of that version.",
-  async run(_options, positionals) {
-    if (positionals.length > 0) throw new UsageError(`unexpected argument "${positionals[0]}": npm run local:lambda-node takes none`);
+  async run() {
     const { spawnSync } = await import("node:child_process");
     const { LAMBDA_NODE_PACKAGE, LAMBDA_NODE_PREFIX, lambdaNodeBinary, nodeMajor } = await import("../local-api/lambda-node");
     const { step } = await import("../cli/terminal");

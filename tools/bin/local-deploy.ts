@@ -1,16 +1,14 @@
 import { runCommand } from "../cli/command";
-import { oneStage } from "../cli/stage-argument";
-
-const usage = "npm run local:deploy -- <stage>";
 
 /** `npm run local:deploy -- <stage>`: a stage on the running local cloud. */
 runCommand(module, {
-  usage,
+  usage: "npm run local:deploy -- <stage>",
   description:
     "Synthesizes the stage and deploys it with the real Terraform to the local cloud that npm run local:up serves, with its state in the emulator's S3 (S3-native locking, as on AWS). Prints the stack's outputs as AWS would.",
+  arguments: { name: "stage", min: 1, max: 1 },
   examples: ["npm run local:deploy -- dev"],
   async run(_options, positionals) {
-    const stage = oneStage(positionals, usage);
+    const [stage] = positionals;
     const { localStack } = await import("../terraform/local-stack");
     const { deployStack } = await import("../terraform/local-deploy");
     const { stack, endpoint, workdir } = await localStack(stage);

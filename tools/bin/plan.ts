@@ -1,4 +1,4 @@
-import { runCommand, UsageError } from "../cli/command";
+import { runCommand } from "../cli/command";
 
 /** `npm run plan -- <stage>...`: a reviewable `terraform plan` per stage. */
 runCommand(module, {
@@ -6,9 +6,9 @@ runCommand(module, {
   description:
     "Synthesizes the named stages and runs the real terraform plan on each, writing plans/<stack>/plan.txt, plan.json and summary.md (changes by resource type, every IAM policy in full). Offline by default: fake credentials, every AWS endpoint on a dead loopback port and an empty state, so it shows what a first deploy creates and touches no account.",
   options: { remote: { type: "boolean", description: "plan against the stack's S3 backend and the caller's AWS account (as CI does)" } },
+  arguments: { name: "stage", min: 1, max: Infinity },
   examples: ["npm run plan -- dev", "npm run plan -- dev prod --remote"],
   async run(options, stages) {
-    if (stages.length === 0) throw new UsageError("no stage given: expected one or more stage names, e.g. npm run plan -- dev");
     const { join } = await import("node:path");
     const { stageNamed } = await import("../../config");
     for (const stage of stages) stageNamed(stage);

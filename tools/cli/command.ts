@@ -18,6 +18,8 @@ export interface Command {
   /** What it does, one paragraph, for `--help`. */
   readonly description: string;
   readonly options?: Readonly<Record<string, CommandOption>>;
+  /** The positional arguments it takes: how many, and what each is called in messages. @default none */
+  readonly arguments?: { readonly name: string; readonly min: number; readonly max: number };
   /** Examples for `--help`. */
   readonly examples?: readonly string[];
   /** Runs the command with parsed options and positional arguments; resolves to the exit code. */
@@ -59,8 +61,9 @@ export async function execute(command: Command, argv: readonly string[]): Promis
     process.stdout.write(helpText(command));
     return 0;
   }
-  showProgress();
   try {
+    checkArguments(command, parsed.positionals);
+    showProgress();
     return await command.run(parsed.values, parsed.positionals);
   } catch (error) {
     if (!(error instanceof Error)) throw error;
@@ -71,6 +74,16 @@ export async function execute(command: Command, argv: readonly string[]): Promis
 
 /** A command called with the wrong arguments: exit 2, like an unknown option. */
 export class UsageError extends ValidationError {}
+
+/** Throws a {@link UsageError} unless `positionals` are as many as the command takes. */
+function checkArguments(command: Command, positionals: readonly string[]): void {
+  const { name, min, max } = command.arguments ?? { name: "argument", min: 0, max: 0 };
+  const usage = `(usage: ${command.usage})`;
+  if (positionals.length < min) throw new UsageError(`no ${name} given ${usage}`);
+  if (positionals.length <= max) return;
+  const extra = max === 0 ? `unexpected argument "${positionals[0]}"` : `too many arguments: expected at most ${max} ${name}, got ${positionals.join(" ")}`;
+  throw new UsageError(`${extra} ${usage}`);
+}
 
 /** Runs `command` with the process's arguments when `module` is the program, and exits with its code. */
 export function runCommand(module: NodeModule, command: Command): void {

@@ -40,9 +40,14 @@ export function lambdaNodeMissing(): string | undefined {
   }
 }
 
-/** Node major version of a binary, or `undefined` when it does not run. */
+const majors = new Map<string, number | undefined>();
+
+/** Node major version of a binary, or `undefined` when it does not run; each binary is asked once per process. */
 export function nodeMajor(binary: string): number | undefined {
-  const result = spawnSync(binary, ["--version"], { encoding: "utf8", timeout: 10_000 });
-  const match = /^v(\d+)\./.exec(result.stdout ?? "");
-  return match ? Number(match[1]) : undefined;
+  if (!majors.has(binary)) {
+    const result = spawnSync(binary, ["--version"], { encoding: "utf8", timeout: 10_000 });
+    const match = /^v(\d+)\./.exec(result.stdout ?? "");
+    majors.set(binary, match ? Number(match[1]) : undefined);
+  }
+  return majors.get(binary);
 }
