@@ -5,8 +5,8 @@ import { AddressInfo } from "node:net";
 import { promisify } from "node:util";
 import { SignatureV4 } from "@smithy/signature-v4";
 import type { IssuedCredentials } from "../tools/local-cloud/identities";
-import { MESSAGES, ReceivedRequest, Verdict, verifySignedRequest } from "../tools/local-api/sigv4-verifier";
-import { Sha256 } from "../tools/local-api/sha256";
+import { MESSAGES, ReceivedRequest, Verdict, verifySignedRequest } from "../tools/local-cloud/sigv4-verifier";
+import { Sha256 } from "../tools/local-cloud/sha256";
 
 const REGION = "us-east-1";
 const SERVICE = "execute-api";

@@ -8,9 +8,9 @@ import { SignatureV4 } from "@smithy/signature-v4";
 import { DevEnvironment, startDev } from "../local-api/dev-environment";
 import { LOCAL_CREDENTIALS, LOCAL_REGION } from "../local-cloud/local-account";
 import { mayInvoke, requestArn } from "../local-api/invoke-authorization";
-import { verifySignedRequest } from "../local-api/sigv4-verifier";
+import { verifySignedRequest } from "../local-cloud/sigv4-verifier";
 import { PROJECT_ROOT } from "../terraform/terraform";
-import { Sha256 } from "../local-api/sha256";
+import { Sha256 } from "../local-cloud/sha256";
 
 /**
  * `npm run bench:dev`: how fast `npm run dev` is ready, and how fast the local API answers once it is. In one run:

@@ -7,7 +7,7 @@ import { LambdaRunner, LogSink } from "./lambda-runner";
 import { LocalCloud } from "../local-cloud/front";
 import { buildEvent, HttpResponse, IamAuthorizer, mapResponse } from "./payload-v2";
 import { loadRoutes, matchRoute, RouteTable } from "./route-table";
-import { verifySignedRequest } from "./sigv4-verifier";
+import { verifySignedRequest } from "../local-cloud/sigv4-verifier";
 
 /**
  * A deployed HTTP API served on loopback as API Gateway would serve it: routes, auth types and handler code all come

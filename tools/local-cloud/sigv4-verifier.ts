@@ -1,7 +1,7 @@
 import { createHash, timingSafeEqual } from "node:crypto";
 import { IncomingHttpHeaders } from "node:http";
 import { SignatureV4 } from "@smithy/signature-v4";
-import type { IssuedCredentials } from "../local-cloud/identities";
+import type { IssuedCredentials } from "./identities";
 import { Sha256 } from "./sha256";
 
 /**
