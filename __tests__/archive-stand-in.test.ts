@@ -42,7 +42,7 @@ describe("the archive provider stand-in", () => {
       const zip = readFileSync(join(dir, fn.filename));
       expect(fn.source_code_hash).toBe(createHash("sha256").update(zip).digest("base64"));
       const entries = unzipSync(zip);
-      expect(Object.keys(entries)).toEqual(["index.js"]);
+      expect(Object.keys(entries)).toEqual(["index.js", "index.js.map"]);
       expect(Buffer.from(entries["index.js"]).toString()).toBe(readFileSync(join(dir, archive.source_dir, "index.js"), "utf8"));
     }
   });

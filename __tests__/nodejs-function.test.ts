@@ -111,10 +111,10 @@ describe("NodejsFunction bundle", () => {
   });
   afterAll(() => rmSync(outdir, { recursive: true, force: true }));
 
-  test("synth copies one minified index.js into the stack's assets", () => {
-    expect(readdirSync(bundleDir)).toEqual(["index.js"]);
+  test("synth copies one minified index.js and its source map into the stack's assets", () => {
+    expect(readdirSync(bundleDir).sort()).toEqual(["index.js", "index.js.map"]);
     const code = readFileSync(join(bundleDir, "index.js"), "utf8");
-    expect(code.split("\n").filter(Boolean)).toHaveLength(1);
+    expect(code.split("\n").filter(Boolean)).toEqual([expect.any(String), "//# sourceMappingURL=index.js.map"]);
     expect(code).not.toContain("import ");
   });
 

@@ -50,7 +50,7 @@ export class Worker {
       AWS_LAMBDA_FUNCTION_MEMORY_SIZE: String(code.memorySize ?? 128),
       AWS_LAMBDA_LOG_GROUP_NAME: lambdaLogGroupName(code.functionName),
     };
-    this.child = spawn(nodeBinary, [bootstrap, taskRoot, code.handler], { cwd: taskRoot, env, stdio: ["ignore", "pipe", "pipe", "ipc"], serialization: "json" });
+    this.child = spawn(nodeBinary, ["--enable-source-maps", bootstrap, taskRoot, code.handler], { cwd: taskRoot, env, stdio: ["ignore", "pipe", "pipe", "ipc"], serialization: "json" });
     this.exit = new Promise((resolve) => this.child.once("exit", () => resolve()));
     this.child.once("exit", (status, signal) => {
       this.exited = true;
