@@ -1,12 +1,10 @@
-import { watch } from "node:fs";
-import { dirname, join } from "node:path";
+import { join } from "node:path";
 import { LambdaClient, UpdateFunctionCodeCommand } from "@aws-sdk/client-lambda";
 import { stageNamed } from "../../config";
-import { bundleHandler } from "../../constructs/bundle";
 import { StageManifest } from "../../stage-manifest";
 import { step } from "../cli/terminal";
-import { zipDirectory } from "../terraform/archive-stand-in";
 import { LocalApi, startLocalApi } from "./api-server";
+import { HandlerReloader } from "./handler-reloader";
 import { deployStack } from "../terraform/local-deploy";
 import { LOCAL_CREDENTIALS, LOCAL_REGION } from "../local-cloud/local-account";
 import { LocalCloud, startLocalCloud } from "../local-cloud/front";
@@ -20,9 +18,9 @@ process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
 
 /**
  * The guide's `sst start`, offline (`npm run dev`): deploys a stage to the local cloud with the real Terraform, serves
- * its API on loopback with real IAM auth, and pushes every edit of a handler file to the emulator
- * (UpdateFunctionCode) so the next request runs the new code. Functions and their handler files come from the
- * stage's manifest.
+ * its API on loopback with real IAM auth, and pushes each edit of a handler's sources to the emulator
+ * (UpdateFunctionCode, only for the handlers the edit changes; see handler-reloader.ts) so the next request runs the
+ * new code. Functions and their handler files come from the stage's manifest.
  */
 
 /** A running development environment. */
@@ -33,7 +31,10 @@ export interface DevEnvironment {
   readonly manifest: StageManifest;
   /** The stack's outputs as AWS prints them, plus `LocalApiEndpoint`. */
   readonly outputs: Record<string, string>;
-  /** Rebuilds every function of the stage from its handler file and pushes the code; resolves when the emulator has it. */
+  /**
+   * Rebuilds every function of the stage from its handler file and pushes the code, changed or not; resolves with
+   * their names when the emulator has it, or rejects naming the handlers that do not build (the others are pushed).
+   */
   reloadHandlers(): Promise<string[]>;
   stop(): Promise<void>;
 }
@@ -48,6 +49,11 @@ export interface DevOptions {
   readonly sourceRoot?: string;
   /** Receives status and handler log lines. @default console.log */
   readonly log?: (line: string) => void;
+  /**
+   * Called after each reload a file change (or {@link DevEnvironment.reloadHandlers}) caused, with the function's name
+   * and the ms from the first file event to the emulator having the new code. @default none
+   */
+  readonly onReload?: (functionName: string, ms: number) => void;
 }
 
 /** Starts the local cloud, deploys a stage and serves its API, reloading handlers as their files change. */
@@ -72,38 +78,24 @@ export async function startDev(options: DevOptions = {}): Promise<DevEnvironment
     const api = await startLocalApi({ cloud, apiId: outputs[manifest.outputs.apiId], region: LOCAL_REGION, onLog: (line) => log(line) });
     const lambda = new LambdaClient({ endpoint: cloud.endpoint, region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS });
 
-    const reloadHandlers = async () => {
-      for (const { name, entry } of manifest.functions) {
-        await lambda.send(new UpdateFunctionCodeCommand({ FunctionName: name, ZipFile: zipDirectory(bundleHandler(join(sourceRoot, entry))) }));
-      }
-      return manifest.functions.map((fn) => fn.name);
-    };
-
-    let pending: Promise<unknown> = Promise.resolve();
-    const onChange = () => {
-      // Edits arrive as bursts of events: one reload after the last, in order with any reload under way.
-      pending = pending.then(async () => {
-        const started = Date.now();
-        try {
-          const names = await reloadHandlers();
-          log(`reloaded ${names.join(", ")} in ${Date.now() - started} ms`);
-        } catch (error) {
-          log(`reload failed: ${(error as Error).message}`);
-        }
-      });
-    };
-    const handlerDirs = [...new Set(manifest.functions.map((fn) => dirname(join(sourceRoot, fn.entry))))];
-    const watchers = handlerDirs.map((dir) => watch(dir, onChange));
+    const reloader = new HandlerReloader({
+      functions: manifest.functions,
+      root: sourceRoot,
+      push: async (name, zip) => {
+        await lambda.send(new UpdateFunctionCodeCommand({ FunctionName: name, ZipFile: zip }));
+      },
+      log,
+      onReload: options.onReload,
+    });
 
     return {
       cloud,
       api,
       manifest,
       outputs: { ...outputs, LocalApiEndpoint: api.url },
-      reloadHandlers,
+      reloadHandlers: () => reloader.reloadAll(),
       stop: async () => {
-        for (const watcher of watchers) watcher.close();
-        await pending;
+        await reloader.stop();
         lambda.destroy();
         await api.stop();
         await cloud.stop();
