@@ -42,7 +42,9 @@ export interface HandlerBundle {
  *   sources would add several). Stack traces need only the mappings; an editor has the source anyway.
  * - Paths in the map are relative to `root` (the project root): `lambdas/private.ts`, never the build machine's
  *   absolute path, so the same sources give the same zip and the same `source_code_hash` on every machine. Node resolves
- *   them against the map's own location, so a stack names `<task root>/lambdas/private.ts:12:3`.
+ *   them against the map's own location, so a stack names `<task root>/lambdas/private.ts:12:3` (`/var/task/...` on
+ *   AWS). Keep handlers and what they import under the root: a file outside it is named by a `../` path, which
+ *   depends on where the checkout sits.
  */
 export function bundleHandler(entry: string): string {
   return bundleHandlerWithInputs(entry).dir;
