@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { request as httpRequest } from "node:http";
 import { cpus, tmpdir } from "node:os";
 import { join } from "node:path";
@@ -16,7 +16,8 @@ import { Sha256 } from "../local-cloud/sha256";
  * `npm run bench:dev`: how fast `npm run dev` is ready, and how fast the local API answers once it is. In one run:
  * the wall time from `startDev` to the first 200 of `GET /public`; a user signed up, confirmed and signed in through
  * the emulator's Cognito; then autocannon against `/public` and a SigV4-signed `/private` (one signature, replayed:
- * it stays valid for 5 minutes). Prints a table, writes bench/dev-results.json, stops everything it started, and
+ * it stays valid for 5 minutes); then ten edits of a copy of `lambdas/public.ts`, each timed from the file write to
+ * the first request the new code answers. Prints a table, writes bench/dev-results.json, stops everything it started, and
  * exits 1 when a budget is broken. Not part of `npm test`: timings are not asserted in tests.
  */
 
@@ -62,6 +63,9 @@ const RUN_TIMEOUT_S = 10;
 const BUDGET_READY_S = 30;
 const BUDGET_PUBLIC_P50_MS = 10;
 const BUDGET_PRIVATE_P50_MS = 20;
+const BUDGET_RELOAD_MS = 500;
+/** Edits of public.ts timed from the file write to the first request answered by the new code. */
+const RELOADS = 10;
 
 /** One autocannon run's figures. Percentiles come from every response's own time (sub-millisecond), not
  * autocannon's whole-millisecond histogram, which is kept alongside as `autocannon`. */
@@ -184,6 +188,39 @@ async function meanMs(n: number, fn: () => Promise<unknown>): Promise<number> {
   return Number(process.hrtime.bigint() - started) / 1e6 / n;
 }
 
+/** The median of numbers. */
+function median(values: number[]): number {
+  return quantile([...values].sort((a, b) => a - b), 0.5);
+}
+
+/** One GET's body, over a fresh connection. */
+async function body(url: string): Promise<string> {
+  return (await fetch(url)).text();
+}
+
+/**
+ * Ms from writing an edit of `lambdas/public.ts` under `sourceRoot` to the first `GET /public` answered by the edited
+ * code, for {@link RELOADS} edits in a row: what a developer waits between saving and seeing the change.
+ */
+async function reloadLatencies(dev: DevEnvironment, sourceRoot: string): Promise<number[]> {
+  const file = join(sourceRoot, "lambdas", "public.ts");
+  const original = readFileSync(file, "utf8");
+  if (!original.includes('"Hello stranger!"')) throw new Error(`${file} no longer answers "Hello stranger!": update the reload benchmark`);
+  const times: number[] = [];
+  for (let edit = 1; edit <= RELOADS; edit++) {
+    const marker = `Hello stranger ${edit}!`;
+    const written = process.hrtime.bigint();
+    writeFileSync(file, original.replace('"Hello stranger!"', JSON.stringify(marker)));
+    while ((await body(`${dev.api.url}/public`)) !== marker) {
+      if (Number(process.hrtime.bigint() - written) / 1e9 > 10) throw new Error(`GET /public did not answer "${marker}" within 10 s of the edit`);
+      // Polled every 5 ms: often enough to see the change at once, rarely enough not to slow the rebuild down.
+      await new Promise((resolve) => setTimeout(resolve, 5));
+    }
+    times.push(Number(process.hrtime.bigint() - written) / 1e6);
+  }
+  return times;
+}
+
 /** Runs the dev benchmark (the 10-connection runs too, with `concurrency`), prints its table and writes bench/dev-results.json; resolves to 1 when a budget is broken. */
 export async function benchDev(concurrency: boolean): Promise<number> {
   const scratch = mkdtempSync(join(tmpdir(), "bench-dev-"));
@@ -191,12 +228,16 @@ export async function benchDev(concurrency: boolean): Promise<number> {
   const figures: LoadFigure[] = [];
   let ready: { seconds: number; startDevSeconds: number; firstRequestMs: number; attempts: number };
   let signInMs: number;
+  let reloads: number[] = [];
   const breakdown: Record<string, number> = {};
 
   try {
     // 1. From startDev to the first 200 of GET /public.
     const t0 = process.hrtime.bigint();
-    dev = await startDev({ workdir: join(scratch, "dev"), log: () => {} });
+    // The handlers are edited for the reload figure: a copy of them, never the project's own files.
+    const sourceRoot = join(scratch, "src");
+    cpSync(join(PROJECT_ROOT, "lambdas"), join(sourceRoot, "lambdas"), { recursive: true });
+    dev = await startDev({ workdir: join(scratch, "dev"), sourceRoot, log: () => {} });
     const t1 = process.hrtime.bigint();
     let attempts = 0;
     for (;;) {
@@ -230,6 +271,10 @@ export async function benchDev(concurrency: boolean): Promise<number> {
     }
     for (const f of figures) console.log(`measured: ${f.name}, ${f.connections} connection${f.connections === 1 ? "" : "s"}`);
 
+    // 4. Save to served: edits of public.ts until the next request answers with the new code.
+    reloads = await reloadLatencies(dev, sourceRoot);
+    console.log(`measured: ${RELOADS} reloads of public.ts, median ${median(reloads).toFixed(0)} ms from write to the new answer`);
+
     // Where /private's extra time goes: its two auth steps, called in this process as the server calls them.
     const { host } = new URL(dev.api.url);
     const received = { method: "GET", url: "/private", headers: { ...lower(headers), host }, body: Buffer.alloc(0) };
@@ -250,14 +295,17 @@ export async function benchDev(concurrency: boolean): Promise<number> {
     rmSync(scratch, { recursive: true, force: true });
   }
 
-  printTable(ready, signInMs, figures, breakdown);
+  printTable(ready, signInMs, reloads, figures, breakdown);
   const readyOk = ready.seconds <= BUDGET_READY_S;
+  const reloadMs = median(reloads);
+  const reloadOk = reloadMs <= BUDGET_RELOAD_MS;
   const results = {
     date: new Date().toISOString(),
     node: process.version,
     cpus: cpus().length,
     ready: { ...ready, budget: { max: BUDGET_READY_S, ok: readyOk } },
     signInMs,
+    reload: { edits: RELOADS, medianMs: reloadMs, maxMs: Math.max(...reloads), ms: reloads, budget: { max: BUDGET_RELOAD_MS, ok: reloadOk } },
     amount: AMOUNT,
     warmup: WARMUP,
     figures,
@@ -268,6 +316,7 @@ export async function benchDev(concurrency: boolean): Promise<number> {
 
   const broken: string[] = [];
   if (!readyOk) broken.push(`ready after startDev: ${ready.seconds.toFixed(2)} s > ${BUDGET_READY_S} s`);
+  if (!reloadOk) broken.push(`reload, write to new answer: median ${reloadMs.toFixed(0)} ms > ${BUDGET_RELOAD_MS} ms`);
   for (const f of figures) {
     if (f.non2xx > 0 || f.errors > 0) broken.push(`${f.name} (${f.connections} conn.): ${f.non2xx} non-2xx, ${f.errors} errors`);
     if (f.budget && !f.budget.ok) broken.push(`${f.name} (${f.connections} conn.): p50 ${f.p50.toFixed(2)} ms > ${f.budget.max} ms or not all ${AMOUNT} requests answered`);
@@ -281,11 +330,13 @@ function lower(headers: Record<string, string>): Record<string, string> {
   return Object.fromEntries(Object.entries(headers).map(([k, v]) => [k.toLowerCase(), v]));
 }
 
-function printTable(ready: { seconds: number; startDevSeconds: number; firstRequestMs: number }, signInMs: number, figures: LoadFigure[], breakdown: Record<string, number>): void {
+function printTable(ready: { seconds: number; startDevSeconds: number; firstRequestMs: number }, signInMs: number, reloads: number[], figures: LoadFigure[], breakdown: Record<string, number>): void {
   const ms = (value: number) => `${value.toFixed(1)} ms`;
   console.log(`\n| figure | value | budget |\n|---|---|---|`);
   console.log(`| startDev → first 200 of GET /public | ${ready.seconds.toFixed(2)} s (startDev ${ready.startDevSeconds.toFixed(2)} s + first request ${ms(ready.firstRequestMs)}) | ${ready.seconds <= BUDGET_READY_S ? "ok" : "BROKEN"} (≤ ${BUDGET_READY_S} s) |`);
   console.log(`| sign up, confirm, sign in, GetId, GetCredentialsForIdentity | ${ms(signInMs)} | |`);
+  const reloadMs = median(reloads);
+  console.log(`| save public.ts → first request served by the new code (median of ${reloads.length}, max ${ms(Math.max(...reloads))}) | ${ms(reloadMs)} | ${reloadMs <= BUDGET_RELOAD_MS ? "ok" : "BROKEN"} (≤ ${BUDGET_RELOAD_MS} ms) |`);
   console.log(`\n| ${AMOUNT} requests, keep-alive | conn. | p50 | p90 | p99 | max | req/s | non-2xx | budget |\n|---|---|---|---|---|---|---|---|---|`);
   for (const f of figures) {
     const budget = f.budget ? `${f.budget.ok ? "ok" : "BROKEN"} (p50 ≤ ${f.budget.max} ms)` : "";
