@@ -191,6 +191,16 @@ describeWhen(motoMissing() ?? lambdaNodeMissing())("local API: CORS, throttling 
     expect((await get("/public")).status).toBe(200);
   }, 60_000);
 
+  test("with throttling: false the same burst is served in full", async () => {
+    const unthrottled = await startLocalApi({ cloud, apiId, region: LOCAL_REGION, throttling: false });
+    try {
+      const responses = await Promise.all(Array.from({ length: SENT }, () => fetch(`${unthrottled.url}/burst`)));
+      expect(responses.map((r) => r.status)).toEqual(Array(SENT).fill(200));
+    } finally {
+      await unthrottled.stop();
+    }
+  }, 60_000);
+
   test("one access log line per request, in the deployed format, to onAccessLog and the file alike; none in the handlers' log", async () => {
     const before = accessLines.length;
     const response = await get("/public?x=1", { "user-agent": "gateway-test" });

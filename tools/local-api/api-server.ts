@@ -45,6 +45,11 @@ export interface LocalApiOptions {
   readonly onAccessLog?: AccessLogSink;
   /** A file each access log line is appended to (as well as `onAccessLog`, when both are set). @default none */
   readonly accessLogFile?: string;
+  /**
+   * Whether the stage's rate and burst limits apply; `false` serves every request, for benchmarks that measure the
+   * server rather than the stage's limits. @default true
+   */
+  readonly throttling?: boolean;
 }
 
 /** A running local API. */
@@ -61,7 +66,8 @@ export async function startLocalApi(options: LocalApiOptions): Promise<LocalApi>
   const { cloud, apiId, region } = options;
   const runner = new LambdaRunner();
   let deployed: DeployedApi = await loadDeployedApi(cloud.endpoint, apiId, { region });
-  let throttle = new Throttle(deployed.stage?.throttling ?? { routeLimits: {} });
+  const throttleOf = (api: DeployedApi) => new Throttle(options.throttling === false ? UNTHROTTLED : (api.stage?.throttling ?? UNTHROTTLED));
+  let throttle = throttleOf(deployed);
   const writeAccessLog = accessLogWriter(options);
 
   async function answer(req: IncomingMessage, requestId: string, arrived: Date): Promise<Outcome> {
@@ -179,7 +185,7 @@ export async function startLocalApi(options: LocalApiOptions): Promise<LocalApi>
     url: `http://127.0.0.1:${port}`,
     reload: async () => {
       deployed = await loadDeployedApi(cloud.endpoint, apiId, { region });
-      throttle = new Throttle(deployed.stage?.throttling ?? { routeLimits: {} });
+      throttle = throttleOf(deployed);
     },
     stop: async () => {
       await new Promise<void>((resolve) => {
@@ -190,6 +196,9 @@ export async function startLocalApi(options: LocalApiOptions): Promise<LocalApi>
     },
   };
 }
+
+/** No limits: a stage without throttling settings, or throttling turned off. */
+const UNTHROTTLED = { routeLimits: {} } as const;
 
 /** The account the local cloud's resources live in, for requests whose caller does not name one. */
 const DEFAULT_ACCOUNT = "123456789012";
