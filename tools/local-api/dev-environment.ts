@@ -48,6 +48,8 @@ export interface DevOptions {
   readonly sourceRoot?: string;
   /** Receives status and handler log lines. @default console.log */
   readonly log?: (line: string) => void;
+  /** Whether the stage's rate limits apply to the served API (`LocalApiOptions.throttling`). @default true */
+  readonly throttling?: boolean;
 }
 
 /** Starts the local cloud, deploys a stage and serves its API, reloading handlers as their files change. */
@@ -69,7 +71,7 @@ export async function startDev(options: DevOptions = {}): Promise<DevEnvironment
     step(`deploying ${stack.name} to the local cloud`);
     const outputs = await deployStack(stack, cloud.endpoint, join(workdir, "terraform"));
     step("serving the API");
-    const api = await startLocalApi({ cloud, apiId: outputs[manifest.outputs.apiId], region: LOCAL_REGION, onLog: (line) => log(line) });
+    const api = await startLocalApi({ cloud, apiId: outputs[manifest.outputs.apiId], region: LOCAL_REGION, onLog: (line) => log(line), throttling: options.throttling });
     const lambda = new LambdaClient({ endpoint: cloud.endpoint, region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS });
 
     const reloadHandlers = async () => {
