@@ -79,6 +79,8 @@ interface Spec {
   region?: string;
   service?: string;
   signingDate?: number;
+  /** Headers the signer must leave out of SignedHeaders. */
+  unsignable?: string[];
 }
 
 /** Signs a request as the AWS SDK does: an HttpRequest through @smithy/signature-v4's SignatureV4. */
@@ -100,7 +102,7 @@ async function sdkSigned(spec: Spec = {}): Promise<HttpRequest> {
     headers: { host: `127.0.0.1:${port}`, ...spec.headers },
     body: spec.body,
   };
-  return (await signer.sign(request, { signingDate: new Date(spec.signingDate ?? T0) })) as HttpRequest;
+  return (await signer.sign(request, { signingDate: new Date(spec.signingDate ?? T0), unsignableHeaders: new Set(spec.unsignable ?? []) })) as HttpRequest;
 }
 
 /** Sends a request over loopback to the test's server and returns what it received. */
@@ -201,10 +203,22 @@ describe("verifySignedRequest: requests the AWS SDK's signer signed", () => {
     expect(await verify(rehashed)).toEqual(denied(MESSAGES.signatureMismatch));
   });
 
-  test("with x-amz-content-sha256: UNSIGNED-PAYLOAD the body is not covered, as in AWS", async () => {
+  test("x-amz-content-sha256: UNSIGNED-PAYLOAD is refused for execute-api (AWS offers it for S3 only): the body must be signed", async () => {
     const received = await sdkReceived({ method: "POST", body: "{}", headers: { "x-amz-content-sha256": "UNSIGNED-PAYLOAD" } });
-    expect(await verify(received)).toEqual({ ok: true, caller: alice });
-    expect(await verify({ ...received, body: Buffer.from('{"other":true}') })).toEqual({ ok: true, caller: alice });
+    expect(String(received.headers.authorization)).toContain("x-amz-content-sha256");
+    expect(await verify(received)).toEqual(denied(MESSAGES.signatureMismatch));
+    expect(await verify({ ...received, body: Buffer.from('{"other":true}') })).toEqual(denied(MESSAGES.signatureMismatch));
+  });
+
+  test("UNSIGNED-PAYLOAD still verifies for the s3 signing name, where AWS documents it", async () => {
+    const received = await sdkReceived({ method: "PUT", service: "s3", body: "{}", headers: { "x-amz-content-sha256": "UNSIGNED-PAYLOAD" } });
+    expect(await verifySignedRequest(received, lookup, { region: REGION, service: "s3", now: () => T0 })).toEqual({ ok: true, caller: alice });
+  });
+
+  test("a signature that does not cover the host header is refused with AWS's message, even if otherwise valid", async () => {
+    const received = await sdkReceived({ unsignable: ["host"] });
+    expect(String(received.headers.authorization)).not.toMatch(/SignedHeaders=[^,]*\bhost\b/);
+    expect(await verify(received)).toEqual(denied("'Host' or ':authority' must be a 'SignedHeader' in the AWS Authorization."));
   });
 
   test("a signature made with the wrong secret is a signature mismatch", async () => {

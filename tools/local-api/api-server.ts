@@ -2,18 +2,26 @@ import { randomUUID } from "node:crypto";
 import { createServer, IncomingMessage, ServerResponse } from "node:http";
 import { AddressInfo } from "node:net";
 import { IssuedCredentials } from "../local-cloud/identities";
+import { accessLogWriter, AccessLogSink, contextVariables, renderAccessLog } from "./access-log";
+import { isPreflight, preflightResponse, withCorsHeaders } from "./cors";
+import { DeployedApi, loadDeployedApi, SERVED_STAGE } from "./deployed-api";
 import { mayInvoke, requestArn } from "./invoke-authorization";
 import { LambdaRunner, LogSink } from "./lambda-runner";
 import { LocalCloud } from "../local-cloud/front";
 import { buildEvent, HttpResponse, IamAuthorizer, mapResponse } from "./payload-v2";
-import { loadRoutes, matchRoute, RouteTable } from "./route-table";
+import { matchRoute } from "./route-table";
 import { verifySignedRequest } from "../local-cloud/sigv4-verifier";
+import { Throttle, TOO_MANY_REQUESTS } from "./throttle";
 
 /**
  * A deployed HTTP API served on loopback as API Gateway would serve it: routes, auth types and handler code all come
  * from what was deployed to the local cloud. AWS_IAM routes need a valid SigV4 signature from credentials the
  * cloud's identity pool issued, and the caller's role must allow `execute-api:Invoke` on the route; the handler then
  * runs in a Node 22 process with a payload 2.0 event.
+ *
+ * API Gateway's own behaviour comes from the deployed API and its `$default` stage too: the CORS configuration
+ * (preflights answered, CORS headers on responses), the stage's throttling (429 once a route's bucket is empty) and
+ * its access log format (one line per request).
  */
 
 /** API Gateway's limit on an HTTP API request body. */
@@ -30,13 +38,25 @@ export interface LocalApiOptions {
   readonly port?: number;
   /** Receives every line the handlers log, tagged with the request id. @default discarded */
   readonly onLog?: LogSink;
+  /**
+   * Receives each access log line, when the stage has access log settings: one line per request in the stage's
+   * format. @default the lines go to `onLog`, prefixed with `[access] `, unless `accessLogFile` is set
+   */
+  readonly onAccessLog?: AccessLogSink;
+  /** A file each access log line is appended to (as well as `onAccessLog`, when both are set). @default none */
+  readonly accessLogFile?: string;
+  /**
+   * Whether the stage's rate and burst limits apply; `false` serves every request, for benchmarks that measure the
+   * server rather than the stage's limits. @default true
+   */
+  readonly throttling?: boolean;
 }
 
 /** A running local API. */
 export interface LocalApi {
   /** `http://127.0.0.1:<port>`: the local ApiEndpoint. */
   readonly url: string;
-  /** Reads the routes from the cloud again, after a deploy changed them. */
+  /** Reads the routes, CORS configuration and stage settings from the cloud again, after a deploy changed them. */
   reload(): Promise<void>;
   stop(): Promise<void>;
 }
@@ -45,54 +65,113 @@ export interface LocalApi {
 export async function startLocalApi(options: LocalApiOptions): Promise<LocalApi> {
   const { cloud, apiId, region } = options;
   const runner = new LambdaRunner();
-  let table: RouteTable = await loadRoutes(cloud.endpoint, apiId, { region });
+  let deployed: DeployedApi = await loadDeployedApi(cloud.endpoint, apiId, { region });
+  const throttleOf = (api: DeployedApi) => new Throttle(options.throttling === false ? UNTHROTTLED : (api.stage?.throttling ?? UNTHROTTLED));
+  let throttle = throttleOf(deployed);
+  const writeAccessLog = accessLogWriter(options);
 
-  async function answer(req: IncomingMessage): Promise<HttpResponse> {
+  async function answer(req: IncomingMessage, requestId: string, arrived: Date): Promise<Outcome> {
     const body = await readBody(req);
-    if (body === undefined) return json(413, { message: "Request Entity Too Large" });
+    if (body === undefined) return gatewayError(413, "Request Entity Too Large");
+    const { table } = deployed;
+    const method = req.method ?? "GET";
     const [rawPath, rawQueryString = ""] = (req.url ?? "/").split(/\?(.*)/s);
-    const match = matchRoute(table, req.method ?? "GET", rawPath);
-    if (!match) return json(404, { message: "Not Found" });
+    const match = matchRoute(table, method, rawPath);
+    if (!match) {
+      // API Gateway answers a preflight itself only when no route (an ANY route, an OPTIONS route, $default) takes it.
+      if (table.cors && isPreflight(method, req.headers)) return { response: preflightResponse(table.cors, req.headers) };
+      return gatewayError(404, "Not Found");
+    }
+    const routeKey = match.route.routeKey;
+    if (!throttle.admit(routeKey)) return { ...gatewayError(429, TOO_MANY_REQUESTS.message), routeKey };
 
     let authorizerIam: IamAuthorizer | undefined;
     if (match.route.authorizationType === "AWS_IAM") {
       const verdict = await verifySignedRequest(
-        { method: req.method ?? "GET", url: req.url ?? "/", headers: req.headers, body },
+        { method, url: req.url ?? "/", headers: req.headers, body },
         (accessKeyId) => cloud.identities.credentials(accessKeyId),
         { region },
       );
-      if (!verdict.ok) return json(verdict.status, { message: verdict.message });
+      if (!verdict.ok) return { ...gatewayError(verdict.status, verdict.message), routeKey };
       const accountId = accountOf(verdict.caller.roleArn);
-      const decision = await mayInvoke({ endpoint: cloud.endpoint, roleArn: verdict.caller.roleArn, routeArn: requestArn(region, accountId, apiId, req.method ?? "GET", rawPath) });
-      if (!decision.allowed) return json(403, { message: "Forbidden" });
+      const decision = await mayInvoke({ endpoint: cloud.endpoint, roleArn: verdict.caller.roleArn, routeArn: requestArn(region, accountId, apiId, method, rawPath) });
+      if (!decision.allowed) return { ...gatewayError(403, "Forbidden"), routeKey };
       authorizerIam = iamAuthorizer(verdict.caller, accountId);
     }
 
     const code = match.functionName === undefined ? undefined : cloud.lambdaCode.code(match.functionName);
-    if (!code) return json(500, { message: "Internal Server Error" });
-    const requestId = randomUUID();
+    if (!code) return { ...gatewayError(500, "Internal Server Error"), routeKey, authorizerIam };
     const event = buildEvent({
-      method: req.method ?? "GET",
+      method,
       rawPath,
       rawQueryString,
       headers: req.rawHeaders,
       body,
-      routeKey: match.route.routeKey,
+      routeKey,
       requestId,
       sourceIp: req.socket.remoteAddress ?? "127.0.0.1",
       apiId,
-      accountId: authorizerIam?.accountId ?? "123456789012",
+      accountId: authorizerIam?.accountId ?? DEFAULT_ACCOUNT,
       domainName: req.headers.host ?? "127.0.0.1",
       pathParameters: match.pathParameters,
       authorizerIam,
+      time: arrived,
     });
-    return mapResponse(await runner.invoke(code, event, { requestId, onLog: options.onLog }));
+    const invoked = Date.now();
+    const result = await runner.invoke(code, event, { requestId, onLog: options.onLog });
+    const response = withCorsHeaders(table.cors, req.headers, mapResponse(result));
+    return {
+      response,
+      routeKey,
+      authorizerIam,
+      integrationLatency: Date.now() - invoked,
+      integrationStatus: result.kind === "ok" ? response.statusCode : undefined,
+      integrationErrorMessage: result.kind === "error" ? result.errorMessage : result.kind === "timeout" ? "Task timed out" : undefined,
+    };
+  }
+
+  /** Writes the stage's access log line for a request, when the stage has an access log format. */
+  function logAccess(req: IncomingMessage, requestId: string, arrived: Date, outcome: Outcome): void {
+    const format = deployed.stage?.accessLogFormat;
+    if (format === undefined) return;
+    const variables = contextVariables({
+      requestId,
+      time: arrived,
+      sourceIp: req.socket.remoteAddress ?? "127.0.0.1",
+      userAgent: req.headers["user-agent"],
+      httpMethod: req.method ?? "GET",
+      path: (req.url ?? "/").split("?")[0],
+      protocol: `HTTP/${req.httpVersion}`,
+      routeKey: outcome.routeKey,
+      status: outcome.response.statusCode,
+      responseLength: outcome.response.body.length,
+      apiId,
+      stage: deployed.stage?.name ?? SERVED_STAGE,
+      domainName: req.headers.host ?? "127.0.0.1",
+      accountId: outcome.authorizerIam?.accountId ?? DEFAULT_ACCOUNT,
+      responseLatency: Date.now() - arrived.getTime(),
+      integrationLatency: outcome.integrationLatency,
+      integrationStatus: outcome.integrationStatus,
+      integrationErrorMessage: outcome.integrationErrorMessage,
+      errorMessage: outcome.errorMessage,
+      authorizerIam: outcome.authorizerIam,
+    });
+    writeAccessLog(renderAccessLog(format, variables), requestId);
   }
 
   const server = createServer((req: IncomingMessage, res: ServerResponse) => {
-    answer(req)
-      .catch(() => json(500, { message: "Internal Server Error" }))
-      .then((response) => {
+    const requestId = randomUUID();
+    const arrived = new Date();
+    answer(req, requestId, arrived)
+      .catch((): Outcome => gatewayError(500, "Internal Server Error"))
+      .then((outcome) => {
+        // Before the response: a client that has its answer finds the line already written.
+        try {
+          logAccess(req, requestId, arrived, outcome);
+        } catch (error) {
+          options.onLog?.(`access log not written: ${(error as Error).message}`, { requestId, stream: "stderr" });
+        }
+        const { response } = outcome;
         res.writeHead(response.statusCode, { ...response.headers, "content-length": response.body.length });
         res.end(response.body);
       });
@@ -105,7 +184,8 @@ export async function startLocalApi(options: LocalApiOptions): Promise<LocalApi>
   return {
     url: `http://127.0.0.1:${port}`,
     reload: async () => {
-      table = await loadRoutes(cloud.endpoint, apiId, { region });
+      deployed = await loadDeployedApi(cloud.endpoint, apiId, { region });
+      throttle = throttleOf(deployed);
     },
     stop: async () => {
       await new Promise<void>((resolve) => {
@@ -115,6 +195,30 @@ export async function startLocalApi(options: LocalApiOptions): Promise<LocalApi>
       await runner.stop();
     },
   };
+}
+
+/** No limits: a stage without throttling settings, or throttling turned off. */
+const UNTHROTTLED = { routeLimits: {} } as const;
+
+/** The account the local cloud's resources live in, for requests whose caller does not name one. */
+const DEFAULT_ACCOUNT = "123456789012";
+
+/** How a request was answered, and what the access log needs to know about it. */
+interface Outcome {
+  readonly response: HttpResponse;
+  /** The route that took the request. */
+  readonly routeKey?: string;
+  readonly authorizerIam?: IamAuthorizer;
+  readonly integrationLatency?: number;
+  readonly integrationStatus?: number;
+  readonly integrationErrorMessage?: string;
+  /** The message of an answer API Gateway made itself. */
+  readonly errorMessage?: string;
+}
+
+/** An answer API Gateway makes itself: `{"message": ...}`. */
+function gatewayError(statusCode: number, message: string): Outcome {
+  return { response: json(statusCode, { message }), errorMessage: message };
 }
 
 /** `requestContext.authorizer.iam` of a caller with identity-pool credentials, as API Gateway fills it. */

@@ -54,6 +54,8 @@ export interface DevOptions {
    * and the ms from the first file event to the emulator having the new code. @default none
    */
   readonly onReload?: (functionName: string, ms: number) => void;
+  /** Whether the stage's rate limits apply to the served API (`LocalApiOptions.throttling`). @default true */
+  readonly throttling?: boolean;
 }
 
 /** Starts the local cloud, deploys a stage and serves its API, reloading handlers as their files change. */
@@ -75,7 +77,7 @@ export async function startDev(options: DevOptions = {}): Promise<DevEnvironment
     step(`deploying ${stack.name} to the local cloud`);
     const outputs = await deployStack(stack, cloud.endpoint, join(workdir, "terraform"));
     step("serving the API");
-    const api = await startLocalApi({ cloud, apiId: outputs[manifest.outputs.apiId], region: LOCAL_REGION, onLog: (line) => log(line) });
+    const api = await startLocalApi({ cloud, apiId: outputs[manifest.outputs.apiId], region: LOCAL_REGION, onLog: (line) => log(line), throttling: options.throttling });
     const lambda = new LambdaClient({ endpoint: cloud.endpoint, region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS });
 
     const reloader = new HandlerReloader({

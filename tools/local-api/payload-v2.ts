@@ -197,7 +197,7 @@ export function isTextContentType(contentType: string | undefined): boolean {
 }
 
 /** `10/Apr/2022:13:30:05 +0000`: the request time as API Gateway writes it, in UTC. */
-function requestTime(time: Date): string {
+export function requestTime(time: Date): string {
   const two = (n: number) => String(n).padStart(2, "0");
   return `${two(time.getUTCDate())}/${MONTHS[time.getUTCMonth()]}/${time.getUTCFullYear()}:${two(time.getUTCHours())}:${two(time.getUTCMinutes())}:${two(time.getUTCSeconds())} +0000`;
 }

@@ -1,4 +1,4 @@
-import { ApiGatewayV2Client, GetApiCommand, GetIntegrationsCommand, GetRoutesCommand, Integration, Route } from "@aws-sdk/client-apigatewayv2";
+import { ApiGatewayV2Client, Cors, GetApiCommand, GetIntegrationsCommand, GetRoutesCommand, Integration, Route } from "@aws-sdk/client-apigatewayv2";
 import { DEFAULT_ROUTE_KEY, parseRouteKey, ParsedRouteKey, pathSegments } from "../../constructs/route-key";
 import { functionNameOfArn } from "../local-cloud/lambda-names";
 import { LOCAL_CREDENTIALS, LOCAL_REGION } from "../local-cloud/local-account";
@@ -32,6 +32,8 @@ export interface RouteTable {
   readonly name?: string;
   /** `https://<apiId>.execute-api.<region>.amazonaws.com`, as GetApi reports it. */
   readonly apiEndpoint?: string;
+  /** The API's CORS configuration, as GetApi reports it; `undefined` when it has none. */
+  readonly cors?: Cors;
   readonly routes: readonly RouteEntry[];
 }
 
@@ -73,6 +75,7 @@ export async function loadRoutes(endpoint: string, apiId: string, options: LoadR
       apiId,
       name: api.Name,
       apiEndpoint: api.ApiEndpoint,
+      cors: api.CorsConfiguration,
       routes: routes.map((route): RouteEntry => {
         const integrationId = /^integrations\/(\w+)$/.exec(route.Target ?? "")?.[1];
         const integration = integrationId === undefined ? undefined : byId.get(integrationId);

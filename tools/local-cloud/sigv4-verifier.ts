@@ -43,6 +43,8 @@ export const MAX_CLOCK_SKEW_MS = 5 * 60 * 1000;
 
 const ALGORITHM = "AWS4-HMAC-SHA256";
 const UNSIGNED_PAYLOAD = "UNSIGNED-PAYLOAD";
+/** The signing names whose requests may carry `x-amz-content-sha256: UNSIGNED-PAYLOAD` (see verifySignedRequest). */
+const UNSIGNED_PAYLOAD_SERVICES: readonly string[] = ["s3"];
 const TERMINATOR = "aws4_request";
 /** `20240101T000000Z`, the only form of `X-Amz-Date` SigV4 uses. */
 const AMZ_DATE = /^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})Z$/;
@@ -62,6 +64,8 @@ export const MESSAGES = {
   signatureMismatch:
     "The request signature we calculated does not match the signature you provided. Check your AWS Secret Access Key and signing method. Consult the service documentation for details.",
   invalidToken: "The security token included in the request is invalid.",
+  /** AWS's wording since SigV4 admitted HTTP/2 (older services said "'Host' must be a 'SignedHeader' ..."). */
+  hostNotSigned: "'Host' or ':authority' must be a 'SignedHeader' in the AWS Authorization.",
   expiredToken: "The security token included in the request is expired",
   wrongRegion: (region: string) => `Credential should be scoped to a valid region, not '${region}'. `,
   wrongService: (service: string) => `Credential should be scoped to correct service: '${service}'. `,
@@ -106,6 +110,8 @@ export async function verifySignedRequest(
   const amzDate = headerValue(request.headers, "x-amz-date");
   const parsed = parseAuthorization(authorization, amzDate !== undefined || headerValue(request.headers, "date") !== undefined);
   if (typeof parsed === "string") return deny(parsed);
+  // SigV4 requires the host among the signed headers: otherwise a signature made for one host would pass at another.
+  if (!parsed.signedHeaders.toLowerCase().split(";").includes("host")) return deny(MESSAGES.hostNotSigned);
   if (parsed.algorithm !== ALGORITHM) return deny(MESSAGES.unsupportedAlgorithm(parsed.algorithm));
 
   // Credential=<key>/<date>/<region>/<service>/aws4_request; a key id never contains a slash.
@@ -130,10 +136,16 @@ export async function verifySignedRequest(
   if (caller.expiration.getTime() <= now) return deny(MESSAGES.expiredToken);
 
   // A client may sign a payload hash instead of the body (x-amz-content-sha256): it must be the body's, or
-  // UNSIGNED-PAYLOAD; otherwise a valid signature would vouch for a body that was swapped in transit.
+  // UNSIGNED-PAYLOAD where the service accepts that; otherwise a valid signature would vouch for a body that was
+  // swapped in transit. AWS documents UNSIGNED-PAYLOAD for Amazon S3 only ("Create a canonical request", IAM User
+  // Guide, Signature Version 4: "For Amazon S3, include the literal string UNSIGNED-PAYLOAD when constructing a
+  // canonical request"; S3 API Reference, "Signature Calculations for the Authorization Header": the unsigned
+  // payload option is an S3 one). No documentation offers it for execute-api, where API Gateway hashes the body
+  // itself, so a signature over UNSIGNED-PAYLOAD does not match there: refused as a signature mismatch.
   const bodyHash = createHash("sha256").update(request.body).digest("hex");
   const claimedHash = headerValue(request.headers, "x-amz-content-sha256");
-  if (claimedHash !== undefined && claimedHash !== UNSIGNED_PAYLOAD && !(SHA256_HEX.test(claimedHash) && claimedHash.toLowerCase() === bodyHash)) {
+  const unsignedAccepted = claimedHash === UNSIGNED_PAYLOAD && UNSIGNED_PAYLOAD_SERVICES.includes(service);
+  if (claimedHash !== undefined && !unsignedAccepted && !(SHA256_HEX.test(claimedHash) && claimedHash.toLowerCase() === bodyHash)) {
     return deny(MESSAGES.signatureMismatch);
   }
 
