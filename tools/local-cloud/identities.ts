@@ -10,7 +10,8 @@ import { findUser } from "./moto-user-pools";
  * Identity pool identities and their temporary credentials, which moto 5.2 gets wrong for our purpose: its `GetId`
  * returns a new random id on every call and its `GetCredentialsForIdentity` one fixed key pair for everybody. Here
  * the front answers both itself: it verifies the user pool ID token in `Logins`, keeps one identity per user, and
- * mints credentials per identity, mapped to the role of the pool's roles attachment. The API server of the local
+ * mints credentials per identity, mapped to the role of the pool's roles attachment. A token counts only while its
+ * user exists in the user pool and is enabled: moto signs with a key anyone can read in its package. The API server of the local
  * cloud looks callers up by access key id ({@link IdentityStore.credentials}) to check signatures and fill in
  * `requestContext.authorizer.iam`.
  */
