@@ -11,9 +11,9 @@ import { findUser } from "./moto-user-pools";
  * returns a new random id on every call and its `GetCredentialsForIdentity` one fixed key pair for everybody. Here
  * the front answers both itself: it verifies the user pool ID token in `Logins`, keeps one identity per user, and
  * mints credentials per identity, mapped to the role of the pool's roles attachment. A token counts only while its
- * user exists in the user pool and is enabled: moto signs with a key anyone can read in its package. The API server of the local
- * cloud looks callers up by access key id ({@link IdentityStore.credentials}) to check signatures and fill in
- * `requestContext.authorizer.iam`.
+ * user exists in the user pool and is enabled: moto signs with a key anyone can read in its package. The API server
+ * of the local cloud looks callers up by access key id ({@link IdentityStore.credentials}) to check signatures and
+ * fill in `requestContext.authorizer.iam`.
  */
 
 /** The service prefix of cognito-identity's `X-Amz-Target` values. */
