@@ -7,7 +7,9 @@ import {
   AdminSetUserPasswordCommand,
   ChangePasswordCommand,
   CognitoIdentityProviderClient,
+  ConfirmForgotPasswordCommand,
   ConfirmSignUpCommand,
+  ForgotPasswordCommand,
   CreateUserPoolClientCommand,
   CreateUserPoolCommand,
   InitiateAuthCommand,
@@ -179,6 +181,20 @@ describeWhen(motoMissing())("local cloud: user pool sign-in with amazon-cognito-
     await idp.send(new ChangePasswordCommand({ AccessToken, PreviousPassword: PASSWORD, ProposedPassword: "Ch4nged-by-eve!" }));
     expect((await signInAs("eve@example.com", "Ch4nged-by-eve!")).kind).toBe("session");
     expect(await signInAs("eve@example.com", PASSWORD)).toMatchObject({ kind: "error", error: { message: INCORRECT } });
+  }, 30_000);
+
+  test("ConfirmForgotPassword: the new password signs in; for an unknown user it is CodeMismatchException (hiding) or UserNotFoundException (legacy)", async () => {
+    await signedUp("kim@example.com");
+    await idp.send(new ForgotPasswordCommand({ ClientId: hidingClient, Username: "kim@example.com" }));
+    // moto takes any code that does not look like one of its own.
+    await idp.send(new ConfirmForgotPasswordCommand({ ClientId: hidingClient, Username: "kim@example.com", ConfirmationCode: "123456", Password: "F0rgot-and-reset!" }));
+    expect((await signInAs("kim@example.com", "F0rgot-and-reset!")).kind).toBe("session");
+    expect(await signInAs("kim@example.com", PASSWORD)).toMatchObject({ kind: "error", error: { message: INCORRECT } });
+
+    const unknown = (ClientId: string) =>
+      rejection(idp.send(new ConfirmForgotPasswordCommand({ ClientId, Username: "nobody@example.com", ConfirmationCode: "123456", Password: "F0rgot-and-reset!" })));
+    expect((await unknown(hidingClient)).name).toBe("CodeMismatchException");
+    expect((await unknown(legacyClient)).name).toBe("UserNotFoundException");
   }, 30_000);
 
   test("an admin-created user signs in with the temporary password, must choose a new one, then signs in with that", async () => {
