@@ -1,4 +1,3 @@
-import { createHmac } from "node:crypto";
 import {
   isSrpTimestamp,
   isValidClientValue,
@@ -9,19 +8,7 @@ import {
   srpPoolName,
   verifyPasswordClaim,
 } from "../tools/local-cloud/cognito-srp";
-
-/** The library's own pieces, as CognitoUser.authenticateUserDefaultAuth uses them (the package ships no types for them). */
-interface LibraryBigInteger {
-  toString(radix: number): string;
-}
-type BigIntegerClass = new (value: string, radix: number) => LibraryBigInteger;
-interface LibraryHelper {
-  getLargeAValue(callback: (error: Error | null, value: LibraryBigInteger) => void): void;
-  getPasswordAuthenticationKey(user: string, password: string, B: LibraryBigInteger, salt: LibraryBigInteger, callback: (error: Error | null, key: Buffer) => void): void;
-}
-const AuthenticationHelper = (require("amazon-cognito-identity-js/lib/AuthenticationHelper") as { default: new (poolName: string) => LibraryHelper }).default;
-const BigInteger = (require("amazon-cognito-identity-js/lib/BigInteger") as { default: BigIntegerClass }).default;
-const DateHelper = (require("amazon-cognito-identity-js/lib/DateHelper") as { default: new () => { getNowString(): string } }).default;
+import { librarySrpClient, libraryTimestamp } from "./support/cognito-sign-in";
 
 const POOL_NAME = srpPoolName("us-east-1_AbC123xyz");
 const USER = "5f0c2d2e-8a51-4bd5-9a8e-2b3c4d5e6f70";
@@ -29,15 +16,9 @@ const PASSWORD = "Corr3ct-horse-battery!";
 
 /** What the library sends in RespondToAuthChallenge for a challenge, signed with `password`: its A and signature. */
 async function librarySignature(challenge: { salt: string; publicB: string; secretBlock: string; timestamp: string }, password: string) {
-  const helper = new AuthenticationHelper(POOL_NAME);
-  const A = await new Promise<LibraryBigInteger>((resolve, reject) => helper.getLargeAValue((error, value) => (error ? reject(error) : resolve(value))));
-  const key = await new Promise<Buffer>((resolve, reject) =>
-    helper.getPasswordAuthenticationKey(USER, password, new BigInteger(challenge.publicB, 16), new BigInteger(challenge.salt, 16), (error, value) =>
-      error ? reject(error) : resolve(value),
-    ),
-  );
-  const message = Buffer.concat([Buffer.from(POOL_NAME), Buffer.from(USER), Buffer.from(challenge.secretBlock, "base64"), Buffer.from(challenge.timestamp)]);
-  return { clientValue: A.toString(16), signature: createHmac("sha256", key).update(message).digest("base64") };
+  const client = await librarySrpClient(POOL_NAME);
+  const signature = await client.sign({ SALT: challenge.salt, SRP_B: challenge.publicB, SECRET_BLOCK: challenge.secretBlock, USER_ID_FOR_SRP: USER }, password, challenge.timestamp);
+  return { clientValue: client.srpA, signature };
 }
 
 /** One full exchange: the server's values for `storedPassword`, the library's claim for `typedPassword`. */
@@ -45,7 +26,7 @@ async function exchange(storedPassword: string, typedPassword: string): Promise<
   const verifier = passwordVerifier(POOL_NAME, USER, storedPassword);
   const server = serverValues(verifier);
   const secretBlock = Buffer.from("opaque secret block of the server").toString("base64");
-  const timestamp = new DateHelper().getNowString();
+  const timestamp = libraryTimestamp();
   const { clientValue, signature } = await librarySignature({ salt: verifier.salt, publicB: server.publicB, secretBlock, timestamp }, typedPassword);
   return verifyPasswordClaim({ poolName: POOL_NAME, userIdForSrp: USER, verifier, clientValue, server, secretBlock, timestamp }, signature);
 }
@@ -94,7 +75,7 @@ test("client values and timestamps are checked", () => {
   expect(isValidClientValue(SRP_N.toString(16))).toBe(false); // A mod N = 0
   expect(isValidClientValue("0")).toBe(false);
   expect(isValidClientValue("xyz")).toBe(false);
-  expect(isSrpTimestamp(new DateHelper().getNowString())).toBe(true);
+  expect(isSrpTimestamp(libraryTimestamp())).toBe(true);
   expect(isSrpTimestamp("Tue Dec 01 23:41:04 UTC 2026")).toBe(false);
   expect(isSrpTimestamp("2026-12-01T23:41:04Z")).toBe(false);
 });

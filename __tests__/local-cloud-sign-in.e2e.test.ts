@@ -4,6 +4,8 @@ import {
   AdminCreateUserCommand,
   AdminDeleteUserCommand,
   AdminDisableUserCommand,
+  AdminInitiateAuthCommand,
+  AdminRespondToAuthChallengeCommand,
   AdminSetUserPasswordCommand,
   ChangePasswordCommand,
   CognitoIdentityProviderClient,
@@ -20,7 +22,8 @@ import { CreateRoleCommand, IAMClient } from "@aws-sdk/client-iam";
 import { LocalCloud, startLocalCloud } from "../tools/local-cloud/front";
 import { LOCAL_CREDENTIALS, LOCAL_REGION } from "../tools/local-cloud/local-account";
 import { motoMissing } from "../tools/local-cloud/moto";
-import { completeNewPassword, forgedIdToken, idTokenOf, signIn } from "./support/cognito-sign-in";
+import { srpPoolName } from "../tools/local-cloud/cognito-srp";
+import { completeNewPassword, forgedIdToken, idTokenOf, librarySrpClient, libraryTimestamp, signIn, SrpChallenge } from "./support/cognito-sign-in";
 import { describeWhen } from "./support/requires";
 
 const PASSWORD = "Corr3ct-horse-battery!";
@@ -142,6 +145,43 @@ describeWhen(motoMissing())("local cloud: user pool sign-in with amazon-cognito-
           ChallengeResponses: { USERNAME: USER_ID_FOR_SRP!, PASSWORD_CLAIM_SECRET_BLOCK: SECRET_BLOCK!, TIMESTAMP: "Tue Dec 1 23:41:04 UTC 2026", PASSWORD_CLAIM_SIGNATURE: "c2lnbmF0dXJl" },
         }),
       ),
+    );
+    expect([error.name, error.message]).toEqual(["NotAuthorizedException", INCORRECT]);
+  }, 30_000);
+
+  test("AdminInitiateAuth USER_SRP_AUTH and AdminRespondToAuthChallenge: the right proof gets tokens, a wrong one does not", async () => {
+    await signedUp("lea@example.com");
+    const attempt = async (password: string) => {
+      const client = await librarySrpClient(srpPoolName(poolId));
+      const challenge = await idp.send(
+        new AdminInitiateAuthCommand({ UserPoolId: poolId, ClientId: hidingClient, AuthFlow: "USER_SRP_AUTH", AuthParameters: { USERNAME: "lea@example.com", SRP_A: client.srpA } }),
+      );
+      const parameters = challenge.ChallengeParameters as unknown as SrpChallenge;
+      const TIMESTAMP = libraryTimestamp();
+      return idp.send(
+        new AdminRespondToAuthChallengeCommand({
+          UserPoolId: poolId,
+          ClientId: hidingClient,
+          ChallengeName: "PASSWORD_VERIFIER",
+          Session: challenge.Session,
+          ChallengeResponses: {
+            USERNAME: parameters.USER_ID_FOR_SRP,
+            PASSWORD_CLAIM_SECRET_BLOCK: parameters.SECRET_BLOCK,
+            TIMESTAMP,
+            PASSWORD_CLAIM_SIGNATURE: await client.sign(parameters, password, TIMESTAMP),
+          },
+        }),
+      );
+    };
+    expect((await attempt(PASSWORD)).AuthenticationResult?.IdToken).toBeDefined();
+    const error = await rejection(attempt(WRONG_PASSWORD));
+    expect([error.name, error.message]).toEqual(["NotAuthorizedException", INCORRECT]);
+  }, 30_000);
+
+  test("ADMIN_USER_PASSWORD_AUTH with a wrong password says 'Incorrect username or password.' (moto says the username)", async () => {
+    await signedUp("max@example.com");
+    const error = await rejection(
+      idp.send(new AdminInitiateAuthCommand({ UserPoolId: poolId, ClientId: legacyClient, AuthFlow: "ADMIN_USER_PASSWORD_AUTH", AuthParameters: { USERNAME: "max@example.com", PASSWORD: WRONG_PASSWORD } })),
     );
     expect([error.name, error.message]).toEqual(["NotAuthorizedException", INCORRECT]);
   }, 30_000);

@@ -1,4 +1,4 @@
-import { createHash } from "node:crypto";
+import { createHash, createHmac } from "node:crypto";
 import { spawnSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
@@ -40,6 +40,52 @@ export function completeNewPassword(user: CognitoUser, password: string): Promis
 export function idTokenOf(outcome: SignInOutcome): string {
   if (outcome.kind !== "session") throw new Error(`expected a session, got ${outcome.kind}: ${outcome.kind === "error" ? outcome.error.message : ""}`);
   return outcome.session.getIdToken().getJwtToken();
+}
+
+/** The library's SRP helper, as CognitoUser.authenticateUserDefaultAuth drives it (the package ships no types for it). */
+interface LibraryBigInteger {
+  toString(radix: number): string;
+}
+interface LibraryHelper {
+  getLargeAValue(callback: (error: Error | null, value: LibraryBigInteger) => void): void;
+  getPasswordAuthenticationKey(user: string, password: string, B: LibraryBigInteger, salt: LibraryBigInteger, callback: (error: Error | null, key: Buffer) => void): void;
+}
+const AuthenticationHelper = (require("amazon-cognito-identity-js/lib/AuthenticationHelper") as { default: new (poolName: string) => LibraryHelper }).default;
+const BigInteger = (require("amazon-cognito-identity-js/lib/BigInteger") as { default: new (value: string, radix: number) => LibraryBigInteger }).default;
+const DateHelper = (require("amazon-cognito-identity-js/lib/DateHelper") as { default: new () => { getNowString(): string } }).default;
+
+/** The `TIMESTAMP` the library would send now. */
+export function libraryTimestamp(): string {
+  return new DateHelper().getNowString();
+}
+
+/** The PASSWORD_VERIFIER challenge parameters a client signs. */
+export interface SrpChallenge {
+  readonly SALT: string;
+  readonly SRP_B: string;
+  readonly SECRET_BLOCK: string;
+  readonly USER_ID_FOR_SRP: string;
+}
+
+/**
+ * The client side of one SRP sign-in, computed by amazon-cognito-identity-js's own AuthenticationHelper: its `SRP_A`,
+ * and the `PASSWORD_CLAIM_SIGNATURE` for a challenge (the same bytes CognitoUser signs).
+ */
+export async function librarySrpClient(poolName: string): Promise<{ srpA: string; sign(challenge: SrpChallenge, password: string, timestamp: string): Promise<string> }> {
+  const helper = new AuthenticationHelper(poolName);
+  const A = await new Promise<LibraryBigInteger>((resolve, reject) => helper.getLargeAValue((error, value) => (error ? reject(error) : resolve(value))));
+  return {
+    srpA: A.toString(16),
+    async sign(challenge, password, timestamp) {
+      const key = await new Promise<Buffer>((resolve, reject) =>
+        helper.getPasswordAuthenticationKey(challenge.USER_ID_FOR_SRP, password, new BigInteger(challenge.SRP_B, 16), new BigInteger(challenge.SALT, 16), (error, value) =>
+          error ? reject(error) : resolve(value),
+        ),
+      );
+      const message = Buffer.concat([Buffer.from(poolName), Buffer.from(challenge.USER_ID_FOR_SRP), Buffer.from(challenge.SECRET_BLOCK, "base64"), Buffer.from(timestamp)]);
+      return createHmac("sha256", key).update(message).digest("base64");
+    },
+  };
 }
 
 /** The key moto signs every user pool's tokens with: it ships inside the moto package (n, e and d; no primes). */

@@ -202,7 +202,11 @@ export function identityHandlers(store: IdentityStore): Record<string, Handler> 
     const issuer = `https://${provider}`;
     const claims = await verifyIdToken(token, { issuer, userPoolId: userPool[2], clientIds, now: store.now() }, keysOf(context.motoEndpoint));
     const username = typeof claims["cognito:username"] === "string" ? claims["cognito:username"] : claims.sub;
-    const user = await findUser(context.motoEndpoint, motoAccessKeyId, userPool[2], username);
+    const user = await findUser(context.motoEndpoint, motoAccessKeyId, userPool[2], username).catch((error: Error) => {
+      // The user pool itself is gone: its tokens name nobody.
+      if (error instanceof AwsError && error.type === "ResourceNotFoundException") return undefined;
+      throw error;
+    });
     // A deleted user's token, or one minted with moto's key for a user that never was, earns nothing.
     if (!user || user.sub !== claims.sub || !user.enabled) throw new AwsError(400, "NotAuthorizedException", NO_SUCH_USER);
     return { provider, issuer, sub: claims.sub };

@@ -124,7 +124,7 @@ export function userPoolSignInHandlers(store: UserPoolSignInStore): Record<strin
   /** Forwards the request; answers `UserNotFoundException` with `replacement` when the client hides unknown users. */
   async function forwardHidingUsers(request: AwsJsonRequest, context: HandlerContext, input: Record<string, unknown>, replacement: AwsError): Promise<AwsResponse> {
     const response = await context.forward();
-    if (errorTypeOf(response) === "UserNotFoundException" && (await hidesUsers(request, context, input))) throw replacement;
+    if (errorOf(response)?.type === "UserNotFoundException" && (await hidesUsers(request, context, input))) throw replacement;
     return response;
   }
 
@@ -210,7 +210,13 @@ export function userPoolSignInHandlers(store: UserPoolSignInStore): Record<strin
   const initiateAuth: Handler = async (request, context) => {
     const input = parseJsonObject(request.body);
     if (input.AuthFlow === "USER_SRP_AUTH") return startSrp(request, context, input);
-    return forwardHidingUsers(request, context, input, new AwsError(400, "NotAuthorizedException", INCORRECT_USERNAME_OR_PASSWORD));
+    const incorrect = new AwsError(400, "NotAuthorizedException", INCORRECT_USERNAME_OR_PASSWORD);
+    const response = await forwardHidingUsers(request, context, input, incorrect);
+    // moto words a wrong password of the ADMIN_* flows as the username alone; Cognito as for every other flow.
+    const error = errorOf(response);
+    const username = isJsonObject(input.AuthParameters) ? input.AuthParameters.USERNAME : undefined;
+    if (error?.type === "NotAuthorizedException" && error.message === username) throw incorrect;
+    return response;
   };
 
   const respondToAuthChallenge: Handler = async (request, context) => {
@@ -339,14 +345,14 @@ function userPoolOfToken(token: string): string | undefined {
   }
 }
 
-/** The `__type` of an error response, without any namespace; `undefined` for a success. */
-function errorTypeOf(response: AwsResponse): string | undefined {
+/** The type (`__type` without a namespace) and message of an error response; `undefined` for a success. */
+function errorOf(response: AwsResponse): { type?: string; message?: string } | undefined {
   if (response.status < 300) return undefined;
   try {
-    const body = JSON.parse(response.body.toString("utf8")) as { __type?: unknown };
-    return typeof body.__type === "string" ? body.__type.split("#").pop() : undefined;
+    const body = JSON.parse(response.body.toString("utf8")) as { __type?: unknown; message?: unknown };
+    return { type: typeof body.__type === "string" ? body.__type.split("#").pop() : undefined, message: typeof body.message === "string" ? body.message : undefined };
   } catch {
-    return undefined;
+    return {};
   }
 }
 
