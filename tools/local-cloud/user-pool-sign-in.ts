@@ -65,7 +65,7 @@ export class UserPoolSignInStore {
     return this.verifiers.get(key(userPoolId, username));
   }
 
-  /** Opens a challenge; returns its `SECRET_BLOCK`. */
+  /** Opens a challenge (drawing the server's b and B) under a fresh `SECRET_BLOCK`, and drops expired ones. */
   open(challenge: Omit<PendingChallenge, "server" | "session" | "expires">): { secretBlock: string; pending: PendingChallenge } {
     const now = Date.now();
     for (const [block, pending] of this.challenges) if (pending.expires <= now) this.challenges.delete(block);
