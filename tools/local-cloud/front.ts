@@ -6,6 +6,7 @@ import { identityPoolRoleHandlers, IdentityPoolRoleStore } from "./identity-pool
 import { lambdaCodeRoutes, LambdaCodeStore, layerRoutes } from "./lambda-code";
 import { lambdaLoggingConfigRoutes } from "./lambda-logging-config";
 import { startMoto } from "./moto";
+import { userPoolSignInHandlers, UserPoolSignInStore } from "./user-pool-sign-in";
 
 /**
  * The local cloud's front door on loopback: a request router that answers the operations moto lacks itself and
@@ -56,7 +57,7 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
     // One store per cloud, so that two clouds (two test files) never share state. Add more handler tables here.
     const roles = new IdentityPoolRoleStore();
     identities = new IdentityStore(roles);
-    const handlers: Record<string, Handler> = { ...identityPoolRoleHandlers(roles), ...identityHandlers(identities) };
+    const handlers: Record<string, Handler> = { ...identityPoolRoleHandlers(roles), ...identityHandlers(identities), ...userPoolSignInHandlers(new UserPoolSignInStore()) };
     front = await startFront(moto.endpoint, handlers, layerRoutes(lambdaCodeRoutes(lambdaCode), lambdaLoggingConfigRoutes()));
   } catch (error) {
     await moto.stop();

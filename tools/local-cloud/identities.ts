@@ -4,14 +4,16 @@ import { AwsError, describe, Handler, HandlerContext, isJsonObject, jsonResponse
 import { UserPoolKeys, verifyIdToken } from "./cognito-id-tokens";
 import { IdentityPoolRoleStore } from "./identity-pool-roles";
 import { describePool } from "./describe-pool";
+import { findUser } from "./moto-user-pools";
 
 /**
  * Identity pool identities and their temporary credentials, which moto 5.2 gets wrong for our purpose: its `GetId`
  * returns a new random id on every call and its `GetCredentialsForIdentity` one fixed key pair for everybody. Here
  * the front answers both itself: it verifies the user pool ID token in `Logins`, keeps one identity per user, and
- * mints credentials per identity, mapped to the role of the pool's roles attachment. The API server of the local
- * cloud looks callers up by access key id ({@link IdentityStore.credentials}) to check signatures and fill in
- * `requestContext.authorizer.iam`.
+ * mints credentials per identity, mapped to the role of the pool's roles attachment. A token counts only while its
+ * user exists in the user pool and is enabled: moto signs with a key anyone can read in its package. The API server
+ * of the local cloud looks callers up by access key id ({@link IdentityStore.credentials}) to check signatures and
+ * fill in `requestContext.authorizer.iam`.
  */
 
 /** The service prefix of cognito-identity's `X-Amz-Target` values. */
@@ -35,6 +37,8 @@ const GUESTS_OFF = "Unauthenticated access is not supported for this identity po
 const UNSUPPORTED_PROVIDER = "Token is not from a supported provider of this identity pool.";
 const LOGINS_DO_NOT_MATCH = "Logins don't match. Please include at least one valid login for this identity or identity pool.";
 const NO_ROLE = "Invalid identity pool configuration. Check assigned IAM roles for this pool.";
+/** Ours: moto signs every token with a key published in its package, so a valid signature does not prove a user. */
+const NO_SUCH_USER = "Invalid login token. The user of this token does not exist in the user pool or is disabled.";
 
 /** A user's login, once its token was verified. */
 export interface VerifiedLogin {
@@ -174,8 +178,16 @@ export function identityHandlers(store: IdentityStore): Record<string, Handler> 
     return keys;
   };
 
-  /** The one login of a request, verified against the pool; `undefined` when the request has none. */
-  async function loginOf(input: Record<string, unknown>, pool: DescribeIdentityPoolCommandOutput, context: HandlerContext): Promise<VerifiedLogin | undefined> {
+  /**
+   * The one login of a request, verified against the pool and checked against the user pool (the user must exist
+   * and be enabled, in the account of `motoAccessKeyId`); `undefined` when the request has none.
+   */
+  async function loginOf(
+    input: Record<string, unknown>,
+    pool: DescribeIdentityPoolCommandOutput,
+    context: HandlerContext,
+    motoAccessKeyId: string,
+  ): Promise<VerifiedLogin | undefined> {
     const logins = loginsOf(input.Logins);
     const entries = Object.entries(logins);
     if (entries.length === 0) return undefined;
@@ -189,6 +201,14 @@ export function identityHandlers(store: IdentityStore): Record<string, Handler> 
     if (clientIds.length === 0 || !userPool) throw new AwsError(400, "NotAuthorizedException", UNSUPPORTED_PROVIDER);
     const issuer = `https://${provider}`;
     const claims = await verifyIdToken(token, { issuer, userPoolId: userPool[2], clientIds, now: store.now() }, keysOf(context.motoEndpoint));
+    const username = typeof claims["cognito:username"] === "string" ? claims["cognito:username"] : claims.sub;
+    const user = await findUser(context.motoEndpoint, motoAccessKeyId, userPool[2], username).catch((error: Error) => {
+      // The user pool itself is gone: its tokens name nobody.
+      if (error instanceof AwsError && error.type === "ResourceNotFoundException") return undefined;
+      throw error;
+    });
+    // A deleted user's token, or one minted with moto's key for a user that never was, earns nothing.
+    if (!user || user.sub !== claims.sub || !user.enabled) throw new AwsError(400, "NotAuthorizedException", NO_SUCH_USER);
     return { provider, issuer, sub: claims.sub };
   }
 
@@ -203,7 +223,7 @@ export function identityHandlers(store: IdentityStore): Record<string, Handler> 
       // moto takes a 12-digit access key as the account id; otherwise the caller's key picks the account.
       const motoAccessKeyId = accountId !== undefined && /^\d{12}$/.test(accountId) ? accountId : request.accessKeyId;
       const pool = await describePool(context.motoEndpoint, identityPoolId, poolScope(identityPoolId, motoAccessKeyId));
-      const login = await loginOf(input, pool, context);
+      const login = await loginOf(input, pool, context, motoAccessKeyId);
       if (!login && !pool.AllowUnauthenticatedIdentities) throw new AwsError(400, "NotAuthorizedException", GUESTS_OFF);
       return jsonResponse({ IdentityId: store.identityFor(identityPoolId, login, motoAccessKeyId).identityId });
     },
@@ -215,7 +235,7 @@ export function identityHandlers(store: IdentityStore): Record<string, Handler> 
       const identity = store.identity(identityId);
       if (!identity) throw new AwsError(400, "ResourceNotFoundException", `Identity '${identityId}' not found.`);
       const pool = await describePool(context.motoEndpoint, identity.identityPoolId, poolScope(identity.identityPoolId, identity.motoAccessKeyId));
-      const login = await loginOf(input, pool, context);
+      const login = await loginOf(input, pool, context, identity.motoAccessKeyId);
       if (identity.login) {
         // A user's identity needs that user's valid token every time, as in AWS: the id alone is no secret.
         if (!login || login.provider !== identity.login.provider || login.sub !== identity.login.sub) {
