@@ -26,6 +26,9 @@ import { describeWhen } from "./support/requires";
 
 const CONFIG = { region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS, maxAttempts: 1 };
 
+// The machine is shared: moto's CreateFunction can take seconds under load, more than jest's default 5 s.
+jest.setTimeout(60_000);
+
 /** A zip with one `index.js`. */
 const zipOf = (source: string) => zipSync({ "index.js": Buffer.from(source) });
 

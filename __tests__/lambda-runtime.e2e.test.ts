@@ -245,4 +245,13 @@ describeWhen(motoMissing() ?? lambdaNodeMissing())("local Lambda runtime: as the
     expect(most).toBeGreaterThan(0);
     expect(most).toBeLessThanOrEqual(2);
   }, 120_000);
+
+  test("a process that ends while idle leaves the pool at once, and the next invocation gets a new one", async () => {
+    await create("crashes-later", zipOf(`exports.handler = async () => { setTimeout(() => { throw new Error("stray timer"); }, 50); return "answered"; };`));
+    const runner = runnerWith({ maxProcessesPerFunction: 1 });
+    expect((await run(runner, "crashes-later")).result).toMatchObject({ kind: "ok", result: "answered" });
+    // Well before the 60 s idle timeout.
+    await eventually(() => runner.processCount("crashes-later") === 0, 10_000);
+    expect((await run(runner, "crashes-later")).result).toMatchObject({ kind: "ok", result: "answered", coldStart: true });
+  }, 60_000);
 });

@@ -231,6 +231,13 @@ export class LambdaRunner {
       endpointUrl: this.options.endpointUrl,
     });
     pool.busy.add(worker);
+    // A process may end while idle (a stray timer's uncaught error): its room goes to the next invocation.
+    void worker.ended.then(() => {
+      if (!pool.idle.includes(worker)) return;
+      this.clearIdleTimer(worker);
+      pool.idle.splice(pool.idle.indexOf(worker), 1);
+      this.wake(pool);
+    });
     return worker;
   }
 

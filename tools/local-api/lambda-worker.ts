@@ -42,7 +42,8 @@ const END = "\u0000END\u0000";
 export class Worker {
   private readonly child: ChildProcess;
   private exited = false;
-  private readonly exit: Promise<void>;
+  /** Resolves once the process has exited, for whatever reason. */
+  readonly ended: Promise<void>;
   /** The request whose output is arriving; lines written between invocations go to the last one. */
   private requestId = "INIT";
   private onLog: LogSink | undefined;
@@ -70,7 +71,7 @@ export class Worker {
       stdio: ["ignore", "pipe", "pipe", "ipc"],
       serialization: "json",
     });
-    this.exit = new Promise((resolve) => this.child.once("exit", () => resolve()));
+    this.ended = new Promise((resolve) => this.child.once("exit", () => resolve()));
     this.child.once("exit", (status, signal) => {
       this.exited = true;
       this.settle({ kind: "error", errorType: "Runtime.ExitError", errorMessage: `RequestId: ${this.requestId} Error: Runtime exited ${signal ? `with signal: ${signal}` : `with error: exit status ${status}`}` }, true);
@@ -148,7 +149,7 @@ export class Worker {
     // A parked process is unreferenced: without this, the parent could exit while waiting for it to end.
     this.unpark();
     this.child.kill("SIGKILL");
-    return this.exit;
+    return this.ended;
   }
 
   /** Answers the pending invocation: at once when `force`, else once its reply and the end of both streams are in. */
