@@ -210,26 +210,30 @@ export class LambdaRunner {
   /** Starts a process of `code`, counted in the pool from the first moment. */
   private async start(pool: FunctionPool, code: RunnableCode, key: string): Promise<Worker> {
     pool.starting += 1;
-    let credentials: SessionCredentials | undefined;
+    let worker: Worker;
     try {
-      credentials = await this.options.credentials?.(code);
+      let credentials: SessionCredentials | undefined;
+      try {
+        credentials = await this.options.credentials?.(code);
+      } catch (error) {
+        throw new Error(`could not get credentials for ${code.functionName} (role ${code.role ?? "none"}): ${(error as Error).message}`);
+      }
       if (this.stopped) throw new Error("the Lambda runner has been stopped");
+      worker = new Worker(key, code, {
+        nodeBinary: this.nodeBinary,
+        taskRoot: this.unpack(code),
+        bootstrap: this.bootstrap(),
+        sdkModules: this.sdkModules,
+        credentials,
+        endpointUrl: this.options.endpointUrl,
+      });
     } catch (error) {
       pool.starting -= 1;
       // The room this start held goes to the next invocation.
       this.wake(pool);
-      if (this.stopped) throw error;
-      throw new Error(`could not get credentials for ${code.functionName} (role ${code.role ?? "none"}): ${(error as Error).message}`);
+      throw error;
     }
     pool.starting -= 1;
-    const worker = new Worker(key, code, {
-      nodeBinary: this.nodeBinary,
-      taskRoot: this.unpack(code),
-      bootstrap: this.bootstrap(),
-      sdkModules: this.sdkModules,
-      credentials,
-      endpointUrl: this.options.endpointUrl,
-    });
     pool.busy.add(worker);
     // A process may end while idle (a stray timer's uncaught error): its room goes to the next invocation.
     void worker.ended.then(() => {
