@@ -5,8 +5,10 @@ import { CreateRoleCommand, IAMClient } from "@aws-sdk/client-iam";
 import {
   CreateFunctionCommand,
   DeleteFunctionCommand,
+  DeleteFunctionConcurrencyCommand,
   GetFunctionConfigurationCommand,
   LambdaClient,
+  PutFunctionConcurrencyCommand,
   UpdateFunctionCodeCommand,
   UpdateFunctionConfigurationCommand,
 } from "@aws-sdk/client-lambda";
@@ -23,6 +25,9 @@ import { LOCAL_CREDENTIALS, LOCAL_REGION } from "../tools/local-cloud/local-acco
 import { describeWhen } from "./support/requires";
 
 const CONFIG = { region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS, maxAttempts: 1 };
+
+// The machine is shared: moto's CreateFunction can take seconds under load, more than jest's default 5 s.
+jest.setTimeout(60_000);
 
 /** A zip with one `index.js`. */
 const zipOf = (source: string) => zipSync({ "index.js": Buffer.from(source) });
@@ -171,5 +176,31 @@ describeWhen(motoMissing() ?? lambdaNodeMissing())("local cloud: Lambda code and
     );
     expect((await lambda.send(new GetFunctionConfigurationCommand({ FunctionName: "logged" }))).LoggingConfig?.LogFormat).toBe("JSON");
     expect(cloud.lambdaCode.code("logged")?.version).toBe(1);
+  });
+
+  test("the front keeps role, memory size, logging config and reserved concurrency, and their changes", async () => {
+    await lambda.send(
+      new CreateFunctionCommand({
+        FunctionName: "kept-config",
+        Runtime: "nodejs22.x",
+        Role: role,
+        Handler: "index.handler",
+        MemorySize: 512,
+        Code: { ZipFile: zipOf("exports.handler = async () => 1;") },
+        LoggingConfig: { LogFormat: "JSON", ApplicationLogLevel: "DEBUG", SystemLogLevel: "WARN" },
+      }),
+    );
+    expect(cloud.lambdaCode.code("kept-config")).toMatchObject({
+      role,
+      memorySize: 512,
+      loggingConfig: { LogFormat: "JSON", ApplicationLogLevel: "DEBUG", SystemLogLevel: "WARN", LogGroup: "/aws/lambda/kept-config" },
+    });
+    expect(cloud.lambdaCode.code("kept-config")?.reservedConcurrency).toBeUndefined();
+    await lambda.send(new PutFunctionConcurrencyCommand({ FunctionName: "kept-config", ReservedConcurrentExecutions: 3 }));
+    expect(cloud.lambdaCode.code("kept-config")?.reservedConcurrency).toBe(3);
+    await lambda.send(new UpdateFunctionConfigurationCommand({ FunctionName: "kept-config", MemorySize: 1024, LoggingConfig: { LogFormat: "Text", LogGroup: "/custom/kept" } }));
+    expect(cloud.lambdaCode.code("kept-config")).toMatchObject({ memorySize: 1024, reservedConcurrency: 3, loggingConfig: { LogFormat: "Text", LogGroup: "/custom/kept" } });
+    await lambda.send(new DeleteFunctionConcurrencyCommand({ FunctionName: "kept-config" }));
+    expect(cloud.lambdaCode.code("kept-config")?.reservedConcurrency).toBeUndefined();
   });
 });

@@ -7,9 +7,15 @@
  * handlers, already loaded) to CommonJS for the runtime's Node, since a child must not depend on tsx. It imports
  * only Node's own modules and nothing of this project, so it runs from any directory.
  *
- * Usage: `node lambda-bootstrap.js <task root> <module>.<export>`
+ * As Lambda's runtime does, it makes the AWS SDK v3 resolvable without the bundle carrying it (bundles keep
+ * `@aws-sdk/*` external), and with the JSON log format (`AWS_LAMBDA_LOG_FORMAT=JSON`) it writes each console call as
+ * one JSON object, filtered by `AWS_LAMBDA_LOG_LEVEL`.
+ *
+ * Usage: `node lambda-bootstrap.js <task root> <module>.<export> <node_modules with the AWS SDK>`
  */
+import Module from "node:module";
 import path from "node:path";
+import { format } from "node:util";
 
 /** What the runner sends for one invocation. */
 interface InvocationMessage {
@@ -37,13 +43,94 @@ type Handler = (event: unknown, context: object, callback: (error: unknown, valu
 /** The end of an invocation's output on a stream. */
 const END = "\u0000END\u0000\n";
 
-const [taskRoot, handlerString] = process.argv.slice(2);
+const [taskRoot, handlerString, sdkModules] = process.argv.slice(2);
 const dot = handlerString.lastIndexOf(".");
 const moduleName = handlerString.slice(0, dot);
 const exportName = handlerString.slice(dot + 1);
 let handler: Handler | undefined;
 let initError: InvokeError | undefined;
 let current: InvocationMessage | undefined;
+// Read before the handler runs: it may change process.env, the context keeps what the runtime set.
+const { AWS_LAMBDA_FUNCTION_VERSION: functionVersion, AWS_LAMBDA_LOG_GROUP_NAME: logGroupName, AWS_LAMBDA_LOG_STREAM_NAME: logStreamName } = process.env;
+
+/** The package of an AWS SDK v3 module request: `@aws-sdk/client-s3` of `@aws-sdk/client-s3/dist-cjs/x`. */
+const SDK_PACKAGE = /^@aws-sdk\/[^/]+/;
+
+/** A missing SDK package: one line that says what to install, marked so that no stack is added to it. */
+class MissingSdkPackage extends Error {
+  readonly code = "MODULE_NOT_FOUND";
+  constructor(request: string, sdkPackage: string) {
+    super(`Cannot find module '${request}': the Lambda runtime provides the AWS SDK v3, but ${sdkModules} has no ${sdkPackage}; run \`npm install -D ${sdkPackage}\``);
+  }
+}
+
+type ResolveFilename = (this: unknown, request: string, parent: unknown, isMain: boolean, options?: { paths?: string[] }) => string;
+
+/**
+ * Resolves `@aws-sdk/*` requests the task root cannot from `sdkModules`, as Lambda resolves them from the runtime's
+ * own node_modules. Only those requests: every other package a handler needs must be in its bundle, as on Lambda.
+ * What an SDK package requires in turn resolves from where it lies. CommonJS only, as the bundles are.
+ */
+function resolveSdkFromProject(): void {
+  const internals = Module as unknown as { _resolveFilename: ResolveFilename };
+  const resolveFilename = internals._resolveFilename;
+  internals._resolveFilename = function (request, parent, isMain, options) {
+    try {
+      return resolveFilename.call(this, request, parent, isMain, options);
+    } catch (error) {
+      const sdkPackage = SDK_PACKAGE.exec(request)?.[0];
+      if (!sdkPackage || (error as NodeJS.ErrnoException).code !== "MODULE_NOT_FOUND") throw error;
+      try {
+        return resolveFilename.call(this, request, parent, isMain, { paths: [sdkModules] });
+      } catch {
+        throw new MissingSdkPackage(request, sdkPackage);
+      }
+    }
+  };
+}
+
+/** Lambda's log levels, least severe first. */
+const LEVELS = ["TRACE", "DEBUG", "INFO", "WARN", "ERROR", "FATAL"] as const;
+type Level = (typeof LEVELS)[number];
+
+const jsonLogs = process.env.AWS_LAMBDA_LOG_FORMAT?.toUpperCase() === "JSON";
+// An unknown or missing level lets everything through, as the runtime does.
+const leastLevel = Math.max(0, LEVELS.indexOf(process.env.AWS_LAMBDA_LOG_LEVEL?.toUpperCase() as Level));
+
+/** An error as the runtime's JSON logs show it. */
+function errorFields(error: Error): { errorType: string; errorMessage: string; stackTrace: string[] } {
+  return { errorType: error.constructor?.name ?? "UnknownError", errorMessage: error.message, stackTrace: typeof error.stack === "string" ? error.stack.split("\n") : [] };
+}
+
+/**
+ * One console call as a JSON log line of Lambda's Node runtime: `timestamp`, `level`, `requestId` and `message`.
+ * A single argument stays a value (an Error becomes `{errorType, errorMessage, stackTrace}`); several are formatted
+ * to one string as console.log would, and the first Error among them adds its fields beside the message.
+ */
+function jsonLine(level: Level, args: unknown[]): string {
+  const line: Record<string, unknown> = { timestamp: new Date().toISOString(), level, requestId: current?.requestId };
+  if (args.length === 1) {
+    try {
+      return JSON.stringify({ ...line, message: args[0] }, (_key, value: unknown) => (value instanceof Error ? { ...errorFields(value), ...value } : value));
+    } catch {
+      return JSON.stringify({ ...line, message: format(args[0]) });
+    }
+  }
+  const error = args.find((arg): arg is Error => arg instanceof Error);
+  return JSON.stringify({ ...line, message: format(...args), ...(error && errorFields(error)) });
+}
+
+/** Writes a JSON log line when `level` passes the function's log level. */
+function logJson(level: Level, args: unknown[]): void {
+  if (LEVELS.indexOf(level) >= leastLevel) process.stdout.write(`${jsonLine(level, args)}\n`);
+}
+
+/** Makes each console method write JSON log lines, as the runtime does with the JSON log format. */
+function patchConsoleForJson(): void {
+  const methods = { trace: "TRACE", debug: "DEBUG", info: "INFO", log: "INFO", warn: "WARN", error: "ERROR", fatal: "FATAL" } as const;
+  const target = console as unknown as Record<string, (...args: unknown[]) => void>;
+  for (const [method, level] of Object.entries(methods)) target[method] = (...args) => logJson(level, args);
+}
 
 function errorOf(error: unknown, fallbackType?: string): InvokeError {
   if (error instanceof Error) return { errorType: fallbackType || error.name || "Error", errorMessage: error.message, stack: String(error.stack || "").split("\n") };
@@ -60,9 +147,11 @@ function load(): void {
   try {
     loaded = require(path.resolve(taskRoot, moduleName)) as Record<string, unknown>;
   } catch (error) {
-    const code = (error as NodeJS.ErrnoException | undefined)?.code;
-    const notFound = code === "MODULE_NOT_FOUND" && String((error as Error).message).includes(path.resolve(taskRoot, moduleName));
+    // Lambda reports any module that cannot be found while loading the handler as an ImportModuleError.
+    const notFound = (error as NodeJS.ErrnoException | undefined)?.code === "MODULE_NOT_FOUND";
     initError = errorOf(error, notFound ? "Runtime.ImportModuleError" : error instanceof SyntaxError ? "Runtime.UserCodeSyntaxError" : undefined);
+    // The resolver's own frames would only bury the one line that says what to run.
+    if (error instanceof MissingSdkPackage) initError = { errorType: initError.errorType, errorMessage: initError.errorMessage };
     return;
   }
   const exported = loaded?.[exportName];
@@ -71,7 +160,11 @@ function load(): void {
 }
 
 function answer(reply: Reply): void {
-  if ("errorType" in reply) process.stderr.write(`ERROR\tInvoke Error \t${JSON.stringify(reply)}\n`);
+  if ("errorType" in reply) {
+    // The runtime logs it with console.error: JSON on stdout with the JSON format, a tab-separated line otherwise.
+    if (jsonLogs) logJson("ERROR", [{ errorType: reply.errorType, errorMessage: reply.errorMessage, stackTrace: reply.stack ?? [] }]);
+    else process.stderr.write(`ERROR\tInvoke Error \t${JSON.stringify(reply)}\n`);
+  }
   current = undefined;
   process.stdout.write(END);
   process.stderr.write(END, () => process.send!("errorType" in reply ? { errorType: reply.errorType, errorMessage: reply.errorMessage } : reply));
@@ -83,6 +176,8 @@ function fail(error: unknown, type?: string): void {
   // The runtime cannot be trusted after this; the parent starts a new process for the next invocation.
   setTimeout(() => process.exit(129), 50);
 }
+resolveSdkFromProject();
+if (jsonLogs) patchConsoleForJson();
 process.on("uncaughtException", (error) => fail(error));
 process.on("unhandledRejection", (reason) => fail(reason, "Runtime.UnhandledPromiseRejection"));
 // The parent has gone (or let this process go): nothing will be invoked any more.
@@ -96,11 +191,11 @@ process.on("message", (message: InvocationMessage) => {
   const context = {
     awsRequestId: message.requestId,
     functionName: message.functionName,
-    functionVersion: "$LATEST",
+    functionVersion,
     invokedFunctionArn: message.invokedFunctionArn,
     memoryLimitInMB: message.memoryLimitInMB,
-    logGroupName: `/aws/lambda/${message.functionName}`,
-    logStreamName: "local",
+    logGroupName,
+    logStreamName,
     callbackWaitsForEmptyEventLoop: true,
     getRemainingTimeInMillis: () => Math.max(0, message.deadline - Date.now()),
   };

@@ -30,6 +30,11 @@ export function lambdaNodeBinary(): string {
   );
 }
 
+/** The project's node_modules: where handlers' `@aws-sdk/*` packages come from, as Lambda's runtime provides them. */
+export function projectNodeModules(): string {
+  return join(PROJECT_ROOT, "node_modules");
+}
+
 /** Why handlers cannot run here, in one line, or `undefined` when they can. For `describeWhen`. */
 export function lambdaNodeMissing(): string | undefined {
   try {

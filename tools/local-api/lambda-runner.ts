@@ -6,14 +6,14 @@ import { buildSync } from "esbuild";
 import { unzipSync } from "fflate";
 import { BUNDLE_TARGET } from "../../constructs/runtime";
 import type { FunctionCode } from "../local-cloud/lambda-code";
-import { lambdaNodeBinary } from "./lambda-node";
+import { lambdaNodeBinary, projectNodeModules } from "./lambda-node";
 import { Worker, workerKey } from "./lambda-worker";
 
 /**
  * Runs a Lambda function's deployed code as the Node.js runtime would: the zip unpacked into a directory, the handler
  * loaded from it in a separate process (lambda-worker.ts) of the runtime's Node (lambda-node.ts) running
- * lambda-bootstrap.ts, with the function's environment, one invocation at a time, within the function's timeout,
- * each log line tagged with the request id. This file is the pool of those processes.
+ * lambda-bootstrap.ts, with the environment Lambda would give it (lambda-environment.ts), one invocation at a time,
+ * within the function's timeout, each log line tagged with the request id. This file is the pool of those processes.
  */
 
 /** What an invocation came to. */
@@ -30,10 +30,22 @@ export type InvokeResult = (
 
 /** The code an invocation runs; a {@link FunctionCode} from the store fits. */
 export type RunnableCode = Pick<FunctionCode, "functionName" | "zip" | "handler" | "timeout" | "environment"> &
-  Partial<Pick<FunctionCode, "runtime" | "memorySize" | "region" | "codeSha256" | "version">>;
+  Partial<Pick<FunctionCode, "runtime" | "memorySize" | "region" | "codeSha256" | "version" | "role" | "loggingConfig" | "reservedConcurrency">>;
 
-/** Where log lines go: `line` is `<ISO time>\t<request id>\t<text>`, as Lambda writes lines to CloudWatch. */
+/**
+ * Where log lines go. In the Text log format `line` is `<ISO time>\t<request id>\t<text>`, as Lambda writes lines
+ * to CloudWatch; in the JSON format it is the line as the runtime wrote it, one JSON object per console call.
+ */
 export type LogSink = (line: string, tag: { readonly requestId: string; readonly stream: "stdout" | "stderr" }) => void;
+
+/** Temporary credentials of a function's role, as Lambda gives them to the function's processes. */
+export interface SessionCredentials {
+  readonly accessKeyId: string;
+  readonly secretAccessKey: string;
+  /** Absent for long-term keys, such as the local cloud's documented key pair. */
+  readonly sessionToken?: string;
+  readonly expiration: Date;
+}
 
 /** Options of one invocation. */
 export interface InvokeOptions {
@@ -49,7 +61,33 @@ export interface RunnerOptions {
   readonly nodeBinary?: string;
   /** Where zips are unpacked, one directory per content hash. @default `<os tmpdir>/api-auth-cognito-lambda` */
   readonly cacheDir?: string;
+  /**
+   * The node_modules handlers' `@aws-sdk/*` packages are resolved from, as Lambda resolves them from its runtime's.
+   * @default the project's node_modules
+   */
+  readonly sdkModules?: string;
+  /**
+   * Credentials of the function's role for a new process (`AWS_ACCESS_KEY_ID`, `AWS_SECRET_ACCESS_KEY`,
+   * `AWS_SESSION_TOKEN`); a warm process whose credentials expire within 5 minutes is not reused.
+   * @default none: an SDK client in the handler finds no credentials
+   */
+  readonly credentials?: (code: RunnableCode) => Promise<SessionCredentials>;
+  /** The endpoint every AWS SDK client of a handler uses (`AWS_ENDPOINT_URL`), e.g. the local cloud's. @default AWS's own */
+  readonly endpointUrl?: string;
+  /**
+   * Most processes, busy or idle, of one function; the function's reserved concurrency lowers it. Invocations beyond
+   * it wait, first come first served (Lambda would throttle them instead). @default 10
+   */
+  readonly maxProcessesPerFunction?: number;
+  /**
+   * How long an idle process is kept, in ms. Lambda keeps one for minutes (5 to 15, unpublished); a laptop running
+   * every function of every stage is not Lambda, so idle processes go sooner. @default 60000
+   */
+  readonly idleTimeoutMs?: number;
 }
+
+/** A warm process whose credentials expire sooner than this is retired rather than reused. */
+const CREDENTIALS_MARGIN_MS = 5 * 60_000;
 
 /** Runs `code` once in a process of its own, which ends with the invocation. */
 export async function invoke(code: RunnableCode, event: unknown, options: InvokeOptions & RunnerOptions = {}): Promise<InvokeResult> {
@@ -61,58 +99,183 @@ export async function invoke(code: RunnableCode, event: unknown, options: Invoke
   }
 }
 
+/** The processes of one function. */
+interface FunctionPool {
+  readonly idle: Worker[];
+  readonly busy: Set<Worker>;
+  /** Processes being started (their credentials are being fetched) or killed but not yet exited. */
+  starting: number;
+  dying: number;
+  /** Invocations waiting for a process, first come first served. */
+  readonly waiting: Array<() => void>;
+  /** The code and configuration invoked last: processes of any other are not kept. */
+  latestKey?: string;
+}
+
 /**
  * Runs functions in warm processes: each process serves one invocation at a time and is reused for the next
  * invocation of the same code and configuration. A process that timed out or crashed is discarded; so are idle
- * processes of a function's older code once newer code is invoked. Concurrent invocations get processes of their own.
+ * processes of a function's older code once newer code is invoked, and processes idle for longer than the idle
+ * timeout. Each function has at most a bounded number of processes; invocations beyond it wait for one.
  */
 export class LambdaRunner {
   private readonly nodeBinary: string;
   private readonly cacheDir: string;
-  private readonly idle = new Map<string, Worker[]>();
-  private readonly busy = new Set<Worker>();
+  private readonly sdkModules: string;
+  private readonly maxProcesses: number;
+  private readonly idleTimeoutMs: number;
+  private readonly pools = new Map<string, FunctionPool>();
+  private readonly idleTimers = new Map<Worker, NodeJS.Timeout>();
   private stopped = false;
   private bootstrapFile: string | undefined;
 
-  constructor(options: RunnerOptions = {}) {
+  constructor(private readonly options: RunnerOptions = {}) {
     this.nodeBinary = options.nodeBinary ?? lambdaNodeBinary();
     this.cacheDir = options.cacheDir ?? join(tmpdir(), "api-auth-cognito-lambda");
+    this.sdkModules = options.sdkModules ?? projectNodeModules();
+    this.maxProcesses = positiveInteger("maxProcessesPerFunction", options.maxProcessesPerFunction ?? 10);
+    this.idleTimeoutMs = positiveInteger("idleTimeoutMs", options.idleTimeoutMs ?? 60_000);
   }
 
-  /** Invokes the handler of `code` with `event`. Never rejects for what the handler does; only for a stopped runner. */
+  /**
+   * Invokes the handler of `code` with `event`. Never rejects for what the handler does; only for a stopped runner or
+   * credentials that could not be had.
+   */
   async invoke(code: RunnableCode, event: unknown, options: InvokeOptions = {}): Promise<InvokeResult> {
     if (this.stopped) throw new Error("the Lambda runner has been stopped");
     const started = performance.now();
     const requestId = options.requestId ?? randomUUID();
+    if (code.reservedConcurrency === 0) {
+      return { kind: "error", errorType: "TooManyRequestsException", errorMessage: `Rate Exceeded: ${code.functionName} has a reserved concurrency of 0`, durationMs: 0 };
+    }
     const key = workerKey(code);
-    const pool = this.idle.get(code.functionName) ?? [];
-    // Older code or configuration of this function will not run again.
-    for (const worker of pool.filter((worker) => worker.key !== key)) worker.kill();
-    const warm = pool.filter((worker) => worker.key === key && worker.alive);
-    let worker = warm.pop();
-    this.idle.set(code.functionName, warm);
-    const coldStart = worker === undefined;
-    worker ??= new Worker(key, this.nodeBinary, this.unpack(code), code, this.bootstrap());
-    this.busy.add(worker);
+    const pool = this.poolOf(code.functionName);
+    const { worker, coldStart } = await this.acquire(pool, code, key);
     let result: InvokeResult;
     try {
       result = await worker.invoke(event, requestId, code, options.onLog);
     } finally {
-      this.busy.delete(worker);
+      this.release(pool, worker);
     }
-    if (worker.alive && !this.stopped && workerKey(code) === key) {
-      worker.park();
-      (this.idle.get(code.functionName) ?? this.idle.set(code.functionName, []).get(code.functionName)!).push(worker);
-    } else worker.kill();
     return { ...result, durationMs: Math.round((performance.now() - started) * 10) / 10, coldStart };
+  }
+
+  /** Processes (busy, idle, starting or ending) of one function, or of all; for tests and diagnostics. */
+  processCount(functionName?: string): number {
+    const pools = functionName === undefined ? [...this.pools.values()] : [this.pools.get(functionName)].filter((pool) => pool !== undefined);
+    return pools.reduce((sum, pool) => sum + countOf(pool), 0);
   }
 
   /** Ends every process, idle or busy (a busy invocation then ends as a crash). Safe to call twice. */
   async stop(): Promise<void> {
     this.stopped = true;
-    const workers = [...this.busy, ...[...this.idle.values()].flat()];
-    this.idle.clear();
+    const workers = [...this.pools.values()].flatMap((pool) => {
+      // Waiting invocations wake, see the runner stopped and reject.
+      for (const wake of pool.waiting.splice(0)) wake();
+      return [...pool.busy, ...pool.idle.splice(0)];
+    });
+    for (const timer of this.idleTimers.values()) clearTimeout(timer);
+    this.idleTimers.clear();
     await Promise.all(workers.map((worker) => worker.kill()));
+  }
+
+  private poolOf(functionName: string): FunctionPool {
+    let pool = this.pools.get(functionName);
+    if (!pool) this.pools.set(functionName, (pool = { idle: [], busy: new Set(), starting: 0, dying: 0, waiting: [] }));
+    return pool;
+  }
+
+  /** A process for one invocation of `code`: a warm one, a new one while the pool has room, else the next one free. */
+  private async acquire(pool: FunctionPool, code: RunnableCode, key: string): Promise<{ worker: Worker; coldStart: boolean }> {
+    pool.latestKey = key;
+    // Those already waiting go first.
+    if (pool.waiting.length > 0) await new Promise<void>((resolve) => pool.waiting.push(resolve));
+    const limit = Math.min(this.maxProcesses, code.reservedConcurrency ?? Infinity);
+    for (;;) {
+      if (this.stopped) throw new Error("the Lambda runner has been stopped");
+      // Older code or configuration of this function will not run again; nor should credentials about to expire.
+      for (const worker of pool.idle.filter((worker) => worker.key !== key || !worker.alive || worker.expiresWithin(CREDENTIALS_MARGIN_MS))) this.retire(pool, worker);
+      const warm = pool.idle.pop();
+      if (warm) {
+        this.clearIdleTimer(warm);
+        pool.busy.add(warm);
+        return { worker: warm, coldStart: false };
+      }
+      if (countOf(pool) < limit) return { worker: await this.start(pool, code, key), coldStart: true };
+      // Full: wait at the head of the queue for a process to be released or to end.
+      await new Promise<void>((resolve) => pool.waiting.unshift(resolve));
+    }
+  }
+
+  /** Starts a process of `code`, counted in the pool from the first moment. */
+  private async start(pool: FunctionPool, code: RunnableCode, key: string): Promise<Worker> {
+    pool.starting += 1;
+    let worker: Worker;
+    try {
+      let credentials: SessionCredentials | undefined;
+      try {
+        credentials = await this.options.credentials?.(code);
+      } catch (error) {
+        throw new Error(`could not get credentials for ${code.functionName} (role ${code.role ?? "none"}): ${(error as Error).message}`);
+      }
+      if (this.stopped) throw new Error("the Lambda runner has been stopped");
+      worker = new Worker(key, code, {
+        nodeBinary: this.nodeBinary,
+        taskRoot: this.unpack(code),
+        bootstrap: this.bootstrap(),
+        sdkModules: this.sdkModules,
+        credentials,
+        endpointUrl: this.options.endpointUrl,
+      });
+    } catch (error) {
+      pool.starting -= 1;
+      // The room this start held goes to the next invocation.
+      this.wake(pool);
+      throw error;
+    }
+    pool.starting -= 1;
+    pool.busy.add(worker);
+    // A process may end while idle (a stray timer's uncaught error): its room goes to the next invocation.
+    void worker.ended.then(() => {
+      if (!pool.idle.includes(worker)) return;
+      this.clearIdleTimer(worker);
+      pool.idle.splice(pool.idle.indexOf(worker), 1);
+      this.wake(pool);
+    });
+    return worker;
+  }
+
+  /** Keeps a process that served an invocation for the next one, or ends it; either way, the next waiter may go. */
+  private release(pool: FunctionPool, worker: Worker): void {
+    pool.busy.delete(worker);
+    if (worker.alive && !this.stopped && worker.key === pool.latestKey) {
+      worker.park();
+      pool.idle.push(worker);
+      this.idleTimers.set(worker, setTimeout(() => this.retire(pool, worker), this.idleTimeoutMs).unref());
+      this.wake(pool);
+    } else this.retire(pool, worker);
+  }
+
+  /** Ends a process that is not busy; it still counts in its pool until it has exited. */
+  private retire(pool: FunctionPool, worker: Worker): void {
+    this.clearIdleTimer(worker);
+    const index = pool.idle.indexOf(worker);
+    if (index >= 0) pool.idle.splice(index, 1);
+    pool.dying += 1;
+    void worker.kill().then(() => {
+      pool.dying -= 1;
+      this.wake(pool);
+    });
+  }
+
+  private clearIdleTimer(worker: Worker): void {
+    clearTimeout(this.idleTimers.get(worker));
+    this.idleTimers.delete(worker);
+  }
+
+  /** Lets the first waiting invocation try again. */
+  private wake(pool: FunctionPool): void {
+    pool.waiting.shift()?.();
   }
 
   /** The directory `code`'s zip is unpacked in, keyed by the zip's content; unpacked once. */
@@ -157,3 +320,14 @@ export class LambdaRunner {
 
 /** The program each process runs. */
 const BOOTSTRAP_SOURCE = join(__dirname, "lambda-bootstrap.ts");
+
+/** Processes of a pool, however far along. */
+function countOf(pool: FunctionPool): number {
+  return pool.idle.length + pool.busy.size + pool.starting + pool.dying;
+}
+
+/** `value` when it is a whole number above 0; else a clear error naming the option. */
+function positiveInteger(option: string, value: number): number {
+  if (!Number.isInteger(value) || value < 1) throw new Error(`invalid ${option} ${value}: expected a whole number of at least 1`);
+  return value;
+}

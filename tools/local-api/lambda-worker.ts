@@ -1,16 +1,38 @@
 import { ChildProcess, spawn } from "node:child_process";
 import { createHash } from "node:crypto";
 import { Readable } from "node:stream";
-import { lambdaLogGroupName } from "../../constructs/naming";
-import { NODEJS_RUNTIME } from "../../constructs/runtime";
-import type { InvokeResult, LogSink, RunnableCode } from "./lambda-runner";
+import { lambdaEnvironment } from "./lambda-environment";
+import type { InvokeResult, LogSink, RunnableCode, SessionCredentials } from "./lambda-runner";
 
 /** One warm process of a local Lambda function: started with the function's environment, it serves one invocation at a time. */
 
 /** Code and configuration that a warm process can keep serving. */
 export function workerKey(code: RunnableCode): string {
   const hash = code.codeSha256 ?? createHash("sha256").update(code.zip).digest("base64");
-  return JSON.stringify([hash, code.handler, code.runtime, code.memorySize, code.region, code.environment]);
+  return JSON.stringify([hash, code.handler, code.runtime, code.memorySize, code.region, code.environment, code.role, code.loggingConfig]);
+}
+
+/**
+ * Node's heap flags for a function of `memorySize` MiB, as Lambda's Node bootstrap derives them: a tenth of the
+ * memory for the young generation (half of it per semi-space), the rest for the old one. Locally this bounds the
+ * heap only; Lambda also caps the whole process (buffers, native memory), which nothing here does.
+ */
+export function memoryArguments(memorySize: number): string[] {
+  const newSpace = Math.floor(memorySize / 10);
+  return [`--max-semi-space-size=${Math.floor(newSpace / 2)}`, `--max-old-space-size=${memorySize - newSpace}`];
+}
+
+/** What a process gets besides the function's code and configuration. */
+export interface WorkerSetting {
+  readonly nodeBinary: string;
+  /** The unpacked zip. */
+  readonly taskRoot: string;
+  /** The compiled lambda-bootstrap.ts. */
+  readonly bootstrap: string;
+  /** The node_modules the AWS SDK v3 is resolved from. */
+  readonly sdkModules: string;
+  readonly credentials?: SessionCredentials;
+  readonly endpointUrl?: string;
 }
 
 /** The end of an invocation's output on a stream: written by the child after the handler's answer (see lambda-bootstrap.ts). */
@@ -20,38 +42,36 @@ const END = "\u0000END\u0000";
 export class Worker {
   private readonly child: ChildProcess;
   private exited = false;
-  private readonly exit: Promise<void>;
+  /** Resolves once the process has exited, for whatever reason. */
+  readonly ended: Promise<void>;
   /** The request whose output is arriving; lines written between invocations go to the last one. */
   private requestId = "INIT";
   private onLog: LogSink | undefined;
   private pending: { resolve: (result: InvokeResult) => void; reply?: InvokeResult; ends: number } | undefined;
 
+  /** When the credentials the process was started with expire; `undefined` when it has none that do. */
+  readonly credentialsExpiration: Date | undefined;
+  /** With the JSON log format the runtime writes whole JSON lines, which are passed on as they are. */
+  private readonly jsonLogs: boolean;
+
   constructor(
     readonly key: string,
-    nodeBinary: string,
-    taskRoot: string,
     code: RunnableCode,
-    bootstrap: string,
+    setting: WorkerSetting,
   ) {
-    const region = code.region ?? "us-east-1";
-    const env: Record<string, string> = {
-      ...code.environment,
-      // Lambda's reserved variables win over the function's own, as on AWS.
-      PATH: "/usr/local/bin:/usr/bin:/bin",
-      LANG: "en_US.UTF-8",
-      TZ: "UTC",
-      LAMBDA_TASK_ROOT: taskRoot,
-      _HANDLER: code.handler,
-      AWS_REGION: region,
-      AWS_DEFAULT_REGION: region,
-      AWS_EXECUTION_ENV: `AWS_Lambda_${code.runtime ?? NODEJS_RUNTIME}`,
-      AWS_LAMBDA_FUNCTION_NAME: code.functionName,
-      AWS_LAMBDA_FUNCTION_VERSION: "$LATEST",
-      AWS_LAMBDA_FUNCTION_MEMORY_SIZE: String(code.memorySize ?? 128),
-      AWS_LAMBDA_LOG_GROUP_NAME: lambdaLogGroupName(code.functionName),
-    };
-    this.child = spawn(nodeBinary, ["--enable-source-maps", bootstrap, taskRoot, code.handler], { cwd: taskRoot, env, stdio: ["ignore", "pipe", "pipe", "ipc"], serialization: "json" });
-    this.exit = new Promise((resolve) => this.child.once("exit", () => resolve()));
+    const { nodeBinary, taskRoot, bootstrap } = setting;
+    const env = lambdaEnvironment(code, setting);
+    this.credentialsExpiration = setting.credentials?.expiration;
+    this.jsonLogs = env.AWS_LAMBDA_LOG_FORMAT === "JSON";
+    // Source maps on, so stacks name the handler's sources (on AWS that takes NODE_OPTIONS=--enable-source-maps).
+    const flags = ["--enable-source-maps", ...memoryArguments(code.memorySize ?? 128)];
+    this.child = spawn(nodeBinary, [...flags, bootstrap, taskRoot, code.handler, setting.sdkModules], {
+      cwd: taskRoot,
+      env,
+      stdio: ["ignore", "pipe", "pipe", "ipc"],
+      serialization: "json",
+    });
+    this.ended = new Promise((resolve) => this.child.once("exit", () => resolve()));
     this.child.once("exit", (status, signal) => {
       this.exited = true;
       this.settle({ kind: "error", errorType: "Runtime.ExitError", errorMessage: `RequestId: ${this.requestId} Error: Runtime exited ${signal ? `with signal: ${signal}` : `with error: exit status ${status}`}` }, true);
@@ -76,6 +96,11 @@ export class Worker {
     return !this.exited;
   }
 
+  /** Whether the process's credentials expire within `ms` from now. */
+  expiresWithin(ms: number): boolean {
+    return this.credentialsExpiration !== undefined && this.credentialsExpiration.getTime() - Date.now() < ms;
+  }
+
   /** Sends one invocation and waits for its answer and the end of its output, or for the timeout. */
   invoke(event: unknown, requestId: string, code: RunnableCode, onLog: LogSink | undefined): Promise<InvokeResult> {
     this.unpark();
@@ -84,7 +109,7 @@ export class Worker {
     const timeoutMs = code.timeout * 1000;
     return new Promise<InvokeResult>((resolve) => {
       const timer = setTimeout(() => {
-        this.log("stdout", `Task timed out after ${code.timeout.toFixed(2)} seconds`);
+        this.systemLog(`Task timed out after ${code.timeout.toFixed(2)} seconds`);
         this.settle({ kind: "timeout" }, true);
         void this.kill();
       }, timeoutMs);
@@ -124,7 +149,7 @@ export class Worker {
     // A parked process is unreferenced: without this, the parent could exit while waiting for it to end.
     this.unpark();
     this.child.kill("SIGKILL");
-    return this.exit;
+    return this.ended;
   }
 
   /** Answers the pending invocation: at once when `force`, else once its reply and the end of both streams are in. */
@@ -166,7 +191,13 @@ export class Worker {
     });
   }
 
+  /** A line of the runtime's own: in the function's log format (JSON's fields approximate Lambda's platform events). */
+  private systemLog(text: string): void {
+    this.log("stdout", this.jsonLogs ? JSON.stringify({ timestamp: new Date().toISOString(), level: "ERROR", requestId: this.requestId, message: text }) : text);
+  }
+
   private log(stream: "stdout" | "stderr", text: string): void {
-    this.onLog?.(`${new Date().toISOString()}\t${this.requestId}\t${text}`, { requestId: this.requestId, stream });
+    const line = this.jsonLogs ? text : `${new Date().toISOString()}\t${this.requestId}\t${text}`;
+    this.onLog?.(line, { requestId: this.requestId, stream });
   }
 }

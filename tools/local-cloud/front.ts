@@ -58,7 +58,7 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
     const roles = new IdentityPoolRoleStore();
     identities = new IdentityStore(roles);
     const handlers: Record<string, Handler> = { ...identityPoolRoleHandlers(roles), ...identityHandlers(identities), ...userPoolSignInHandlers(new UserPoolSignInStore()) };
-    front = await startFront(moto.endpoint, handlers, layerRoutes(lambdaCodeRoutes(lambdaCode), lambdaLoggingConfigRoutes()));
+    front = await startFront(moto.endpoint, handlers, layerRoutes(lambdaCodeRoutes(lambdaCode), lambdaLoggingConfigRoutes(lambdaCode.logging)));
   } catch (error) {
     await moto.stop();
     throw error;

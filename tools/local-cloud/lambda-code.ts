@@ -2,12 +2,14 @@ import { createHash } from "node:crypto";
 import { EventEmitter } from "node:events";
 import { NODEJS_RUNTIME } from "../../constructs/runtime";
 import { AwsResponse, HandlerContext, isJsonObject, RestRoute } from "./aws-json";
+import { LoggingConfig, LoggingConfigStore } from "./lambda-logging-config";
 import { functionName } from "./lambda-names";
 
 /**
  * moto 5.2 keeps a deployed function's code but offers no way to download it over HTTP, so a local API Gateway
- * could not run it. The front keeps it instead: the zip, handler, runtime, timeout and environment each function was
- * created or updated with, once moto has accepted the change.
+ * could not run it. The front keeps it instead: the zip, handler, runtime, timeout, memory size, environment, role
+ * and reserved concurrency each function was created or updated with, once moto has accepted the change, and its
+ * logging configuration from the {@link LoggingConfigStore} the logging routes fill.
  */
 
 /** Lambda's default timeout, in seconds. */
@@ -17,6 +19,8 @@ const DEFAULT_TIMEOUT = 3;
 const DEFAULT_MEMORY_SIZE = 128;
 
 const FUNCTIONS = "^/2015-03-31/functions";
+/** PutFunctionConcurrency and DeleteFunctionConcurrency have an API version of their own. */
+const CONCURRENCY = "^/2017-10-31/functions";
 const NAME = "([^/]+)";
 
 /** A function's deployed code and the configuration needed to run it. */
@@ -40,19 +44,32 @@ export interface FunctionCode {
   readonly region: string;
   /** 1 when created; incremented by each UpdateFunctionCode. */
   readonly version: number;
+  /** ARN of the execution role, whose credentials the function runs with. */
+  readonly role?: string;
+  /** How the function logs; AWS's defaults (Text, `/aws/lambda/<name>`) when it set none. */
+  readonly loggingConfig: LoggingConfig;
+  /** Most concurrent executions the function may have (PutFunctionConcurrency). @default unreserved */
+  readonly reservedConcurrency?: number;
 }
+
+/** What the store keeps itself; the logging configuration is read from its own store. */
+type StoredCode = Omit<FunctionCode, "loggingConfig">;
 
 /** What the store announces: a function's name after it was created, updated or deleted. */
 export type CodeListener = (functionName: string) => void;
 
 /** The deployed code of every function created through the front, by function name. */
 export class LambdaCodeStore {
-  private readonly functions = new Map<string, FunctionCode>();
+  private readonly functions = new Map<string, StoredCode>();
   private readonly events = new EventEmitter();
+
+  /** @param logging where functions' logging configuration is kept; give it to `lambdaLoggingConfigRoutes` too. */
+  constructor(readonly logging = new LoggingConfigStore()) {}
 
   /** The function's code and configuration, or `undefined` when the front has not seen it created. */
   code(name: string): FunctionCode | undefined {
-    return this.functions.get(functionName(name));
+    const stored = this.functions.get(functionName(name));
+    return stored && { ...stored, loggingConfig: this.logging.configOf(stored.functionName) };
   }
 
   /** Names of all functions the store holds. */
@@ -73,7 +90,7 @@ export class LambdaCodeStore {
   }
 
   /** Records a created function (replacing any earlier one of that name). */
-  create(code: Omit<FunctionCode, "version" | "codeSha256">): void {
+  create(code: Omit<StoredCode, "version" | "codeSha256">): void {
     this.set({ ...code, codeSha256: sha256(code.zip), version: 1 });
   }
 
@@ -84,9 +101,15 @@ export class LambdaCodeStore {
   }
 
   /** Records changed configuration of a known function; the fields left out keep their values. */
-  updateConfiguration(name: string, change: Partial<Pick<FunctionCode, "handler" | "runtime" | "timeout" | "memorySize" | "environment">>): void {
+  updateConfiguration(name: string, change: Partial<Pick<StoredCode, "handler" | "runtime" | "timeout" | "memorySize" | "environment" | "role">>): void {
     const current = this.functions.get(name);
     if (current) this.set({ ...current, ...change });
+  }
+
+  /** Records a known function's reserved concurrency; `undefined` removes the reservation. */
+  updateConcurrency(name: string, reservedConcurrency: number | undefined): void {
+    const current = this.functions.get(name);
+    if (current) this.set({ ...current, reservedConcurrency });
   }
 
   /** Forgets a deleted function. */
@@ -94,7 +117,7 @@ export class LambdaCodeStore {
     if (this.functions.delete(name)) this.events.emit("update", name);
   }
 
-  private set(code: FunctionCode): void {
+  private set(code: StoredCode): void {
     this.functions.set(code.functionName, code);
     this.events.emit("update", code.functionName);
   }
@@ -122,6 +145,7 @@ export function lambdaCodeRoutes(store: LambdaCodeStore): RestRoute[] {
           memorySize: typeof sent.MemorySize === "number" ? sent.MemorySize : DEFAULT_MEMORY_SIZE,
           environment: variablesOf(sent.Environment) ?? {},
           region: request.region,
+          ...(typeof sent.Role === "string" && { role: sent.Role }),
         });
         return answer;
       },
@@ -148,10 +172,30 @@ export function lambdaCodeRoutes(store: LambdaCodeStore): RestRoute[] {
           ...(typeof sent.Runtime === "string" && { runtime: sent.Runtime }),
           ...(typeof sent.Timeout === "number" && { timeout: sent.Timeout }),
           ...(typeof sent.MemorySize === "number" && { memorySize: sent.MemorySize }),
+          ...(typeof sent.Role === "string" && { role: sent.Role }),
           // `Environment` replaces all variables; `Environment: {}` removes them.
           ...(isJsonObject(sent.Environment) && { environment: variablesOf(sent.Environment) ?? {} }),
         };
         store.updateConfiguration(functionName(match[1]), change);
+        return answer;
+      },
+    },
+    {
+      method: "PUT",
+      path: new RegExp(`${CONCURRENCY}/${NAME}/concurrency/?$`),
+      handler: async (request, context, match) => {
+        const answer = await context.forward();
+        const sent = bodyOf(request.body);
+        if (answer.status < 300 && typeof sent.ReservedConcurrentExecutions === "number") store.updateConcurrency(functionName(match[1]), sent.ReservedConcurrentExecutions);
+        return answer;
+      },
+    },
+    {
+      method: "DELETE",
+      path: new RegExp(`${CONCURRENCY}/${NAME}/concurrency/?$`),
+      handler: async (_request, context, match) => {
+        const answer = await context.forward();
+        if (answer.status < 300) store.updateConcurrency(functionName(match[1]), undefined);
         return answer;
       },
     },

@@ -8,24 +8,51 @@ import { functionName } from "./lambda-names";
  */
 
 /** A function's logging configuration, as the Lambda API returns it. */
-type LoggingConfig = Record<string, unknown>;
+export interface LoggingConfig {
+  /** `Text` (tab-separated lines) or `JSON` (one object per line). @default "Text" */
+  readonly LogFormat?: string;
+  /** The least level of the function's own logs that is kept; JSON format only. @default "INFO" with JSON */
+  readonly ApplicationLogLevel?: string;
+  /** The least level of the runtime's own logs that is kept; JSON format only. @default "INFO" with JSON */
+  readonly SystemLogLevel?: string;
+  /** @default `/aws/lambda/<function name>` */
+  readonly LogGroup?: string;
+  readonly [field: string]: unknown;
+}
 
 const FUNCTIONS = "^/2015-03-31/functions";
 const NAME = "([^/]+)";
 
-/** The routes that fill the gap; each cloud gets its own store. */
-export function lambdaLoggingConfigRoutes(): RestRoute[] {
-  const configs = new Map<string, LoggingConfig>();
-  const configOf = (name: string): LoggingConfig => configs.get(name) ?? { LogFormat: "Text", LogGroup: `/aws/lambda/${name}` };
+/** The logging configuration of every function, by function name; read by the routes and by the Lambda code store. */
+export class LoggingConfigStore {
+  private readonly configs = new Map<string, LoggingConfig>();
 
+  /** The function's configuration, with AWS's defaults for what it never set. */
+  configOf(name: string): LoggingConfig {
+    return this.configs.get(name) ?? { LogFormat: "Text", LogGroup: `/aws/lambda/${name}` };
+  }
+
+  /** Merges a `LoggingConfig` a request sent into the function's; fields the request leaves out keep their values. */
+  update(name: string, sent: LoggingConfig): void {
+    this.configs.set(name, { ...this.configOf(name), ...sent });
+  }
+
+  /** Forgets a deleted function's configuration. */
+  delete(name: string): void {
+    this.configs.delete(name);
+  }
+}
+
+/** The routes that fill the gap, keeping the configuration in `configs` (each cloud gets its own store). */
+export function lambdaLoggingConfigRoutes(configs = new LoggingConfigStore()): RestRoute[] {
   /** Remembers the request's LoggingConfig once moto has accepted the change, and returns the completed answer. */
   const remember: RestRoute["handler"] = async (request, context, match) => {
     const answer = await context.forward();
     if (answer.status >= 300) return answer;
     const sent = JSON.parse(request.body.toString("utf8") || "{}") as { FunctionName?: string; LoggingConfig?: LoggingConfig };
     const name = functionName(match[1] ?? sent.FunctionName ?? "");
-    if (isJsonObject(sent.LoggingConfig)) configs.set(name, { ...configOf(name), ...sent.LoggingConfig });
-    return withLoggingConfig(answer, (body) => (body.LoggingConfig = configOf(name)));
+    if (isJsonObject(sent.LoggingConfig)) configs.update(name, sent.LoggingConfig);
+    return withLoggingConfig(answer, (body) => (body.LoggingConfig = configs.configOf(name)));
   };
 
   return [
@@ -36,21 +63,23 @@ export function lambdaLoggingConfigRoutes(): RestRoute[] {
       path: new RegExp(`${FUNCTIONS}/${NAME}/?$`),
       handler: async (_request, context, match) =>
         withLoggingConfig(await context.forward(), (body) => {
-          if (isJsonObject(body.Configuration)) body.Configuration.LoggingConfig = configOf(functionName(match[1]));
+          if (isJsonObject(body.Configuration)) body.Configuration.LoggingConfig = configs.configOf(functionName(match[1]));
         }),
     },
     {
       method: "GET",
       path: new RegExp(`${FUNCTIONS}/${NAME}/configuration/?$`),
       handler: async (_request, context, match) =>
-        withLoggingConfig(await context.forward(), (body) => (body.LoggingConfig = configOf(functionName(match[1])))),
+        withLoggingConfig(await context.forward(), (body) => (body.LoggingConfig = configs.configOf(functionName(match[1])))),
     },
     {
       method: "DELETE",
       path: new RegExp(`${FUNCTIONS}/${NAME}/?$`),
-      handler: async (_request, context, match) => {
+      handler: async (request, context, match) => {
         const answer = await context.forward();
-        if (answer.status < 300) configs.delete(functionName(match[1]));
+        // Deleting one version (`?Qualifier=3`) leaves the function and its configuration in place.
+        const qualified = new URLSearchParams(request.path.split("?")[1] ?? "").has("Qualifier");
+        if (answer.status < 300 && !qualified) configs.delete(functionName(match[1]));
         return answer;
       },
     },
