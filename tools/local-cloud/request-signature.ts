@@ -62,6 +62,8 @@ const UNSIGNED_PAYLOAD = "UNSIGNED-PAYLOAD";
 const PRESIGN_PARAMETERS = ["x-amz-algorithm", "x-amz-credential", "x-amz-date", "x-amz-expires", "x-amz-signedheaders", "x-amz-signature", "x-amz-security-token"];
 /** SigV4's limit on `X-Amz-Expires`: one week. */
 const MAX_EXPIRES_SECONDS = 7 * 24 * 60 * 60;
+/** AWS's wording when the host is not among the signed headers (SigV4 requires it). */
+const HOST_NOT_SIGNED = "'Host' or ':authority' must be a 'SignedHeader' in the AWS Authorization.";
 const CREDENTIAL = /Credential=([^/,\s]+)\/(\d{8})\/([^/,\s]+)\/([^/,\s]+)\/aws4_request/;
 
 /**
@@ -113,6 +115,7 @@ async function verifyHeader(request: SignedRequest, claim: SignatureClaim, key: 
   const parsed = parseAuthorization(authorization, amzDate !== undefined || headerValue(request.headers, "date") !== undefined);
   if (typeof parsed === "string") return fault("malformed", parsed);
   if (parsed.algorithm !== ALGORITHM) return fault("malformed", MESSAGES.unsupportedAlgorithm(parsed.algorithm));
+  if (!hostSigned(parsed.signedHeaders)) return fault("badSignature", HOST_NOT_SIGNED);
   if (amzDate === undefined) return fault("malformed", MESSAGES.dateHeaderUnsupported);
   const dated = checkDate(amzDate, parsed.credential.split("/")[1], now);
   if (typeof dated === "string") return fault("badSignature", dated);
@@ -151,6 +154,7 @@ async function verifyQuery(request: SignedRequest, claim: SignatureClaim, key: K
   if (!signature || !signedHeaders || !Number.isInteger(expires) || expires < 1 || expires > MAX_EXPIRES_SECONDS) {
     return fault("malformed", `a presigned URL needs X-Amz-Signature, X-Amz-SignedHeaders and X-Amz-Expires (1 to ${MAX_EXPIRES_SECONDS} seconds)`);
   }
+  if (!hostSigned(signedHeaders)) return fault("badSignature", HOST_NOT_SIGNED);
   const signingDate = parseAmzDate(amzDate);
   if (signingDate === undefined) return fault("malformed", MESSAGES.invalidAmzDate(amzDate));
   if (String(lower["x-amz-credential"]).split("/")[1] !== amzDate.slice(0, 8)) return fault("malformed", MESSAGES.scopeDateMismatch(String(lower["x-amz-credential"]).split("/")[1], amzDate));
@@ -241,6 +245,11 @@ function splitUrl(url: string): { path: string; query: Record<string, string | s
 function presignQuery(url: string): Record<string, string | string[]> | undefined {
   const query = splitUrl(url).query;
   return query && Object.fromEntries(Object.entries(query).map(([name, value]) => [name.toLowerCase(), value]));
+}
+
+/** Whether `host` is among the signed headers: otherwise a signature made for one host would pass at another. */
+function hostSigned(signedHeaders: string): boolean {
+  return signedHeaders.toLowerCase().split(";").includes("host");
 }
 
 function sha256Hex(data: Buffer): string {
