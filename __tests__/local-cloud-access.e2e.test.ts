@@ -1,8 +1,8 @@
 import { execFile } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { promisify } from "node:util";
 import {
   CognitoIdentityClient,
@@ -162,6 +162,21 @@ describeWhen(motoMissing())("local cloud access: only loopback names, known keys
       expect(status).toBe(403);
       expect(body).toMatch(/moto-api/);
     }
+  });
+
+  test("moto itself is closed to other processes: a 0700 socket directory, and its relay serves this process only", async () => {
+    const directory = statSync(dirname(cloud.motoSocketPath));
+    expect(directory.mode & 0o777).toBe(0o700);
+    expect(directory.uid).toBe(process.getuid!());
+    // This process may look behind the front...
+    expect((await fetch(`${cloud.motoEndpoint}/moto-api/`)).status).toBe(200);
+    // ...another (curl) gets its connection closed without an answer.
+    const other = await run("curl", ["-s", "-o", "/dev/null", "-w", "%{http_code}", `${cloud.motoEndpoint}/moto-api/`], { timeout: 30_000 }).then(
+      ({ stdout }) => ({ code: 0, stdout }),
+      (error: { code: number; stdout: string }) => ({ code: error.code, stdout: error.stdout }),
+    );
+    expect(other.code).not.toBe(0);
+    expect(other.stdout).toBe("000");
   });
 
   test("unsigned requests pass only for operations AWS serves unsigned", async () => {

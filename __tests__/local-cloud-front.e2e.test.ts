@@ -53,10 +53,9 @@ async function rejection(promise: Promise<unknown>): Promise<Error> {
   );
 }
 
-/** Whether a `moto_server` process listens on this port (ours have the port on their command line). */
-function motoRunsOn(endpoint: string): boolean {
-  const port = new URL(endpoint).port;
-  return spawnSync("pgrep", ["-f", `moto_server -H 127.0.0.1 -p ${port}$`]).status === 0;
+/** Whether a `moto_server` process listens on this socket (ours have it on their command line). */
+function motoRunsOn(socketPath: string): boolean {
+  return spawnSync("pgrep", ["-f", `moto_server -H unix://${socketPath}$`]).status === 0;
 }
 
 describeWhen(motoMissing())("local cloud: moto behind a front that answers what moto lacks", () => {
@@ -208,12 +207,12 @@ describeWhen(motoMissing())("local cloud: moto behind a front that answers what 
     // The front answers (and refuses moto's own API), moto answers behind it.
     expect((await fetch(`${other.endpoint}/moto-api/`)).status).toBe(403);
     expect((await fetch(`${other.motoEndpoint}/moto-api/`)).status).toBe(200);
-    expect(motoRunsOn(other.motoEndpoint)).toBe(true);
+    expect(motoRunsOn(other.motoSocketPath)).toBe(true);
 
     await other.stop();
     await expect(fetch(`${other.endpoint}/moto-api/`)).rejects.toThrow();
     await expect(fetch(`${other.motoEndpoint}/moto-api/`)).rejects.toThrow();
-    expect(motoRunsOn(other.motoEndpoint)).toBe(false);
+    expect(motoRunsOn(other.motoSocketPath)).toBe(false);
   }, 20_000);
 });
 

@@ -38,8 +38,10 @@ export interface Front {
 export interface LocalCloud {
   /** The front, `http://127.0.0.1:<port>`: point AWS clients and Terraform here. */
   readonly endpoint: string;
-  /** moto itself, for looking behind the front. */
+  /** moto itself, for looking behind the front from this process: other processes' connections are dropped. */
   readonly motoEndpoint: string;
+  /** The Unix socket moto listens on, in a directory only this user may enter. */
+  readonly motoSocketPath: string;
   /** The identities and temporary credentials the front has issued, to verify signed requests against. */
   readonly identities: IdentityStore;
   /** The code and configuration of every Lambda function created through the front, to run them locally. */
@@ -72,6 +74,8 @@ export interface FrontOptions {
    * loopback `Host` is served (for tests of the router itself; {@link startLocalCloud} always sets one)
    */
   readonly access?: AccessControl;
+  /** moto's Unix socket: requests go there directly rather than through `motoEndpoint`. @default `motoEndpoint` */
+  readonly motoSocketPath?: string;
 }
 
 /** Starts moto and its front on free loopback ports, with the handlers for what moto lacks. */
@@ -89,7 +93,7 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
     // The roles' policies are read through the front itself, with the local key pair: moto is reached only through it.
     let endpoint = "";
     const access = new AccessControl({ identities, roleSessions, iamEndpoint: () => endpoint, onNote: options.onNote });
-    front = await startFront(moto.endpoint, handlers, layerRoutes(lambdaCodeRoutes(lambdaCode), lambdaLoggingConfigRoutes()), { access });
+    front = await startFront(moto.endpoint, handlers, layerRoutes(lambdaCodeRoutes(lambdaCode), lambdaLoggingConfigRoutes()), { access, motoSocketPath: moto.socketPath });
     endpoint = front.endpoint;
   } catch (error) {
     await moto.stop();
@@ -99,6 +103,7 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
   return {
     endpoint: front.endpoint,
     motoEndpoint: moto.endpoint,
+    motoSocketPath: moto.socketPath,
     identities,
     lambdaCode,
     roleSessions,
@@ -227,7 +232,8 @@ export async function startFront(
   }
 
   function motoOptions(req: IncomingMessage, headers: OutgoingHttpHeaders) {
-    return { hostname: moto.hostname, port: moto.port, method: req.method, path: req.url, headers, agent };
+    const target = options.motoSocketPath !== undefined ? { socketPath: options.motoSocketPath } : { hostname: moto.hostname, port: moto.port };
+    return { ...target, method: req.method, path: req.url, headers, agent };
   }
 
   function badGateway(error: Error): AwsResponse {
