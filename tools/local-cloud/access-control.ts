@@ -25,8 +25,13 @@ export type Caller =
   /** Signed with temporary credentials of a role: a role session or identity pool credentials. */
   | { readonly kind: "role"; readonly roleArn: string; readonly sessionName: string; readonly accountId: string; readonly accessKeyId: string };
 
-/** The outcome of {@link AccessControl.admit}: the caller and the body if it had to be read, or the refusal to send. */
-export type Admission = { readonly ok: true; readonly caller: Caller; readonly body?: Buffer } | { readonly ok: false; readonly response: AwsResponse };
+/**
+ * The outcome of {@link AccessControl.admit}: the caller, the signing name of a signed request and the body if it
+ * had to be read; or the refusal to send.
+ */
+export type Admission =
+  | { readonly ok: true; readonly caller: Caller; readonly service?: string; readonly body?: Buffer }
+  | { readonly ok: false; readonly response: AwsResponse };
 
 /** Options of {@link AccessControl}. */
 export interface AccessControlOptions {
@@ -80,7 +85,8 @@ export class AccessControl {
     const { key, caller } = this.keyOf(claim.accessKeyId);
     const verdict = await verifyRequestSignature({ ...request, body }, claim, key, this.now());
     if (!verdict.ok) return refuse(verdict.fault, verdict.fault === "unknownKey" ? undefined : verdict.message);
-    if (caller.kind !== "role") return { ok: true, caller, body };
+    const admitted: Admission = { ok: true, caller, service: claim.service, body };
+    if (caller.kind !== "role") return admitted;
 
     const action = actionOf({ ...request, body, service: claim.service, region: claim.region, accountId: caller.accountId, port });
     if (!action.enforced) {
@@ -88,7 +94,7 @@ export class AccessControl {
         this.noted.add(action.action);
         this.options.onNote?.(`${action.action} with role credentials is not authorized locally (the local cloud checks S3 objects, DynamoDB and CloudWatch Logs only); it passes.`);
       }
-      return { ok: true, caller, body };
+      return admitted;
     }
     for (const resource of action.resources) {
       const decision = await authorizeRole({
@@ -106,7 +112,7 @@ export class AccessControl {
         return refuse("accessDenied", message);
       }
     }
-    return { ok: true, caller, body };
+    return admitted;
   }
 
   /** The key pair of an access key id and the caller it stands for; `key` is `undefined` for a key nobody issued. */

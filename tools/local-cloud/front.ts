@@ -152,7 +152,7 @@ export async function startFront(
       const admission = await options.access.admit({ method: req.method ?? "GET", url: req.url ?? "/", headers: req.headers }, () => readBody(req), port);
       if (!admission.ok) return send(res, admission.response);
       body = admission.body;
-      if (admission.caller.kind === "role" && signatureClaimService(req) === "sts" && isGetCallerIdentity(req.url ?? "/", body)) {
+      if (admission.caller.kind === "role" && admission.service === "sts" && isGetCallerIdentity(req.url ?? "/", body)) {
         return send(res, callerIdentityResponse(admission.caller));
       }
     }
