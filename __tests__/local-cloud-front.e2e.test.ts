@@ -11,11 +11,13 @@ import {
 import { CognitoIdentityProviderClient, CreateUserPoolClientCommand, CreateUserPoolCommand } from "@aws-sdk/client-cognito-identity-provider";
 import { CreateRoleCommand, IAMClient } from "@aws-sdk/client-iam";
 import { CreateBucketCommand, GetObjectCommand, PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
+import { SignatureV4 } from "@smithy/signature-v4";
 import { AwsJsonRequest, AwsResponse, Handler, HandlerContext, jsonResponse } from "../tools/local-cloud/aws-json";
 import { LocalCloud, startFront, startLocalCloud } from "../tools/local-cloud/front";
 import { identityPoolRoleHandlers, IdentityPoolRoleStore } from "../tools/local-cloud/identity-pool-roles";
 import { freePort, motoMissing } from "../tools/local-cloud/moto";
 import { LOCAL_CREDENTIALS, LOCAL_REGION } from "../tools/local-cloud/local-account";
+import { Sha256 } from "../tools/local-cloud/sha256";
 import { describeWhen } from "./support/requires";
 
 const REGION = LOCAL_REGION;
@@ -24,13 +26,20 @@ const TARGET = "AWSCognitoIdentityService";
 /** Well-formed, but no pool has it. */
 const UNKNOWN_POOL = `${REGION}:00000000-0000-0000-0000-000000000000`;
 
-/** Posts an AWS JSON 1.1 request by hand, for bodies the SDKs would never send. */
+/** Posts an AWS JSON 1.1 request by hand, for bodies the SDKs would never send, signed with the local key pair. */
 async function postJson(endpoint: string, target: string, body: string): Promise<{ status: number; json: Record<string, unknown> }> {
-  const response = await fetch(endpoint, {
+  const url = new URL(endpoint);
+  const signer = new SignatureV4({ service: "cognito-identity", region: REGION, credentials: CREDENTIALS, sha256: Sha256 });
+  const signed = await signer.sign({
     method: "POST",
-    headers: { "content-type": "application/x-amz-json-1.1", "x-amz-target": target },
+    protocol: "http:",
+    hostname: url.hostname,
+    port: Number(url.port),
+    path: "/",
+    headers: { host: url.host, "content-type": "application/x-amz-json-1.1", "x-amz-target": target },
     body,
   });
+  const response = await fetch(endpoint, { method: "POST", headers: signed.headers, body });
   return { status: response.status, json: (await response.json()) as Record<string, unknown> };
 }
 
@@ -44,10 +53,9 @@ async function rejection(promise: Promise<unknown>): Promise<Error> {
   );
 }
 
-/** Whether a `moto_server` process listens on this port (ours have the port on their command line). */
-function motoRunsOn(endpoint: string): boolean {
-  const port = new URL(endpoint).port;
-  return spawnSync("pgrep", ["-f", `moto_server -H 127.0.0.1 -p ${port}$`]).status === 0;
+/** Whether a `moto_server` process listens on this socket (ours have it on their command line). */
+function motoRunsOn(socketPath: string): boolean {
+  return spawnSync("pgrep", ["-f", `moto_server -H unix://${socketPath}$`]).status === 0;
 }
 
 describeWhen(motoMissing())("local cloud: moto behind a front that answers what moto lacks", () => {
@@ -196,13 +204,15 @@ describeWhen(motoMissing())("local cloud: moto behind a front that answers what 
 
   test("stop() closes the front's port and ends moto", async () => {
     const other = await startLocalCloud();
-    expect((await fetch(`${other.endpoint}/moto-api/`)).status).toBe(200);
-    expect(motoRunsOn(other.motoEndpoint)).toBe(true);
+    // The front answers (and refuses moto's own API), moto answers behind it.
+    expect((await fetch(`${other.endpoint}/moto-api/`)).status).toBe(403);
+    expect((await fetch(`${other.motoEndpoint}/moto-api/`)).status).toBe(200);
+    expect(motoRunsOn(other.motoSocketPath)).toBe(true);
 
     await other.stop();
     await expect(fetch(`${other.endpoint}/moto-api/`)).rejects.toThrow();
     await expect(fetch(`${other.motoEndpoint}/moto-api/`)).rejects.toThrow();
-    expect(motoRunsOn(other.motoEndpoint)).toBe(false);
+    expect(motoRunsOn(other.motoSocketPath)).toBe(false);
   }, 20_000);
 });
 

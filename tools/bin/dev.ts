@@ -14,7 +14,7 @@ runCommand(module, {
     const dev = await startDev({ stage: positionals[0] });
     console.log(`\n${dev.manifest.stack} deployed to the local cloud in ${((Date.now() - started) / 1000).toFixed(1)} s`);
     for (const [name, value] of Object.entries(dev.outputs)) console.log(`  ${name}: ${value}`);
-    console.log(`\nAWS endpoint for the CLI and SDKs: ${dev.cloud.endpoint} (region ${LOCAL_REGION}, any access key)`);
+    console.log(`\nAWS endpoint for the CLI and SDKs: ${dev.cloud.endpoint} (region ${LOCAL_REGION}, key pair test/test)`);
     console.log(`Serving the API on ${dev.api.url}; editing a handler file reloads it. Ctrl-C stops.`);
     await new Promise<void>((resolve) => {
       process.once("SIGINT", resolve);

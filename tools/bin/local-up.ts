@@ -17,9 +17,9 @@ runCommand(module, {
     step("starting moto and its front");
     const cloud = await startLocalCloud({ logFile: join(CLOUD_FILE, "..", "moto.log") });
     recordRunningCloud(cloud.endpoint);
-    console.log(`Local cloud on ${cloud.endpoint} (moto at ${cloud.motoEndpoint}, region ${LOCAL_REGION}).`);
+    console.log(`Local cloud on ${cloud.endpoint} (region ${LOCAL_REGION}; moto behind it on ${cloud.motoSocketPath}, closed to other processes).`);
     console.log("Deploy a stage with: npm run local:deploy -- dev     Stop with Ctrl-C.");
-    console.log(`AWS CLI: aws --endpoint-url ${cloud.endpoint} --region ${LOCAL_REGION} ... (any access key works)`);
+    console.log(`AWS CLI: AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test aws --endpoint-url ${cloud.endpoint} --region ${LOCAL_REGION} ... (the local key pair; others are refused)`);
     await new Promise<void>((resolve) => {
       process.once("SIGINT", resolve);
       process.once("SIGTERM", resolve);

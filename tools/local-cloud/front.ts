@@ -1,16 +1,24 @@
 import { Agent, createServer, IncomingHttpHeaders, IncomingMessage, OutgoingHttpHeaders, request as httpRequest, ServerResponse } from "node:http";
 import { AddressInfo } from "node:net";
+import { AccessControl } from "./access-control";
 import { AwsError, AwsResponse, errorResponse, Handler, jsonResponse, RestRoute, signingScope } from "./aws-json";
+import { errorProtocolOf, refusal } from "./aws-refusals";
+import { callerIdentityResponse, isGetCallerIdentity } from "./caller-identity";
+import { hostRefusal } from "./host-check";
 import { identityHandlers, IdentityStore } from "./identities";
 import { identityPoolRoleHandlers, IdentityPoolRoleStore } from "./identity-pool-roles";
 import { lambdaCodeRoutes, LambdaCodeStore, layerRoutes } from "./lambda-code";
 import { lambdaLoggingConfigRoutes } from "./lambda-logging-config";
 import { startMoto } from "./moto";
 import { userPoolSignInHandlers, UserPoolSignInStore } from "./user-pool-sign-in";
+import { signatureClaim } from "./request-signature";
+import { RoleSessionStore } from "./role-sessions";
 
 /**
  * The local cloud's front door on loopback: a request router that answers the operations moto lacks itself and
- * forwards everything else to moto unchanged, streaming bodies both ways.
+ * forwards everything else to moto unchanged, streaming bodies both ways where no signature needs them. It serves
+ * only requests addressed to a loopback name (`Host`), never moto's own `/moto-api/`, and, in a local cloud, only
+ * requests its access control admits (`access-control.ts`).
  */
 
 /**
@@ -31,12 +39,20 @@ export interface Front {
 export interface LocalCloud {
   /** The front, `http://127.0.0.1:<port>`: point AWS clients and Terraform here. */
   readonly endpoint: string;
-  /** moto itself, for looking behind the front. */
+  /** moto itself, for looking behind the front from this process: other processes' connections are dropped. */
   readonly motoEndpoint: string;
+  /** The Unix socket moto listens on, in a directory only this user may enter. */
+  readonly motoSocketPath: string;
   /** The identities and temporary credentials the front has issued, to verify signed requests against. */
   readonly identities: IdentityStore;
   /** The code and configuration of every Lambda function created through the front, to run them locally. */
   readonly lambdaCode: LambdaCodeStore;
+  /**
+   * Role sessions: `roleSessions.issue(roleArn, sessionName)` mints credentials of a role (a Lambda function's
+   * execution role, with the function's name as session name) that the front accepts and authorizes against the
+   * role's identity policies.
+   */
+  readonly roleSessions: RoleSessionStore;
   /** Stops the front, then moto. Safe to call twice. */
   stop(): Promise<void>;
 }
@@ -45,6 +61,22 @@ export interface LocalCloud {
 export interface LocalCloudOptions {
   /** File that receives moto's output (appended). @default output is discarded */
   readonly logFile?: string;
+  /**
+   * Receives one line the first time a call with role credentials is let through without an IAM check (a service or
+   * operation the local cloud does not authorize). @default notes are discarded
+   */
+  readonly onNote?: (note: string) => void;
+}
+
+/** Options of {@link startFront}. */
+export interface FrontOptions {
+  /**
+   * The access checks every request passes before it is answered or forwarded. @default none: every request with a
+   * loopback `Host` is served (for tests of the router itself; {@link startLocalCloud} always sets one)
+   */
+  readonly access?: AccessControl;
+  /** moto's Unix socket: requests go there directly rather than through `motoEndpoint`. @default `motoEndpoint` */
+  readonly motoSocketPath?: string;
 }
 
 /** Starts moto and its front on free loopback ports, with the handlers for what moto lacks. */
@@ -53,12 +85,17 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
   let front: Front;
   let identities: IdentityStore;
   const lambdaCode = new LambdaCodeStore();
+  const roleSessions = new RoleSessionStore();
   try {
     // One store per cloud, so that two clouds (two test files) never share state. Add more handler tables here.
     const roles = new IdentityPoolRoleStore();
     identities = new IdentityStore(roles);
     const handlers: Record<string, Handler> = { ...identityPoolRoleHandlers(roles), ...identityHandlers(identities), ...userPoolSignInHandlers(new UserPoolSignInStore()) };
-    front = await startFront(moto.endpoint, handlers, layerRoutes(lambdaCodeRoutes(lambdaCode), lambdaLoggingConfigRoutes(lambdaCode.logging)));
+    // The roles' policies are read through the front itself, with the local key pair: moto is reached only through it.
+    let endpoint = "";
+    const access = new AccessControl({ identities, roleSessions, iamEndpoint: () => endpoint, onNote: options.onNote });
+    front = await startFront(moto.endpoint, handlers, layerRoutes(lambdaCodeRoutes(lambdaCode), lambdaLoggingConfigRoutes(lambdaCode.logging)), { access, motoSocketPath: moto.socketPath });
+    endpoint = front.endpoint;
   } catch (error) {
     await moto.stop();
     throw error;
@@ -67,8 +104,10 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
   return {
     endpoint: front.endpoint,
     motoEndpoint: moto.endpoint,
+    motoSocketPath: moto.socketPath,
     identities,
     lambdaCode,
+    roleSessions,
     stop: () => (stopping ??= front.stop().finally(() => moto.stop())),
   };
 }
@@ -77,12 +116,14 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
  * Starts a front on a free loopback port. A POST whose `X-Amz-Target` is a key of `handlers` is answered by that
  * handler, and a request of a REST API by the first of `restRoutes` that matches its method and path; every other
  * request goes to `motoEndpoint` as received (method, path and query, headers including `Host`, body) and moto's
- * response comes back the same way.
+ * response comes back the same way. Before that, a request with a `Host` other than the front's loopback names, or
+ * for moto's own `/moto-api/`, is refused with 403, and `options.access` decides on the rest.
  */
 export async function startFront(
   motoEndpoint: string,
   handlers: Readonly<Record<string, Handler>>,
   restRoutes: readonly RestRoute[] = [],
+  options: FrontOptions = {},
 ): Promise<Front> {
   const moto = new URL(motoEndpoint);
   // Our own agent, so that stop() can close its sockets; moto closes each connection anyway.
@@ -105,9 +146,20 @@ export async function startFront(
   }
 
   async function route(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const refused = refusalOf(req);
+    if (refused) return send(res, refused);
+    let body: Buffer | undefined;
+    if (options.access) {
+      const admission = await options.access.admit({ method: req.method ?? "GET", url: req.url ?? "/", headers: req.headers }, () => readBody(req), port);
+      if (!admission.ok) return send(res, admission.response);
+      body = admission.body;
+      if (admission.caller.kind === "role" && admission.service === "sts" && isGetCallerIdentity(req.url ?? "/", body)) {
+        return send(res, callerIdentityResponse(admission.caller));
+      }
+    }
     const handler = handlerOf(req);
-    if (!handler) return proxy(req, res);
-    const body = await readBody(req);
+    if (!handler) return proxy(req, res, body);
+    body ??= await readBody(req);
     const forward = () => forwardBuffered(req, body);
     let response: AwsResponse;
     try {
@@ -126,9 +178,24 @@ export async function startFront(
     send(res, response);
   }
 
-  /** Streams a request to moto and moto's response back. */
-  function proxy(req: IncomingMessage, res: ServerResponse): void {
-    const upstream = httpRequest(motoOptions(req, forwardedHeaders(req.headers)), (answer) => {
+  /** The refusal of a request the front never serves, whoever signed it: a foreign `Host`, or moto's own API. */
+  function refusalOf(req: IncomingMessage): AwsResponse | undefined {
+    const protocol = errorProtocolOf(signatureClaimService(req), req.headers);
+    const badHost = hostRefusal(req.headers.host, port);
+    if (badHost) return refusal(protocol, "accessDenied", badHost);
+    if (/^\/moto-api(\/|\?|$)/.test(req.url ?? "/")) {
+      return refusal(protocol, "accessDenied", "the local cloud does not serve moto's own API (/moto-api/) through its front: it would let any caller reset or rewrite the emulator's state");
+    }
+    return undefined;
+  }
+
+  /**
+   * Streams a request to moto and moto's response back; a body that was already read (to verify its signature) goes
+   * whole, with its content-length.
+   */
+  function proxy(req: IncomingMessage, res: ServerResponse, body?: Buffer): void {
+    const headers = body === undefined ? forwardedHeaders(req.headers) : { ...withoutHopByHop(req.headers), "content-length": body.length };
+    const upstream = httpRequest(motoOptions(req, headers), (answer) => {
       res.writeHead(answer.statusCode ?? 502, answer.statusMessage, withoutHopByHop(answer.headers));
       answer.pipe(res);
       answer.on("error", () => res.destroy());
@@ -141,6 +208,10 @@ export async function startFront(
     res.on("close", () => {
       if (!res.writableFinished) upstream.destroy();
     });
+    if (body !== undefined) {
+      upstream.end(body);
+      return;
+    }
     req.on("error", () => upstream.destroy());
     req.pipe(upstream);
   }
@@ -162,7 +233,8 @@ export async function startFront(
   }
 
   function motoOptions(req: IncomingMessage, headers: OutgoingHttpHeaders) {
-    return { hostname: moto.hostname, port: moto.port, method: req.method, path: req.url, headers, agent };
+    const target = options.motoSocketPath !== undefined ? { socketPath: options.motoSocketPath } : { hostname: moto.hostname, port: moto.port };
+    return { ...target, method: req.method, path: req.url, headers, agent };
   }
 
   function badGateway(error: Error): AwsResponse {
@@ -173,6 +245,7 @@ export async function startFront(
     server.once("error", reject);
     server.listen(0, "127.0.0.1", () => resolve());
   });
+  // Requests are served only from here on, so every use of the port sees it.
   const { port } = server.address() as AddressInfo;
 
   let stopping: Promise<void> | undefined;
@@ -222,6 +295,12 @@ function withoutHopByHop(headers: IncomingHttpHeaders): OutgoingHttpHeaders {
 function header(headers: IncomingHttpHeaders, name: string): string | undefined {
   const value = headers[name];
   return Array.isArray(value) ? value.join(", ") : value;
+}
+
+/** The signing name of a request's credential scope, if it is signed. */
+function signatureClaimService(req: IncomingMessage): string | undefined {
+  const claim = signatureClaim(req.url ?? "/", req.headers);
+  return typeof claim === "object" ? claim.service : undefined;
 }
 
 /** Reads a whole message body. */

@@ -1,9 +1,16 @@
 import { ChildProcess, spawn, spawnSync } from "node:child_process";
-import { createWriteStream, WriteStream } from "node:fs";
-import { createServer } from "node:net";
+import { createWriteStream, mkdtempSync, rmSync, WriteStream } from "node:fs";
+import { request as httpRequest } from "node:http";
+import { AddressInfo, connect, createServer, Socket } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fromThisProcess } from "./own-connections";
 
 /**
- * The moto AWS emulator (`moto_server`, from the machine's Python) as a child process on a free loopback port.
+ * The moto AWS emulator (`moto_server`, from the machine's Python) as a child process that no other process can
+ * reach: it listens on a Unix socket in a directory only its user may enter (0700), not on a TCP port, so that the
+ * front is the only way in for other programs. Code of this process that wants to look behind the front (the
+ * front's handlers, tests) uses a loopback relay that serves connections of this process only.
  */
 
 /** How to get moto where it is missing. */
@@ -20,8 +27,10 @@ const TAIL_CHARS = 2_000;
 
 /** A running moto server. */
 export interface MotoServer {
-  /** `http://127.0.0.1:<port>`. */
+  /** `http://127.0.0.1:<port>`: the relay to moto, which answers connections of this process only. */
   readonly endpoint: string;
+  /** The Unix socket moto listens on, in a directory of mode 0700. */
+  readonly socketPath: string;
   /** Ends the process (SIGTERM, then SIGKILL after 3 s) and resolves once it has exited. Safe to call twice. */
   stop(): Promise<void>;
 }
@@ -42,17 +51,19 @@ export function motoMissing(): string | undefined {
 }
 
 /**
- * Starts `moto_server -H 127.0.0.1 -p <free port>` and resolves once `GET /moto-api/` answers 200. Throws, with the
- * tail of moto's output, if it exits early or is not ready within 20 s. The process is killed when this Node
- * process exits, so a test run that never calls `stop()` leaves no moto behind.
+ * Starts `moto_server -H unix://<dir>/moto.sock` in a fresh 0700 directory and a relay to it on a free loopback port,
+ * and resolves once `GET /moto-api/` answers 200. Throws, with the tail of moto's output, if it exits early or is
+ * not ready within 20 s. The process is killed when this Node process exits, so a test run that never calls
+ * `stop()` leaves no moto behind.
  */
 export async function startMoto(options: StartMotoOptions = {}): Promise<MotoServer> {
-  const port = await freePort();
-  const endpoint = `http://127.0.0.1:${port}`;
+  // mkdtemp makes the directory 0700: other users cannot reach the socket inside.
+  const directory = mkdtempSync(join(tmpdir(), "local-cloud-moto-"));
+  const socketPath = join(directory, "moto.sock");
   const log = options.logFile ? createWriteStream(options.logFile, { flags: "a" }) : undefined;
   const output = new OutputTail(log);
   // Not detached: Ctrl-C in a terminal reaches moto too, as part of our process group.
-  const child = spawn("moto_server", ["-H", "127.0.0.1", "-p", String(port)], { stdio: ["ignore", "pipe", "pipe"] });
+  const child = spawn("moto_server", ["-H", `unix://${socketPath}`], { stdio: ["ignore", "pipe", "pipe"] });
   child.stdout!.on("data", (chunk: Buffer) => output.add(chunk));
   child.stderr!.on("data", (chunk: Buffer) => output.add(chunk));
   const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
@@ -60,27 +71,81 @@ export async function startMoto(options: StartMotoOptions = {}): Promise<MotoSer
   let spawnError: Error | undefined;
   child.once("error", (error) => (spawnError = error));
   // 'exit' handlers must be synchronous: a signal is all we can send. SIGKILL, since nobody waits for a clean stop.
-  const killOnExit = () => child.kill("SIGKILL");
+  const killOnExit = () => {
+    child.kill("SIGKILL");
+    rmSync(directory, { recursive: true, force: true });
+  };
   process.once("exit", killOnExit);
+  let relay: Relay | undefined;
 
   let stopping: Promise<void> | undefined;
   const stop = () => {
     stopping ??= (async () => {
       process.removeListener("exit", killOnExit);
+      await relay?.close();
       await terminate(child, exited);
+      rmSync(directory, { recursive: true, force: true });
       await new Promise<void>((resolve) => (log ? log.end(resolve) : resolve()));
     })();
     return stopping;
   };
 
   try {
-    await waitUntilReady(endpoint, child, () => spawnError);
+    await waitUntilReady(socketPath, child, () => spawnError);
+    relay = await startRelay(socketPath);
   } catch (error) {
     await stop();
     const tail = output.tail();
     throw new Error(`${(error as Error).message}${tail ? `; moto's last output:\n${tail}` : ""}`);
   }
-  return { endpoint, stop };
+  return { endpoint: `http://127.0.0.1:${relay.port}`, socketPath, stop };
+}
+
+/** A relay from a loopback port to moto's socket. */
+interface Relay {
+  readonly port: number;
+  /** Stops listening and cuts open connections (an SDK's idle keep-alive socket must not hold a stop up). */
+  close(): Promise<void>;
+}
+
+/**
+ * A loopback TCP port that relays connections of this process to moto's socket and drops every other one. Where
+ * the system cannot tell a connection's process (no `/proc`), it relays all, as moto on a TCP port did before.
+ */
+async function startRelay(socketPath: string): Promise<Relay> {
+  const open = new Set<Socket>();
+  const server = createServer({ pauseOnConnect: true }, (client) => {
+    open.add(client);
+    client.on("close", () => open.delete(client));
+    client.on("error", () => client.destroy());
+    fromThisProcess(client).then(
+      (own) => {
+        if (own === false) {
+          client.destroy();
+          return;
+        }
+        const upstream = connect(socketPath);
+        upstream.on("error", () => client.destroy());
+        client.on("close", () => upstream.destroy());
+        upstream.on("close", () => client.destroy());
+        client.pipe(upstream).pipe(client);
+        client.resume();
+      },
+      () => client.destroy(),
+    );
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(0, "127.0.0.1", () => resolve());
+  });
+  return {
+    port: (server.address() as AddressInfo).port,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        for (const socket of open) socket.destroy();
+      }),
+  };
 }
 
 /** A free TCP port on loopback: the kernel picks one, and we release it for moto. */
@@ -95,8 +160,8 @@ export function freePort(): Promise<number> {
   });
 }
 
-/** Polls moto's own API until it answers 200, the process dies, or the start timeout passes. */
-async function waitUntilReady(endpoint: string, child: ChildProcess, spawnError: () => Error | undefined): Promise<void> {
+/** Polls moto's own API on its socket until it answers 200, the process dies, or the start timeout passes. */
+async function waitUntilReady(socketPath: string, child: ChildProcess, spawnError: () => Error | undefined): Promise<void> {
   const deadline = Date.now() + START_TIMEOUT_MS;
   for (;;) {
     const error = spawnError();
@@ -104,16 +169,23 @@ async function waitUntilReady(endpoint: string, child: ChildProcess, spawnError:
     if (child.exitCode !== null || child.signalCode !== null) {
       throw new Error(`moto_server exited before it was ready (${child.exitCode !== null ? `code ${child.exitCode}` : child.signalCode})`);
     }
-    try {
-      const response = await fetch(`${endpoint}/moto-api/`, { signal: AbortSignal.timeout(1_000) });
-      await response.arrayBuffer();
-      if (response.status === 200) return;
-    } catch {
-      // Not listening yet.
-    }
-    if (Date.now() > deadline) throw new Error(`moto_server did not answer on ${endpoint} within ${START_TIMEOUT_MS / 1000} s`);
+    if ((await statusOf(socketPath)) === 200) return;
+    if (Date.now() > deadline) throw new Error(`moto_server did not answer on ${socketPath} within ${START_TIMEOUT_MS / 1000} s`);
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
+}
+
+/** The status of `GET /moto-api/` on moto's socket; `undefined` while nothing answers. */
+function statusOf(socketPath: string): Promise<number | undefined> {
+  return new Promise((resolve) => {
+    const request = httpRequest({ socketPath, path: "/moto-api/", timeout: 1_000 }, (response) => {
+      response.resume();
+      response.on("end", () => resolve(response.statusCode));
+    });
+    request.on("timeout", () => request.destroy());
+    request.on("error", () => resolve(undefined));
+    request.end();
+  });
 }
 
 /** SIGTERM, then SIGKILL if the process is still there after a grace period; resolves when it has exited. */

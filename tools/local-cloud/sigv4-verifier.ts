@@ -156,8 +156,15 @@ export async function verifySignedRequest(
   return want.length === got.length && timingSafeEqual(want, got) ? { ok: true, caller } : deny(MESSAGES.signatureMismatch);
 }
 
+/** A key pair a signature is checked with; the local key pair has no session token. */
+export interface SigningKey {
+  readonly accessKeyId: string;
+  readonly secretAccessKey: string;
+  readonly sessionToken?: string;
+}
+
 /** The parts of an `Authorization` header. */
-interface ParsedAuthorization {
+export interface ParsedAuthorization {
   readonly algorithm: string;
   readonly credential: string;
   /** As sent: lower-case names joined by `;`. */
@@ -166,7 +173,7 @@ interface ParsedAuthorization {
 }
 
 /** Parses `AWS4-HMAC-SHA256 Credential=..., SignedHeaders=..., Signature=...`, or gives API Gateway's message. */
-function parseAuthorization(authorization: string, hasDateHeader: boolean): ParsedAuthorization | string {
+export function parseAuthorization(authorization: string, hasDateHeader: boolean): ParsedAuthorization | string {
   const trimmed = authorization.trim();
   const space = trimmed.search(/\s/);
   const algorithm = space < 0 ? trimmed : trimmed.slice(0, space);
@@ -190,18 +197,20 @@ function parseAuthorization(authorization: string, hasDateHeader: boolean): Pars
 
 /**
  * What the `Authorization` header should say, by @smithy/signature-v4 with the caller's secret: the same method,
- * path, query, date and payload hash, and only the headers the client signed.
+ * path, query, date and payload hash, and only the headers the client signed. `uriEscapePath` is false for S3 only,
+ * whose canonical path is the path as sent rather than encoded a second time.
  */
-async function expectedAuthorization(
+export async function expectedAuthorization(
   request: ReceivedRequest,
   path: string,
   query: Record<string, string | string[]>,
   signedHeaderList: string,
   payloadHash: string,
   signingDate: Date,
-  caller: IssuedCredentials,
+  caller: SigningKey,
   region: string,
   service: string,
+  uriEscapePath = true,
 ): Promise<{ signedHeaders: string; signature: string } | undefined> {
   const signed = new Set(signedHeaderList.split(";"));
   const headers: Record<string, string> = {};
@@ -217,6 +226,7 @@ async function expectedAuthorization(
     sha256: Sha256,
     // The client's payload hash header is used as is; the signer must not add one of its own.
     applyChecksum: false,
+    uriEscapePath,
   });
   const unsigned = new Set(Object.keys(headers).filter((name) => !signed.has(name)));
   const result = await signer.sign(
@@ -233,7 +243,7 @@ async function expectedAuthorization(
  * The query as the signer takes it: decoded names and values, repeated names as arrays (the signer encodes and sorts
  * them again). `+` stays a plus sign, as SigV4 encodes it. `undefined` for a malformed percent-escape.
  */
-function parseQuery(raw: string): Record<string, string | string[]> | undefined {
+export function parseQuery(raw: string): Record<string, string | string[]> | undefined {
   const query: Record<string, string | string[]> = {};
   try {
     for (const pair of raw.split("&")) {
@@ -251,7 +261,7 @@ function parseQuery(raw: string): Record<string, string | string[]> | undefined 
 }
 
 /** `X-Amz-Date` as a date, if it is one (month 13 or February 30 are not). */
-function parseAmzDate(value: string): Date | undefined {
+export function parseAmzDate(value: string): Date | undefined {
   const match = AMZ_DATE.exec(value);
   if (!match) return undefined;
   const date = new Date(`${match[1]}-${match[2]}-${match[3]}T${match[4]}:${match[5]}:${match[6]}Z`);
@@ -259,19 +269,19 @@ function parseAmzDate(value: string): Date | undefined {
 }
 
 /** A time in the form of `X-Amz-Date`. */
-function amz(time: number): string {
+export function amz(time: number): string {
   return new Date(time).toISOString().replace(/\.\d{3}Z$/, "Z").replace(/[-:]/g, "");
 }
 
 /** Compares two secrets without a timing signal on where they differ. */
-function equalSecrets(a: string, b: string): boolean {
+export function equalSecrets(a: string, b: string): boolean {
   const left = createHash("sha256").update(a).digest();
   const right = createHash("sha256").update(b).digest();
   return timingSafeEqual(left, right) && a === b;
 }
 
 /** A header's value as one string (Node joins repeated headers for all but a few names). */
-function headerValue(headers: IncomingHttpHeaders | Record<string, string>, name: string): string | undefined {
+export function headerValue(headers: IncomingHttpHeaders | Record<string, string>, name: string): string | undefined {
   const value = headers[name];
   return Array.isArray(value) ? value.join(", ") : value;
 }
