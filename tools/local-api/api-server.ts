@@ -64,7 +64,15 @@ export interface LocalApi {
 /** Starts serving the API `apiId` of the local cloud on loopback. */
 export async function startLocalApi(options: LocalApiOptions): Promise<LocalApi> {
   const { cloud, apiId, region } = options;
-  const runner = new LambdaRunner();
+  // Handlers get what Lambda gives them: their execution role's credentials, minted by the local cloud (which then
+  // authorizes their calls against the role's policies), and the cloud as the endpoint of every SDK client.
+  const runner = new LambdaRunner({
+    endpointUrl: cloud.endpoint,
+    credentials: async (code) => {
+      if (!code.role) throw new Error(`the local cloud holds no execution role for ${code.functionName}`);
+      return cloud.roleSessions.issue(code.role, code.functionName);
+    },
+  });
   let deployed: DeployedApi = await loadDeployedApi(cloud.endpoint, apiId, { region });
   const throttleOf = (api: DeployedApi) => new Throttle(options.throttling === false ? UNTHROTTLED : (api.stage?.throttling ?? UNTHROTTLED));
   let throttle = throttleOf(deployed);

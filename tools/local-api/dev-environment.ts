@@ -70,7 +70,7 @@ export async function startDev(options: DevOptions = {}): Promise<DevEnvironment
   cliConfigFile();
 
   step("starting the local cloud");
-  const cloud = await startLocalCloud({ logFile: join(WORK_ROOT, "dev-moto.log") });
+  const cloud = await startLocalCloud({ logFile: join(WORK_ROOT, "dev-moto.log"), onNote: log });
   try {
     const stack = stageStack(synthesize(join(workdir, "out"), { stages: [stage] }), stage);
     const { manifest } = stack;

@@ -105,10 +105,10 @@ export class AccessControl {
         resource,
       });
       if (!decision.allowed) {
-        const message =
-          claim.service === "s3"
-            ? "Access Denied"
-            : `User: ${decision.principal} is not authorized to perform: ${action.action} on resource: ${resource} because no identity-based policy allows the ${action.action} action`;
+        // S3 quotes the resource in its same-account refusals (S3 User Guide, "Troubleshoot access denied (403
+        // Forbidden) errors"); the JSON services do not.
+        const named = claim.service === "s3" ? `"${resource}"` : resource;
+        const message = `User: ${decision.principal} is not authorized to perform: ${action.action} on resource: ${named} because no identity-based policy allows the ${action.action} action`;
         return refuse("accessDenied", message);
       }
     }
