@@ -1,13 +1,12 @@
 import { execFile } from "node:child_process";
-import { copyFileSync, cpSync, mkdtempSync, rmSync } from "node:fs";
+import { cpSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { CognitoIdentityClient, GetCredentialsForIdentityCommand, GetIdCommand } from "@aws-sdk/client-cognito-identity";
 import { AdminConfirmSignUpCommand, CognitoIdentityProviderClient, InitiateAuthCommand, SignUpCommand } from "@aws-sdk/client-cognito-identity-provider";
-import { IAMClient, PutRolePolicyCommand } from "@aws-sdk/client-iam";
-import { GetFunctionConfigurationCommand, LambdaClient, UpdateFunctionConfigurationCommand } from "@aws-sdk/client-lambda";
 import { CreateBucketCommand, GetObjectCommand, S3Client } from "@aws-sdk/client-s3";
+import { GREETINGS_BUCKET, useSdkHandler } from "../tools/bench/use-sdk-handler";
 import { DevEnvironment, startDev } from "../tools/local-api/dev-environment";
 import { lambdaNodeMissing } from "../tools/local-api/lambda-node";
 import { LOCAL_CREDENTIALS, LOCAL_REGION } from "../tools/local-cloud/local-account";
@@ -20,20 +19,18 @@ const run = promisify(execFile);
 const CONFIG = { region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS };
 const EMAIL = "sdk@example.com";
 const PASSWORD = "Passw0rd-for-sdk!";
-const GREETINGS = "greetings-dev";
 const SOMEONE_ELSES = "someone-elses-bucket";
 
 /**
  * A team's first real handler under `npm run dev`: GET /private swapped for one that stores and reads an S3 object
- * with an unmodified `new S3Client({})` (tools/bench/sdk-handler.ts), reached by a signed-in user's SigV4-signed
+ * with an unmodified `new S3Client({})` (tools/bench/sdk-handler.ts, installed by use-sdk-handler.ts as a team would:
+ * bucket, grant, environment, save), reached by a signed-in user's SigV4-signed
  * request. The handler's credentials are its execution role's, minted by the local cloud, and its calls are
  * authorized against that role's policies.
  */
 describeWhen(terraformMissing() ?? motoMissing() ?? lambdaNodeMissing())("npm run dev: a handler calling AWS through the SDK", () => {
   let scratch: string;
   let dev: DevEnvironment;
-  const reloads: string[] = [];
-  const logs: string[] = [];
   let s3: S3Client;
   let credentials: { AccessKeyId?: string; SecretKey?: string; SessionToken?: string };
   let identityId: string;
@@ -51,32 +48,11 @@ describeWhen(terraformMissing() ?? motoMissing() ?? lambdaNodeMissing())("npm ru
   beforeAll(async () => {
     scratch = mkdtempSync(join(tmpdir(), "dev-sdk-"));
     cpSync(join(ROOT, "lambdas"), join(scratch, "lambdas"), { recursive: true });
-    dev = await startDev({ workdir: join(scratch, "work"), sourceRoot: scratch, log: (line) => logs.push(line), onReload: (name) => reloads.push(name) });
+    dev = await startDev({ workdir: join(scratch, "work"), sourceRoot: scratch, log: () => undefined });
     const endpoint = dev.cloud.endpoint;
-    const privateName = dev.manifest.functions.find((fn) => fn.entry === "lambdas/private.ts")!.name;
-
-    // What a team's stack would add for this handler: a bucket, a grant on part of it, and the bucket's name.
+    await useSdkHandler(dev, scratch);
     s3 = new S3Client({ ...CONFIG, endpoint, forcePathStyle: true });
-    await s3.send(new CreateBucketCommand({ Bucket: GREETINGS }));
     await s3.send(new CreateBucketCommand({ Bucket: SOMEONE_ELSES }));
-    const lambda = new LambdaClient({ ...CONFIG, endpoint });
-    const iam = new IAMClient({ ...CONFIG, endpoint });
-    try {
-      const { Role } = await lambda.send(new GetFunctionConfigurationCommand({ FunctionName: privateName }));
-      const grant = { Version: "2012-10-17", Statement: [{ Effect: "Allow", Action: ["s3:PutObject", "s3:GetObject"], Resource: `arn:aws:s3:::${GREETINGS}/greetings/*` }] };
-      await iam.send(new PutRolePolicyCommand({ RoleName: Role!.split("/").pop(), PolicyName: "greetings", PolicyDocument: JSON.stringify(grant) }));
-      await lambda.send(new UpdateFunctionConfigurationCommand({ FunctionName: privateName, Environment: { Variables: { GREETINGS_BUCKET: GREETINGS } } }));
-    } finally {
-      lambda.destroy();
-      iam.destroy();
-    }
-
-    // The developer saves the new handler over lambdas/private.ts; npm run dev reloads it.
-    copyFileSync(join(ROOT, "tools", "bench", "sdk-handler.ts"), join(scratch, "lambdas", "private.ts"));
-    for (const started = Date.now(); !reloads.includes(privateName); ) {
-      if (Date.now() - started > 20_000) throw new Error(`no reload of ${privateName} within 20 s; log:\n${logs.join("\n")}`);
-      await new Promise((resolve) => setTimeout(resolve, 50));
-    }
 
     const { UserPoolId, UserPoolClientId, IdentityPoolId } = dev.outputs;
     const idp = new CognitoIdentityProviderClient({ ...CONFIG, endpoint });
@@ -104,7 +80,7 @@ describeWhen(terraformMissing() ?? motoMissing() ?? lambdaNodeMissing())("npm ru
 
   test("the handler writes and reads its object with the role's credentials and answers with what it read", async () => {
     expect(await signedGet("/private")).toEqual({ status: 200, body: `Hello ${identityId}!` });
-    const stored = await s3.send(new GetObjectCommand({ Bucket: GREETINGS, Key: `greetings/${identityId}.txt` }));
+    const stored = await s3.send(new GetObjectCommand({ Bucket: GREETINGS_BUCKET, Key: `greetings/${identityId}.txt` }));
     expect(await stored.Body!.transformToString()).toBe(`Hello ${identityId}!`);
   }, 60_000);
 

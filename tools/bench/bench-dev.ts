@@ -6,6 +6,7 @@ import { CognitoIdentityClient, GetCredentialsForIdentityCommand, GetIdCommand }
 import { AdminConfirmSignUpCommand, CognitoIdentityProviderClient, InitiateAuthCommand, SignUpCommand } from "@aws-sdk/client-cognito-identity-provider";
 import { SignatureV4 } from "@smithy/signature-v4";
 import { DevEnvironment, startDev } from "../local-api/dev-environment";
+import { useSdkHandler } from "./use-sdk-handler";
 import { LOCAL_CREDENTIALS, LOCAL_REGION } from "../local-cloud/local-account";
 import { mayInvoke, requestArn } from "../local-api/invoke-authorization";
 import { verifySignedRequest } from "../local-cloud/sigv4-verifier";
@@ -17,7 +18,8 @@ import { Sha256 } from "../local-cloud/sha256";
  * the wall time from `startDev` to the first 200 of `GET /public`; a user signed up, confirmed and signed in through
  * the emulator's Cognito; then autocannon against `/public` and a SigV4-signed `/private` (one signature, replayed:
  * it stays valid for 5 minutes); then ten edits of a copy of `lambdas/public.ts`, each timed from the file write to
- * the first request the new code answers. Prints a table, writes bench/dev-results.json, stops everything it started, and
+ * the first request the new code answers; then `/private` again with a handler that puts and gets an S3 object
+ * (tools/bench/sdk-handler.ts). Prints a table, writes bench/dev-results.json, stops everything it started, and
  * exits 1 when a budget is broken. Not part of `npm test`: timings are not asserted in tests.
  */
 
@@ -64,6 +66,8 @@ const BUDGET_READY_S = 30;
 const BUDGET_PUBLIC_P50_MS = 10;
 const BUDGET_PRIVATE_P50_MS = 20;
 const BUDGET_RELOAD_MS = 500;
+/** A handler that stores and reads an S3 object per request: two SDK calls through the local cloud's checks. */
+const BUDGET_PRIVATE_SDK_P50_MS = 50;
 /** Edits of public.ts timed from the file write to the first request answered by the new code. */
 const RELOADS = 10;
 
@@ -275,6 +279,13 @@ export async function benchDev(concurrency: boolean): Promise<number> {
     // 4. Save to served: edits of public.ts until the next request answers with the new code.
     reloads = await reloadLatencies(dev, sourceRoot);
     console.log(`measured: ${RELOADS} reloads of public.ts, median ${median(reloads).toFixed(0)} ms from write to the new answer`);
+
+    // 5. A first real handler: GET /private swapped for one that puts and gets an S3 object with the role's credentials.
+    await useSdkHandler(dev, sourceRoot);
+    const sdkCheck = await get(`${dev.api.url}/private`, headers);
+    if (sdkCheck !== 200) throw new Error(`the signed GET /private with the S3 handler answered ${sdkCheck}, not 200`);
+    figures.push(await loadFigure("GET /private (signed), handler calls S3", dev.api.url, "/private", 1, headers, BUDGET_PRIVATE_SDK_P50_MS));
+    console.log("measured: GET /private with the S3 handler, 1 connection");
 
     // Where /private's extra time goes: its two auth steps, called in this process as the server calls them.
     const { host } = new URL(dev.api.url);
