@@ -18,6 +18,7 @@ import { LOCAL_CREDENTIALS, LOCAL_REGION } from "../tools/local-cloud/local-acco
 import { motoMissing } from "../tools/local-cloud/moto";
 import { RoleCredentials } from "../tools/local-cloud/role-sessions";
 import { describeWhen } from "./support/requires";
+import { rejection } from "./support/rejection";
 
 const run = promisify(execFile);
 const REGION = LOCAL_REGION;
@@ -32,16 +33,6 @@ interface Ran {
   readonly code: number;
   readonly stdout: string;
   readonly stderr: string;
-}
-
-/** The error a promise rejects with (fails the test if it resolves). */
-async function rejection(promise: Promise<unknown>): Promise<Error & { $metadata?: { httpStatusCode?: number } }> {
-  return promise.then(
-    () => {
-      throw new Error("expected the call to fail, but it succeeded");
-    },
-    (error: Error) => error,
-  );
 }
 
 describeWhen(motoMissing())("local cloud access: only loopback names, known keys and allowed role calls", () => {

@@ -19,6 +19,7 @@ import { freePort, motoMissing } from "../tools/local-cloud/moto";
 import { LOCAL_CREDENTIALS, LOCAL_REGION } from "../tools/local-cloud/local-account";
 import { Sha256 } from "../tools/local-cloud/sha256";
 import { describeWhen } from "./support/requires";
+import { rejection } from "./support/rejection";
 
 const REGION = LOCAL_REGION;
 const CREDENTIALS = LOCAL_CREDENTIALS;
@@ -41,16 +42,6 @@ async function postJson(endpoint: string, target: string, body: string): Promise
   });
   const response = await fetch(endpoint, { method: "POST", headers: signed.headers, body });
   return { status: response.status, json: (await response.json()) as Record<string, unknown> };
-}
-
-/** The error a promise rejects with (fails the test if it resolves). */
-async function rejection(promise: Promise<unknown>): Promise<Error> {
-  return promise.then(
-    () => {
-      throw new Error("expected the call to fail, but it succeeded");
-    },
-    (error: Error) => error,
-  );
 }
 
 /** Whether a `moto_server` process listens on this socket (ours have it on their command line). */

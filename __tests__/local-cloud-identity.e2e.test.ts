@@ -21,6 +21,7 @@ import { identityPoolRoleHandlers, IdentityPoolRoleStore } from "../tools/local-
 import { MotoServer, motoMissing, startMoto } from "../tools/local-cloud/moto";
 import { LOCAL_CREDENTIALS, LOCAL_REGION } from "../tools/local-cloud/local-account";
 import { describeWhen } from "./support/requires";
+import { claimsOf, rejection } from "./support/rejection";
 
 const REGION = LOCAL_REGION;
 const CREDENTIALS = LOCAL_CREDENTIALS;
@@ -29,21 +30,6 @@ const PASSWORD = "Corr3ct-horse-battery!";
 const MOTO_FIXED_ACCESS_KEY = "TESTACCESSKEY12345";
 const IDENTITY_ID = /^us-east-1:[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 const HOUR_MS = 60 * 60 * 1000;
-
-/** The error a promise rejects with (fails the test if it resolves). */
-async function rejection(promise: Promise<unknown>): Promise<Error> {
-  return promise.then(
-    () => {
-      throw new Error("expected the call to fail, but it succeeded");
-    },
-    (error: Error) => error,
-  );
-}
-
-/** The claims of a JWT, unverified. */
-function claimsOf(token: string): Record<string, unknown> {
-  return JSON.parse(Buffer.from(token.split(".")[1], "base64url").toString("utf8")) as Record<string, unknown>;
-}
 
 /** A token whose signature has one byte flipped. */
 function withFlippedSignatureByte(token: string): string {

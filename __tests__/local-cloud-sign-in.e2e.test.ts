@@ -25,24 +25,11 @@ import { motoMissing } from "../tools/local-cloud/moto";
 import { srpPoolName } from "../tools/local-cloud/cognito-srp";
 import { completeNewPassword, forgedIdToken, idTokenOf, librarySrpClient, libraryTimestamp, signIn, SrpChallenge } from "./support/cognito-sign-in";
 import { describeWhen } from "./support/requires";
+import { claimsOf, rejection } from "./support/rejection";
 
 const PASSWORD = "Corr3ct-horse-battery!";
 const WRONG_PASSWORD = "Wr0ng-horse-battery!";
 const INCORRECT = "Incorrect username or password.";
-
-/** The error a promise rejects with (fails the test if it resolves). */
-async function rejection(promise: Promise<unknown>): Promise<Error> {
-  return promise.then(
-    () => {
-      throw new Error("expected the call to fail, but it succeeded");
-    },
-    (error: Error) => error,
-  );
-}
-
-function claimsOf(token: string): Record<string, unknown> {
-  return JSON.parse(Buffer.from(token.split(".")[1], "base64url").toString("utf8")) as Record<string, unknown>;
-}
 
 describeWhen(motoMissing())("local cloud: user pool sign-in with amazon-cognito-identity-js (USER_SRP_AUTH), as Cognito answers it", () => {
   let cloud: LocalCloud;

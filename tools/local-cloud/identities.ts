@@ -1,9 +1,10 @@
-import { randomBytes, randomInt, randomUUID } from "node:crypto";
+import { randomUUID } from "node:crypto";
 import { DescribeIdentityPoolCommandOutput } from "@aws-sdk/client-cognito-identity";
 import { AwsError, describe, Handler, HandlerContext, isJsonObject, jsonResponse, parseJsonObject } from "./aws-json";
 import { UserPoolKeys, verifyIdToken } from "./cognito-id-tokens";
 import { IdentityPoolRoleStore } from "./identity-pool-roles";
 import { describePool } from "./describe-pool";
+import { temporaryKeys } from "./temporary-keys";
 import { findUser } from "./moto-user-pools";
 
 /**
@@ -28,9 +29,6 @@ const REGION_GUID_MAX_LENGTH = 55;
 
 /** `cognito-idp.<region>.amazonaws.com/<userPoolId>`, the `Logins` key of a user pool. */
 const USER_POOL_PROVIDER = /^cognito-idp\.([a-z0-9-]+)\.amazonaws\.com\/([\w-]+_[0-9a-zA-Z]+)$/;
-
-const UPPER_ALPHANUMERIC = "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
-const SECRET_CHARACTERS = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 
 /** AWS's messages, verbatim, for the cases clients and people search for. */
 const GUESTS_OFF = "Unauthenticated access is not supported for this identity pool.";
@@ -134,13 +132,8 @@ export class IdentityStore {
     const amr = identity.login
       ? ["authenticated", identity.login.provider, `${identity.login.provider}:CognitoSignIn:${identity.login.sub}`]
       : ["unauthenticated"];
-    let accessKeyId: string;
-    do accessKeyId = `ASIA${randomString(UPPER_ALPHANUMERIC, 16)}`;
-    while (this.issued.has(accessKeyId));
     const credentials: IssuedCredentials = {
-      accessKeyId,
-      secretAccessKey: randomString(SECRET_CHARACTERS, 40),
-      sessionToken: randomBytes(96).toString("base64"),
+      ...temporaryKeys((accessKeyId) => this.issued.has(accessKeyId)),
       // Whole seconds, as the response carries it: the API server then checks the same instant the client was told.
       expiration: new Date(Math.floor((this.now() + CREDENTIALS_LIFETIME_MS) / 1000) * 1000),
       identityId: identity.identityId,
@@ -148,7 +141,7 @@ export class IdentityStore {
       roleArn,
       amr,
     };
-    this.issued.set(accessKeyId, credentials);
+    this.issued.set(credentials.accessKeyId, credentials);
     return credentials;
   }
 
@@ -159,13 +152,6 @@ export class IdentityStore {
   credentials(accessKeyId: string): IssuedCredentials | undefined {
     return this.issued.get(accessKeyId);
   }
-}
-
-/** `length` characters drawn uniformly from `alphabet` with a cryptographic generator. */
-function randomString(alphabet: string, length: number): string {
-  let result = "";
-  for (let i = 0; i < length; i++) result += alphabet[randomInt(alphabet.length)];
-  return result;
 }
 
 /** The handlers for `GetId` and `GetCredentialsForIdentity`, keyed by `X-Amz-Target`, backed by `store`. */
