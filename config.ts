@@ -1,5 +1,6 @@
 import { physicalName } from "./constructs/naming";
 import { assertBucketName, assertRegion, ValidationError } from "./constructs/validation";
+import { cloudPort, DEFAULT_CLOUD_PORT } from "./local-ports";
 
 /** Name of the app: the first part of every stack and physical name. */
 export const APP_NAME = "api-auth-cognito";
@@ -23,6 +24,12 @@ export const STAGES: readonly StageConfig[] = [
   { name: "prod", deletionProtection: true, logRetentionInDays: 365 },
 ];
 
+/** Where the stacks deploy: AWS, or the local cloud of `npm run local:up` / `npm run dev`. */
+export const TARGETS = ["aws", "local"] as const;
+
+/** A value of {@link TARGETS}. */
+export type Target = (typeof TARGETS)[number];
+
 /** Settings shared by every stage, read from the environment or cdktf.json's `context`. */
 export interface Settings {
   /** The stages to synthesize, each one of {@link STAGES}. */
@@ -33,6 +40,10 @@ export interface Settings {
   readonly stateBucket: string;
   /** Region of the state bucket. */
   readonly stateRegion: string;
+  /** `local` points every stage's provider and state at the local cloud at {@link Settings.localEndpoint}. */
+  readonly target: Target;
+  /** The local cloud's endpoint, used when {@link Settings.target} is `local`. */
+  readonly localEndpoint: string;
 }
 
 /** Where each setting comes from: an environment variable first, then a cdktf.json context key, then a default. */
@@ -41,6 +52,9 @@ export const SETTING_SOURCES: { readonly [K in keyof Settings]: { readonly env: 
   region: { env: "API_AUTH_COGNITO_REGION", context: "region", default: "us-east-1" },
   stateBucket: { env: "API_AUTH_COGNITO_STATE_BUCKET", context: "stateBucket", default: "api-auth-cognito-terraform-state" },
   stateRegion: { env: "API_AUTH_COGNITO_STATE_REGION", context: "stateRegion", default: "us-east-1" },
+  target: { env: "API_AUTH_COGNITO_TARGET", context: "target", default: "aws" },
+  // The default follows API_AUTH_COGNITO_CLOUD_PORT, the port the local cloud itself listens on.
+  localEndpoint: { env: "API_AUTH_COGNITO_LOCAL_ENDPOINT", context: "localEndpoint", default: `http://127.0.0.1:${DEFAULT_CLOUD_PORT}` },
 };
 
 /**
@@ -63,11 +77,23 @@ export function resolveSettings(context: (key: string) => unknown, env: NodeJS.P
   const region = read("region");
   const stateBucket = read("stateBucket");
   const stateRegion = read("stateRegion");
+  const target = read("target");
+  const localEndpoint = read("localEndpoint");
   const stageConfigs = from(stages.source, () => stagesNamed(stages.value));
   from(region.source, () => assertRegion(region.value, "region"));
   from(stateBucket.source, () => assertBucketName(stateBucket.value, "state bucket"));
   from(stateRegion.source, () => assertRegion(stateRegion.value, "state region"));
-  return { stages: stageConfigs, region: region.value, stateBucket: stateBucket.value, stateRegion: stateRegion.value };
+  from(target.source, () => assertTarget(target.value));
+  const endpoint = localEndpoint.source === "default" ? `http://127.0.0.1:${cloudPort(env)}` : localEndpoint.value;
+  from(localEndpoint.source, () => assertLocalEndpoint(endpoint));
+  return {
+    stages: stageConfigs,
+    region: region.value,
+    stateBucket: stateBucket.value,
+    stateRegion: stateRegion.value,
+    target: target.value as Target,
+    localEndpoint: endpoint,
+  };
 }
 
 /**
@@ -82,6 +108,26 @@ export function stageNamed(name: string): StageConfig {
   const stage = STAGES.find((s) => s.name === name);
   if (!stage) throw new ValidationError(`unknown stage "${name}": expected one of ${known} (add a stage to STAGES in config.ts)`);
   return stage;
+}
+
+/** Throws unless `value` is one of {@link TARGETS}. */
+function assertTarget(value: string): void {
+  if (!(TARGETS as readonly string[]).includes(value)) {
+    throw new ValidationError(`invalid target "${value}": expected one of ${TARGETS.join(", ")} (aws is the default)`);
+  }
+}
+
+/** Throws unless `value` is an http(s) URL with nothing after the host and port. */
+function assertLocalEndpoint(value: string): void {
+  let url: URL | undefined;
+  try {
+    url = new URL(value);
+  } catch {
+    url = undefined;
+  }
+  if (!url || !/^https?:$/.test(url.protocol) || url.pathname !== "/" || url.search || url.hash) {
+    throw new ValidationError(`invalid local endpoint "${value}": expected http://<host>:<port> such as http://127.0.0.1:${DEFAULT_CLOUD_PORT}`);
+  }
 }
 
 /** The configured stages of a comma-separated list such as `dev,prod`. */

@@ -1,4 +1,4 @@
-import { writeFileSync } from "node:fs";
+import { rmSync, writeFileSync } from "node:fs";
 import { join, relative } from "node:path";
 import { ArchiveProvider } from "@cdktf/provider-archive/lib/provider";
 import { AwsProvider } from "@cdktf/provider-aws/lib/provider";
@@ -11,6 +11,7 @@ import { physicalName } from "./constructs/naming";
 import { NodejsFunction } from "./constructs/nodejs-function";
 import { StateBucket } from "./constructs/state-bucket";
 import { ValidationError } from "./constructs/validation";
+import { LOCAL_CREDENTIALS, localAwsProvider, localS3Backend } from "./local-cloud-target";
 import { ManifestFunction, OUTPUT_NAMES, STAGE_MANIFEST_FILE, StageManifest } from "./stage-manifest";
 
 /** Properties of an {@link ApiAuthCognitoStack}. */
@@ -33,19 +34,26 @@ export class ApiAuthCognitoStack extends TerraformStack {
     super(scope, id);
     const name = (logicalName?: string) => physicalName(APP_NAME, stage.name, logicalName);
 
-    new AwsProvider(this, "aws", {
+    const provider = new AwsProvider(this, "aws", {
       region: settings.region,
       defaultTags: [{ tags: { App: APP_NAME, Stage: stage.name, ManagedBy: "cdktf" } }],
     });
     new ArchiveProvider(this, "archive");
+    const stateKey = `${APP_NAME}/${stage.name}/terraform.tfstate`;
     const backend = new S3Backend(this, {
       bucket: settings.stateBucket,
-      key: `${APP_NAME}/${stage.name}/terraform.tfstate`,
+      key: stateKey,
       region: settings.stateRegion,
       encrypt: true,
     });
     // S3-native state locking; cdktf 0.21's S3Backend has no option for it.
     backend.addOverride("use_lockfile", true);
+    if (settings.target === "local") {
+      // The same stack, only its provider and state pointed at the local cloud: overrides leave the AWS stack as it was.
+      const localProvider = localAwsProvider(settings.localEndpoint, LOCAL_CREDENTIALS.accessKeyId, false);
+      for (const [key, value] of Object.entries(localProvider)) provider.addOverride(key, value);
+      for (const [key, value] of Object.entries(localS3Backend(settings.localEndpoint, stateKey))) backend.addOverride(key, value);
+    }
 
     this.auth = new CognitoAuth(this, "Auth", { namePrefix: name(), deletionProtection: stage.deletionProtection });
 
@@ -119,12 +127,27 @@ export function stackName(stage: StageConfig): string {
   return physicalName(APP_NAME, stage.name);
 }
 
-/** Adds the state bucket's stack and one stack per configured stage to `app`, with settings from `env` and the app's context. */
+/**
+ * Adds the state bucket's stack and one stack per configured stage to `app`, with settings from `env` and the app's
+ * context. For the local cloud there is no state stack: the local cloud creates its state bucket when it starts.
+ */
 export function buildApp(app: App = new App(), env: NodeJS.ProcessEnv = process.env): App {
   const settings = resolveSettings((key) => app.node.tryGetContext(key), env);
-  new StateStack(app, STATE_STACK_NAME, settings);
+  if (settings.target === "aws") new StateStack(app, STATE_STACK_NAME, settings);
   for (const stage of settings.stages) new ApiAuthCognitoStack(app, stackName(stage), { stage, settings });
   return app;
+}
+
+/**
+ * Removes the other format's file from each stack folder `app.synth()` just wrote: cdktf does not, and a `cdk.tf`
+ * left by `cdktf synth --hcl` beside a new `cdk.tf.json` fails every Terraform command there with "Duplicate
+ * backend configuration". Call after `app.synth()`.
+ */
+export function removeOtherFormat(app: App): void {
+  const stale = app.hclOutput ? "cdk.tf.json" : "cdk.tf";
+  for (const stack of app.node.children) {
+    if (stack instanceof TerraformStack) rmSync(join(app.outdir, "stacks", stack.node.id, stale), { force: true });
+  }
 }
 
 /** Writes each stage's {@link StageManifest} beside its synthesized stack. Call after `app.synth()`. */
@@ -139,6 +162,7 @@ if (require.main === module) {
   try {
     const app = buildApp();
     app.synth();
+    removeOtherFormat(app);
     writeStageManifests(app);
   } catch (error) {
     // Bad input is the user's to fix: one line, no stack trace, and cdktf.out is left as it was.

@@ -2,6 +2,7 @@ import { spawnSync } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { LOCAL_CREDENTIALS, localAwsProvider, localS3Backend } from "../local-cloud-target";
 import { readStageManifest } from "../stage-manifest";
 import { snapshot } from "./support/snapshot";
 
@@ -13,7 +14,7 @@ function runApp(outdir: string, env: NodeJS.ProcessEnv = {}) {
   return spawnSync(TSX, ["main.ts"], {
     cwd: ROOT,
     encoding: "utf8",
-    env: { ...process.env, API_AUTH_COGNITO_STATE_BUCKET: "", API_AUTH_COGNITO_REGION: "", API_AUTH_COGNITO_STATE_REGION: "", CDKTF_OUTDIR: outdir, ...env },
+    env: { ...process.env, API_AUTH_COGNITO_STATE_BUCKET: "", API_AUTH_COGNITO_REGION: "", API_AUTH_COGNITO_STATE_REGION: "", API_AUTH_COGNITO_STAGES: "", API_AUTH_COGNITO_TARGET: "", API_AUTH_COGNITO_LOCAL_ENDPOINT: "", API_AUTH_COGNITO_CLOUD_PORT: "", SYNTH_HCL_OUTPUT: "", CDKTF_OUTDIR: outdir, ...env },
   });
 }
 
@@ -81,5 +82,63 @@ describe("the app as cdktf synth runs it", () => {
       'Error: invalid state bucket "Not_A_Bucket": it may hold only lowercase letters, digits, dots and hyphens (from environment variable API_AUTH_COGNITO_STATE_BUCKET)',
     ]);
     expect(snapshot(outdir)).toEqual(before);
+  });
+
+  test("with API_AUTH_COGNITO_TARGET=local the same stages point only their provider and state at the local cloud", () => {
+    const localOut = mkdtempSync(join(tmpdir(), "api-auth-cognito-local-out-"));
+    try {
+      const endpoint = "http://127.0.0.1:4777";
+      const local = runApp(localOut, { API_AUTH_COGNITO_TARGET: "local", API_AUTH_COGNITO_LOCAL_ENDPOINT: endpoint });
+      expect(local.stderr).toBe("");
+      expect(local.status).toBe(0);
+      // No state stack: the local cloud creates its state bucket itself.
+      const stacks = Object.keys(JSON.parse(readFileSync(join(localOut, "manifest.json"), "utf8")).stacks);
+      expect(stacks.sort()).toEqual(["api-auth-cognito-dev", "api-auth-cognito-prod"]);
+      for (const stack of stacks) {
+        const aws = JSON.parse(readFileSync(join(outdir, "stacks", stack, "cdk.tf.json"), "utf8"));
+        const json = JSON.parse(readFileSync(join(localOut, "stacks", stack, "cdk.tf.json"), "utf8"));
+        expect(json.provider.aws).toEqual([{ ...aws.provider.aws[0], ...localAwsProvider(endpoint, LOCAL_CREDENTIALS.accessKeyId, false) }]);
+        expect(json.terraform.backend).toEqual({ s3: { ...aws.terraform.backend.s3, ...localS3Backend(endpoint, aws.terraform.backend.s3.key) } });
+        expect(json.provider.aws[0].endpoints[0].lambda).toBe(endpoint);
+        // Everything else (resources, data sources, outputs, the archive provider) is the AWS stack's; cdktf's
+        // metadata ("//") lists the overrides.
+        const rest = (config: Record<string, unknown>) => {
+          const { provider, terraform, "//": _metadata, ...others } = config as { provider: Record<string, unknown>; terraform: Record<string, unknown>; "//": unknown };
+          return { others, archive: provider.archive, required: terraform.required_providers };
+        };
+        expect(rest(json)).toEqual(rest(aws));
+      }
+    } finally {
+      rmSync(localOut, { recursive: true, force: true });
+    }
+  });
+
+  test("without the switch no stack mentions the local cloud", () => {
+    for (const [file, content] of Object.entries(snapshot(outdir))) {
+      if (file.endsWith("cdk.tf.json")) expect(content).not.toMatch(/127\.0\.0\.1|local-state|access_key/);
+    }
+  });
+
+  test("a bad target is one line naming it and the allowed values, exit 1", () => {
+    const failed = runApp(mkdtempSync(join(tmpdir(), "api-auth-cognito-bad-target-")), { API_AUTH_COGNITO_TARGET: "localstack" });
+    expect(failed.status).toBe(1);
+    expect(failed.stderr.trim().split("\n")).toEqual([
+      'Error: invalid target "localstack": expected one of aws, local (aws is the default) (from environment variable API_AUTH_COGNITO_TARGET)',
+    ]);
+  });
+
+  test("a synth in one format removes the other format's file that an earlier synth left in the same folder", () => {
+    const mixed = mkdtempSync(join(tmpdir(), "api-auth-cognito-formats-"));
+    try {
+      expect(runApp(mixed, { SYNTH_HCL_OUTPUT: "true", API_AUTH_COGNITO_STAGES: "dev" }).status).toBe(0);
+      const dev = join(mixed, "stacks", "api-auth-cognito-dev");
+      expect(existsSync(join(dev, "cdk.tf"))).toBe(true);
+      expect(runApp(mixed, { API_AUTH_COGNITO_STAGES: "dev" }).status).toBe(0);
+      expect([existsSync(join(dev, "cdk.tf")), existsSync(join(dev, "cdk.tf.json"))]).toEqual([false, true]);
+      expect(runApp(mixed, { SYNTH_HCL_OUTPUT: "true", API_AUTH_COGNITO_STAGES: "dev" }).status).toBe(0);
+      expect([existsSync(join(dev, "cdk.tf")), existsSync(join(dev, "cdk.tf.json"))]).toEqual([true, false]);
+    } finally {
+      rmSync(mixed, { recursive: true, force: true });
+    }
   });
 });

@@ -12,19 +12,21 @@ describe("resolveSettings", () => {
       region: "us-east-1",
       stateBucket: "api-auth-cognito-terraform-state",
       stateRegion: "us-east-1",
+      target: "aws",
+      localEndpoint: "http://127.0.0.1:4599",
     });
   });
 
   test("cdktf.json context overrides defaults, and the environment overrides context", () => {
     const fromContext = context({ region: "eu-west-1", stateBucket: "ctx-bucket", stateRegion: "eu-west-2" });
-    expect(resolveSettings(fromContext, {})).toEqual({ stages: STAGES, region: "eu-west-1", stateBucket: "ctx-bucket", stateRegion: "eu-west-2" });
+    expect(resolveSettings(fromContext, {})).toMatchObject({ stages: STAGES, region: "eu-west-1", stateBucket: "ctx-bucket", stateRegion: "eu-west-2" });
     expect(
       resolveSettings(fromContext, {
         API_AUTH_COGNITO_REGION: "us-west-2",
         API_AUTH_COGNITO_STATE_BUCKET: "env-bucket",
         API_AUTH_COGNITO_STATE_REGION: "us-east-2",
       }),
-    ).toEqual({ stages: STAGES, region: "us-west-2", stateBucket: "env-bucket", stateRegion: "us-east-2" });
+    ).toMatchObject({ stages: STAGES, region: "us-west-2", stateBucket: "env-bucket", stateRegion: "us-east-2" });
   });
 
   test("an empty environment variable counts as unset", () => {
@@ -37,7 +39,41 @@ describe("resolveSettings", () => {
       "API_AUTH_COGNITO_REGION",
       "API_AUTH_COGNITO_STATE_BUCKET",
       "API_AUTH_COGNITO_STATE_REGION",
+      "API_AUTH_COGNITO_TARGET",
+      "API_AUTH_COGNITO_LOCAL_ENDPOINT",
     ]);
+  });
+
+  describe("the target switch", () => {
+    test("local, from the environment or cdktf.json, with the local cloud's endpoint", () => {
+      expect(resolveSettings(noContext, { API_AUTH_COGNITO_TARGET: "local" })).toMatchObject({ target: "local", localEndpoint: "http://127.0.0.1:4599" });
+      expect(resolveSettings(context({ target: "local" }), {}).target).toBe("local");
+      expect(resolveSettings(context({ target: "local" }), { API_AUTH_COGNITO_TARGET: "aws" }).target).toBe("aws");
+    });
+
+    test("the default endpoint follows the local cloud's port variable; the endpoint variable wins", () => {
+      expect(resolveSettings(noContext, { API_AUTH_COGNITO_CLOUD_PORT: "4700" }).localEndpoint).toBe("http://127.0.0.1:4700");
+      const env = { API_AUTH_COGNITO_CLOUD_PORT: "4700", API_AUTH_COGNITO_LOCAL_ENDPOINT: "http://localhost:5000" };
+      expect(resolveSettings(noContext, env).localEndpoint).toBe("http://localhost:5000");
+    });
+
+    test("any other target is one error naming it and the allowed values", () => {
+      expect(() => resolveSettings(noContext, { API_AUTH_COGNITO_TARGET: "localstack" })).toThrow(
+        new ValidationError('invalid target "localstack": expected one of aws, local (aws is the default) (from environment variable API_AUTH_COGNITO_TARGET)'),
+      );
+    });
+
+    test.each(["127.0.0.1:4599", "ftp://127.0.0.1:4599", "http://127.0.0.1:4599/path", "nonsense"])("a bad local endpoint %p is refused", (endpoint) => {
+      expect(() => resolveSettings(noContext, { API_AUTH_COGNITO_LOCAL_ENDPOINT: endpoint })).toThrow(
+        `invalid local endpoint "${endpoint}": expected http://<host>:<port> such as http://127.0.0.1:4599 (from environment variable API_AUTH_COGNITO_LOCAL_ENDPOINT)`,
+      );
+    });
+
+    test("a bad port variable is refused, naming it", () => {
+      expect(() => resolveSettings(noContext, { API_AUTH_COGNITO_CLOUD_PORT: "99999" })).toThrow(
+        'invalid port "99999" (from environment variable API_AUTH_COGNITO_CLOUD_PORT): expected a number from 1 to 65535, or 0 for any free port',
+      );
+    });
   });
 
   test.each([

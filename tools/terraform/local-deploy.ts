@@ -7,6 +7,7 @@ import { SynthesizedStack } from "./synthesize";
 import { terraform, TerraformResult, terraformOrThrow } from "./terraform";
 import { step } from "../cli/terminal";
 import { LOCAL_STATE_BUCKET } from "../../config";
+import { localS3Backend } from "../../local-cloud-target";
 import { LOCAL_CREDENTIALS, LOCAL_REGION } from "../local-cloud/local-account";
 
 /** Stack outputs by name, as `terraform output` prints them. */
@@ -20,23 +21,7 @@ export type Outputs = Record<string, string>;
 export async function prepareLocalStack(stack: SynthesizedStack, endpoint: string, workdir: string): Promise<string> {
   await ensureStateBucket(endpoint);
   const { key } = JSON.parse(readFileSync(join(stack.dir, "cdk.tf.json"), "utf8")).terraform.backend.s3;
-  const backend = {
-    s3: {
-      bucket: LOCAL_STATE_BUCKET,
-      key,
-      region: LOCAL_REGION,
-      encrypt: true,
-      use_lockfile: true,
-      use_path_style: true,
-      access_key: LOCAL_CREDENTIALS.accessKeyId,
-      secret_key: LOCAL_CREDENTIALS.secretAccessKey,
-      skip_credentials_validation: true,
-      skip_requesting_account_id: true,
-      skip_metadata_api_check: true,
-      skip_region_validation: true,
-      endpoints: { s3: endpoint },
-    },
-  };
+  const backend = { s3: localS3Backend(endpoint, key) };
   const override = { provider: awsProviderOverride(endpoint, LOCAL_CREDENTIALS.accessKeyId, false), terraform: { backend } };
   const { dir } = await prepareStack(stack.dir, workdir, override);
   step(`terraform init: ${stack.name} (state in the local cloud's S3)`);

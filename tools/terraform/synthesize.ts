@@ -35,10 +35,12 @@ export function synthesize(outdir: string, options: SynthesizeOptions = {}): Syn
   // cdktf's App creates only the last level of its output directory.
   mkdirSync(outdir, { recursive: true });
   const stageSetting = stages ? { [SETTING_SOURCES.stages.env]: stages.join(",") } : {};
+  // The tools point stacks where they deploy them themselves (override files): always synthesize the AWS stacks.
+  const targetSetting = { [SETTING_SOURCES.target.env]: "aws" };
   const result = spawnSync(join(PROJECT_ROOT, "node_modules", ".bin", "tsx"), ["main.ts"], {
     cwd: PROJECT_ROOT,
     encoding: "utf8",
-    env: { ...process.env, ...stageSetting, CDKTF_OUTDIR: outdir, SYNTH_HCL_OUTPUT: String(options.hcl ?? false) },
+    env: { ...process.env, ...stageSetting, ...targetSetting, CDKTF_OUTDIR: outdir, SYNTH_HCL_OUTPUT: String(options.hcl ?? false) },
   });
   if (result.status !== 0) throw new Error(`synth failed: ${(result.stderr || result.stdout).trim()}`);
   const manifest = JSON.parse(readFileSync(join(outdir, "manifest.json"), "utf8")) as { stacks: Record<string, { workingDirectory: string }> };
