@@ -1,21 +1,44 @@
-import { runCommand } from "../cli/command";
+import { runCommand, UsageError } from "../cli/command";
 
 /** `npm run dev [-- <stage>]`: the guide's `sst start`, offline. */
 runCommand(module, {
-  usage: "npm run dev [-- <stage>]",
+  usage: "npm run dev [-- <stage>] [--port N] [--api-port N] [--outputs-file FILE]",
   description:
-    "Starts the local cloud (moto and its front on loopback), deploys the stage (default dev) to it with the real Terraform, prints the outputs AWS would, serves the API on loopback with SigV4 and IAM authorization, and reloads a handler when its file changes. Ctrl-C stops everything.",
+    "Starts the local cloud (moto and its front on 127.0.0.1:4599), deploys the stage (default dev) to it with the real Terraform, prints the outputs AWS would and the lines to paste into your shell for the README's Try it, serves the API on 127.0.0.1:4600 with SigV4 and IAM authorization, and reloads a handler when its file changes. Ctrl-C stops everything.",
   arguments: { name: "stage", min: 0, max: 1 },
-  examples: ["npm run dev", "npm run dev -- prod"],
-  async run(_options, positionals) {
+  options: {
+    port: { type: "string", valueName: "N", description: "port of the local cloud (default 4599, or API_AUTH_COGNITO_CLOUD_PORT; 0: any free port)" },
+    "api-port": { type: "string", valueName: "N", description: "port of the local API (default 4600, or API_AUTH_COGNITO_API_PORT; 0: any free port)" },
+    "outputs-file": { type: "string", valueName: "FILE", description: "write the outputs as JSON, as cdktf deploy --outputs-file does, plus the local endpoints" },
+  },
+  examples: ["npm run dev", "npm run dev -- prod", "npm run dev -- --port 4700 --api-port 4701", "npm run dev -- --outputs-file outputs.json"],
+  async run(options, positionals) {
     const { startDev } = await import("../local-api/dev-environment");
-    const { LOCAL_REGION } = await import("../local-cloud/local-account");
+    const { writeOutputsFile } = await import("../local-api/outputs-file");
+    const { explainTakenPort } = await import("../local-cloud/port-taken");
+    const { shellBlock } = await import("../local-cloud/shell-block");
+    const { API_PORT_ENV, CLOUD_PORT_ENV, DEFAULT_API_PORT, DEFAULT_CLOUD_PORT, portSetting } = await import("../../local-ports");
+    let cloudPort: number, apiPort: number;
+    try {
+      cloudPort = portSetting({ name: "port", value: options.port as string | undefined }, CLOUD_PORT_ENV, DEFAULT_CLOUD_PORT);
+      apiPort = portSetting({ name: "api-port", value: options["api-port"] as string | undefined }, API_PORT_ENV, DEFAULT_API_PORT);
+    } catch (error) {
+      throw new UsageError((error as Error).message);
+    }
     const started = Date.now();
-    const dev = await startDev({ stage: positionals[0] });
+    const dev = await startDev({ stage: positionals[0], cloudPort, apiPort }).catch((error: unknown) => {
+      throw explainTakenPort(error, [
+        { port: cloudPort, flag: "port", env: CLOUD_PORT_ENV },
+        { port: apiPort, flag: "api-port", env: API_PORT_ENV },
+      ]);
+    });
+    const outputs = { ...dev.outputs, LocalCloudEndpoint: dev.cloud.endpoint };
     console.log(`\n${dev.manifest.stack} deployed to the local cloud in ${((Date.now() - started) / 1000).toFixed(1)} s`);
-    for (const [name, value] of Object.entries(dev.outputs)) console.log(`  ${name}: ${value}`);
-    console.log(`\nAWS endpoint for the CLI and SDKs: ${dev.cloud.endpoint} (region ${LOCAL_REGION}, key pair test/test)`);
-    console.log(`Serving the API on ${dev.api.url}; editing a handler file reloads it. Ctrl-C stops.`);
+    for (const [name, value] of Object.entries(outputs)) console.log(`  ${name}: ${value}`);
+    if (typeof options["outputs-file"] === "string") console.log(`The outputs have been written to ${writeOutputsFile(options["outputs-file"], dev.manifest.stack, outputs)}`);
+    console.log(`\nPaste into your shell for the AWS CLI and SDKs and the README's "Try it" (API is the local API):\n`);
+    process.stdout.write(shellBlock({ cloud: dev.cloud.endpoint, api: dev.api.url }, { outputNames: dev.manifest.outputs, outputs: dev.outputs }));
+    console.log(`\nServing the API on ${dev.api.url}; editing a handler file reloads it. Ctrl-C stops.`);
     await new Promise<void>((resolve) => {
       process.once("SIGINT", resolve);
       process.once("SIGTERM", resolve);

@@ -1,25 +1,41 @@
-import { runCommand } from "../cli/command";
+import { runCommand, UsageError } from "../cli/command";
 
 /** `npm run local:up`: the local cloud in the foreground. */
 runCommand(module, {
-  usage: "npm run local:up",
+  usage: "npm run local:up [-- --port N]",
   description:
-    "Starts the local cloud: moto and the front that fills its gaps, on loopback. Stays in the foreground until Ctrl-C; meanwhile npm run local:deploy and local:destroy use it, and so do the AWS CLI and SDKs with --endpoint-url.",
-  async run() {
+    "Starts the local cloud: moto and the front that fills its gaps, on 127.0.0.1:4599 (with its state bucket for API_AUTH_COGNITO_TARGET=local). Prints the lines to paste into your shell for the AWS CLI and SDKs. Stays in the foreground until Ctrl-C; meanwhile npm run local:deploy and local:destroy use it, and so does npx cdktf with API_AUTH_COGNITO_TARGET=local.",
+  options: {
+    port: { type: "string", valueName: "N", description: "port of the local cloud on 127.0.0.1 (default 4599, or API_AUTH_COGNITO_CLOUD_PORT; 0: any free port)" },
+  },
+  examples: ["npm run local:up", "npm run local:up -- --port 4700"],
+  async run(options) {
     const { join } = await import("node:path");
     const { startLocalCloud } = await import("../local-cloud/front");
     const { motoMissing } = await import("../local-cloud/moto");
-    const { LOCAL_REGION } = await import("../local-cloud/local-account");
     const { recordRunningCloud, forgetRunningCloud, CLOUD_FILE } = await import("../local-cloud/running-cloud");
+    const { explainTakenPort } = await import("../local-cloud/port-taken");
+    const { shellBlock } = await import("../local-cloud/shell-block");
+    const { CLOUD_PORT_ENV, DEFAULT_CLOUD_PORT, portSetting } = await import("../../local-ports");
+    const { LOCAL_STATE_BUCKET } = await import("../../config");
     const { step } = await import("../cli/terminal");
+    let port: number;
+    try {
+      port = portSetting({ name: "port", value: options.port as string | undefined }, CLOUD_PORT_ENV, DEFAULT_CLOUD_PORT);
+    } catch (error) {
+      throw new UsageError((error as Error).message);
+    }
     const missing = motoMissing();
     if (missing) throw new Error(missing);
-    step("starting moto and its front");
-    const cloud = await startLocalCloud({ logFile: join(CLOUD_FILE, "..", "moto.log") });
+    step(`starting moto and its front on 127.0.0.1:${port}`);
+    const cloud = await startLocalCloud({ logFile: join(CLOUD_FILE, "..", "moto.log"), port, buckets: [LOCAL_STATE_BUCKET] }).catch((error: unknown) => {
+      throw explainTakenPort(error, [{ port, flag: "port", env: CLOUD_PORT_ENV }]);
+    });
     recordRunningCloud(cloud.endpoint);
-    console.log(`Local cloud on ${cloud.endpoint} (region ${LOCAL_REGION}; moto behind it on ${cloud.motoSocketPath}, closed to other processes).`);
-    console.log("Deploy a stage with: npm run local:deploy -- dev     Stop with Ctrl-C.");
-    console.log(`AWS CLI: AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test aws --endpoint-url ${cloud.endpoint} --region ${LOCAL_REGION} ... (the local key pair; others are refused)`);
+    console.log(`Local cloud on ${cloud.endpoint} (moto behind it on ${cloud.motoSocketPath}, closed to other processes).`);
+    console.log("Deploy a stage with: npm run local:deploy -- dev, or API_AUTH_COGNITO_TARGET=local npx cdktf deploy api-auth-cognito-dev. Stop with Ctrl-C.");
+    console.log("\nPaste into your shell for the AWS CLI and SDKs (the local key pair; others are refused):\n");
+    process.stdout.write(shellBlock({ cloud: cloud.endpoint }));
     await new Promise<void>((resolve) => {
       process.once("SIGINT", resolve);
       process.once("SIGTERM", resolve);

@@ -56,6 +56,10 @@ export interface DevOptions {
   readonly onReload?: (functionName: string, ms: number) => void;
   /** Whether the stage's rate limits apply to the served API (`LocalApiOptions.throttling`). @default true */
   readonly throttling?: boolean;
+  /** The local cloud's port on 127.0.0.1 (`npm run dev` passes the fixed 4599). @default 0, a free port */
+  readonly cloudPort?: number;
+  /** The local API's port on 127.0.0.1 (`npm run dev` passes the fixed 4600). @default 0, a free port */
+  readonly apiPort?: number;
 }
 
 /** Starts the local cloud, deploys a stage and serves its API, reloading handlers as their files change. */
@@ -70,14 +74,14 @@ export async function startDev(options: DevOptions = {}): Promise<DevEnvironment
   cliConfigFile();
 
   step("starting the local cloud");
-  const cloud = await startLocalCloud({ logFile: join(WORK_ROOT, "dev-moto.log"), onNote: log });
+  const cloud = await startLocalCloud({ logFile: join(WORK_ROOT, "dev-moto.log"), onNote: log, port: options.cloudPort });
   try {
     const stack = stageStack(synthesize(join(workdir, "out"), { stages: [stage] }), stage);
     const { manifest } = stack;
     step(`deploying ${stack.name} to the local cloud`);
     const outputs = await deployStack(stack, cloud.endpoint, join(workdir, "terraform"));
     step("serving the API");
-    const api = await startLocalApi({ cloud, apiId: outputs[manifest.outputs.apiId], region: LOCAL_REGION, onLog: (line) => log(line), throttling: options.throttling });
+    const api = await startLocalApi({ cloud, apiId: outputs[manifest.outputs.apiId], region: LOCAL_REGION, onLog: (line) => log(line), throttling: options.throttling, port: options.apiPort });
     const lambda = new LambdaClient({ endpoint: cloud.endpoint, region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS });
 
     const reloader = new HandlerReloader({

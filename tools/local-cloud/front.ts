@@ -66,6 +66,10 @@ export interface LocalCloudOptions {
    * operation the local cloud does not authorize). @default notes are discarded
    */
   readonly onNote?: (note: string) => void;
+  /** The front's port on 127.0.0.1. @default 0, a free port */
+  readonly port?: number;
+  /** S3 buckets to create at start, such as the local state bucket, so Terraform's S3 backend finds it. @default none */
+  readonly buckets?: readonly string[];
 }
 
 /** Options of {@link startFront}. */
@@ -77,9 +81,11 @@ export interface FrontOptions {
   readonly access?: AccessControl;
   /** moto's Unix socket: requests go there directly rather than through `motoEndpoint`. @default `motoEndpoint` */
   readonly motoSocketPath?: string;
+  /** Port on 127.0.0.1; a taken port rejects with Node's `EADDRINUSE` error. @default 0, a free port */
+  readonly port?: number;
 }
 
-/** Starts moto and its front on free loopback ports, with the handlers for what moto lacks. */
+/** Starts moto and its front on loopback (a free port unless `options.port`), with the handlers for what moto lacks. */
 export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<LocalCloud> {
   const moto = await startMoto({ logFile: options.logFile });
   let front: Front;
@@ -94,8 +100,10 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
     // The roles' policies are read through the front itself, with the local key pair: moto is reached only through it.
     let endpoint = "";
     const access = new AccessControl({ identities, roleSessions, iamEndpoint: () => endpoint, onNote: options.onNote });
-    front = await startFront(moto.endpoint, handlers, layerRoutes(lambdaCodeRoutes(lambdaCode), lambdaLoggingConfigRoutes(lambdaCode.logging)), { access, motoSocketPath: moto.socketPath });
+    const restRoutes = layerRoutes(lambdaCodeRoutes(lambdaCode), lambdaLoggingConfigRoutes(lambdaCode.logging));
+    front = await startFront(moto.endpoint, handlers, restRoutes, { access, motoSocketPath: moto.socketPath, port: options.port });
     endpoint = front.endpoint;
+    for (const bucket of options.buckets ?? []) await createBucket(moto.socketPath, bucket);
   } catch (error) {
     await moto.stop();
     throw error;
@@ -243,7 +251,7 @@ export async function startFront(
 
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => resolve());
+    server.listen(options.port ?? 0, "127.0.0.1", () => resolve());
   });
   // Requests are served only from here on, so every use of the port sees it.
   const { port } = server.address() as AddressInfo;
@@ -259,6 +267,19 @@ export async function startFront(
     return stopping;
   };
   return { endpoint: `http://127.0.0.1:${port}`, stop };
+}
+
+/** Creates an S3 bucket in moto, unless it exists (moto answers 409 BucketAlreadyOwnedByYou, which is fine). */
+function createBucket(motoSocketPath: string, bucket: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const req = httpRequest({ socketPath: motoSocketPath, method: "PUT", path: `/${bucket}`, headers: { host: "127.0.0.1" } }, (res) => {
+      res.resume();
+      const ok = (res.statusCode ?? 500) < 300 || res.statusCode === 409;
+      res.on("end", () => (ok ? resolve() : reject(new Error(`the local cloud could not create the bucket ${bucket}: moto answered HTTP ${res.statusCode}`))));
+    });
+    req.on("error", reject);
+    req.end();
+  });
 }
 
 /** Writes a complete response. */
