@@ -10,7 +10,8 @@ runCommand(module, {
   },
   examples: ["npm run local:up", "npm run local:up -- --port 4700"],
   async run(options) {
-    const { join } = await import("node:path");
+    const { mkdirSync } = await import("node:fs");
+    const { dirname, join } = await import("node:path");
     const { startLocalCloud } = await import("../local-cloud/front");
     const { motoMissing } = await import("../local-cloud/moto");
     const { recordRunningCloud, forgetRunningCloud, CLOUD_FILE } = await import("../local-cloud/running-cloud");
@@ -28,6 +29,8 @@ runCommand(module, {
     const missing = motoMissing();
     if (missing) throw new Error(missing);
     step(`starting moto and its front on 127.0.0.1:${port}`);
+    // moto's log goes beside the record of the running cloud, which may not exist yet.
+    mkdirSync(dirname(CLOUD_FILE), { recursive: true });
     const cloud = await startLocalCloud({ logFile: join(CLOUD_FILE, "..", "moto.log"), port, buckets: [LOCAL_STATE_BUCKET] }).catch((error: unknown) => {
       throw explainTakenPort(error, [{ port, flag: "port", env: CLOUD_PORT_ENV }]);
     });
