@@ -15,12 +15,18 @@ export const LOCAL_CREDENTIALS = { accessKeyId: "test", secretAccessKey: "test" 
 /** AWS provider endpoint keys of every service our stacks call. */
 export const AWS_SERVICES = ["apigatewayv2", "cognitoidentity", "cognitoidp", "iam", "lambda", "logs", "s3", "sts"] as const;
 
+/** {@link localAwsProvider}'s settings: `endpoints` is a block of the provider, the others are arguments. */
+export interface LocalAwsProvider {
+  readonly endpoints: Array<Record<(typeof AWS_SERVICES)[number], string>>;
+  readonly [argument: string]: unknown;
+}
+
 /**
  * AWS provider settings that send every call to `endpoint` with the fake key pair `accessKey`/`accessKey`. They
  * never ask the instance metadata API or check the region list; with `offline`, they also skip the STS calls that
  * check the credentials and look up the account id (ARNs built from the account id then lack it).
  */
-export function localAwsProvider(endpoint: string, accessKey: string, offline: boolean): Record<string, unknown> {
+export function localAwsProvider(endpoint: string, accessKey: string, offline: boolean): LocalAwsProvider {
   return {
     access_key: accessKey,
     secret_key: accessKey,
@@ -29,7 +35,7 @@ export function localAwsProvider(endpoint: string, accessKey: string, offline: b
     skip_metadata_api_check: "true",
     skip_region_validation: true,
     s3_use_path_style: true,
-    endpoints: [Object.fromEntries(AWS_SERVICES.map((service) => [service, endpoint]))],
+    endpoints: [Object.fromEntries(AWS_SERVICES.map((service) => [service, endpoint])) as Record<(typeof AWS_SERVICES)[number], string>],
   };
 }
 

@@ -34,9 +34,14 @@ export class ApiAuthCognitoStack extends TerraformStack {
     super(scope, id);
     const name = (logicalName?: string) => physicalName(APP_NAME, stage.name, logicalName);
 
+    // The same stack for the local cloud, only its provider and state pointed there, so the AWS stack stays as it was.
+    // `endpoints` is a block, passed as a prop so that HCL output renders it as one; the arguments are overrides.
+    const { endpoints, ...localArguments } =
+      settings.target === "local" ? localAwsProvider(settings.localEndpoint, LOCAL_CREDENTIALS.accessKeyId, false) : { endpoints: undefined };
     const provider = new AwsProvider(this, "aws", {
       region: settings.region,
       defaultTags: [{ tags: { App: APP_NAME, Stage: stage.name, ManagedBy: "cdktf" } }],
+      ...(endpoints && { endpoints }),
     });
     new ArchiveProvider(this, "archive");
     const stateKey = `${APP_NAME}/${stage.name}/terraform.tfstate`;
@@ -49,9 +54,7 @@ export class ApiAuthCognitoStack extends TerraformStack {
     // S3-native state locking; cdktf 0.21's S3Backend has no option for it.
     backend.addOverride("use_lockfile", true);
     if (settings.target === "local") {
-      // The same stack, only its provider and state pointed at the local cloud: overrides leave the AWS stack as it was.
-      const localProvider = localAwsProvider(settings.localEndpoint, LOCAL_CREDENTIALS.accessKeyId, false);
-      for (const [key, value] of Object.entries(localProvider)) provider.addOverride(key, value);
+      for (const [key, value] of Object.entries(localArguments)) provider.addOverride(key, value);
       for (const [key, value] of Object.entries(localS3Backend(settings.localEndpoint, stateKey))) backend.addOverride(key, value);
     }
 

@@ -1,5 +1,5 @@
 import { execFile } from "node:child_process";
-import { existsSync, mkdtempSync, rmSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
@@ -41,6 +41,17 @@ describeWhen(terraformMissing())("HCL and JSON synths in the same cdktf.out", ()
     expect([existsSync(join(stack, "cdk.tf")), existsSync(join(stack, "cdk.tf.json"))]).toEqual([false, true]);
     // Terraform runs on every file of the folder (a copy, with the archive stand-in where the provider cannot install).
     const { dir } = await prepareStack(stack, join(scratch, "work"));
+    await terraformOrThrow(["init", "-backend=false", "-input=false"], dir);
+    await expect(terraformOrThrow(["validate"], dir)).resolves.toMatchObject({ code: 0 });
+  }, 180_000);
+
+  test("with API_AUTH_COGNITO_TARGET=local, the HCL stack validates as well (the endpoints block renders as a block)", async () => {
+    // The app as cdktf runs it, unformatted: the archive stand-in reads HCL as the app writes it.
+    const out = join(scratch, "cdktf.out.hcl");
+    const env = terraformEnv({ API_AUTH_COGNITO_STAGES: "dev", API_AUTH_COGNITO_TARGET: "local", SYNTH_HCL_OUTPUT: "true", CDKTF_OUTDIR: out });
+    mkdirSync(out);
+    await run(join(ROOT, "node_modules", ".bin", "tsx"), ["main.ts"], { cwd: ROOT, env });
+    const { dir } = await prepareStack(join(out, "stacks", "api-auth-cognito-dev"), join(scratch, "work-hcl"));
     await terraformOrThrow(["init", "-backend=false", "-input=false"], dir);
     await expect(terraformOrThrow(["validate"], dir)).resolves.toMatchObject({ code: 0 });
   }, 180_000);
