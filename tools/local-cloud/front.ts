@@ -9,7 +9,7 @@ import { identityHandlers, IdentityStore } from "./identities";
 import { identityPoolRoleHandlers, IdentityPoolRoleStore } from "./identity-pool-roles";
 import { lambdaCodeRoutes, LambdaCodeStore, layerRoutes } from "./lambda-code";
 import { lambdaLoggingConfigRoutes } from "./lambda-logging-config";
-import { startMoto } from "./moto";
+import { MotoServer, startMoto } from "./moto";
 import { userPoolSignInHandlers, UserPoolSignInStore } from "./user-pool-sign-in";
 import { signatureClaim } from "./request-signature";
 import { RoleSessionStore } from "./role-sessions";
@@ -53,6 +53,13 @@ export interface LocalCloud {
    * role's identity policies.
    */
   readonly roleSessions: RoleSessionStore;
+  /** The pid of the `moto_server` process. */
+  readonly motoPid: number;
+  /**
+   * Resolves with one line saying what happened if moto exits or stops answering before `stop()` (see
+   * {@link MotoServer.died}); never resolves otherwise. Meanwhile the front answers 503 naming it.
+   */
+  readonly died: Promise<string>;
   /** Stops the front, then moto. Safe to call twice. */
   stop(): Promise<void>;
 }
@@ -77,6 +84,11 @@ export interface FrontOptions {
   readonly access?: AccessControl;
   /** moto's Unix socket: requests go there directly rather than through `motoEndpoint`. @default `motoEndpoint` */
   readonly motoSocketPath?: string;
+  /**
+   * Why moto is down, or `undefined` while it runs: while it is down every request is answered 503 with that reason,
+   * rather than failing on the way to moto. @default moto is taken to run
+   */
+  readonly motoDown?: () => string | undefined;
 }
 
 /** Starts moto and its front on free loopback ports, with the handlers for what moto lacks. */
@@ -94,7 +106,8 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
     // The roles' policies are read through the front itself, with the local key pair: moto is reached only through it.
     let endpoint = "";
     const access = new AccessControl({ identities, roleSessions, iamEndpoint: () => endpoint, onNote: options.onNote });
-    front = await startFront(moto.endpoint, handlers, layerRoutes(lambdaCodeRoutes(lambdaCode), lambdaLoggingConfigRoutes(lambdaCode.logging)), { access, motoSocketPath: moto.socketPath });
+    const motoDown = downReason(moto);
+    front = await startFront(moto.endpoint, handlers, layerRoutes(lambdaCodeRoutes(lambdaCode), lambdaLoggingConfigRoutes(lambdaCode.logging)), { access, motoSocketPath: moto.socketPath, motoDown });
     endpoint = front.endpoint;
   } catch (error) {
     await moto.stop();
@@ -108,8 +121,17 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
     identities,
     lambdaCode,
     roleSessions,
+    motoPid: moto.pid,
+    died: moto.died,
     stop: () => (stopping ??= front.stop().finally(() => moto.stop())),
   };
+}
+
+/** A reader of why `moto` is down: `undefined` until its `died` resolves, then that line. */
+function downReason(moto: MotoServer): () => string | undefined {
+  let reason: string | undefined;
+  void moto.died.then((line) => (reason = line));
+  return () => reason;
 }
 
 /**
@@ -148,6 +170,8 @@ export async function startFront(
   async function route(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const refused = refusalOf(req);
     if (refused) return send(res, refused);
+    const down = options.motoDown?.();
+    if (down !== undefined) return send(res, motoUnavailable(req, down));
     let body: Buffer | undefined;
     if (options.access) {
       const admission = await options.access.admit({ method: req.method ?? "GET", url: req.url ?? "/", headers: req.headers }, () => readBody(req), port);
@@ -187,6 +211,12 @@ export async function startFront(
       return refusal(protocol, "accessDenied", "the local cloud does not serve moto's own API (/moto-api/) through its front: it would let any caller reset or rewrite the emulator's state");
     }
     return undefined;
+  }
+
+  /** The answer to every request while moto is down: 503 in the caller's protocol, naming what died and what to run. */
+  function motoUnavailable(req: IncomingMessage, reason: string): AwsResponse {
+    const message = `the local cloud's emulator is down: ${reason}; stop this local cloud and start it again (npm run local:up or npm run dev)`;
+    return refusal(errorProtocolOf(signatureClaimService(req), req.headers), "serviceUnavailable", message);
   }
 
   /**
