@@ -10,17 +10,17 @@ runCommand(module, {
   async run(_options, positionals) {
     const { startDev } = await import("../local-api/dev-environment");
     const { LOCAL_REGION } = await import("../local-cloud/local-account");
+    const { handleShutdown } = await import("../cli/lifecycle");
+    // From the first moment: a Ctrl-C during the deploy ends the command (moto's guard stops moto with it).
+    const shutdown = handleShutdown();
     const started = Date.now();
     const dev = await startDev({ stage: positionals[0] });
+    shutdown.onShutdown("the development environment", () => dev.stop());
     console.log(`\n${dev.manifest.stack} deployed to the local cloud in ${((Date.now() - started) / 1000).toFixed(1)} s`);
     for (const [name, value] of Object.entries(dev.outputs)) console.log(`  ${name}: ${value}`);
     console.log(`\nAWS endpoint for the CLI and SDKs: ${dev.cloud.endpoint} (region ${LOCAL_REGION}, key pair test/test)`);
     console.log(`Serving the API on ${dev.api.url}; editing a handler file reloads it. Ctrl-C stops.`);
-    await new Promise<void>((resolve) => {
-      process.once("SIGINT", resolve);
-      process.once("SIGTERM", resolve);
-    });
-    await dev.stop();
-    return 0;
+    // Until Ctrl-C, SIGTERM, SIGHUP or the end of npm; or moto's death, which ends the command with exit 1.
+    return shutdown.until([dev.cloud.died.then((died) => `the local cloud stopped: ${died}; start again with npm run dev`)]);
   },
 });

@@ -10,22 +10,24 @@ runCommand(module, {
     const { startLocalCloud } = await import("../local-cloud/front");
     const { motoMissing } = await import("../local-cloud/moto");
     const { LOCAL_REGION } = await import("../local-cloud/local-account");
-    const { recordRunningCloud, forgetRunningCloud, CLOUD_FILE } = await import("../local-cloud/running-cloud");
-    const { step } = await import("../cli/terminal");
+    const { recordRunningCloud, forgetRunningCloud, clearStaleCloud, CLOUD_FILE } = await import("../local-cloud/running-cloud");
+    const { note, step } = await import("../cli/terminal");
+    const { handleShutdown } = await import("../cli/lifecycle");
+    // From the first moment: a Ctrl-C while moto starts stops it too.
+    const shutdown = handleShutdown();
     const missing = motoMissing();
     if (missing) throw new Error(missing);
+    const stale = clearStaleCloud();
+    if (stale) note(stale);
     step("starting moto and its front");
     const cloud = await startLocalCloud({ logFile: join(CLOUD_FILE, "..", "moto.log") });
-    recordRunningCloud(cloud.endpoint);
+    shutdown.onShutdown("the local cloud", () => cloud.stop());
+    recordRunningCloud(cloud.endpoint, { pid: cloud.motoPid, socketPath: cloud.motoSocketPath });
+    shutdown.onShutdown("the local cloud's record", forgetRunningCloud);
     console.log(`Local cloud on ${cloud.endpoint} (region ${LOCAL_REGION}; moto behind it on ${cloud.motoSocketPath}, closed to other processes).`);
     console.log("Deploy a stage with: npm run local:deploy -- dev     Stop with Ctrl-C.");
     console.log(`AWS CLI: AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test aws --endpoint-url ${cloud.endpoint} --region ${LOCAL_REGION} ... (the local key pair; others are refused)`);
-    await new Promise<void>((resolve) => {
-      process.once("SIGINT", resolve);
-      process.once("SIGTERM", resolve);
-    });
-    forgetRunningCloud();
-    await cloud.stop();
-    return 0;
+    // Until Ctrl-C, SIGTERM, SIGHUP or the end of npm; or moto's death, which ends the command with exit 1.
+    return shutdown.until([cloud.died.then((died) => `the local cloud stopped: ${died}; start it again with npm run local:up`)]);
   },
 });

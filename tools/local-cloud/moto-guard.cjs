@@ -34,6 +34,8 @@ function stopMoto() {
   if (stopping || moto.exitCode !== null || moto.signalCode !== null) return;
   stopping = true;
   moto.kill("SIGTERM");
+  // A moto stopped by SIGSTOP (a hang, in a test) would act on SIGTERM only once continued.
+  moto.kill("SIGCONT");
   setTimeout(() => moto.kill("SIGKILL"), KILL_AFTER_MS).unref();
 }
 

@@ -324,6 +324,9 @@ function statusOf(socketPath: string, timeoutMs = 1_000): Promise<number | "time
 /** A line of moto's output that answers the health watch or the start poll: not news, kept out of the log and the tail. */
 const HEALTH_LINE = /"GET \/moto-api\/ HTTP\/1\.1" 200/;
 
+/** werkzeug's start banner: in the log, but no news in a message about moto's death. */
+const BANNER_LINE = /^(WARNING: This is a development server|\* Running on |Press CTRL\+C to quit)/;
+
 /** Keeps the last few KiB of moto's output for error messages, and copies it all to the log file if there is one. */
 class OutputTail {
   private text = "";
@@ -351,8 +354,9 @@ class OutputTail {
     return (this.text + this.partial).trim();
   }
 
-  /** The last `count` non-empty lines, joined by " | ": one line for a message. */
+  /** The last `count` non-empty lines but the start banner, joined by " | ": one line for a message. */
   lastLines(count: number): string {
-    return this.tail().split("\n").map((line) => line.trim()).filter(Boolean).slice(-count).join(" | ");
+    const lines = this.tail().split("\n").map((line) => line.trim());
+    return lines.filter((line) => line && !BANNER_LINE.test(line)).slice(-count).join(" | ");
   }
 }
