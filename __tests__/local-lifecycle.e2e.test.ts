@@ -3,6 +3,7 @@ import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { isAlive } from "../tools/cli/lifecycle";
 import { lambdaNodeMissing } from "../tools/local-api/lambda-node";
+import { LambdaRunner } from "../tools/local-api/lambda-runner";
 import { startLocalCloud } from "../tools/local-cloud/front";
 import { motoMissing } from "../tools/local-cloud/moto";
 import { CLOUD_FILE } from "../tools/local-cloud/running-cloud";
@@ -289,5 +290,18 @@ describeWhen(terraformMissing() ?? motoMissing() ?? lambdaNodeMissing())("npm ru
     expect(job.stderr).toContain(`moto_server (pid ${moto.pid}) exited (killed by SIGKILL)`);
     expect(job.stderr).toContain("npm run dev");
     await gone([tool.pid, ...workers.map((w) => w.pid)]);
+  }, 180_000);
+
+  test("kill -9 of dev: moto and the handler workers end with it; the next runner removes the unpacked handlers left behind", async () => {
+    const { job, tool, workers, moto, guard, socketDir, runDir } = await devServing();
+    process.kill(tool.pid, "SIGKILL");
+    // Workers leave when their channel to the tool closes; moto's guard stops moto.
+    await gone([moto.pid, guard.pid, ...workers.map((w) => w.pid)]);
+    expect(existsSync(socketDir)).toBe(false);
+    job.kill();
+    expect(existsSync(runDir)).toBe(true);
+    const next = new LambdaRunner();
+    expect(existsSync(runDir)).toBe(false);
+    await next.stop();
   }, 180_000);
 });
