@@ -304,4 +304,21 @@ describeWhen(terraformMissing() ?? motoMissing() ?? lambdaNodeMissing())("npm ru
     expect(existsSync(runDir)).toBe(false);
     await next.stop();
   }, 180_000);
+
+  test("SIGTERM to npm during the deploy: Terraform is interrupted while moto still answers, and nothing is left", async () => {
+    const job = new Job("dev");
+    jobs.push(job);
+    while (!/terraform apply/.test(job.stderr)) {
+      if (job.child.exitCode !== null) throw new Error(`dev ended before the apply:\n${job.stderr}`);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    const tool = job.tool("dev.ts");
+    const { moto } = motoOf(tool.pid);
+    const terraform = descendants(tool.pid).filter((p) => p.args[0]?.endsWith("terraform") || p.args[0]?.includes("terraform-provider"));
+    expect(terraform.length).toBeGreaterThan(0);
+    process.kill(job.pid, "SIGTERM");
+    await job.ended;
+    await gone([tool.pid, moto.pid, ...terraform.map((p) => p.pid)], 60_000);
+    expect(job.groupLeft()).toEqual([]);
+  }, 180_000);
 });

@@ -1,4 +1,4 @@
-import { readFileSync } from "node:fs";
+import { readdirSync, readFileSync } from "node:fs";
 import { note } from "./terminal";
 
 /**
@@ -28,7 +28,10 @@ export interface ShutdownOptions {
 }
 
 /** Why a command stops. */
-type Cause = { readonly kind: "signal"; readonly signal: StopSignal } | { readonly kind: "orphaned"; readonly pid: number } | { readonly kind: "fault"; readonly message: string };
+type Cause =
+  | { readonly kind: "signal"; readonly signal: StopSignal }
+  | { readonly kind: "orphaned"; readonly pid: number }
+  | { readonly kind: "fault"; readonly message: string };
 
 /** The stops of a running command, and what ends it. Made by {@link handleShutdown}. */
 export class Shutdown {
@@ -86,17 +89,19 @@ export class Shutdown {
     clearInterval(this.watch);
     if (cause.kind === "signal") note(`${cause.signal}: stopping`);
     if (cause.kind === "orphaned") note(`the process that ran this command (pid ${cause.pid}) has ended: stopping`);
-    void this.runStops().then(() => {
-      const code = exitCodeOf(cause);
-      if (!this.waited) process.exit(code);
-      if (cause.kind === "fault") this.failed!(new Error(cause.message));
-      else this.finished!(code);
-    });
+    const deadline = Date.now() + this.deadlineMs;
+    void endChildren(deadline)
+      .then(() => this.runStops(deadline))
+      .then(() => {
+        const code = exitCodeOf(cause);
+        if (!this.waited) process.exit(code);
+        if (cause.kind === "fault") this.failed!(new Error(cause.message));
+        else this.finished!(code);
+      });
   }
 
   /** Runs every stop, last registered first, until the deadline; a stop that fails or hangs is named and passed. */
-  private async runStops(): Promise<void> {
-    const deadline = Date.now() + this.deadlineMs;
+  private async runStops(deadline: number): Promise<void> {
     for (const { name, stop } of this.stops.reverse()) {
       let timer: NodeJS.Timeout | undefined;
       const timeLeft = new Promise<"late">((resolve) => (timer = setTimeout(() => resolve("late"), Math.max(0, deadline - Date.now()))));
@@ -114,6 +119,38 @@ export class Shutdown {
 /** Starts handling the stop signals and the npm watch for a long-running command: call it before starting anything. */
 export function handleShutdown(options: ShutdownOptions = {}): Shutdown {
   return new Shutdown(options);
+}
+
+/**
+ * Ends the child processes in this process's group (those Ctrl-C in a terminal reaches) before the stops: a Terraform
+ * that a signal interrupted mid-deploy stops gracefully (it writes its state and releases its lock) while the local
+ * cloud still answers. SIGTERM, then SIGKILL to those left at the deadline. Children in a session of their own (moto's
+ * guard) are left to their owner's stop. Where there is no `/proc`, nothing.
+ */
+async function endChildren(deadline: number): Promise<void> {
+  let names: string[];
+  try {
+    names = readdirSync("/proc").filter((name) => /^\d+$/.test(name));
+  } catch {
+    return;
+  }
+  const group = statOf(process.pid)?.group;
+  const children = names.map(Number).filter((pid) => {
+    const stat = statOf(pid);
+    return stat?.parent === process.pid && stat.group === group;
+  });
+  for (const pid of children) signal(pid, "SIGTERM");
+  while (children.some(isAlive) && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));
+  for (const pid of children.filter(isAlive)) signal(pid, "SIGKILL");
+}
+
+/** Sends `name` to `pid`, if it is still there. */
+function signal(pid: number, name: NodeJS.Signals): void {
+  try {
+    process.kill(pid, name);
+  } catch {
+    // ended meanwhile
+  }
 }
 
 function exitCodeOf(cause: Cause): number {
