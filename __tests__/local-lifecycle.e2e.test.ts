@@ -95,9 +95,15 @@ class Job {
     return tool;
   }
 
-  /** Every process in the job's group still there (npm, sh, tsx, the tool, workers). */
+  /** Every process in the job's group still there (npm, sh, tsx, the tool, workers, Terraform). */
   groupLeft(): ProcessInfo[] {
     return processes().filter((p) => p.group === this.pid);
+  }
+
+  /** Waits until no process of the job's group is left (tsx ends just after its child), or fails naming those left. */
+  async groupEmpty(): Promise<void> {
+    await gone(this.groupLeft().map((p) => p.pid)).catch(() => undefined);
+    expect(this.groupLeft().map((p) => p.args.join(" "))).toEqual([]);
   }
 
   /** Ends whatever is left of the job, for a test that failed half way. */
@@ -155,7 +161,7 @@ describeWhen(motoMissing())("npm run local:up: faults and every way of stopping"
     expect(job.stderr.trim().split("\n").filter((line) => line.startsWith("Error:"))).toHaveLength(1);
     expect(job.stderr).not.toMatch(/^\s+at /m);
     await gone([guard.pid, tool.pid]);
-    expect(job.groupLeft()).toEqual([]);
+    await job.groupEmpty();
     expect(existsSync(socketDir)).toBe(false);
     expect(existsSync(CLOUD_FILE)).toBe(false);
   }, 60_000);
@@ -172,7 +178,7 @@ describeWhen(motoMissing())("npm run local:up: faults and every way of stopping"
     // npm reports the child's status, or dies of the signal itself; either way it does not claim success.
     expect(code === exitCode || npmSignal === signal).toBe(true);
     await gone([moto.pid, guard.pid, tool.pid]);
-    expect(job.groupLeft()).toEqual([]);
+    await job.groupEmpty();
     expect(existsSync(socketDir)).toBe(false);
     expect(existsSync(CLOUD_FILE)).toBe(false);
     await expect(fetch(`${endpoint}/`)).rejects.toThrow();
@@ -277,7 +283,7 @@ describeWhen(terraformMissing() ?? motoMissing() ?? lambdaNodeMissing())("npm ru
     process.kill(job.pid, "SIGTERM");
     await job.ended;
     await gone([tool.pid, moto.pid, guard.pid, ...workers.map((w) => w.pid)]);
-    expect(job.groupLeft()).toEqual([]);
+    await job.groupEmpty();
     expect(existsSync(socketDir)).toBe(false);
     expect(existsSync(runDir)).toBe(false);
   }, 180_000);
@@ -319,6 +325,6 @@ describeWhen(terraformMissing() ?? motoMissing() ?? lambdaNodeMissing())("npm ru
     process.kill(job.pid, "SIGTERM");
     await job.ended;
     await gone([tool.pid, moto.pid, ...terraform.map((p) => p.pid)], 60_000);
-    expect(job.groupLeft()).toEqual([]);
+    await job.groupEmpty();
   }, 180_000);
 });
