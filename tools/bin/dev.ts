@@ -18,6 +18,7 @@ runCommand(module, {
     const { explainTakenPort } = await import("../local-cloud/port-taken");
     const { shellBlock } = await import("../local-cloud/shell-block");
     const { API_PORT_ENV, CLOUD_PORT_ENV, DEFAULT_API_PORT, DEFAULT_CLOUD_PORT, portSetting } = await import("../../local-ports");
+    const { handleShutdown } = await import("../cli/lifecycle");
     let cloudPort: number, apiPort: number;
     try {
       cloudPort = portSetting({ name: "port", value: options.port as string | undefined }, CLOUD_PORT_ENV, DEFAULT_CLOUD_PORT);
@@ -25,6 +26,8 @@ runCommand(module, {
     } catch (error) {
       throw new UsageError((error as Error).message);
     }
+    // From the first moment: a Ctrl-C during the deploy ends the command (moto's guard stops moto with it).
+    const shutdown = handleShutdown();
     const started = Date.now();
     const dev = await startDev({ stage: positionals[0], cloudPort, apiPort }).catch((error: unknown) => {
       throw explainTakenPort(error, [
@@ -32,6 +35,7 @@ runCommand(module, {
         { port: apiPort, flag: "api-port", env: API_PORT_ENV },
       ]);
     });
+    shutdown.onShutdown("the development environment", () => dev.stop());
     const outputs = { ...dev.outputs, LocalCloudEndpoint: dev.cloud.endpoint };
     console.log(`\n${dev.manifest.stack} deployed to the local cloud in ${((Date.now() - started) / 1000).toFixed(1)} s`);
     for (const [name, value] of Object.entries(outputs)) console.log(`  ${name}: ${value}`);
@@ -39,11 +43,7 @@ runCommand(module, {
     console.log(`\nPaste into your shell for the AWS CLI and SDKs and the README's "Try it" (API is the local API):\n`);
     process.stdout.write(shellBlock({ cloud: dev.cloud.endpoint, api: dev.api.url }, { outputNames: dev.manifest.outputs, outputs: dev.outputs }));
     console.log(`\nServing the API on ${dev.api.url}; editing a handler file reloads it. Ctrl-C stops.`);
-    await new Promise<void>((resolve) => {
-      process.once("SIGINT", resolve);
-      process.once("SIGTERM", resolve);
-    });
-    await dev.stop();
-    return 0;
+    // Until Ctrl-C, SIGTERM, SIGHUP or the end of npm; or moto's death, which ends the command with exit 1.
+    return shutdown.until([dev.cloud.died.then((died) => `the local cloud stopped: ${died}; start again with npm run dev`)]);
   },
 });

@@ -14,37 +14,39 @@ runCommand(module, {
     const { dirname, join } = await import("node:path");
     const { startLocalCloud } = await import("../local-cloud/front");
     const { motoMissing } = await import("../local-cloud/moto");
-    const { recordRunningCloud, forgetRunningCloud, CLOUD_FILE } = await import("../local-cloud/running-cloud");
+    const { recordRunningCloud, forgetRunningCloud, clearStaleCloud, CLOUD_FILE } = await import("../local-cloud/running-cloud");
     const { explainTakenPort } = await import("../local-cloud/port-taken");
     const { shellBlock } = await import("../local-cloud/shell-block");
     const { CLOUD_PORT_ENV, DEFAULT_CLOUD_PORT, portSetting } = await import("../../local-ports");
     const { LOCAL_STATE_BUCKET } = await import("../../config");
-    const { step } = await import("../cli/terminal");
+    const { note, step } = await import("../cli/terminal");
+    const { handleShutdown } = await import("../cli/lifecycle");
     let port: number;
     try {
       port = portSetting({ name: "port", value: options.port as string | undefined }, CLOUD_PORT_ENV, DEFAULT_CLOUD_PORT);
     } catch (error) {
       throw new UsageError((error as Error).message);
     }
+    // From the first moment: a Ctrl-C while moto starts stops it too.
+    const shutdown = handleShutdown();
     const missing = motoMissing();
     if (missing) throw new Error(missing);
+    const stale = clearStaleCloud();
+    if (stale) note(stale);
     step(`starting moto and its front on 127.0.0.1:${port}`);
     // moto's log goes beside the record of the running cloud, which may not exist yet.
     mkdirSync(dirname(CLOUD_FILE), { recursive: true });
     const cloud = await startLocalCloud({ logFile: join(CLOUD_FILE, "..", "moto.log"), port, buckets: [LOCAL_STATE_BUCKET] }).catch((error: unknown) => {
       throw explainTakenPort(error, [{ port, flag: "port", env: CLOUD_PORT_ENV }]);
     });
-    recordRunningCloud(cloud.endpoint);
+    shutdown.onShutdown("the local cloud", () => cloud.stop());
+    recordRunningCloud(cloud.endpoint, { pid: cloud.motoPid, socketPath: cloud.motoSocketPath });
+    shutdown.onShutdown("the local cloud's record", forgetRunningCloud);
     console.log(`Local cloud on ${cloud.endpoint} (moto behind it on ${cloud.motoSocketPath}, closed to other processes).`);
     console.log("Deploy a stage with: npm run local:deploy -- dev, or API_AUTH_COGNITO_TARGET=local npx cdktf deploy api-auth-cognito-dev. Stop with Ctrl-C.");
     console.log("\nPaste into your shell for the AWS CLI and SDKs (the local key pair; others are refused):\n");
     process.stdout.write(shellBlock({ cloud: cloud.endpoint }));
-    await new Promise<void>((resolve) => {
-      process.once("SIGINT", resolve);
-      process.once("SIGTERM", resolve);
-    });
-    forgetRunningCloud();
-    await cloud.stop();
-    return 0;
+    // Until Ctrl-C, SIGTERM, SIGHUP or the end of npm; or moto's death, which ends the command with exit 1.
+    return shutdown.until([cloud.died.then((died) => `the local cloud stopped: ${died}; start it again with npm run local:up`)]);
   },
 });

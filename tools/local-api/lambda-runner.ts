@@ -1,10 +1,11 @@
 import { createHash, randomUUID } from "node:crypto";
-import { existsSync, mkdirSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, isAbsolute, join, normalize } from "node:path";
 import { buildSync } from "esbuild";
 import { unzipSync } from "fflate";
 import { BUNDLE_TARGET } from "../../constructs/runtime";
+import { isAlive } from "../cli/lifecycle";
 import type { FunctionCode } from "../local-cloud/lambda-code";
 import { lambdaNodeBinary, projectNodeModules } from "./lambda-node";
 import { Worker, workerKey } from "./lambda-worker";
@@ -59,7 +60,11 @@ export interface InvokeOptions {
 export interface RunnerOptions {
   /** The Node binary handlers run on. @default {@link lambdaNodeBinary}() */
   readonly nodeBinary?: string;
-  /** Where zips are unpacked, one directory per content hash. @default `<os tmpdir>/api-auth-cognito-lambda` */
+  /**
+   * Where zips are unpacked, one directory per content hash; the caller's to keep or remove. @default a folder of this
+   * runner's own, `<os tmpdir>/api-auth-cognito-lambda/run-<pid>-<random>`, removed by `stop()` (and, after a
+   * `kill -9`, by the next runner made here)
+   */
   readonly cacheDir?: string;
   /**
    * The node_modules handlers' `@aws-sdk/*` packages are resolved from, as Lambda resolves them from its runtime's.
@@ -121,6 +126,8 @@ interface FunctionPool {
 export class LambdaRunner {
   private readonly nodeBinary: string;
   private readonly cacheDir: string;
+  /** Whether the cache directory is this runner's own, to remove at stop. */
+  private readonly ownCacheDir: boolean;
   private readonly sdkModules: string;
   private readonly maxProcesses: number;
   private readonly idleTimeoutMs: number;
@@ -131,7 +138,8 @@ export class LambdaRunner {
 
   constructor(private readonly options: RunnerOptions = {}) {
     this.nodeBinary = options.nodeBinary ?? lambdaNodeBinary();
-    this.cacheDir = options.cacheDir ?? join(tmpdir(), "api-auth-cognito-lambda");
+    this.ownCacheDir = options.cacheDir === undefined;
+    this.cacheDir = options.cacheDir ?? runCacheDir();
     this.sdkModules = options.sdkModules ?? projectNodeModules();
     this.maxProcesses = positiveInteger("maxProcessesPerFunction", options.maxProcessesPerFunction ?? 10);
     this.idleTimeoutMs = positiveInteger("idleTimeoutMs", options.idleTimeoutMs ?? 60_000);
@@ -177,6 +185,7 @@ export class LambdaRunner {
     for (const timer of this.idleTimers.values()) clearTimeout(timer);
     this.idleTimers.clear();
     await Promise.all(workers.map((worker) => worker.kill()));
+    if (this.ownCacheDir) rmSync(this.cacheDir, { recursive: true, force: true });
   }
 
   private poolOf(functionName: string): FunctionPool {
@@ -316,6 +325,20 @@ export class LambdaRunner {
     }
     return (this.bootstrapFile = file);
   }
+}
+
+/** The parent of the runners' own cache directories. */
+const RUNS_DIR = join(tmpdir(), "api-auth-cognito-lambda");
+
+/** A runner's own cache directory, named for this process; the directories of runners whose process is gone are removed first. */
+function runCacheDir(): string {
+  const runs = existsSync(RUNS_DIR) ? readdirSync(RUNS_DIR) : [];
+  for (const name of runs) {
+    // Only `run-<pid>-*`: other entries are the shared cache of earlier versions, still used by their processes.
+    const pid = /^run-(\d+)-/.exec(name)?.[1];
+    if (pid !== undefined && !isAlive(Number(pid))) rmSync(join(RUNS_DIR, name), { recursive: true, force: true });
+  }
+  return join(RUNS_DIR, `run-${process.pid}-${randomUUID().slice(0, 8)}`);
 }
 
 /** The program each process runs. */

@@ -12,7 +12,7 @@ import { AwsError, AwsResponse, errorResponse } from "./aws-json";
 export type ErrorProtocol = "json" | "query" | "s3";
 
 /** Why a request is refused. */
-export type RefusalReason = "unknownKey" | "invalidToken" | "expiredToken" | "badSignature" | "malformed" | "missingAuthentication" | "accessDenied";
+export type RefusalReason = "unknownKey" | "invalidToken" | "expiredToken" | "badSignature" | "malformed" | "missingAuthentication" | "accessDenied" | "serviceUnavailable";
 
 /** The services of the Query protocol that the local cloud serves. */
 const QUERY_SERVICES = new Set(["sts", "iam", "sns", "ses", "elasticloadbalancing", "autoscaling", "cloudformation", "rds", "ec2"]);
@@ -54,6 +54,11 @@ const CODES: Record<RefusalReason, Record<ErrorProtocol, readonly [code: string,
     query: ["AccessDenied", "Access Denied"],
     s3: ["AccessDenied", "Access Denied"],
   },
+  serviceUnavailable: {
+    json: ["ServiceUnavailableException", "Service is unavailable."],
+    query: ["ServiceUnavailable", "Service is unavailable."],
+    s3: ["ServiceUnavailable", "Service is unable to handle request."],
+  },
 };
 
 /**
@@ -67,16 +72,19 @@ export function errorProtocolOf(service: string | undefined, headers: IncomingHt
   return String(headers["content-type"] ?? "").startsWith("application/x-www-form-urlencoded") ? "query" : "s3";
 }
 
-/** A 403 refusal (400 for a malformed S3 authorization) in the protocol's style; `message` replaces AWS's default. */
+/**
+ * A 403 refusal (400 for a malformed S3 authorization, 503 when the service is unavailable) in the protocol's style;
+ * `message` replaces AWS's default.
+ */
 export function refusal(protocol: ErrorProtocol, reason: RefusalReason, message?: string, accessKeyId?: string): AwsResponse {
   const [code, defaultMessage] = CODES[reason][protocol];
   const text = message ?? defaultMessage;
-  const status = protocol === "s3" && reason === "malformed" ? 400 : 403;
+  const status = reason === "serviceUnavailable" ? 503 : protocol === "s3" && reason === "malformed" ? 400 : 403;
   const requestId = randomUUID();
   if (protocol === "json") return errorResponse(new AwsError(status, code, text));
   const body =
     protocol === "query"
-      ? `<ErrorResponse><Error><Type>Sender</Type><Code>${code}</Code><Message>${xml(text)}</Message></Error><RequestId>${requestId}</RequestId></ErrorResponse>`
+      ? `<ErrorResponse><Error><Type>${status >= 500 ? "Receiver" : "Sender"}</Type><Code>${code}</Code><Message>${xml(text)}</Message></Error><RequestId>${requestId}</RequestId></ErrorResponse>`
       : `<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>${code}</Code><Message>${xml(text)}</Message>${
           accessKeyId !== undefined && (reason === "unknownKey" || reason === "badSignature") ? `<AWSAccessKeyId>${xml(accessKeyId)}</AWSAccessKeyId>` : ""
         }<RequestId>${requestId}</RequestId></Error>`;

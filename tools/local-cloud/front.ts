@@ -9,7 +9,7 @@ import { identityHandlers, IdentityStore } from "./identities";
 import { identityPoolRoleHandlers, IdentityPoolRoleStore } from "./identity-pool-roles";
 import { lambdaCodeRoutes, LambdaCodeStore, layerRoutes } from "./lambda-code";
 import { lambdaLoggingConfigRoutes } from "./lambda-logging-config";
-import { startMoto } from "./moto";
+import { MotoServer, startMoto } from "./moto";
 import { userPoolSignInHandlers, UserPoolSignInStore } from "./user-pool-sign-in";
 import { signatureClaim } from "./request-signature";
 import { RoleSessionStore } from "./role-sessions";
@@ -53,6 +53,13 @@ export interface LocalCloud {
    * role's identity policies.
    */
   readonly roleSessions: RoleSessionStore;
+  /** The pid of the `moto_server` process. */
+  readonly motoPid: number;
+  /**
+   * Resolves with one line saying what happened if moto exits or stops answering before `stop()` (see
+   * {@link MotoServer.died}); never resolves otherwise. Meanwhile the front answers 503 naming it.
+   */
+  readonly died: Promise<string>;
   /** Stops the front, then moto. Safe to call twice. */
   stop(): Promise<void>;
 }
@@ -83,6 +90,11 @@ export interface FrontOptions {
   readonly motoSocketPath?: string;
   /** Port on 127.0.0.1; a taken port rejects with Node's `EADDRINUSE` error. @default 0, a free port */
   readonly port?: number;
+  /**
+   * Why moto is down, or `undefined` while it runs: while it is down every request is answered 503 with that reason,
+   * rather than failing on the way to moto. @default moto is taken to run
+   */
+  readonly motoDown?: () => string | undefined;
 }
 
 /** Starts moto and its front on loopback (a free port unless `options.port`), with the handlers for what moto lacks. */
@@ -101,7 +113,8 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
     let endpoint = "";
     const access = new AccessControl({ identities, roleSessions, iamEndpoint: () => endpoint, onNote: options.onNote });
     const restRoutes = layerRoutes(lambdaCodeRoutes(lambdaCode), lambdaLoggingConfigRoutes(lambdaCode.logging));
-    front = await startFront(moto.endpoint, handlers, restRoutes, { access, motoSocketPath: moto.socketPath, port: options.port });
+    const motoDown = downReason(moto);
+    front = await startFront(moto.endpoint, handlers, restRoutes, { access, motoSocketPath: moto.socketPath, port: options.port, motoDown });
     endpoint = front.endpoint;
     for (const bucket of options.buckets ?? []) await createBucket(moto.socketPath, bucket);
   } catch (error) {
@@ -116,8 +129,17 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
     identities,
     lambdaCode,
     roleSessions,
+    motoPid: moto.pid,
+    died: moto.died,
     stop: () => (stopping ??= front.stop().finally(() => moto.stop())),
   };
+}
+
+/** A reader of why `moto` is down: `undefined` until its `died` resolves, then that line. */
+function downReason(moto: MotoServer): () => string | undefined {
+  let reason: string | undefined;
+  void moto.died.then((line) => (reason = line));
+  return () => reason;
 }
 
 /**
@@ -156,6 +178,8 @@ export async function startFront(
   async function route(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const refused = refusalOf(req);
     if (refused) return send(res, refused);
+    const down = options.motoDown?.();
+    if (down !== undefined) return send(res, motoUnavailable(req, down));
     let body: Buffer | undefined;
     if (options.access) {
       const admission = await options.access.admit({ method: req.method ?? "GET", url: req.url ?? "/", headers: req.headers }, () => readBody(req), port);
@@ -195,6 +219,12 @@ export async function startFront(
       return refusal(protocol, "accessDenied", "the local cloud does not serve moto's own API (/moto-api/) through its front: it would let any caller reset or rewrite the emulator's state");
     }
     return undefined;
+  }
+
+  /** The answer to every request while moto is down: 503 in the caller's protocol, naming what died and what to run. */
+  function motoUnavailable(req: IncomingMessage, reason: string): AwsResponse {
+    const message = `the local cloud's emulator is down: ${reason}; stop this local cloud and start it again (npm run local:up or npm run dev)`;
+    return refusal(errorProtocolOf(signatureClaimService(req), req.headers), "serviceUnavailable", message);
   }
 
   /**

@@ -1,9 +1,9 @@
 import { ChildProcess, spawn, spawnSync } from "node:child_process";
-import { createWriteStream, mkdtempSync, rmSync, WriteStream } from "node:fs";
+import { createWriteStream, mkdirSync, mkdtempSync, rmSync, WriteStream } from "node:fs";
 import { request as httpRequest } from "node:http";
 import { AddressInfo, connect, createServer, Socket } from "node:net";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { fromThisProcess } from "./own-connections";
 
 /**
@@ -19,7 +19,7 @@ const INSTALL_HINT = 'install it with: pip install "moto[server]"';
 /** How long moto may take to answer its first request. It starts in about a second here. */
 const START_TIMEOUT_MS = 20_000;
 
-/** How long `stop()` waits after SIGTERM before it sends SIGKILL. */
+/** How long `stop()` lets moto end after SIGTERM before it sends SIGKILL (the guard's own grace period, plus a margin). */
 const KILL_AFTER_MS = 3_000;
 
 /** How much of moto's output an error message quotes. */
@@ -31,6 +31,13 @@ export interface MotoServer {
   readonly endpoint: string;
   /** The Unix socket moto listens on, in a directory of mode 0700. */
   readonly socketPath: string;
+  /** The pid of the `moto_server` process (its guard's child). */
+  readonly pid: number;
+  /**
+   * Resolves, with one line saying what happened (`moto_server (pid 123) exited (killed by SIGKILL); its last output:
+   * ...`), if moto exits or leaves its own API unanswered for 4 s before `stop()` is called; never resolves otherwise.
+   */
+  readonly died: Promise<string>;
   /** Ends the process (SIGTERM, then SIGKILL after 3 s) and resolves once it has exited. Safe to call twice. */
   stop(): Promise<void>;
 }
@@ -53,52 +60,177 @@ export function motoMissing(): string | undefined {
 /**
  * Starts `moto_server -H unix://<dir>/moto.sock` in a fresh 0700 directory and a relay to it on a free loopback port,
  * and resolves once `GET /moto-api/` answers 200. Throws, with the tail of moto's output, if it exits early or is
- * not ready within 20 s. The process is killed when this Node process exits, so a test run that never calls
- * `stop()` leaves no moto behind.
+ * not ready within 20 s. moto runs under its guard (moto-guard.cjs), in a session of its own: Ctrl-C in a terminal
+ * reaches this process only, which stops moto in its turn, and when this process ends in any way, even `kill -9`,
+ * the guard stops moto and removes its directory. So a test run that never calls `stop()` leaves no moto behind.
  */
 export async function startMoto(options: StartMotoOptions = {}): Promise<MotoServer> {
   // mkdtemp makes the directory 0700: other users cannot reach the socket inside.
-  const directory = mkdtempSync(join(tmpdir(), "local-cloud-moto-"));
+  const directory = mkdtempSync(join(tmpdir(), MOTO_DIR_PREFIX));
   const socketPath = join(directory, "moto.sock");
+  if (options.logFile) mkdirSync(dirname(options.logFile), { recursive: true });
   const log = options.logFile ? createWriteStream(options.logFile, { flags: "a" }) : undefined;
   const output = new OutputTail(log);
-  // Not detached: Ctrl-C in a terminal reaches moto too, as part of our process group.
-  const child = spawn("moto_server", ["-H", `unix://${socketPath}`], { stdio: ["ignore", "pipe", "pipe"] });
+  const child = spawn(process.execPath, [GUARD, directory, "moto_server", "-H", `unix://${socketPath}`], {
+    stdio: ["ignore", "pipe", "pipe", "ipc"],
+    detached: true,
+  });
   child.stdout!.on("data", (chunk: Buffer) => output.add(chunk));
   child.stderr!.on("data", (chunk: Buffer) => output.add(chunk));
-  const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
-  // Spawn errors (ENOENT) arrive as 'error' events; without a listener they would crash the process.
-  let spawnError: Error | undefined;
-  child.once("error", (error) => (spawnError = error));
-  // 'exit' handlers must be synchronous: a signal is all we can send. SIGKILL, since nobody waits for a clean stop.
-  const killOnExit = () => {
-    child.kill("SIGKILL");
-    rmSync(directory, { recursive: true, force: true });
-  };
-  process.once("exit", killOnExit);
+  const guard = new GuardReport(child);
+  // A test that never calls stop(): the closing channel would do, a signal is quicker (the guard stops moto on it).
+  const stopOnExit = () => child.kill("SIGTERM");
+  process.once("exit", stopOnExit);
   let relay: Relay | undefined;
 
   let stopping: Promise<void> | undefined;
   const stop = () => {
     stopping ??= (async () => {
-      process.removeListener("exit", killOnExit);
+      process.removeListener("exit", stopOnExit);
+      health?.stop();
       await relay?.close();
-      await terminate(child, exited);
+      await guard.stopMoto();
       rmSync(directory, { recursive: true, force: true });
+      output.flush();
       await new Promise<void>((resolve) => (log ? log.end(resolve) : resolve()));
     })();
     return stopping;
   };
 
+  let health: HealthWatch | undefined;
   try {
-    await waitUntilReady(socketPath, child, () => spawnError);
+    await waitUntilReady(socketPath, guard);
     relay = await startRelay(socketPath);
   } catch (error) {
     await stop();
     const tail = output.tail();
     throw new Error(`${(error as Error).message}${tail ? `; moto's last output:\n${tail}` : ""}`);
   }
-  return { endpoint: `http://127.0.0.1:${relay.port}`, socketPath, stop };
+  const pid = guard.motoPid!;
+  // Death is reported only if nobody asked for it: after stop() the promise stays pending.
+  const died = new Promise<string>((resolve) => {
+    const report = (what: string) => {
+      if (stopping) return;
+      const last = output.lastLines(3);
+      resolve(`moto_server (pid ${pid}) ${what}${last ? `; its last output: ${last}` : ""}`);
+    };
+    void guard.exited.then((status) => report(`exited (${status})`));
+    health = new HealthWatch(socketPath, () => report(`stopped answering on ${socketPath} for ${HUNG_AFTER_MS / 1000} s`));
+  });
+  return { endpoint: `http://127.0.0.1:${relay.port}`, socketPath, pid, died, stop };
+}
+
+/** The name of moto's socket directories under the system's temporary folder: `local-cloud-moto-XXXXXX`. */
+export const MOTO_DIR_PREFIX = "local-cloud-moto-";
+
+/** The guard moto runs under. */
+const GUARD = join(__dirname, "moto-guard.cjs");
+
+/** How moto's exit reads in a message: `code 1`, `killed by SIGKILL`. */
+type ExitStatus = string;
+
+/** What the guard tells about moto: its pid, its exit, or why it could not start. */
+class GuardReport {
+  motoPid: number | undefined;
+  spawnError: string | undefined;
+  /** moto's exit status, once moto (or the guard itself) has exited. */
+  status: ExitStatus | undefined;
+  /** Resolves with moto's exit status once moto has exited and the guard has said so, or the guard has exited. */
+  readonly exited: Promise<ExitStatus>;
+  private readonly guardExited: Promise<void>;
+
+  constructor(private readonly child: ChildProcess) {
+    let settle: (status: ExitStatus) => void;
+    this.exited = new Promise((resolve) => (settle = resolve));
+    child.on("message", (message: GuardMessage) => {
+      if ("motoPid" in message) this.motoPid = message.motoPid;
+      if ("spawnError" in message) this.spawnError = message.spawnError;
+      if ("exit" in message) settle((this.status ??= describeExit(message.exit.code, message.exit.signal)));
+    });
+    // Spawn errors of the guard itself (no Node?) arrive as 'error' events; without a listener they would crash us.
+    child.once("error", (error) => (this.spawnError = error.message));
+    this.guardExited = new Promise((resolve) => {
+      child.once("exit", (code, signal) => {
+        settle((this.status ??= `its guard ${describeExit(code, signal)}`));
+        resolve();
+      });
+    });
+  }
+
+  /**
+   * Asks the guard to stop moto by closing the channel (the same sign as our death), and resolves once the guard has
+   * exited; SIGKILLs both if that takes longer than the guard's own grace period.
+   */
+  async stopMoto(): Promise<void> {
+    // A guard that never started (spawn error) has no pid and emits no 'exit'.
+    if (this.child.pid === undefined || this.child.exitCode !== null || this.child.signalCode !== null) return;
+    if (this.child.connected) this.child.disconnect();
+    else this.child.kill("SIGTERM");
+    const timer = setTimeout(() => {
+      if (this.motoPid !== undefined) killQuietly(this.motoPid);
+      this.child.kill("SIGKILL");
+    }, KILL_AFTER_MS + 1_000);
+    await this.guardExited;
+    clearTimeout(timer);
+  }
+}
+
+/** A message of moto-guard.cjs. */
+type GuardMessage = { motoPid: number } | { spawnError: string } | { exit: { code: number | null; signal: NodeJS.Signals | null } };
+
+/** `code 1` or `killed by SIGKILL`. */
+function describeExit(code: number | null, signal: NodeJS.Signals | null): ExitStatus {
+  return signal ? `killed by ${signal}` : `code ${code}`;
+}
+
+/** Sends SIGKILL to `pid`, if it is still there. */
+function killQuietly(pid: number): void {
+  try {
+    process.kill(pid, "SIGKILL");
+  } catch {
+    // already gone
+  }
+}
+
+/** How long moto may leave its own API unanswered before it counts as dead (it answers in milliseconds). */
+const HUNG_AFTER_MS = 4_000;
+
+/** How often the health watch asks. */
+const HEALTH_EVERY_MS = 1_000;
+
+/** Asks moto's own API, one request at a time, and calls `onHung` once if an answer takes longer than {@link HUNG_AFTER_MS}. */
+class HealthWatch {
+  private timer: NodeJS.Timeout | undefined;
+  private stopped = false;
+
+  constructor(
+    private readonly socketPath: string,
+    private readonly onHung: () => void,
+  ) {
+    this.schedule();
+  }
+
+  stop(): void {
+    this.stopped = true;
+    clearTimeout(this.timer);
+  }
+
+  private schedule(): void {
+    // Unref'd: the watch alone must not keep a process alive.
+    this.timer = setTimeout(() => void this.check(), HEALTH_EVERY_MS).unref();
+  }
+
+  private async check(): Promise<void> {
+    const status = await statusOf(this.socketPath, HUNG_AFTER_MS);
+    if (this.stopped) return;
+    // A refused connection is an exit, which the guard reports with moto's status; only silence is ours to report.
+    if (status === "timeout") {
+      this.stopped = true;
+      this.onHung();
+      return;
+    }
+    this.schedule();
+  }
 }
 
 /** A relay from a loopback port to moto's socket. */
@@ -161,55 +293,70 @@ export function freePort(): Promise<number> {
 }
 
 /** Polls moto's own API on its socket until it answers 200, the process dies, or the start timeout passes. */
-async function waitUntilReady(socketPath: string, child: ChildProcess, spawnError: () => Error | undefined): Promise<void> {
+async function waitUntilReady(socketPath: string, guard: GuardReport): Promise<void> {
   const deadline = Date.now() + START_TIMEOUT_MS;
   for (;;) {
-    const error = spawnError();
-    if (error) throw new Error(`moto_server could not be started: ${error.message} (${INSTALL_HINT})`);
-    if (child.exitCode !== null || child.signalCode !== null) {
-      throw new Error(`moto_server exited before it was ready (${child.exitCode !== null ? `code ${child.exitCode}` : child.signalCode})`);
-    }
-    if ((await statusOf(socketPath)) === 200) return;
+    if (guard.spawnError) throw new Error(`moto_server could not be started: ${guard.spawnError} (${INSTALL_HINT})`);
+    if (guard.status !== undefined) throw new Error(`moto_server exited before it was ready (${guard.status})`);
+    // The pid arrives just after the spawn; ready means both.
+    if ((await statusOf(socketPath)) === 200 && guard.motoPid !== undefined) return;
     if (Date.now() > deadline) throw new Error(`moto_server did not answer on ${socketPath} within ${START_TIMEOUT_MS / 1000} s`);
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
 }
 
-/** The status of `GET /moto-api/` on moto's socket; `undefined` while nothing answers. */
-function statusOf(socketPath: string): Promise<number | undefined> {
+/** The status of `GET /moto-api/` on moto's socket; `undefined` while nothing listens, `"timeout"` when nothing answers in time. */
+function statusOf(socketPath: string, timeoutMs = 1_000): Promise<number | "timeout" | undefined> {
   return new Promise((resolve) => {
-    const request = httpRequest({ socketPath, path: "/moto-api/", timeout: 1_000 }, (response) => {
+    const request = httpRequest({ socketPath, path: "/moto-api/", timeout: timeoutMs }, (response) => {
       response.resume();
       response.on("end", () => resolve(response.statusCode));
     });
-    request.on("timeout", () => request.destroy());
+    request.on("timeout", () => {
+      resolve("timeout");
+      request.destroy();
+    });
     request.on("error", () => resolve(undefined));
     request.end();
   });
 }
 
-/** SIGTERM, then SIGKILL if the process is still there after a grace period; resolves when it has exited. */
-async function terminate(child: ChildProcess, exited: Promise<void>): Promise<void> {
-  // A process that never started (spawn error) has no pid and emits no 'exit'.
-  if (child.pid === undefined || child.exitCode !== null || child.signalCode !== null) return;
-  child.kill("SIGTERM");
-  const timer = setTimeout(() => child.kill("SIGKILL"), KILL_AFTER_MS);
-  await exited;
-  clearTimeout(timer);
-}
+/** A line of moto's output that answers the health watch or the start poll: not news, kept out of the log and the tail. */
+const HEALTH_LINE = /"GET \/moto-api\/ HTTP\/1\.1" 200/;
+
+/** werkzeug's start banner: in the log, but no news in a message about moto's death. */
+const BANNER_LINE = /^(WARNING: This is a development server|\* Running on |Press CTRL\+C to quit)/;
 
 /** Keeps the last few KiB of moto's output for error messages, and copies it all to the log file if there is one. */
 class OutputTail {
   private text = "";
+  /** The start of a line whose end has not arrived yet. */
+  private partial = "";
 
   constructor(private readonly log: WriteStream | undefined) {}
 
   add(chunk: Buffer): void {
-    this.log?.write(chunk);
-    this.text = (this.text + chunk.toString("utf8")).slice(-TAIL_CHARS);
+    const lines = (this.partial + chunk.toString("utf8")).split("\n");
+    this.partial = lines.pop()!;
+    const kept = lines.filter((line) => !HEALTH_LINE.test(line));
+    if (kept.length === 0) return;
+    const text = kept.map((line) => `${line}\n`).join("");
+    this.log?.write(text);
+    this.text = (this.text + text).slice(-TAIL_CHARS);
+  }
+
+  /** Writes out a last line that has no newline yet. */
+  flush(): void {
+    if (this.partial) this.add(Buffer.from("\n"));
   }
 
   tail(): string {
-    return this.text.trim();
+    return (this.text + this.partial).trim();
+  }
+
+  /** The last `count` non-empty lines but the start banner, joined by " | ": one line for a message. */
+  lastLines(count: number): string {
+    const lines = this.tail().split("\n").map((line) => line.trim());
+    return lines.filter((line) => line && !BANNER_LINE.test(line)).slice(-count).join(" | ");
   }
 }
