@@ -4,13 +4,18 @@ import { stageNamed } from "../../config";
 import { StageManifest } from "../../stage-manifest";
 import { step } from "../cli/terminal";
 import { LocalApi, startLocalApi } from "./api-server";
+import { isCurrent, readDeploymentRecord, stackHash, writeDeploymentRecord } from "./deployment-record";
 import { HandlerReloader } from "./handler-reloader";
-import { deployStack } from "../terraform/local-deploy";
+import { InfraReloader } from "./infra-reloader";
+import { apply, outputs as stackOutputs, Outputs, prepareLocalStack } from "../terraform/local-deploy";
+import { CloudView } from "../local-cloud/cloud-view";
 import { LOCAL_CREDENTIALS, LOCAL_REGION } from "../local-cloud/local-account";
-import { LocalCloud, startLocalCloud } from "../local-cloud/front";
+import { startLocalCloud } from "../local-cloud/front";
 import { lambdaNodeMissing } from "./lambda-node";
 import { motoMissing } from "../local-cloud/moto";
-import { stageStack, synthesize } from "../terraform/synthesize";
+import { connectRemoteCloud } from "../local-cloud/remote-cloud";
+import { CLOUD_FILE, runningCloudEndpoint } from "../local-cloud/running-cloud";
+import { stageStack, SynthesizedStack, synthesizeAsync } from "../terraform/synthesize";
 import { cliConfigFile, PROJECT_ROOT, terraformMissing, WORK_ROOT } from "../terraform/terraform";
 
 // The SDK clients here are dev tooling; their notice that Node 20 is past its end of life is not news to act on here.
@@ -21,15 +26,28 @@ process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
  * its API on loopback with real IAM auth, and pushes each edit of a handler's sources to the emulator
  * (UpdateFunctionCode, only for the handlers the edit changes; see handler-reloader.ts) so the next request runs the
  * new code. Functions and their handler files come from the stage's manifest.
+ *
+ * When a local cloud is already running (`npm run local:up`, found by its record and a health check), dev attaches
+ * to it instead of starting its own, and leaves it running when it stops. Each successful deploy is recorded
+ * (deployment-record.ts): when the stage synthesizes to the same stack as was last deployed to this very cloud
+ * instance, nothing is applied, and the same API, users and credentials serve on. While dev runs, saving the
+ * infrastructure's sources (infra-reloader.ts) re-synthesizes and applies the diff, then reloads the API's routes
+ * and the functions the handler reloader keeps; a change that fails to synthesize or apply is reported in one line
+ * and the last good deployment keeps serving.
  */
 
 /** A running development environment. */
 export interface DevEnvironment {
-  readonly cloud: LocalCloud;
+  /** The local cloud: this process's own, or the running one dev attached to. */
+  readonly cloud: CloudView;
+  /** Whether dev attached to a local cloud that was already running (and leaves it running on stop). */
+  readonly attached: boolean;
+  /** Whether this start ran `terraform apply`: `false` when the synthesized stack was already deployed to this cloud. */
+  readonly deployed: boolean;
   readonly api: LocalApi;
-  /** What the app published about the deployed stage. */
+  /** What the app published about the deployed stage (as of the last successful redeploy). */
   readonly manifest: StageManifest;
-  /** The stack's outputs as AWS prints them, plus `LocalApiEndpoint`. */
+  /** The stack's outputs as AWS prints them, plus `LocalApiEndpoint` (as of the last successful redeploy). */
   readonly outputs: Record<string, string>;
   /**
    * Rebuilds every function of the stage from its handler file and pushes the code, changed or not; resolves with
@@ -43,10 +61,19 @@ export interface DevEnvironment {
 export interface DevOptions {
   /** @default "dev" */
   readonly stage?: string;
-  /** Where Terraform's working copy and the synthesized stack go. @default .tfwork/dev */
+  /** Where Terraform's working copy, the synthesized stack and the deployment record go. @default .tfwork/dev */
   readonly workdir?: string;
   /** Where the handler files the manifest names (`lambdas/private.ts`) are read from, watched and pushed. @default the project root */
   readonly sourceRoot?: string;
+  /** The project that is synthesized (`main.ts`) and whose infrastructure sources are watched. @default this project */
+  readonly projectRoot?: string;
+  /**
+   * The record of a running local cloud to attach to (`npm run local:up` writes it); `false` always starts a cloud
+   * of dev's own. @default the record `local:up` writes (.tfwork/local/cloud.json)
+   */
+  readonly runningCloud?: string | false;
+  /** Whether saving main.ts, config.ts, stage-manifest.ts or constructs/ redeploys. @default true */
+  readonly infraReload?: boolean;
   /** Receives status and handler log lines. @default console.log */
   readonly log?: (line: string) => void;
   /**
@@ -54,32 +81,48 @@ export interface DevOptions {
    * and the ms from the first file event to the emulator having the new code. @default none
    */
   readonly onReload?: (functionName: string, ms: number) => void;
+  /** Called after each redeploy an infrastructure edit caused, with its ms and how many resources changed. @default none */
+  readonly onRedeploy?: (ms: number, changed: number) => void;
   /** Whether the stage's rate limits apply to the served API (`LocalApiOptions.throttling`). @default true */
   readonly throttling?: boolean;
 }
 
-/** Starts the local cloud, deploys a stage and serves its API, reloading handlers as their files change. */
+/** Starts (or attaches to) the local cloud, deploys a stage unless it is deployed already, and serves its API. */
 export async function startDev(options: DevOptions = {}): Promise<DevEnvironment> {
   const stage = options.stage ?? "dev";
   const workdir = options.workdir ?? join(WORK_ROOT, "dev");
-  const sourceRoot = options.sourceRoot ?? PROJECT_ROOT;
+  const projectRoot = options.projectRoot ?? PROJECT_ROOT;
+  const sourceRoot = options.sourceRoot ?? projectRoot;
   const log = options.log ?? console.log;
+  const outdir = join(workdir, "out");
+  const terraformDir = join(workdir, "terraform");
   stageNamed(stage);
-  const missing = terraformMissing() ?? motoMissing() ?? lambdaNodeMissing();
+  const missing = lambdaNodeMissing();
   if (missing) throw new Error(missing);
-  cliConfigFile();
 
-  step("starting the local cloud");
-  const cloud = await startLocalCloud({ logFile: join(WORK_ROOT, "dev-moto.log"), onNote: log });
+  // The synth runs in its own process while this one finds or starts the cloud.
+  const synthesis = synthesizeAsync(outdir, { stages: [stage], projectRoot }).then((stacks) => stageStack(stacks, stage));
+  synthesis.catch(() => undefined);
+  const { cloud, attached } = await openCloud(options.runningCloud ?? CLOUD_FILE, log);
   try {
-    const stack = stageStack(synthesize(join(workdir, "out"), { stages: [stage] }), stage);
-    const { manifest } = stack;
-    step(`deploying ${stack.name} to the local cloud`);
-    const outputs = await deployStack(stack, cloud.endpoint, join(workdir, "terraform"));
+    const stack = await synthesis;
+    const hash = stackHash(stack.dir);
+    const record = readDeploymentRecord(workdir);
+    let deployment: { outputs: Outputs; changed: number } | undefined;
+    if (isCurrent(record, stack.name, hash, cloud.instanceId)) {
+      step(`${stack.name} is deployed to this local cloud as synthesized: nothing to apply`);
+    } else {
+      step(`deploying ${stack.name} to the local cloud`);
+      deployment = await applyToCloud(stack, cloud, terraformDir);
+      writeDeploymentRecord(workdir, { stack: stack.name, hash, instanceId: cloud.instanceId, outputs: deployment.outputs });
+    }
+    let outputs: Outputs = deployment?.outputs ?? record!.outputs;
+    let { manifest } = stack;
+    let deployedHash = hash;
+
     step("serving the API");
     const api = await startLocalApi({ cloud, apiId: outputs[manifest.outputs.apiId], region: LOCAL_REGION, onLog: (line) => log(line), throttling: options.throttling });
     const lambda = new LambdaClient({ endpoint: cloud.endpoint, region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS });
-
     const reloader = new HandlerReloader({
       functions: manifest.functions,
       root: sourceRoot,
@@ -90,13 +133,46 @@ export async function startDev(options: DevOptions = {}): Promise<DevEnvironment
       onReload: options.onReload,
     });
 
+    /** Synthesizes again and applies the difference; on any failure, one line, and the last good deployment serves on. */
+    const redeploy = async () => {
+      const started = performance.now();
+      try {
+        const next = stageStack(await synthesizeAsync(outdir, { stages: [stage], projectRoot }), stage);
+        const nextHash = stackHash(next.dir);
+        if (nextHash === deployedHash) return;
+        const applied = await applyToCloud(next, cloud, terraformDir);
+        writeDeploymentRecord(workdir, { stack: next.name, hash: nextHash, instanceId: cloud.instanceId, outputs: applied.outputs });
+        if (applied.outputs[next.manifest.outputs.apiId] !== outputs[manifest.outputs.apiId]) {
+          log(`the redeploy replaced the API of ${next.name} (new id ${applied.outputs[next.manifest.outputs.apiId]}): restart npm run dev to serve it`);
+        }
+        ({ outputs, manifest } = { outputs: applied.outputs, manifest: next.manifest });
+        deployedHash = nextHash;
+        await api.reload();
+        await reloader.setFunctions(manifest.functions);
+        const ms = Math.round(performance.now() - started);
+        log(`redeployed ${next.name} in ${ms} ms (${applied.changed} changed)`);
+        options.onRedeploy?.(ms, applied.changed);
+      } catch (error) {
+        log(`redeploy failed, the last good deployment keeps serving: ${oneLine((error as Error).message)}`);
+        throw error;
+      }
+    };
+    const infra = options.infraReload === false ? undefined : new InfraReloader({ root: projectRoot, redeploy, log });
+
     return {
       cloud,
+      attached,
+      deployed: deployment !== undefined,
       api,
-      manifest,
-      outputs: { ...outputs, LocalApiEndpoint: api.url },
+      get manifest() {
+        return manifest;
+      },
+      get outputs() {
+        return { ...outputs, LocalApiEndpoint: api.url };
+      },
       reloadHandlers: () => reloader.reloadAll(),
       stop: async () => {
+        await infra?.stop();
         await reloader.stop();
         lambda.destroy();
         await api.stop();
@@ -107,4 +183,53 @@ export async function startDev(options: DevOptions = {}): Promise<DevEnvironment
     await cloud.stop();
     throw error;
   }
+}
+
+/**
+ * The running local cloud `record` names, when one answers there; otherwise a cloud of this process's own. A
+ * remote cloud's `stop()` only disconnects.
+ */
+async function openCloud(record: string | false, log: (line: string) => void): Promise<{ cloud: CloudView; attached: boolean }> {
+  if (record !== false) {
+    const endpoint = await runningCloudEndpoint(record).catch(() => undefined);
+    if (endpoint !== undefined) {
+      try {
+        const cloud = await connectRemoteCloud(endpoint);
+        step(`attached to the local cloud running at ${endpoint}`);
+        void cloud.lost.then((why) => log(`${why}; restart it with npm run local:up, then npm run dev`));
+        return { cloud, attached: true };
+      } catch (error) {
+        // A record whose cloud is gone (its process killed): start one of our own instead.
+        step(`${(error as Error).message}; starting a local cloud of this session's own`);
+      }
+    }
+  }
+  const missing = motoMissing();
+  if (missing) throw new Error(missing);
+  step("starting the local cloud");
+  return { cloud: await startLocalCloud({ logFile: join(WORK_ROOT, "dev-moto.log"), onNote: log }), attached: false };
+}
+
+/** Applies a synthesized stack to the cloud (Terraform computes the diff against the state in the cloud's S3). */
+async function applyToCloud(stack: SynthesizedStack, cloud: CloudView, terraformDir: string): Promise<{ outputs: Outputs; changed: number }> {
+  const missing = terraformMissing();
+  if (missing) throw new Error(missing);
+  cliConfigFile();
+  const dir = await prepareLocalStack(stack, cloud.endpoint, terraformDir);
+  const result = await apply(dir);
+  if (result.code !== 0) throw new Error(`terraform apply of ${stack.name} failed:\n${(result.stderr || result.stdout).trim()}`);
+  return { outputs: await stackOutputs(dir), changed: changedResources(result.stdout) };
+}
+
+/** Resources added, changed and destroyed, from `Apply complete! Resources: 1 added, 0 changed, 0 destroyed.` */
+function changedResources(applyOutput: string): number {
+  const match = /Resources: (\d+) added, (\d+) changed, (\d+) destroyed/.exec(applyOutput);
+  return match ? Number(match[1]) + Number(match[2]) + Number(match[3]) : 0;
+}
+
+/** The line of a multi-line error that says what is wrong: a compiler's `file:line:col: ERROR`, or Terraform's `Error:`. */
+function oneLine(message: string): string {
+  const lines = message.split("\n").map((line) => line.trim()).filter(Boolean);
+  const located = lines.find((line) => /:\d+:\d+: ERROR: /.test(line)) ?? lines.find((line) => /^(│\s*)?Error: /.test(line));
+  return located ? `${lines[0].replace(/:$/, "")}: ${located.replace(/^│\s*/, "")}` : lines.join(" ").slice(0, 300);
 }

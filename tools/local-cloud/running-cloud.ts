@@ -7,22 +7,22 @@ import { WORK_ROOT } from "../terraform/terraform";
 /** The record of the running local cloud, under the tools' scratch folder. */
 export const CLOUD_FILE = join(WORK_ROOT, "local", "cloud.json");
 
-/** Records that this process serves the local cloud at `endpoint`. */
-export function recordRunningCloud(endpoint: string): void {
-  mkdirSync(dirname(CLOUD_FILE), { recursive: true });
-  writeFileSync(CLOUD_FILE, JSON.stringify({ endpoint, pid: process.pid }));
+/** Records that this process serves the local cloud at `endpoint` (in `file`, for tests). */
+export function recordRunningCloud(endpoint: string, file = CLOUD_FILE): void {
+  mkdirSync(dirname(file), { recursive: true });
+  writeFileSync(file, JSON.stringify({ endpoint, pid: process.pid }));
 }
 
 /** Forgets the record of the running local cloud. */
-export function forgetRunningCloud(): void {
-  rmSync(CLOUD_FILE, { force: true });
+export function forgetRunningCloud(file = CLOUD_FILE): void {
+  rmSync(file, { force: true });
 }
 
-/** The endpoint of the running local cloud; throws with what to do when none answers. */
-export async function runningCloudEndpoint(): Promise<string> {
+/** The endpoint of the running local cloud recorded in `file`; throws with what to do when none answers. */
+export async function runningCloudEndpoint(file = CLOUD_FILE): Promise<string> {
   const noCloud = "no local cloud is running: start one with `npm run local:up` in another terminal";
-  if (!existsSync(CLOUD_FILE)) throw new Error(noCloud);
-  const { endpoint } = JSON.parse(readFileSync(CLOUD_FILE, "utf8")) as { endpoint: string };
+  if (!existsSync(file)) throw new Error(noCloud);
+  const { endpoint } = JSON.parse(readFileSync(file, "utf8")) as { endpoint: string };
   try {
     await fetch(`${endpoint}/moto-api/`);
   } catch {
