@@ -1,22 +1,17 @@
 import { join } from "node:path";
-import { LambdaClient, UpdateFunctionCodeCommand } from "@aws-sdk/client-lambda";
 import { stageNamed } from "../../config";
-import { StageManifest } from "../../stage-manifest";
+import type { StageManifest } from "../../stage-manifest";
+import { OUTPUT_NAMES } from "../../stage-manifest";
 import { step } from "../cli/terminal";
-import { LocalApi, startLocalApi } from "./api-server";
+import type { LocalApi, LocalApiOptions } from "./api-server";
 import { isCurrent, readDeploymentRecord, stackHash, writeDeploymentRecord } from "./deployment-record";
-import { HandlerReloader } from "./handler-reloader";
-import { InfraReloader } from "./infra-reloader";
-import { apply, outputs as stackOutputs, Outputs, prepareLocalStack } from "../terraform/local-deploy";
-import { CloudView } from "../local-cloud/cloud-view";
+import type { Outputs } from "../terraform/local-deploy";
+import type { CloudView } from "../local-cloud/cloud-view";
 import { LOCAL_CREDENTIALS, LOCAL_REGION } from "../local-cloud/local-account";
-import { startLocalCloud } from "../local-cloud/front";
 import { lambdaNodeMissing } from "./lambda-node";
-import { motoMissing } from "../local-cloud/moto";
-import { connectRemoteCloud } from "../local-cloud/remote-cloud";
 import { CLOUD_FILE, runningCloudEndpoint } from "../local-cloud/running-cloud";
 import { stageStack, SynthesizedStack, synthesizeAsync } from "../terraform/synthesize";
-import { cliConfigFile, PROJECT_ROOT, terraformMissing, WORK_ROOT } from "../terraform/terraform";
+import { PROJECT_ROOT, WORK_ROOT } from "../terraform/terraform";
 
 // The SDK clients here are dev tooling; their notice that Node 20 is past its end of life is not news to act on here.
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
@@ -100,16 +95,29 @@ export async function startDev(options: DevOptions = {}): Promise<DevEnvironment
   const missing = lambdaNodeMissing();
   if (missing) throw new Error(missing);
 
-  // The synth runs in its own process while this one finds or starts the cloud.
+  // The synth runs in its own process while this one loads the rest of the tools and
+  // finds or starts the cloud: on a warm start, the synth is most of the wait.
   const synthesis = synthesizeAsync(outdir, { stages: [stage], projectRoot }).then((stacks) => stageStack(stacks, stage));
   synthesis.catch(() => undefined);
+  const [{ startLocalApi }, { HandlerReloader }, { InfraReloader }, { LambdaClient, UpdateFunctionCodeCommand }] = await Promise.all([
+    import("./api-server"),
+    import("./handler-reloader"),
+    import("./infra-reloader"),
+    import("@aws-sdk/client-lambda"),
+  ]);
   const { cloud, attached } = await openCloud(options.runningCloud ?? CLOUD_FILE, log);
+  let api: LocalApi | undefined;
   try {
+    const apiOptions = (apiId: string): LocalApiOptions => ({ cloud, apiId, region: LOCAL_REGION, onLog: (line) => log(line), throttling: options.throttling });
+    // What was last deployed to this very cloud is most likely still what the synth will say: serve it meanwhile.
+    const record = readDeploymentRecord(workdir);
+    const recordedApiId = record?.instanceId === cloud.instanceId ? record.outputs[OUTPUT_NAMES.apiId] : undefined;
+    const early = recordedApiId === undefined ? undefined : startLocalApi(apiOptions(recordedApiId)).catch(() => undefined);
+
     const stack = await synthesis;
     const hash = stackHash(stack.dir);
-    const record = readDeploymentRecord(workdir);
     let deployment: { outputs: Outputs; changed: number } | undefined;
-    if (isCurrent(record, stack.name, hash, cloud.instanceId)) {
+    if (isCurrent(record, stack.name, hash, cloud.instanceId) && (await early) !== undefined) {
       step(`${stack.name} is deployed to this local cloud as synthesized: nothing to apply`);
     } else {
       step(`deploying ${stack.name} to the local cloud`);
@@ -121,7 +129,13 @@ export async function startDev(options: DevOptions = {}): Promise<DevEnvironment
     let deployedHash = hash;
 
     step("serving the API");
-    const api = await startLocalApi({ cloud, apiId: outputs[manifest.outputs.apiId], region: LOCAL_REGION, onLog: (line) => log(line), throttling: options.throttling });
+    api = await early;
+    if (api && deployment && outputs[manifest.outputs.apiId] === recordedApiId) await api.reload();
+    else if (!api || deployment) {
+      await api?.stop();
+      api = await startLocalApi(apiOptions(outputs[manifest.outputs.apiId]));
+    }
+    const served = api;
     const lambda = new LambdaClient({ endpoint: cloud.endpoint, region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS });
     const reloader = new HandlerReloader({
       functions: manifest.functions,
@@ -147,7 +161,7 @@ export async function startDev(options: DevOptions = {}): Promise<DevEnvironment
         }
         ({ outputs, manifest } = { outputs: applied.outputs, manifest: next.manifest });
         deployedHash = nextHash;
-        await api.reload();
+        await served.reload();
         await reloader.setFunctions(manifest.functions);
         const ms = Math.round(performance.now() - started);
         log(`redeployed ${next.name} in ${ms} ms (${applied.changed} changed)`);
@@ -163,23 +177,24 @@ export async function startDev(options: DevOptions = {}): Promise<DevEnvironment
       cloud,
       attached,
       deployed: deployment !== undefined,
-      api,
+      api: served,
       get manifest() {
         return manifest;
       },
       get outputs() {
-        return { ...outputs, LocalApiEndpoint: api.url };
+        return { ...outputs, LocalApiEndpoint: served.url };
       },
       reloadHandlers: () => reloader.reloadAll(),
       stop: async () => {
         await infra?.stop();
         await reloader.stop();
         lambda.destroy();
-        await api.stop();
+        await served.stop();
         await cloud.stop();
       },
     };
   } catch (error) {
+    await api?.stop();
     await cloud.stop();
     throw error;
   }
@@ -194,6 +209,7 @@ async function openCloud(record: string | false, log: (line: string) => void): P
     const endpoint = await runningCloudEndpoint(record).catch(() => undefined);
     if (endpoint !== undefined) {
       try {
+        const { connectRemoteCloud } = await import("../local-cloud/remote-cloud");
         const cloud = await connectRemoteCloud(endpoint);
         step(`attached to the local cloud running at ${endpoint}`);
         void cloud.lost.then((why) => log(`${why}; restart it with npm run local:up, then npm run dev`));
@@ -204,6 +220,7 @@ async function openCloud(record: string | false, log: (line: string) => void): P
       }
     }
   }
+  const [{ motoMissing }, { startLocalCloud }] = await Promise.all([import("../local-cloud/moto"), import("../local-cloud/front")]);
   const missing = motoMissing();
   if (missing) throw new Error(missing);
   step("starting the local cloud");
@@ -212,6 +229,10 @@ async function openCloud(record: string | false, log: (line: string) => void): P
 
 /** Applies a synthesized stack to the cloud (Terraform computes the diff against the state in the cloud's S3). */
 async function applyToCloud(stack: SynthesizedStack, cloud: CloudView, terraformDir: string): Promise<{ outputs: Outputs; changed: number }> {
+  const [{ apply, outputs: stackOutputs, prepareLocalStack }, { cliConfigFile, terraformMissing }] = await Promise.all([
+    import("../terraform/local-deploy"),
+    import("../terraform/terraform"),
+  ]);
   const missing = terraformMissing();
   if (missing) throw new Error(missing);
   cliConfigFile();
