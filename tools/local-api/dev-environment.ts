@@ -105,7 +105,7 @@ export async function startDev(options: DevOptions = {}): Promise<DevEnvironment
     import("./infra-reloader"),
     import("@aws-sdk/client-lambda"),
   ]);
-  const { cloud, attached } = await openCloud(options.runningCloud ?? CLOUD_FILE, log);
+  const { cloud, attached, forget } = await openCloud(options.runningCloud ?? CLOUD_FILE, log);
   let api: LocalApi | undefined;
   try {
     const apiOptions = (apiId: string): LocalApiOptions => ({ cloud, apiId, region: LOCAL_REGION, onLog: (line) => log(line), throttling: options.throttling });
@@ -122,6 +122,7 @@ export async function startDev(options: DevOptions = {}): Promise<DevEnvironment
     } else {
       step(`deploying ${stack.name} to the local cloud`);
       deployment = await applyToCloud(stack, cloud, terraformDir);
+      forget();
       writeDeploymentRecord(workdir, { stack: stack.name, hash, instanceId: cloud.instanceId, outputs: deployment.outputs });
     }
     let outputs: Outputs = deployment?.outputs ?? record!.outputs;
@@ -142,6 +143,7 @@ export async function startDev(options: DevOptions = {}): Promise<DevEnvironment
       root: sourceRoot,
       push: async (name, zip) => {
         await lambda.send(new UpdateFunctionCodeCommand({ FunctionName: name, ZipFile: zip }));
+        forget([name]);
       },
       log,
       onReload: options.onReload,
@@ -155,6 +157,7 @@ export async function startDev(options: DevOptions = {}): Promise<DevEnvironment
         const nextHash = stackHash(next.dir);
         if (nextHash === deployedHash) return;
         const applied = await applyToCloud(next, cloud, terraformDir);
+        forget();
         writeDeploymentRecord(workdir, { stack: next.name, hash: nextHash, instanceId: cloud.instanceId, outputs: applied.outputs });
         if (applied.outputs[next.manifest.outputs.apiId] !== outputs[manifest.outputs.apiId]) {
           log(`the redeploy replaced the API of ${next.name} (new id ${applied.outputs[next.manifest.outputs.apiId]}): restart npm run dev to serve it`);
@@ -200,11 +203,19 @@ export async function startDev(options: DevOptions = {}): Promise<DevEnvironment
   }
 }
 
+/** The cloud dev serves from, and how to drop what it caches of functions this process has just changed. */
+interface OpenedCloud {
+  readonly cloud: CloudView;
+  readonly attached: boolean;
+  /** `RemoteCloud.forget`; nothing to do for a cloud in this process. */
+  readonly forget: (names?: readonly string[]) => void;
+}
+
 /**
  * The running local cloud `record` names, when one answers there; otherwise a cloud of this process's own. A
  * remote cloud's `stop()` only disconnects.
  */
-async function openCloud(record: string | false, log: (line: string) => void): Promise<{ cloud: CloudView; attached: boolean }> {
+async function openCloud(record: string | false, log: (line: string) => void): Promise<OpenedCloud> {
   if (record !== false) {
     const endpoint = await runningCloudEndpoint(record).catch(() => undefined);
     if (endpoint !== undefined) {
@@ -213,7 +224,7 @@ async function openCloud(record: string | false, log: (line: string) => void): P
         const cloud = await connectRemoteCloud(endpoint);
         step(`attached to the local cloud running at ${endpoint}`);
         void cloud.lost.then((why) => log(`${why}; restart it with npm run local:up, then npm run dev`));
-        return { cloud, attached: true };
+        return { cloud, attached: true, forget: (names) => cloud.forget(names) };
       } catch (error) {
         // A record whose cloud is gone (its process killed): start one of our own instead.
         step(`${(error as Error).message}; starting a local cloud of this session's own`);
@@ -224,7 +235,7 @@ async function openCloud(record: string | false, log: (line: string) => void): P
   const missing = motoMissing();
   if (missing) throw new Error(missing);
   step("starting the local cloud");
-  return { cloud: await startLocalCloud({ logFile: join(WORK_ROOT, "dev-moto.log"), onNote: log }), attached: false };
+  return { cloud: await startLocalCloud({ logFile: join(WORK_ROOT, "dev-moto.log"), onNote: log }), attached: false, forget: () => undefined };
 }
 
 /** Applies a synthesized stack to the cloud (Terraform computes the diff against the state in the cloud's S3). */

@@ -12,8 +12,8 @@ import { Sha256 } from "./sha256";
  * A local cloud that runs in another process (`npm run local:up`, or a test's `startLocalCloud`), seen through its
  * front's control API (control-api.ts) with requests signed by the local key pair. Credentials are cached once seen
  * (what the front issued never changes); function code is cached while the change feed (a long poll) is connected,
- * and dropped for each function the feed names, so a request runs the code the cloud holds now without asking the
- * cloud each time. While the feed is down, every lookup asks the cloud.
+ * and dropped for each function the feed names (or {@link RemoteCloud.forget} names), so a request runs the code the
+ * cloud holds without asking the cloud each time. While the feed is down, every lookup asks the cloud.
  */
 
 /** The signing name of control API requests; the front checks the signature, not the name. */
@@ -26,6 +26,11 @@ const FEED_RETRY_MS = 500;
 export interface RemoteCloud extends CloudView {
   /** Resolves with a message when the cloud stops answering (the change feed fails twice in a row); never rejects. */
   readonly lost: Promise<string>;
+  /**
+   * Drops the cached code of these functions (all when `undefined`) now, rather than when the change feed names
+   * them a moment later: for a caller that has just changed them itself (a push, an apply).
+   */
+  forget(names?: readonly string[]): void;
 }
 
 /** An answer of the control API. */
@@ -44,6 +49,7 @@ export async function connectRemoteCloud(endpoint: string): Promise<RemoteCloud>
   const agent = new Agent({ keepAlive: true });
   const signer = new SignatureV4({ service: SIGNING_NAME, region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS, sha256: Sha256 });
   const pending = new Set<() => void>();
+  let stopped = false;
 
   async function call(method: "GET" | "POST", path: string, query: Record<string, string> = {}, body?: unknown, timeoutMs = 10_000): Promise<ControlAnswer> {
     const payload = body === undefined ? "" : JSON.stringify(body);
@@ -59,6 +65,7 @@ export async function connectRemoteCloud(endpoint: string): Promise<RemoteCloud>
     });
     const search = new URLSearchParams(query).toString();
     return new Promise((resolve, reject) => {
+      if (stopped) return reject(new Error("disconnected from the local cloud"));
       const req = httpRequest(
         { hostname: url.hostname, port: url.port, method, path: search ? `${path}?${search}` : path, headers: signed.headers, agent },
         (res) => {
@@ -110,7 +117,6 @@ export async function connectRemoteCloud(endpoint: string): Promise<RemoteCloud>
   /** Bumped whenever cached code is dropped, so a lookup that started before a change does not cache what it read. */
   let epoch = 0;
   let feedLive = true;
-  let stopped = false;
   let reportLost: (message: string) => void = () => {};
   const lost = new Promise<string>((resolve) => (reportLost = resolve));
 
@@ -147,6 +153,7 @@ export async function connectRemoteCloud(endpoint: string): Promise<RemoteCloud>
     endpoint,
     instanceId: instance.instanceId,
     lost,
+    forget,
     identities: {
       credentials: async (accessKeyId) => {
         const known = credentialsCache.get(accessKeyId);
@@ -167,8 +174,9 @@ export async function connectRemoteCloud(endpoint: string): Promise<RemoteCloud>
           found && { ...found, zip: Buffer.from(found.zip, "base64") },
         );
         lookup.then(
-          () => {
-            if (feedLive && epoch === started) codeCache.set(name, lookup);
+          (found) => {
+            // Absent functions are not cached: one may be created any moment, and the feed may name it late.
+            if (found && feedLive && epoch === started) codeCache.set(name, lookup);
           },
           () => undefined,
         );
