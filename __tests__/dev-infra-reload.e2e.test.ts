@@ -1,16 +1,11 @@
-import { cpSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { addOpenRoute, copyProject } from "../tools/bench/project-copy";
 import { DevEnvironment, startDev } from "../tools/local-api/dev-environment";
 import { lambdaNodeMissing } from "../tools/local-api/lambda-node";
 import { motoMissing } from "../tools/local-cloud/moto";
 import { terraformMissing } from "../tools/terraform/terraform";
 import { describeWhen } from "./support/requires";
-
-const ROOT = join(__dirname, "..");
-/** What `npm run dev` synthesizes and bundles: the app, its library, handlers and settings. */
-const PROJECT_FILES = ["main.ts", "config.ts", "stage-manifest.ts", "constructs", "lambdas", "cdktf.json", "tsconfig.json", "package.json"];
-const NEW_ROUTE = `"GET /public": { function: fn("public", "PublicFunction"), authorizationType: "NONE" },`;
 
 /**
  * Infrastructure edits while `npm run dev` runs, on a copy of the project: a route and handler added to main.ts are
@@ -37,9 +32,7 @@ describeWhen(terraformMissing() ?? motoMissing() ?? lambdaNodeMissing())("npm ru
   }
 
   beforeAll(async () => {
-    project = mkdtempSync(join(tmpdir(), "dev-infra-"));
-    for (const entry of PROJECT_FILES) cpSync(join(ROOT, entry), join(project, entry), { recursive: true });
-    symlinkSync(join(ROOT, "node_modules"), join(project, "node_modules"));
+    project = copyProject("dev-infra-");
     dev = await startDev({ workdir: join(project, ".tfwork", "dev"), projectRoot: project, runningCloud: false, log: (line) => logs.push(line) });
   }, 180_000);
 
@@ -50,13 +43,7 @@ describeWhen(terraformMissing() ?? motoMissing() ?? lambdaNodeMissing())("npm ru
 
   test("a route and handler added to main.ts are served without a restart, and the new handler reloads on edit", async () => {
     expect(await get("/hello")).toMatchObject({ status: 404 });
-    writeFileSync(
-      join(project, "lambdas", "hello.ts"),
-      `export async function handler() {\n  return { statusCode: 200, headers: { "content-type": "text/plain" }, body: "Hello, new route!" };\n}\n`,
-    );
-    const main = readFileSync(join(project, "main.ts"), "utf8");
-    expect(main).toContain(NEW_ROUTE);
-    writeFileSync(join(project, "main.ts"), main.replace(NEW_ROUTE, `${NEW_ROUTE}\n      "GET /hello": { function: fn("hello", "HelloFunction"), authorizationType: "NONE" },`));
+    addOpenRoute(project, "hello", "Hello, new route!");
 
     await eventually("GET /hello answers", async () => (await get("/hello")).status === 200);
     expect(await get("/hello")).toEqual({ status: 200, body: "Hello, new route!" });
@@ -77,7 +64,7 @@ describeWhen(terraformMissing() ?? motoMissing() ?? lambdaNodeMissing())("npm ru
     const reported = logs.slice(before).filter((line) => line.startsWith("redeploy failed"));
     expect(reported).toHaveLength(1);
     expect(reported[0]).not.toContain("\n");
-    expect(reported[0]).toMatch(/^redeploy failed, the last good deployment keeps serving: synth failed.*main\.ts:\d+:\d+/);
+    expect(reported[0]).toMatch(/^redeploy failed, the last good deployment keeps serving: synth failed: \S*main\.ts:\d+:\d+: ERROR: /);
     expect(await get("/public")).toEqual({ status: 200, body: "Hello stranger!" });
     expect(await get("/hello")).toEqual({ status: 200, body: "Hello again!" });
   }, 120_000);

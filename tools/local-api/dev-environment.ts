@@ -149,6 +149,8 @@ export async function startDev(options: DevOptions = {}): Promise<DevEnvironment
       onReload: options.onReload,
     });
 
+    /** The last failure printed, so that saves that fail the same way again do not repeat it. */
+    let lastFailure: string | undefined;
     /** Synthesizes again and applies the difference; on any failure, one line, and the last good deployment serves on. */
     const redeploy = async () => {
       const started = performance.now();
@@ -166,11 +168,14 @@ export async function startDev(options: DevOptions = {}): Promise<DevEnvironment
         deployedHash = nextHash;
         await served.reload();
         await reloader.setFunctions(manifest.functions);
+        lastFailure = undefined;
         const ms = Math.round(performance.now() - started);
         log(`redeployed ${next.name} in ${ms} ms (${applied.changed} changed)`);
         options.onRedeploy?.(ms, applied.changed);
       } catch (error) {
-        log(`redeploy failed, the last good deployment keeps serving: ${oneLine((error as Error).message)}`);
+        const failure = `redeploy failed, the last good deployment keeps serving: ${oneLine((error as Error).message)}`;
+        if (failure !== lastFailure) log(failure);
+        lastFailure = failure;
         throw error;
       }
     };
@@ -259,9 +264,14 @@ function changedResources(applyOutput: string): number {
   return match ? Number(match[1]) + Number(match[2]) + Number(match[3]) : 0;
 }
 
-/** The line of a multi-line error that says what is wrong: a compiler's `file:line:col: ERROR`, or Terraform's `Error:`. */
+/**
+ * The line of a multi-line error that says what is wrong, after what failed: a compiler's `file:line:col: ERROR`,
+ * or Terraform's `Error:`; else the whole message on one line.
+ */
 function oneLine(message: string): string {
   const lines = message.split("\n").map((line) => line.trim()).filter(Boolean);
   const located = lines.find((line) => /:\d+:\d+: ERROR: /.test(line)) ?? lines.find((line) => /^(│\s*)?Error: /.test(line));
-  return located ? `${lines[0].replace(/:$/, "")}: ${located.replace(/^│\s*/, "")}` : lines.join(" ").slice(0, 300);
+  if (!located) return lines.join(" ").slice(0, 300);
+  const what = lines[0].split(": ")[0].replace(/:$/, "");
+  return `${what}: ${located.replace(/^│\s*/, "")}`;
 }
