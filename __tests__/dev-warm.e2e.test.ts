@@ -3,6 +3,8 @@ import { cpSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
+import { LambdaClient, UpdateFunctionCodeCommand } from "@aws-sdk/client-lambda";
+import { zipSync } from "fflate";
 import { CognitoIdentityClient, GetCredentialsForIdentityCommand, GetIdCommand } from "@aws-sdk/client-cognito-identity";
 import { AdminConfirmSignUpCommand, CognitoIdentityProviderClient, InitiateAuthCommand, SignUpCommand } from "@aws-sdk/client-cognito-identity-provider";
 import { DevEnvironment, startDev } from "../tools/local-api/dev-environment";
@@ -92,11 +94,20 @@ describeWhen(terraformMissing() ?? motoMissing() ?? lambdaNodeMissing())("npm ru
     }
     const first = await signIn(firstOutputs);
     expect(await signedPrivate(dev.api.url, first.credentials)).toEqual({ status: 200, body: `Hello ${first.identityId}!` });
+    const publicFunction = dev.manifest.api.routes["GET /public"].function;
     await dev.stop();
     dev = undefined;
 
     // Stopping dev leaves the attached cloud running, with the stage deployed.
     expect(cloud.lambdaCode.names().length).toBeGreaterThan(0);
+    // Meanwhile another session pushes other code of GET /public's function (its handler reloader would).
+    const lambda = new LambdaClient({ ...CONFIG, endpoint: cloud.endpoint });
+    try {
+      const foreign = zipSync({ "index.js": Buffer.from("exports.handler = async () => ({ statusCode: 200, body: 'foreign code' });") });
+      await lambda.send(new UpdateFunctionCodeCommand({ FunctionName: publicFunction, ZipFile: foreign }));
+    } finally {
+      lambda.destroy();
+    }
 
     // 2. A second session: attaches, applies nothing, serves the same stage.
     dev = await startDev(devOptions());
@@ -104,6 +115,7 @@ describeWhen(terraformMissing() ?? motoMissing() ?? lambdaNodeMissing())("npm ru
     const { LocalApiEndpoint: _first, ...firstDeployed } = firstOutputs;
     const { LocalApiEndpoint: _second, ...secondDeployed } = dev.outputs;
     expect(secondDeployed).toEqual(firstDeployed);
+    // This project's code serves again, not the other session's.
     const publicAnswer = await fetch(`${dev.api.url}/public`);
     expect({ status: publicAnswer.status, body: await publicAnswer.text() }).toEqual({ status: 200, body: "Hello stranger!" });
     // The credentials of the first session still sign, and the user signs in again to the same identity.

@@ -17,6 +17,11 @@ export interface DeploymentRecord {
   /** `CloudView.instanceId` of the cloud it was applied to. */
   readonly instanceId: string;
   readonly outputs: Readonly<Record<string, string>>;
+  /**
+   * The `CodeSha256` the cloud held for each function right after the deploy: code pushed since by another session
+   * (or tool) is told by a different one, since the stack's hash cannot see it.
+   */
+  readonly codeSha256: Readonly<Record<string, string>>;
 }
 
 /** The record's file inside a dev working directory. */

@@ -63,10 +63,11 @@ export interface DevOptions {
   /** The project that is synthesized (`main.ts`) and whose infrastructure sources are watched. @default this project */
   readonly projectRoot?: string;
   /**
-   * The record of a running local cloud to attach to (`npm run local:up` writes it); `false` always starts a cloud
-   * of dev's own. @default the record `local:up` writes (.tfwork/local/cloud.json)
+   * Where to look for a running local cloud to attach to: `true` for the record `npm run local:up` writes
+   * (.tfwork/local/cloud.json, as `npm run dev` does), or another record file; `false` always starts a cloud of
+   * dev's own. @default false, so that tests never deploy into a developer's running cloud
    */
-  readonly runningCloud?: string | false;
+  readonly runningCloud?: string | boolean;
   /** Whether saving main.ts, config.ts, stage-manifest.ts or constructs/ redeploys. @default true */
   readonly infraReload?: boolean;
   /** Receives status and handler log lines. @default console.log */
@@ -105,7 +106,8 @@ export async function startDev(options: DevOptions = {}): Promise<DevEnvironment
     import("./infra-reloader"),
     import("@aws-sdk/client-lambda"),
   ]);
-  const { cloud, attached, forget } = await openCloud(options.runningCloud ?? CLOUD_FILE, log);
+  const runningCloud = options.runningCloud === true ? CLOUD_FILE : (options.runningCloud ?? false);
+  const { cloud, attached, forget } = await openCloud(runningCloud, log);
   let api: LocalApi | undefined;
   try {
     const apiOptions = (apiId: string): LocalApiOptions => ({ cloud, apiId, region: LOCAL_REGION, onLog: (line) => log(line), throttling: options.throttling });
@@ -123,7 +125,7 @@ export async function startDev(options: DevOptions = {}): Promise<DevEnvironment
       step(`deploying ${stack.name} to the local cloud`);
       deployment = await applyToCloud(stack, cloud, terraformDir);
       forget();
-      writeDeploymentRecord(workdir, { stack: stack.name, hash, instanceId: cloud.instanceId, outputs: deployment.outputs });
+      writeDeploymentRecord(workdir, { stack: stack.name, hash, instanceId: cloud.instanceId, outputs: deployment.outputs, codeSha256: await codeShas(cloud, stack.manifest) });
     }
     let outputs: Outputs = deployment?.outputs ?? record!.outputs;
     let { manifest } = stack;
@@ -148,6 +150,17 @@ export async function startDev(options: DevOptions = {}): Promise<DevEnvironment
       log,
       onReload: options.onReload,
     });
+    if (!deployment) {
+      // Unchanged stack, but the cloud may hold code another session pushed since (its handler reloader): the
+      // stack's hash cannot see that, and Terraform would not undo it, so this project's code is pushed again.
+      const held = await codeShas(cloud, manifest);
+      const drifted = Object.keys(held).filter((name) => held[name] !== record!.codeSha256?.[name]);
+      if (drifted.length > 0) {
+        log(`the local cloud holds other code for ${drifted.join(", ")} than this project deployed (pushed by another session): pushing this project's`);
+        await reloader.reloadAll().catch((error: Error) => log(`not pushed, they do not build: ${error.message.replace(/\n/g, "; ")}`));
+        writeDeploymentRecord(workdir, { ...record!, codeSha256: await codeShas(cloud, manifest) });
+      }
+    }
 
     /** The last failure printed, so that saves that fail the same way again do not repeat it. */
     let lastFailure: string | undefined;
@@ -160,7 +173,7 @@ export async function startDev(options: DevOptions = {}): Promise<DevEnvironment
         if (nextHash === deployedHash) return;
         const applied = await applyToCloud(next, cloud, terraformDir);
         forget();
-        writeDeploymentRecord(workdir, { stack: next.name, hash: nextHash, instanceId: cloud.instanceId, outputs: applied.outputs });
+        writeDeploymentRecord(workdir, { stack: next.name, hash: nextHash, instanceId: cloud.instanceId, outputs: applied.outputs, codeSha256: await codeShas(cloud, next.manifest) });
         if (applied.outputs[next.manifest.outputs.apiId] !== outputs[manifest.outputs.apiId]) {
           log(`the redeploy replaced the API of ${next.name} (new id ${applied.outputs[next.manifest.outputs.apiId]}): restart npm run dev to serve it`);
         }
@@ -241,6 +254,12 @@ async function openCloud(record: string | false, log: (line: string) => void): P
   if (missing) throw new Error(missing);
   step("starting the local cloud");
   return { cloud: await startLocalCloud({ logFile: join(WORK_ROOT, "dev-moto.log"), onNote: log }), attached: false, forget: () => undefined };
+}
+
+/** The `CodeSha256` the cloud holds for each function of the stage. */
+async function codeShas(cloud: CloudView, manifest: StageManifest): Promise<Record<string, string>> {
+  const codes = await Promise.all(manifest.functions.map(async ({ name }) => [name, (await cloud.lambdaCode.code(name))?.codeSha256 ?? "absent"] as const));
+  return Object.fromEntries(codes);
 }
 
 /** Applies a synthesized stack to the cloud (Terraform computes the diff against the state in the cloud's S3). */
