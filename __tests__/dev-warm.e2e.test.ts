@@ -123,9 +123,13 @@ describeWhen(terraformMissing() ?? motoMissing() ?? lambdaNodeMissing())("npm ru
     const again = await signIn(dev.outputs);
     expect(again.identityId).toBe(first.identityId);
     expect(await signedPrivate(dev.api.url, again.credentials)).toEqual({ status: 200, body: `Hello ${first.identityId}!` });
+
+    // 3. The attached session notices when the running cloud goes away.
+    await cloud.stop();
+    await expect(dev.cloudLost).resolves.toMatch(new RegExp(`^the local cloud at ${cloud.endpoint} stopped answering`));
   }, 240_000);
 
-  test("a session with runningCloud: false starts its own cloud, another instance, and deploys to it", async () => {
+  test("a session with runningCloud: false starts its own cloud, another instance, and deploys to it (the attached one has stopped)", async () => {
     await dev?.stop();
     dev = await startDev({ ...devOptions(), workdir: join(scratch, "own"), runningCloud: false });
     expect({ attached: dev.attached, deployed: dev.deployed }).toEqual({ attached: false, deployed: true });

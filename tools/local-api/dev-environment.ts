@@ -37,6 +37,11 @@ export interface DevEnvironment {
   readonly cloud: CloudView;
   /** Whether dev attached to a local cloud that was already running (and leaves it running on stop). */
   readonly attached: boolean;
+  /**
+   * When attached: resolves with a message once the running cloud stops answering (its change feed fails twice, about
+   * a second after it died); `undefined` for a cloud of dev's own.
+   */
+  readonly cloudLost?: Promise<string>;
   /** Whether this start ran `terraform apply`: `false` when the synthesized stack was already deployed to this cloud. */
   readonly deployed: boolean;
   readonly api: LocalApi;
@@ -107,7 +112,7 @@ export async function startDev(options: DevOptions = {}): Promise<DevEnvironment
     import("@aws-sdk/client-lambda"),
   ]);
   const runningCloud = options.runningCloud === true ? CLOUD_FILE : (options.runningCloud ?? false);
-  const { cloud, attached, forget } = await openCloud(runningCloud, log);
+  const { cloud, attached, forget, lost } = await openCloud(runningCloud, log);
   let api: LocalApi | undefined;
   try {
     const apiOptions = (apiId: string): LocalApiOptions => ({ cloud, apiId, region: LOCAL_REGION, onLog: (line) => log(line), throttling: options.throttling });
@@ -197,6 +202,7 @@ export async function startDev(options: DevOptions = {}): Promise<DevEnvironment
     return {
       cloud,
       attached,
+      cloudLost: lost,
       deployed: deployment !== undefined,
       api: served,
       get manifest() {
@@ -227,6 +233,8 @@ interface OpenedCloud {
   readonly attached: boolean;
   /** `RemoteCloud.forget`; nothing to do for a cloud in this process. */
   readonly forget: (names?: readonly string[]) => void;
+  /** `RemoteCloud.lost`, when attached. */
+  readonly lost?: Promise<string>;
 }
 
 /**
@@ -242,7 +250,7 @@ async function openCloud(record: string | false, log: (line: string) => void): P
         const cloud = await connectRemoteCloud(endpoint);
         step(`attached to the local cloud running at ${endpoint}`);
         void cloud.lost.then((why) => log(`${why}; restart it with npm run local:up, then npm run dev`));
-        return { cloud, attached: true, forget: (names) => cloud.forget(names) };
+        return { cloud, attached: true, forget: (names) => cloud.forget(names), lost: cloud.lost };
       } catch (error) {
         // A record whose cloud is gone (its process killed): start one of our own instead.
         step(`${(error as Error).message}; starting a local cloud of this session's own`);
