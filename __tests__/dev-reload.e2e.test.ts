@@ -44,7 +44,7 @@ describeWhen(terraformMissing() ?? motoMissing() ?? lambdaNodeMissing())("npm ru
   const publicBody = async () => (await fetch(`${dev.api.url}/public`)).text();
   /** GET /private's handler, run by the local runner on the code the emulator holds, for a caller with an IAM ARN. */
   const privateBody = async () => {
-    const result = await invoke(dev.cloud.lambdaCode.code(privateName)!, { requestContext: { authorizer: { iam: { userArn: "arn:aws:iam::000000000000:user/ada" } } } });
+    const result = await invoke((await dev.cloud.lambdaCode.code(privateName))!, { requestContext: { authorizer: { iam: { userArn: "arn:aws:iam::000000000000:user/ada" } } } });
     return result.kind === "ok" ? (result.result as { body: string }).body : `${result.kind}`;
   };
   /** Reloads since `mark` (an index into the reload record). */

@@ -37,9 +37,9 @@ export async function useSdkHandler(dev: DevEnvironment, sourceRoot: string): Pr
     lambda.destroy();
     iam.destroy();
   }
-  const before = dev.cloud.lambdaCode.code(functionName)!.version;
+  const before = (await dev.cloud.lambdaCode.code(functionName))!.version;
   copyFileSync(SDK_HANDLER, join(sourceRoot, "lambdas", "private.ts"));
-  for (const started = Date.now(); dev.cloud.lambdaCode.code(functionName)!.version === before; ) {
+  for (const started = Date.now(); (await dev.cloud.lambdaCode.code(functionName))!.version === before; ) {
     if (Date.now() - started > 20_000) throw new Error(`npm run dev did not reload ${functionName} within 20 s of saving the SDK handler`);
     await new Promise((resolve) => setTimeout(resolve, 20));
   }

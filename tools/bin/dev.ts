@@ -4,7 +4,7 @@ import { runCommand, UsageError } from "../cli/command";
 runCommand(module, {
   usage: "npm run dev [-- <stage>] [--port N] [--api-port N] [--outputs-file FILE]",
   description:
-    "Starts the local cloud (moto and its front on 127.0.0.1:4599), deploys the stage (default dev) to it with the real Terraform, prints the outputs AWS would and the lines to paste into your shell for the README's Try it, serves the API on 127.0.0.1:4600 with SigV4 and IAM authorization, and reloads a handler when its file changes. Ctrl-C stops everything.",
+    "Starts the local cloud (moto and its front on 127.0.0.1:4599), or attaches to the one `npm run local:up` runs; deploys the stage (default dev) to it with the real Terraform unless it is deployed there as synthesized already; prints the outputs AWS would and the lines to paste into your shell for the README's Try it; serves the API on 127.0.0.1:4600 with SigV4 and IAM authorization; reloads a handler when its file changes, and redeploys the difference when main.ts, config.ts, stage-manifest.ts or constructs/ change. Ctrl-C stops what it started.",
   arguments: { name: "stage", min: 0, max: 1 },
   options: {
     port: { type: "string", valueName: "N", description: "port of the local cloud (default 4599, or API_AUTH_COGNITO_CLOUD_PORT; 0: any free port)" },
@@ -29,7 +29,7 @@ runCommand(module, {
     // From the first moment: a Ctrl-C during the deploy ends the command (moto's guard stops moto with it).
     const shutdown = handleShutdown();
     const started = Date.now();
-    const dev = await startDev({ stage: positionals[0], cloudPort, apiPort }).catch((error: unknown) => {
+    const dev = await startDev({ stage: positionals[0], runningCloud: true, cloudPort, apiPort }).catch((error: unknown) => {
       throw explainTakenPort(error, [
         { port: cloudPort, flag: "port", env: CLOUD_PORT_ENV },
         { port: apiPort, flag: "api-port", env: API_PORT_ENV },
@@ -37,13 +37,14 @@ runCommand(module, {
     });
     shutdown.onShutdown("the development environment", () => dev.stop());
     const outputs = { ...dev.outputs, LocalCloudEndpoint: dev.cloud.endpoint };
-    console.log(`\n${dev.manifest.stack} deployed to the local cloud in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+    const how = dev.deployed ? "deployed to the local cloud" : "unchanged since its last deploy to this local cloud, nothing applied; ready";
+    console.log(`\n${dev.manifest.stack} ${how} in ${((Date.now() - started) / 1000).toFixed(1)} s${dev.attached ? " (attached to the running local cloud, which Ctrl-C leaves running)" : ""}`);
     for (const [name, value] of Object.entries(outputs)) console.log(`  ${name}: ${value}`);
     if (typeof options["outputs-file"] === "string") console.log(`The outputs have been written to ${writeOutputsFile(options["outputs-file"], dev.manifest.stack, outputs)}`);
     console.log(`\nPaste into your shell for the AWS CLI and SDKs and the README's "Try it" (API is the local API):\n`);
     process.stdout.write(shellBlock({ cloud: dev.cloud.endpoint, api: dev.api.url }, { outputNames: dev.manifest.outputs, outputs: dev.outputs }));
     console.log(`\nServing the API on ${dev.api.url}; editing a handler file reloads it. Ctrl-C stops.`);
-    // Until Ctrl-C, SIGTERM, SIGHUP or the end of npm; or moto's death, which ends the command with exit 1.
-    return shutdown.until([dev.cloud.died.then((died) => `the local cloud stopped: ${died}; start again with npm run dev`)]);
+    // Until Ctrl-C, SIGTERM, SIGHUP or the end of npm; or the cloud's death, which ends the command with exit 1.
+    return shutdown.until([dev.died]);
   },
 });

@@ -7,7 +7,7 @@ import { isPreflight, preflightResponse, withCorsHeaders } from "./cors";
 import { DeployedApi, loadDeployedApi, SERVED_STAGE } from "./deployed-api";
 import { mayInvoke, requestArn } from "./invoke-authorization";
 import { LambdaRunner, LogSink } from "./lambda-runner";
-import { LocalCloud } from "../local-cloud/front";
+import { CloudView } from "../local-cloud/cloud-view";
 import { buildEvent, HttpResponse, IamAuthorizer, mapResponse } from "./payload-v2";
 import { matchRoute } from "./route-table";
 import { verifySignedRequest } from "../local-cloud/sigv4-verifier";
@@ -29,7 +29,8 @@ const MAX_BODY_BYTES = 10 * 1024 * 1024;
 
 /** Options of {@link startLocalApi}. */
 export interface LocalApiOptions {
-  readonly cloud: LocalCloud;
+  /** The cloud the API was deployed to: in this process (`startLocalCloud`) or another (`connectRemoteCloud`). */
+  readonly cloud: CloudView;
   /** The deployed API to serve. */
   readonly apiId: string;
   /** The region the API was deployed to. */
@@ -107,7 +108,7 @@ export async function startLocalApi(options: LocalApiOptions): Promise<LocalApi>
       authorizerIam = iamAuthorizer(verdict.caller, accountId);
     }
 
-    const code = match.functionName === undefined ? undefined : cloud.lambdaCode.code(match.functionName);
+    const code = match.functionName === undefined ? undefined : await cloud.lambdaCode.code(match.functionName);
     if (!code) return { ...gatewayError(500, "Internal Server Error"), routeKey, authorizerIam };
     const event = buildEvent({
       method,

@@ -123,6 +123,27 @@ export class HandlerReloader {
     });
   }
 
+  /**
+   * Follows a redeploy of the infrastructure: starts keeping the functions that are new (their deployed code is taken
+   * to be the code of their files now, as at construction), forgets those that are gone, and keeps the state of the
+   * others. Resolves once the new ones are built and watched.
+   */
+  setFunctions(functions: readonly ReloadedFunction[]): Promise<void> {
+    return this.enqueue(async () => {
+      const known = new Map(this.handlers.map((handler) => [handler.name, handler]));
+      const next = functions.map((fn) => {
+        const kept = known.get(fn.name);
+        if (kept && kept.fn.entry === fn.entry) return kept;
+        const added: HandlerState = { fn, name: fn.name, inputs: new Map(), failing: false };
+        const bundle = this.build(added);
+        if (bundle) added.served = bundle.hash;
+        return added;
+      });
+      this.handlers.splice(0, this.handlers.length, ...next);
+      this.watchInputs();
+    });
+  }
+
   /** Stops watching; resolves when a reload under way has finished. */
   async stop(): Promise<void> {
     this.stopped = true;

@@ -1,9 +1,12 @@
+import { randomUUID } from "node:crypto";
 import { Agent, createServer, IncomingHttpHeaders, IncomingMessage, OutgoingHttpHeaders, request as httpRequest, ServerResponse } from "node:http";
 import { AddressInfo } from "node:net";
 import { AccessControl } from "./access-control";
 import { AwsError, AwsResponse, errorResponse, Handler, jsonResponse, RestRoute, signingScope } from "./aws-json";
 import { errorProtocolOf, refusal } from "./aws-refusals";
 import { callerIdentityResponse, isGetCallerIdentity } from "./caller-identity";
+import { CloudView } from "./cloud-view";
+import { controlRoutes, isControlPath } from "./control-api";
 import { hostRefusal } from "./host-check";
 import { identityHandlers, IdentityStore } from "./identities";
 import { identityPoolRoleHandlers, IdentityPoolRoleStore } from "./identity-pool-roles";
@@ -36,9 +39,11 @@ export interface Front {
 }
 
 /** moto behind a front that fills its gaps: one endpoint for every service. */
-export interface LocalCloud {
+export interface LocalCloud extends CloudView {
   /** The front, `http://127.0.0.1:<port>`: point AWS clients and Terraform here. */
   readonly endpoint: string;
+  /** A new random id per start: what was deployed to one instance is not in the next. */
+  readonly instanceId: string;
   /** moto itself, for looking behind the front from this process: other processes' connections are dropped. */
   readonly motoEndpoint: string;
   /** The Unix socket moto listens on, in a directory only this user may enter. */
@@ -104,6 +109,7 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
   let identities: IdentityStore;
   const lambdaCode = new LambdaCodeStore();
   const roleSessions = new RoleSessionStore();
+  const instanceId = randomUUID();
   try {
     // One store per cloud, so that two clouds (two test files) never share state. Add more handler tables here.
     const roles = new IdentityPoolRoleStore();
@@ -112,7 +118,7 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
     // The roles' policies are read through the front itself, with the local key pair: moto is reached only through it.
     let endpoint = "";
     const access = new AccessControl({ identities, roleSessions, iamEndpoint: () => endpoint, onNote: options.onNote });
-    const restRoutes = layerRoutes(lambdaCodeRoutes(lambdaCode), lambdaLoggingConfigRoutes(lambdaCode.logging));
+    const restRoutes = [...controlRoutes({ instanceId, identities, lambdaCode, roleSessions }), ...layerRoutes(lambdaCodeRoutes(lambdaCode), lambdaLoggingConfigRoutes(lambdaCode.logging))];
     const motoDown = downReason(moto);
     front = await startFront(moto.endpoint, handlers, restRoutes, { access, motoSocketPath: moto.socketPath, port: options.port, motoDown });
     endpoint = front.endpoint;
@@ -126,6 +132,7 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
     endpoint: front.endpoint,
     motoEndpoint: moto.endpoint,
     motoSocketPath: moto.socketPath,
+    instanceId,
     identities,
     lambdaCode,
     roleSessions,
@@ -185,6 +192,9 @@ export async function startFront(
       const admission = await options.access.admit({ method: req.method ?? "GET", url: req.url ?? "/", headers: req.headers }, () => readBody(req), port);
       if (!admission.ok) return send(res, admission.response);
       body = admission.body;
+      if (admission.caller.kind !== "local" && isControlPath(req.url ?? "/")) {
+        return send(res, refusal(errorProtocolOf(admission.service, req.headers), "accessDenied", "the local cloud's control API (/_local-cloud/) serves only requests signed with the local key pair"));
+      }
       if (admission.caller.kind === "role" && admission.service === "sts" && isGetCallerIdentity(req.url ?? "/", body)) {
         return send(res, callerIdentityResponse(admission.caller));
       }

@@ -21,16 +21,16 @@ interface CloudRecord {
   readonly motoSocketPath?: string;
 }
 
-/** Records that this process serves the local cloud at `endpoint`, with its moto. */
-export function recordRunningCloud(endpoint: string, moto?: { readonly pid: number; readonly socketPath: string }): void {
-  mkdirSync(dirname(CLOUD_FILE), { recursive: true });
+/** Records that this process serves the local cloud at `endpoint`, with its moto (in `file`, for tests). */
+export function recordRunningCloud(endpoint: string, moto?: { readonly pid: number; readonly socketPath: string }, file = CLOUD_FILE): void {
+  mkdirSync(dirname(file), { recursive: true });
   const record: CloudRecord = { endpoint, pid: process.pid, motoPid: moto?.pid, motoSocketPath: moto?.socketPath };
-  writeFileSync(CLOUD_FILE, JSON.stringify(record));
+  writeFileSync(file, JSON.stringify(record));
 }
 
-/** Forgets the record of the running local cloud, if this process wrote it. */
-export function forgetRunningCloud(): void {
-  if (readRecord()?.pid === process.pid) rmSync(CLOUD_FILE, { force: true });
+/** Forgets the record of the running local cloud in `file`, if this process wrote it. */
+export function forgetRunningCloud(file = CLOUD_FILE): void {
+  if (readRecord(file)?.pid === process.pid) rmSync(file, { force: true });
 }
 
 /**
@@ -54,10 +54,10 @@ export function clearStaleCloud(): string | undefined {
   return `${cleaned.join("; ")}; forgot its record`;
 }
 
-/** The record, or `undefined` when there is none or it cannot be read. */
-function readRecord(): CloudRecord | undefined {
+/** The record in `file`, or `undefined` when there is none or it cannot be read. */
+function readRecord(file = CLOUD_FILE): CloudRecord | undefined {
   try {
-    return JSON.parse(readFileSync(CLOUD_FILE, "utf8")) as CloudRecord;
+    return JSON.parse(readFileSync(file, "utf8")) as CloudRecord;
   } catch {
     return undefined;
   }
@@ -73,9 +73,9 @@ function isMoto(pid: number): boolean {
 }
 
 /** The endpoint of the running local cloud; throws with what to do when none answers. */
-export async function runningCloudEndpoint(): Promise<string> {
+export async function runningCloudEndpoint(file = CLOUD_FILE): Promise<string> {
   const noCloud = "no local cloud is running: start one with `npm run local:up` in another terminal";
-  const record = readRecord();
+  const record = readRecord(file);
   if (!record) throw new Error(noCloud);
   try {
     await fetch(`${record.endpoint}/moto-api/`);

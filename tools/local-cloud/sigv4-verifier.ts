@@ -1,6 +1,7 @@
 import { createHash, timingSafeEqual } from "node:crypto";
 import { IncomingHttpHeaders } from "node:http";
 import { SignatureV4 } from "@smithy/signature-v4";
+import type { Awaitable } from "./cloud-view";
 import type { IssuedCredentials } from "./identities";
 import { Sha256 } from "./sha256";
 
@@ -87,12 +88,13 @@ export const MESSAGES = {
 
 /**
  * Verifies a SigV4-signed request against the credentials the local cloud issued, as API Gateway does for a route
- * with `AWS_IAM` authorization. `credentials` looks up a caller by access key id (`IdentityStore.credentials`).
+ * with `AWS_IAM` authorization. `credentials` looks up a caller by access key id (`CloudView.identities.credentials`,
+ * in this process or over the control API).
  * Resolves to the caller, or to a 403 with API Gateway's message; it never rejects.
  */
 export async function verifySignedRequest(
   request: ReceivedRequest,
-  credentials: (accessKeyId: string) => IssuedCredentials | undefined,
+  credentials: (accessKeyId: string) => Awaitable<IssuedCredentials | undefined>,
   options: VerifyOptions,
 ): Promise<Verdict> {
   const service = options.service ?? "execute-api";
@@ -128,7 +130,7 @@ export async function verifySignedRequest(
   if (signingDate.getTime() < now - MAX_CLOCK_SKEW_MS) return deny(MESSAGES.signatureExpired(amzDate, amz(now - MAX_CLOCK_SKEW_MS), amz(now)));
   if (signingDate.getTime() > now + MAX_CLOCK_SKEW_MS) return deny(MESSAGES.signatureNotYetCurrent(amzDate, amz(now + MAX_CLOCK_SKEW_MS), amz(now)));
 
-  const caller = credentials(accessKeyId);
+  const caller = await credentials(accessKeyId);
   if (caller === undefined) return deny(MESSAGES.invalidToken);
   // Every key the local cloud issues is temporary: the token must come with it, and be the one issued with it.
   const token = headerValue(request.headers, "x-amz-security-token");

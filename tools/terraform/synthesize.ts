@@ -1,4 +1,4 @@
-import { spawnSync } from "node:child_process";
+import { execFile, spawnSync } from "node:child_process";
 import { mkdirSync, readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { SETTING_SOURCES, stageNamed } from "../../config";
@@ -20,6 +20,8 @@ export interface SynthesizeOptions {
   readonly stages?: readonly string[];
   /** HCL instead of JSON, as `cdktf synth --hcl`. @default false */
   readonly hcl?: boolean;
+  /** The project whose `main.ts` is run (a copy of this one, in tests). @default this project */
+  readonly projectRoot?: string;
 }
 
 /**
@@ -29,7 +31,32 @@ export interface SynthesizeOptions {
  * Throws with the app's own one-line message when synth fails.
  */
 export function synthesize(outdir: string, options: SynthesizeOptions = {}): SynthesizedStack[] {
+  const { command, args, spawnOptions } = synthRun(outdir, options);
+  const result = spawnSync(command, args, { ...spawnOptions, encoding: "utf8" });
+  if (result.status !== 0) throw new Error(`synth failed: ${(result.stderr || result.stdout).trim()}`);
+  return synthesizedStacks(outdir);
+}
+
+/**
+ * {@link synthesize} without blocking this process while the app runs: for tools that keep serving meanwhile
+ * (`npm run dev` re-synthesizing after an edit of the infrastructure).
+ */
+export async function synthesizeAsync(outdir: string, options: SynthesizeOptions = {}): Promise<SynthesizedStack[]> {
+  const { command, args, spawnOptions } = synthRun(outdir, options);
+  const result = await new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve, reject) => {
+    execFile(command, args, { ...spawnOptions, encoding: "utf8", maxBuffer: 64 * 1024 * 1024 }, (error, stdout, stderr) => {
+      if (error && typeof error.code !== "number") reject(error);
+      else resolve({ code: error ? (error.code as number) : 0, stdout, stderr });
+    });
+  });
+  if (result.code !== 0) throw new Error(`synth failed: ${(result.stderr || result.stdout).trim()}`);
+  return synthesizedStacks(outdir);
+}
+
+/** The app run of a synth into `outdir`, after emptying it. */
+function synthRun(outdir: string, options: SynthesizeOptions) {
   const stages = options.stages?.map((name) => stageNamed(name).name);
+  const root = options.projectRoot ?? PROJECT_ROOT;
   step(`synthesizing ${stages ? stages.join(", ") : "the configured stages"}${options.hcl ? " (HCL)" : ""}`);
   rmSync(outdir, { recursive: true, force: true });
   // cdktf's App creates only the last level of its output directory.
@@ -37,12 +64,15 @@ export function synthesize(outdir: string, options: SynthesizeOptions = {}): Syn
   const stageSetting = stages ? { [SETTING_SOURCES.stages.env]: stages.join(",") } : {};
   // The tools point stacks where they deploy them themselves (override files): always synthesize the AWS stacks.
   const targetSetting = { [SETTING_SOURCES.target.env]: "aws" };
-  const result = spawnSync(join(PROJECT_ROOT, "node_modules", ".bin", "tsx"), ["main.ts"], {
-    cwd: PROJECT_ROOT,
-    encoding: "utf8",
-    env: { ...process.env, ...stageSetting, ...targetSetting, CDKTF_OUTDIR: outdir, SYNTH_HCL_OUTPUT: String(options.hcl ?? false) },
-  });
-  if (result.status !== 0) throw new Error(`synth failed: ${(result.stderr || result.stdout).trim()}`);
+  return {
+    command: join(root, "node_modules", ".bin", "tsx"),
+    args: ["main.ts"],
+    spawnOptions: { cwd: root, env: { ...process.env, ...stageSetting, ...targetSetting, CDKTF_OUTDIR: outdir, SYNTH_HCL_OUTPUT: String(options.hcl ?? false) } },
+  };
+}
+
+/** The stacks a synth wrote into `outdir`, from cdktf's own manifest. */
+function synthesizedStacks(outdir: string): SynthesizedStack[] {
   const manifest = JSON.parse(readFileSync(join(outdir, "manifest.json"), "utf8")) as { stacks: Record<string, { workingDirectory: string }> };
   return Object.entries(manifest.stacks).map(([name, { workingDirectory }]) => {
     const dir = join(outdir, workingDirectory);

@@ -1,0 +1,37 @@
+import { cpSync, mkdtempSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { PROJECT_ROOT } from "../terraform/terraform";
+
+/**
+ * A scratch copy of this project that `npm run dev` can synthesize, deploy and watch (`startDev({ projectRoot })`),
+ * so that benchmarks and tests edit its `main.ts` and handlers, never the project's own files.
+ */
+
+/** What a synth and a deploy read: the app, its library, handlers and settings (node_modules is linked). */
+const PROJECT_FILES = ["main.ts", "config.ts", "stage-manifest.ts", "constructs", "lambdas", "cdktf.json", "tsconfig.json", "package.json"];
+
+/** The route of main.ts the added ones go after. */
+const ANCHOR_ROUTE = `"GET /public": { function: fn("public", "PublicFunction"), authorizationType: "NONE" },`;
+
+/** Copies the project into a new temporary directory and returns it. */
+export function copyProject(prefix = "project-copy-"): string {
+  const project = mkdtempSync(join(tmpdir(), prefix));
+  for (const entry of PROJECT_FILES) cpSync(join(PROJECT_ROOT, entry), join(project, entry), { recursive: true });
+  symlinkSync(join(PROJECT_ROOT, "node_modules"), join(project, "node_modules"));
+  return project;
+}
+
+/**
+ * Adds `GET /<handler>`, open to anyone, served by a new `lambdas/<handler>.ts` that answers `body`: writes the
+ * handler first, then saves main.ts with the route, as a developer would.
+ */
+export function addOpenRoute(project: string, handler: string, body: string): void {
+  const source = `export async function handler() {\n  return { statusCode: 200, headers: { "content-type": "text/plain" }, body: ${JSON.stringify(body)} };\n}\n`;
+  writeFileSync(join(project, "lambdas", `${handler}.ts`), source);
+  const file = join(project, "main.ts");
+  const main = readFileSync(file, "utf8");
+  if (!main.includes(ANCHOR_ROUTE)) throw new Error(`main.ts no longer has the route ${ANCHOR_ROUTE}: update tools/bench/project-copy.ts`);
+  const id = `${handler[0].toUpperCase()}${handler.slice(1)}Function`;
+  writeFileSync(file, main.replace(ANCHOR_ROUTE, `${ANCHOR_ROUTE}\n      "GET /${handler}": { function: fn(${JSON.stringify(handler)}, ${JSON.stringify(id)}), authorizationType: "NONE" },`));
+}
