@@ -1,4 +1,4 @@
-import { cpSync, mkdtempSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
+import { cpSync, mkdtempSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { PROJECT_ROOT } from "../terraform/terraform";
@@ -8,8 +8,14 @@ import { PROJECT_ROOT } from "../terraform/terraform";
  * so that benchmarks and tests edit its `main.ts` and handlers, never the project's own files.
  */
 
-/** What a synth and a deploy read: the app, its library, handlers and settings (node_modules is linked). */
-const PROJECT_FILES = ["main.ts", "config.ts", "stage-manifest.ts", "constructs", "lambdas", "cdktf.json", "tsconfig.json", "package.json"];
+/**
+ * What a synth and a deploy read: the app and the modules beside it (every `.ts` file at the root), its library,
+ * handlers and settings (node_modules is linked).
+ */
+function projectFiles(): string[] {
+  const rootModules = readdirSync(PROJECT_ROOT).filter((name) => name.endsWith(".ts") && !name.endsWith(".d.ts"));
+  return [...rootModules, "constructs", "lambdas", "cdktf.json", "tsconfig.json", "package.json"];
+}
 
 /** The route of main.ts the added ones go after. */
 const ANCHOR_ROUTE = `"GET /public": { function: fn("public", "PublicFunction"), authorizationType: "NONE" },`;
@@ -17,7 +23,7 @@ const ANCHOR_ROUTE = `"GET /public": { function: fn("public", "PublicFunction"),
 /** Copies the project into a new temporary directory and returns it. */
 export function copyProject(prefix = "project-copy-"): string {
   const project = mkdtempSync(join(tmpdir(), prefix));
-  for (const entry of PROJECT_FILES) cpSync(join(PROJECT_ROOT, entry), join(project, entry), { recursive: true });
+  for (const entry of projectFiles()) cpSync(join(PROJECT_ROOT, entry), join(project, entry), { recursive: true });
   symlinkSync(join(PROJECT_ROOT, "node_modules"), join(project, "node_modules"));
   return project;
 }
