@@ -4,7 +4,7 @@ import { runCommand, UsageError } from "../cli/command";
 runCommand(module, {
   usage: "npm run dev [-- <stage>] [--port N] [--api-port N] [--outputs-file FILE]",
   description:
-    "Starts the local cloud (moto and its front on 127.0.0.1:4599), or attaches to the one `npm run local:up` runs; deploys the stage (default dev) to it with the real Terraform unless it is deployed there as synthesized already; prints the outputs AWS would and the lines to paste into your shell for the README's Try it; serves the API on 127.0.0.1:4600 with SigV4 and IAM authorization; reloads a handler when its file changes, and redeploys the difference when main.ts, config.ts, stage-manifest.ts or constructs/ change. Ctrl-C stops what it started.",
+    "Starts the local cloud (moto and its front on 127.0.0.1:4599), or attaches to the one `npm run local:up` runs; deploys the stage (default dev) to it with the real Terraform unless it is deployed there as synthesized already; prints the outputs AWS would and the lines to paste into your shell for the README's Try it; serves the API on 127.0.0.1:4600 with SigV4 and IAM authorization; reloads a handler when its file changes, and redeploys the difference when main.ts, another module at the project root (config.ts, ...) or constructs/ change. Ctrl-C stops what it started.",
   arguments: { name: "stage", min: 0, max: 1 },
   options: {
     port: { type: "string", valueName: "N", description: "port of the local cloud (default 4599, or API_AUTH_COGNITO_CLOUD_PORT; 0: any free port)" },

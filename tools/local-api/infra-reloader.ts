@@ -3,21 +3,21 @@ import { join, relative, sep } from "node:path";
 import { isEditorArtifact, mayChangeBundle } from "./handler-reloader";
 
 /**
- * Watches the files an app's infrastructure is defined in (`main.ts`, `config.ts`, `stage-manifest.ts`,
- * `constructs/`) and, after a burst of saves, runs one redeploy; saves during a redeploy cause exactly one more after
+ * Watches the files an app's infrastructure is defined in (the modules at the project's root: `main.ts`,
+ * `config.ts`, `stage-manifest.ts`, ...; and `constructs/`) and, after a burst of saves, runs one redeploy; saves during a redeploy cause exactly one more after
  * it. Redeploys never overlap, and one that fails does not stop the watching: what it does on failure (say so in one
  * line, keep the last good deployment) is the caller's.
  */
 
-/** The files and folders of a project, relative to its root, whose edits change the infrastructure. */
-export const INFRASTRUCTURE_SOURCES: readonly string[] = ["main.ts", "config.ts", "stage-manifest.ts", "constructs"];
+/** The folders of a project, relative to its root, whose edits change the infrastructure, besides its root modules. */
+export const INFRASTRUCTURE_FOLDERS: readonly string[] = ["constructs"];
 
 /** Options of {@link InfraReloader}. */
 export interface InfraReloaderOptions {
   /** The project root the sources are relative to. */
   readonly root: string;
-  /** @default {@link INFRASTRUCTURE_SOURCES} */
-  readonly sources?: readonly string[];
+  /** @default {@link INFRASTRUCTURE_FOLDERS} */
+  readonly folders?: readonly string[];
   /** Synthesizes and applies; resolves or rejects when done. Never called twice at once. */
   readonly redeploy: () => Promise<void>;
   /** Receives the line of a watch that could not be set up. */
@@ -29,20 +29,20 @@ export interface InfraReloaderOptions {
 /** Runs a redeploy after each burst of edits to the infrastructure's sources; see the file's summary. */
 export class InfraReloader {
   private readonly watchers: FSWatcher[] = [];
-  private readonly sources: readonly string[];
+  private readonly folders: readonly string[];
   private timer: NodeJS.Timeout | undefined;
   private running: Promise<void> | undefined;
   private again = false;
   private stopped = false;
 
   constructor(private readonly options: InfraReloaderOptions) {
-    this.sources = options.sources ?? INFRASTRUCTURE_SOURCES;
+    this.folders = options.folders ?? INFRASTRUCTURE_FOLDERS;
     // The root's own files are watched through the root (editors often save by renaming a new file into place);
     // folders recursively.
     try {
       this.watchers.push(watch(options.root, (_event, name) => name && this.noticed(join(options.root, name.toString()))));
-      for (const source of this.sources.filter((s) => !s.endsWith(".ts"))) {
-        const dir = join(options.root, source);
+      for (const folder of this.folders) {
+        const dir = join(options.root, folder);
         this.watchers.push(watch(dir, { recursive: true }, (_event, name) => name && this.noticed(join(dir, name.toString()))));
       }
     } catch (error) {
@@ -66,7 +66,8 @@ export class InfraReloader {
   private noticed(file: string): void {
     if (this.stopped || isEditorArtifact(file) || !mayChangeBundle(file)) return;
     const path = relative(this.options.root, file);
-    if (!this.sources.some((source) => path === source || path.startsWith(`${source}${sep}`))) return;
+    const rootModule = !path.includes(sep) && path.endsWith(".ts") && !path.endsWith(".d.ts");
+    if (!rootModule && !this.folders.some((folder) => path.startsWith(`${folder}${sep}`))) return;
     clearTimeout(this.timer);
     this.timer = setTimeout(() => this.start(), this.options.debounceMs ?? 150);
   }
