@@ -1,10 +1,13 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { CreateBucketCommand, HeadBucketCommand, S3Client } from "@aws-sdk/client-s3";
+import { CreateBucketCommand, GetObjectCommand, HeadBucketCommand, S3Client } from "@aws-sdk/client-s3";
+import { addImports, alreadyExisting } from "./orphan-import";
 import { awsProviderOverride } from "./provider-override";
 import { prepareStack } from "./stack-workdir";
+import { heldLockMessage, readLock, recordHolder, releaseStaleLock, StateLocation } from "./state-lock";
 import { SynthesizedStack } from "./synthesize";
 import { terraform, TerraformResult, terraformOrThrow } from "./terraform";
+import { claimWorkdir } from "./workdir-claim";
 import { step } from "../cli/terminal";
 import { LOCAL_STATE_BUCKET } from "../../config";
 import { LOCAL_CREDENTIALS, LOCAL_REGION } from "../local-cloud/local-account";
@@ -12,12 +15,23 @@ import { LOCAL_CREDENTIALS, LOCAL_REGION } from "../local-cloud/local-account";
 /** Stack outputs by name, as `terraform output` prints them. */
 export type Outputs = Record<string, string>;
 
+/** How long the local cloud may take to answer before a deploy gives up on it. */
+const REACHABLE_WITHIN_MS = 5_000;
+
+/** How many times an apply runs again after adopting what an interrupted apply left (each round adopts more). */
+const ADOPTION_ROUNDS = 4;
+
+/** The Terraform override file of a prepared directory (its backend names the state's bucket, key and endpoint). */
+const OVERRIDE_FILE = "harness_override.tf.json";
+
 /**
  * Copies a synthesized stack into `workdir`, pointed at the local cloud at `endpoint`: every AWS call goes
  * there, and the state lives in the emulator's S3 under the stack's own key, with S3-native locking as in AWS.
- * Runs `terraform init` and returns the directory, ready for apply or destroy.
+ * Runs `terraform init` and returns the directory, ready for apply or destroy. Throws one line when nothing answers
+ * at `endpoint`.
  */
 export async function prepareLocalStack(stack: SynthesizedStack, endpoint: string, workdir: string): Promise<string> {
+  await assertReachable(endpoint);
   await ensureStateBucket(endpoint);
   const { key } = JSON.parse(readFileSync(join(stack.dir, "cdk.tf.json"), "utf8")).terraform.backend.s3;
   const backend = {
@@ -34,20 +48,44 @@ export async function prepareLocalStack(stack: SynthesizedStack, endpoint: strin
       skip_requesting_account_id: true,
       skip_metadata_api_check: true,
       skip_region_validation: true,
+      max_retries: 2,
       endpoints: { s3: endpoint },
     },
   };
-  const override = { provider: awsProviderOverride(endpoint, LOCAL_CREDENTIALS.accessKeyId, false), terraform: { backend } };
-  const { dir } = await prepareStack(stack.dir, workdir, override);
+  const provider = awsProviderOverride(endpoint, LOCAL_CREDENTIALS.accessKeyId, false);
+  const { dir } = await prepareStack(stack.dir, workdir, { provider: provider.provider, terraform: { backend } }, provider.env);
   step(`terraform init: ${stack.name} (state in the local cloud's S3)`);
   await terraformOrThrow(["init", "-input=false", "-reconfigure"], dir);
   return dir;
 }
 
-/** `terraform apply` in a prepared directory; the result tells whether it won the state lock. */
-export function apply(dir: string): Promise<TerraformResult> {
-  step("terraform apply");
-  return terraform(["apply", "-auto-approve", "-input=false"], dir);
+/**
+ * `terraform apply` in a prepared directory; the result tells whether it won the state lock. A lock left by a
+ * deploy that was killed is released first, with a line saying so; a live one is left to refuse this apply.
+ */
+export async function apply(dir: string): Promise<TerraformResult> {
+  const location = stateLocation(dir);
+  let recording: Promise<void> | undefined;
+  try {
+    const check = await releaseStaleLock(location);
+    if (check.state === "released") {
+      step(`released the state lock ${check.lock.ID} left by terraform pid ${check.holder.pid}, which is gone (${check.lock.Created})`);
+    }
+    step("terraform apply");
+    let holder: number | undefined;
+    return await terraform(["apply", "-auto-approve", "-input=false"], dir, {}, {
+      onStart: (pid) => (holder = pid),
+      onStdout: (stdout) => {
+        // Apply takes the lock before it plans: its first line of output means it has the lock (a refused apply
+        // prints only its error, on stderr).
+        if (recording || holder === undefined || stdout.trim() === "") return;
+        recording = recordLockHolder(location, holder);
+      },
+    });
+  } finally {
+    await recording;
+    location.s3.destroy();
+  }
 }
 
 /** `terraform destroy` in a prepared directory; throws with Terraform's message if it fails. */
@@ -56,28 +94,95 @@ export async function destroy(dir: string): Promise<void> {
   await terraformOrThrow(["destroy", "-auto-approve", "-input=false"], dir);
 }
 
-/** The stack's outputs, as AWS would print them after a deploy. */
+/** The stack's outputs, as AWS would print them after a deploy, read from the state the backend wrote. */
 export async function outputs(dir: string): Promise<Outputs> {
-  const json = JSON.parse((await terraformOrThrow(["output", "-json"], dir)).stdout) as Record<string, { value: unknown }>;
-  return Object.fromEntries(Object.entries(json).map(([name, { value }]) => [name, String(value)]));
+  // The state object holds them as `terraform output -json` prints them; reading it saves starting Terraform again.
+  const location = stateLocation(dir);
+  try {
+    const object = await location.s3.send(new GetObjectCommand({ Bucket: location.bucket, Key: location.key }));
+    const state = JSON.parse(await object.Body!.transformToString()) as { outputs?: Record<string, { value: unknown }> };
+    return Object.fromEntries(Object.entries(state.outputs ?? {}).map(([name, { value }]) => [name, String(value)]));
+  } finally {
+    location.s3.destroy();
+  }
 }
 
-/** Deploys a synthesized stack to the local cloud and returns its outputs. */
+/**
+ * Deploys a synthesized stack to the local cloud and returns its outputs. Recovers from a deploy that was killed:
+ * its stale state lock is released, and the resources it created but never recorded are adopted (orphan-import.ts).
+ * Throws one line when another deploy of the stack is running.
+ */
 export async function deployStack(stack: SynthesizedStack, endpoint: string, workdir: string): Promise<Outputs> {
-  const dir = await prepareLocalStack(stack, endpoint, workdir);
-  const result = await apply(dir);
-  if (result.code !== 0) throw new Error(`terraform apply of ${stack.name} failed:\n${(result.stderr || result.stdout).trim()}`);
-  return outputs(dir);
+  const release = claimWorkdir(workdir, stack.name);
+  try {
+    const dir = await prepareLocalStack(stack, endpoint, workdir);
+    let result = await apply(dir);
+    for (let round = 0; result.code !== 0 && round < ADOPTION_ROUNDS; round++) {
+      const adopted = addImports(dir, alreadyExisting(result.stderr, dir));
+      if (adopted.length === 0) break;
+      step(`adopting ${adopted.length} resource(s) an interrupted deploy left behind: ${adopted.map((block) => block.id).join(", ")}`);
+      result = await apply(dir);
+    }
+    if (result.code !== 0) throw new Error(await applyFailure(stack, dir, result));
+    return await outputs(dir);
+  } finally {
+    release();
+  }
 }
 
 /** Destroys a stack deployed to the local cloud. */
 export async function destroyStack(stack: SynthesizedStack, endpoint: string, workdir: string): Promise<void> {
-  await destroy(await prepareLocalStack(stack, endpoint, workdir));
+  const release = claimWorkdir(workdir, stack.name);
+  try {
+    await destroy(await prepareLocalStack(stack, endpoint, workdir));
+  } finally {
+    release();
+  }
+}
+
+/** Why an apply failed: one line for a lock another deploy holds, else Terraform's own message. */
+async function applyFailure(stack: SynthesizedStack, dir: string, result: TerraformResult): Promise<string> {
+  if (result.stderr.includes("Error acquiring the state lock")) {
+    const location = stateLocation(dir);
+    try {
+      const lock = await readLock(location);
+      if (lock) return heldLockMessage(stack.name, { lock }, dir);
+    } finally {
+      location.s3.destroy();
+    }
+  }
+  return `terraform apply of ${stack.name} failed:\n${(result.stderr || result.stdout).trim()}`;
+}
+
+/** Records Terraform `pid` as the holder of the state's lock, once the lock is there. */
+async function recordLockHolder(location: StateLocation, pid: number): Promise<void> {
+  const lock = await readLock(location).catch(() => undefined);
+  if (lock) await recordHolder(location, lock, pid).catch(() => undefined);
+}
+
+/** The state's bucket and key, from the backend of a prepared directory, with a client for its S3. */
+function stateLocation(dir: string): StateLocation & { readonly s3: S3Client } {
+  const { bucket, key, endpoints } = JSON.parse(readFileSync(join(dir, OVERRIDE_FILE), "utf8")).terraform.backend.s3;
+  return { s3: stateClient(endpoints.s3), bucket, key };
+}
+
+function stateClient(endpoint: string): S3Client {
+  return new S3Client({ endpoint, region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS, forcePathStyle: true, maxAttempts: 2 });
+}
+
+/** Throws one line unless something answers HTTP at `endpoint` within {@link REACHABLE_WITHIN_MS}. */
+async function assertReachable(endpoint: string): Promise<void> {
+  try {
+    await fetch(endpoint, { signal: AbortSignal.timeout(REACHABLE_WITHIN_MS) });
+  } catch (error) {
+    const cause = (error as { cause?: { code?: string } }).cause?.code ?? (error as Error).name;
+    throw new Error(`the local cloud at ${endpoint} does not answer (${cause}): start it with \`npm run local:up\`, or check the endpoint`);
+  }
 }
 
 /** Creates the local state bucket unless it exists. */
 async function ensureStateBucket(endpoint: string): Promise<void> {
-  const s3 = new S3Client({ endpoint, region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS, forcePathStyle: true });
+  const s3 = stateClient(endpoint);
   try {
     await s3.send(new HeadBucketCommand({ Bucket: LOCAL_STATE_BUCKET }));
   } catch {
