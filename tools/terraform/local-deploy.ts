@@ -6,7 +6,7 @@ import { awsProviderOverride } from "./provider-override";
 import { prepareStack } from "./stack-workdir";
 import { heldLockMessage, readLock, recordHolder, releaseStaleLock, StateLocation } from "./state-lock";
 import { SynthesizedStack } from "./synthesize";
-import { terraform, TerraformResult, terraformOrThrow } from "./terraform";
+import { terraform, TerraformResult, TerraformWatch, terraformOrThrow } from "./terraform";
 import { claimWorkdir } from "./workdir-claim";
 import { step } from "../cli/terminal";
 import { LOCAL_STATE_BUCKET } from "../../config";
@@ -62,8 +62,9 @@ export async function prepareLocalStack(stack: SynthesizedStack, endpoint: strin
 /**
  * `terraform apply` in a prepared directory; the result tells whether it won the state lock. A lock left by a
  * deploy that was killed is released first, with a line saying so; a live one is left to refuse this apply.
+ * `watch` follows the Terraform process.
  */
-export async function apply(dir: string): Promise<TerraformResult> {
+export async function apply(dir: string, watch: TerraformWatch = {}): Promise<TerraformResult> {
   const location = stateLocation(dir);
   let recording: Promise<void> | undefined;
   try {
@@ -74,8 +75,12 @@ export async function apply(dir: string): Promise<TerraformResult> {
     step("terraform apply");
     let holder: number | undefined;
     return await terraform(["apply", "-auto-approve", "-input=false"], dir, {}, {
-      onStart: (pid) => (holder = pid),
+      onStart: (pid) => {
+        holder = pid;
+        watch.onStart?.(pid);
+      },
       onStdout: (stdout) => {
+        watch.onStdout?.(stdout);
         // Apply takes the lock before it plans: its first line of output means it has the lock (a refused apply
         // prints only its error, on stderr).
         if (recording || holder === undefined || stdout.trim() === "") return;
@@ -110,18 +115,18 @@ export async function outputs(dir: string): Promise<Outputs> {
 /**
  * Deploys a synthesized stack to the local cloud and returns its outputs. Recovers from a deploy that was killed:
  * its stale state lock is released, and the resources it created but never recorded are adopted (orphan-import.ts).
- * Throws one line when another deploy of the stack is running.
+ * Throws one line when another deploy of the stack is running. `watch` follows each Terraform apply it runs.
  */
-export async function deployStack(stack: SynthesizedStack, endpoint: string, workdir: string): Promise<Outputs> {
+export async function deployStack(stack: SynthesizedStack, endpoint: string, workdir: string, watch: TerraformWatch = {}): Promise<Outputs> {
   const release = claimWorkdir(workdir, stack.name);
   try {
     const dir = await prepareLocalStack(stack, endpoint, workdir);
-    let result = await apply(dir);
+    let result = await apply(dir, watch);
     for (let round = 0; result.code !== 0 && round < ADOPTION_ROUNDS; round++) {
       const adopted = addImports(dir, alreadyExisting(result.stderr, dir));
       if (adopted.length === 0) break;
       step(`adopting ${adopted.length} resource(s) an interrupted deploy left behind: ${adopted.map((block) => block.id).join(", ")}`);
-      result = await apply(dir);
+      result = await apply(dir, watch);
     }
     if (result.code !== 0) throw new Error(await applyFailure(stack, dir, result));
     return await outputs(dir);
@@ -145,8 +150,8 @@ async function applyFailure(stack: SynthesizedStack, dir: string, result: Terraf
   if (result.stderr.includes("Error acquiring the state lock")) {
     const location = stateLocation(dir);
     try {
-      const lock = await readLock(location);
-      if (lock) return heldLockMessage(stack.name, { lock }, dir);
+      const check = await releaseStaleLock(location);
+      if (check.state === "held") return heldLockMessage(stack.name, check, dir);
     } finally {
       location.s3.destroy();
     }
