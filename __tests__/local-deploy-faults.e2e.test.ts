@@ -66,6 +66,8 @@ describeWhen(terraformMissing() ?? motoMissing())("local deploy under faults", (
     expect(progress.lines).toContainEqual(expect.stringContaining(`released the state lock ${lock.ID} left by terraform pid ${terraformPid}, which is gone`));
     expect(progress.lines).toContainEqual(expect.stringMatching(/adopting \d+ resource\(s\) an interrupted deploy left behind: .*api-auth-cognito-dev-/));
     expectOutputs(progress.result);
+    // The same directory, backend and providers as the killed run: init is not run again.
+    expect(progress.lines).toContainEqual(expect.stringContaining("terraform init: api-auth-cognito-dev already initialized"));
 
     // Everything is in the state now: a new plan has nothing to do, and no lock is left.
     const plan = await terraform(["plan", "-detailed-exitcode", "-input=false"], workdir);

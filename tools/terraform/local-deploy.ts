@@ -1,4 +1,5 @@
-import { readFileSync } from "node:fs";
+import { createHash } from "node:crypto";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { CreateBucketCommand, GetObjectCommand, HeadBucketCommand, S3Client } from "@aws-sdk/client-s3";
 import { addImports, alreadyExisting } from "./orphan-import";
@@ -23,6 +24,9 @@ const ADOPTION_ROUNDS = 4;
 
 /** The Terraform override file of a prepared directory (its backend names the state's bucket, key and endpoint). */
 const OVERRIDE_FILE = "harness_override.tf.json";
+
+/** Where a prepared directory keeps what its last successful `terraform init` saw (inside `.terraform`, which is kept). */
+const INIT_RECORD = join(".terraform", "harness-init.sha256");
 
 /**
  * Copies a synthesized stack into `workdir`, pointed at the local cloud at `endpoint`: every AWS call goes
@@ -54,9 +58,31 @@ export async function prepareLocalStack(stack: SynthesizedStack, endpoint: strin
   };
   const provider = awsProviderOverride(endpoint, LOCAL_CREDENTIALS.accessKeyId, false);
   const { dir } = await prepareStack(stack.dir, workdir, { provider: provider.provider, terraform: { backend } }, provider.env);
-  step(`terraform init: ${stack.name} (state in the local cloud's S3)`);
-  await terraformOrThrow(["init", "-input=false", "-reconfigure"], dir);
+  if (initialized(dir)) {
+    step(`terraform init: ${stack.name} already initialized for this backend and these providers`);
+  } else {
+    step(`terraform init: ${stack.name} (state in the local cloud's S3)`);
+    await terraformOrThrow(["init", "-input=false", "-reconfigure"], dir);
+    writeFileSync(join(dir, INIT_RECORD), initInputs(dir));
+  }
   return dir;
+}
+
+/**
+ * What `terraform init` depends on in a prepared directory: the override (backend and provider settings) and the
+ * stack's providers and backend. When these are what the last successful init saw, and its providers and lock file
+ * are still there, init would change nothing and is skipped (about a second per deploy).
+ */
+function initInputs(dir: string): string {
+  const { terraform: settings } = JSON.parse(readFileSync(join(dir, "cdk.tf.json"), "utf8"));
+  const inputs = [readFileSync(join(dir, OVERRIDE_FILE), "utf8"), JSON.stringify(settings), existsSync(join(dir, ".terraform.lock.hcl")) ? readFileSync(join(dir, ".terraform.lock.hcl"), "utf8") : ""];
+  return createHash("sha256").update(inputs.join("\0")).digest("hex");
+}
+
+/** Whether the last init of `dir` saw the same inputs, and left its providers and lock file. */
+function initialized(dir: string): boolean {
+  const record = join(dir, INIT_RECORD);
+  return existsSync(record) && existsSync(join(dir, ".terraform", "providers")) && readFileSync(record, "utf8") === initInputs(dir);
 }
 
 /**
