@@ -96,6 +96,21 @@ describeWhen(terraformMissing() ?? motoMissing())("local deploy under faults", (
     expect(refusal).not.toContain("\n");
   }, 300_000);
 
+  test("the local cloud dies in the middle of an apply: the deploy fails soon after with one line", async () => {
+    const cloud = await freshCloud("dies");
+    let stopped: Promise<void> | undefined;
+    const error = await deployStack(stack, cloud.endpoint, join(scratch, "dies"), {
+      onStdout: (stdout) => {
+        if (/^aws_lambda_function\.\S+: Creating\.\.\.$/m.test(stdout)) stopped ??= cloud.stop();
+      },
+    }).then(
+      () => undefined,
+      (e: Error) => e,
+    );
+    await stopped;
+    expect(error?.message).toMatch(/^the local cloud at http:\/\/127\.0\.0\.1:\d+ stopped answering during the deploy of api-auth-cognito-dev \(ECONNREFUSED\): start it again, then run this command again$/);
+  }, 120_000);
+
   test("a deploy to an endpoint where nothing listens fails at once with one line", async () => {
     const port = await closedPort();
     const error = await deployStack(stack, `http://127.0.0.1:${port}`, join(scratch, "closed")).then(

@@ -94,10 +94,7 @@ export async function apply(dir: string, watch: TerraformWatch = {}): Promise<Te
   const location = stateLocation(dir);
   let recording: Promise<void> | undefined;
   try {
-    const check = await releaseStaleLock(location);
-    if (check.state === "released") {
-      step(`released the state lock ${check.lock.ID} left by terraform pid ${check.holder.pid}, which is gone (${check.lock.Created})`);
-    }
+    await releaseLockOfTheDead(location);
     step("terraform apply");
     let holder: number | undefined;
     return await terraform(["apply", "-auto-approve", "-input=false"], dir, {}, {
@@ -119,10 +116,24 @@ export async function apply(dir: string, watch: TerraformWatch = {}): Promise<Te
   }
 }
 
-/** `terraform destroy` in a prepared directory; throws with Terraform's message if it fails. */
+/** `terraform destroy` in a prepared directory, after releasing a lock left by a killed deploy; throws with Terraform's message if it fails. */
 export async function destroy(dir: string): Promise<void> {
+  const location = stateLocation(dir);
+  try {
+    await releaseLockOfTheDead(location);
+  } finally {
+    location.s3.destroy();
+  }
   step("terraform destroy");
   await terraformOrThrow(["destroy", "-auto-approve", "-input=false"], dir);
+}
+
+/** Releases the state's lock if a killed deploy left it (state-lock.ts), with a line saying so. */
+async function releaseLockOfTheDead(location: StateLocation): Promise<void> {
+  const check = await releaseStaleLock(location);
+  if (check.state === "released") {
+    step(`released the state lock ${check.lock.ID} left by terraform pid ${check.holder.pid}, which is gone (${check.lock.Created})`);
+  }
 }
 
 /** The stack's outputs, as AWS would print them after a deploy, read from the state the backend wrote. */
@@ -154,7 +165,7 @@ export async function deployStack(stack: SynthesizedStack, endpoint: string, wor
       step(`adopting ${adopted.length} resource(s) an interrupted deploy left behind: ${adopted.map((block) => block.id).join(", ")}`);
       result = await apply(dir, watch);
     }
-    if (result.code !== 0) throw new Error(await applyFailure(stack, dir, result));
+    if (result.code !== 0) throw new Error(await applyFailure(stack, endpoint, dir, result));
     return await outputs(dir);
   } finally {
     release();
@@ -171,8 +182,12 @@ export async function destroyStack(stack: SynthesizedStack, endpoint: string, wo
   }
 }
 
-/** Why an apply failed: one line for a lock another deploy holds, else Terraform's own message. */
-async function applyFailure(stack: SynthesizedStack, dir: string, result: TerraformResult): Promise<string> {
+/** Why an apply failed: one line for a local cloud that died or a lock another deploy holds, else Terraform's own message. */
+async function applyFailure(stack: SynthesizedStack, endpoint: string, dir: string, result: TerraformResult): Promise<string> {
+  const gone = await unreachable(endpoint);
+  if (gone) {
+    return `the local cloud at ${endpoint} stopped answering during the deploy of ${stack.name} (${gone}): start it again, then run this command again`;
+  }
   if (result.stderr.includes("Error acquiring the state lock")) {
     const location = stateLocation(dir);
     try {
@@ -201,13 +216,19 @@ function stateClient(endpoint: string): S3Client {
   return new S3Client({ endpoint, region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS, forcePathStyle: true, maxAttempts: 2 });
 }
 
-/** Throws one line unless something answers HTTP at `endpoint` within {@link REACHABLE_WITHIN_MS}. */
+/** Throws one line unless something answers HTTP at `endpoint`. */
 async function assertReachable(endpoint: string): Promise<void> {
+  const cause = await unreachable(endpoint);
+  if (cause) throw new Error(`the local cloud at ${endpoint} does not answer (${cause}): start it with \`npm run local:up\`, or check the endpoint`);
+}
+
+/** Why nothing answers HTTP at `endpoint` within {@link REACHABLE_WITHIN_MS} (`ECONNREFUSED`), or `undefined` when something does. */
+async function unreachable(endpoint: string): Promise<string | undefined> {
   try {
     await fetch(endpoint, { signal: AbortSignal.timeout(REACHABLE_WITHIN_MS) });
+    return undefined;
   } catch (error) {
-    const cause = (error as { cause?: { code?: string } }).cause?.code ?? (error as Error).name;
-    throw new Error(`the local cloud at ${endpoint} does not answer (${cause}): start it with \`npm run local:up\`, or check the endpoint`);
+    return (error as { cause?: { code?: string } }).cause?.code ?? (error as Error).name;
   }
 }
 
