@@ -51,7 +51,9 @@ describeWhen(terraformMissing() ?? motoMissing())("local deploy under faults", (
       onStdout: (stdout) => {
         if (killed || !/^aws_lambda_function\.\S+: Creating\.\.\.$/m.test(stdout)) return;
         killed = true;
-        killTree(terraformPid!);
+        // A second later the function exists (the provider then waits 5 s before it reads it back): the worst
+        // case, since the provider would retry a second CreateFunction's conflict for minutes.
+        setTimeout(() => killTree(terraformPid!), 1_000);
       },
     });
     let terraformPid: number | undefined;

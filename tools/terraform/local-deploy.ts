@@ -2,7 +2,7 @@ import { createHash } from "node:crypto";
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { CreateBucketCommand, GetObjectCommand, HeadBucketCommand, S3Client } from "@aws-sdk/client-s3";
-import { addImports, alreadyExisting } from "./orphan-import";
+import { orphans, writeImports } from "./orphan-import";
 import { awsProviderOverride } from "./provider-override";
 import { prepareStack } from "./stack-workdir";
 import { heldLockMessage, readLock, recordHolder, releaseStaleLock, StateLocation } from "./state-lock";
@@ -18,9 +18,6 @@ export type Outputs = Record<string, string>;
 
 /** How long the local cloud may take to answer before a deploy gives up on it. */
 const REACHABLE_WITHIN_MS = 5_000;
-
-/** How many times an apply runs again after adopting what an interrupted apply left (each round adopts more). */
-const ADOPTION_ROUNDS = 4;
 
 /** The Terraform override file of a prepared directory (its backend names the state's bucket, key and endpoint). */
 const OVERRIDE_FILE = "harness_override.tf.json";
@@ -139,32 +136,49 @@ async function releaseLockOfTheDead(location: StateLocation): Promise<void> {
 /** The stack's outputs, as AWS would print them after a deploy, read from the state the backend wrote. */
 export async function outputs(dir: string): Promise<Outputs> {
   // The state object holds them as `terraform output -json` prints them; reading it saves starting Terraform again.
+  const state = await readState(dir);
+  return Object.fromEntries(Object.entries(state?.outputs ?? {}).map(([name, { value }]) => [name, String(value)]));
+}
+
+/** What the state of a prepared directory holds, as the backend wrote it; `undefined` before the first apply. */
+interface State {
+  readonly outputs?: Record<string, { readonly value: unknown }>;
+  readonly resources?: readonly { readonly mode: string; readonly type: string; readonly name: string }[];
+}
+
+async function readState(dir: string): Promise<State | undefined> {
   const location = stateLocation(dir);
   try {
     const object = await location.s3.send(new GetObjectCommand({ Bucket: location.bucket, Key: location.key }));
-    const state = JSON.parse(await object.Body!.transformToString()) as { outputs?: Record<string, { value: unknown }> };
-    return Object.fromEntries(Object.entries(state.outputs ?? {}).map(([name, { value }]) => [name, String(value)]));
+    return JSON.parse(await object.Body!.transformToString()) as State;
+  } catch (error) {
+    if ((error as { name?: string }).name === "NoSuchKey") return undefined;
+    throw error;
   } finally {
     location.s3.destroy();
   }
 }
 
+/** Addresses of the managed resources in the state of a prepared directory. */
+async function managedAddresses(dir: string): Promise<Set<string>> {
+  const resources = (await readState(dir))?.resources ?? [];
+  return new Set(resources.filter((r) => r.mode === "managed").map((r) => `${r.type}.${r.name}`));
+}
+
 /**
  * Deploys a synthesized stack to the local cloud and returns its outputs. Recovers from a deploy that was killed:
- * its stale state lock is released, and the resources it created but never recorded are adopted (orphan-import.ts).
+ * its stale state lock is released, and the resources it created but never recorded are adopted (orphan-import.ts)
+ * before the apply.
  * Throws one line when another deploy of the stack is running. `watch` follows each Terraform apply it runs.
  */
 export async function deployStack(stack: SynthesizedStack, endpoint: string, workdir: string, watch: TerraformWatch = {}): Promise<Outputs> {
   const release = claimWorkdir(workdir, stack.name);
   try {
     const dir = await prepareLocalStack(stack, endpoint, workdir);
-    let result = await apply(dir, watch);
-    for (let round = 0; result.code !== 0 && round < ADOPTION_ROUNDS; round++) {
-      const adopted = addImports(dir, alreadyExisting(result.stderr, dir));
-      if (adopted.length === 0) break;
-      step(`adopting ${adopted.length} resource(s) an interrupted deploy left behind: ${adopted.map((block) => block.id).join(", ")}`);
-      result = await apply(dir, watch);
-    }
+    const adopted = await orphans(dir, endpoint, await managedAddresses(dir));
+    writeImports(dir, adopted);
+    if (adopted.length > 0) step(`adopting ${adopted.length} resource(s) an interrupted deploy left behind: ${adopted.map((block) => block.id).join(", ")}`);
+    const result = await apply(dir, watch);
     if (result.code !== 0) throw new Error(await applyFailure(stack, endpoint, dir, result));
     return await outputs(dir);
   } finally {
