@@ -4,8 +4,8 @@ import { isRunning } from "./process-alive";
 
 /**
  * One deploy at a time per working directory. Two deploys of a stage from two working copies are kept apart by the
- * state lock; two in the same directory would first overwrite each other's files there and run `terraform init` at
- * once, which fails with Terraform's unreadable `%!s(tfdiags.Severity=69)`. So a deploy claims the directory with a
+ * state lock; two in the same directory would first delete and rewrite each other's files there (prepareStack) and
+ * run `terraform init` at once, before the state lock could say anything. So a deploy claims the directory with a
  * file beside it naming its pid; a claim whose process is gone (the tool was killed) is taken over.
  */
 
