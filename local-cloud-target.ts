@@ -15,18 +15,14 @@ export const LOCAL_CREDENTIALS = { accessKeyId: "test", secretAccessKey: "test" 
 /** AWS provider endpoint keys of every service our stacks call. */
 export const AWS_SERVICES = ["apigatewayv2", "cognitoidentity", "cognitoidp", "iam", "lambda", "logs", "s3", "sts"] as const;
 
-/** {@link localAwsProvider}'s settings: `endpoints` is a block of the provider, the others are arguments. */
-export interface LocalAwsProvider {
-  readonly endpoints: Array<Record<(typeof AWS_SERVICES)[number], string>>;
-  readonly [argument: string]: unknown;
-}
-
 /**
- * AWS provider settings that send every call to `endpoint` with the fake key pair `accessKey`/`accessKey`. They
- * never ask the instance metadata API or check the region list; with `offline`, they also skip the STS calls that
- * check the credentials and look up the account id (ARNs built from the account id then lack it).
+ * AWS provider arguments for the local cloud: the fake key pair `accessKey`/`accessKey`, never the instance metadata
+ * API or the region list, path-style S3, and one retry (AWS's default of 25 attempts with backoff keeps a deploy
+ * against a dead endpoint waiting for many minutes). With `offline`, they also skip the STS calls that check the
+ * credentials and look up the account id (ARNs built from the account id then lack it). Where calls go is separate:
+ * {@link localEndpoints} for a stack of its own, or `AWS_ENDPOINT_URL` in Terraform's environment.
  */
-export function localAwsProvider(endpoint: string, accessKey: string, offline: boolean): LocalAwsProvider {
+export function localAwsProvider(accessKey: string, offline: boolean): Record<string, unknown> {
   return {
     access_key: accessKey,
     secret_key: accessKey,
@@ -35,8 +31,17 @@ export function localAwsProvider(endpoint: string, accessKey: string, offline: b
     skip_metadata_api_check: "true",
     skip_region_validation: true,
     s3_use_path_style: true,
-    endpoints: [Object.fromEntries(AWS_SERVICES.map((service) => [service, endpoint])) as Record<(typeof AWS_SERVICES)[number], string>],
+    max_retries: 1,
   };
+}
+
+/**
+ * The provider's `endpoints` block sending every service our stacks call to `endpoint`. It is self-contained, which
+ * the `API_AUTH_COGNITO_TARGET=local` stacks need; provider 5.100 spends 3-6 s validating it each time it starts, so
+ * the tools' own deployer sets `AWS_ENDPOINT_URL` instead.
+ */
+export function localEndpoints(endpoint: string): Array<Record<(typeof AWS_SERVICES)[number], string>> {
+  return [Object.fromEntries(AWS_SERVICES.map((service) => [service, endpoint])) as Record<(typeof AWS_SERVICES)[number], string>];
 }
 
 /**
@@ -57,6 +62,7 @@ export function localS3Backend(endpoint: string, key: string): Record<string, un
     skip_requesting_account_id: true,
     skip_metadata_api_check: true,
     skip_region_validation: true,
+    max_retries: 2,
     endpoints: { s3: endpoint },
   };
 }

@@ -11,7 +11,7 @@ import { physicalName } from "./constructs/naming";
 import { NodejsFunction } from "./constructs/nodejs-function";
 import { StateBucket } from "./constructs/state-bucket";
 import { ValidationError } from "./constructs/validation";
-import { LOCAL_CREDENTIALS, localAwsProvider, localS3Backend } from "./local-cloud-target";
+import { LOCAL_CREDENTIALS, localAwsProvider, localEndpoints, localS3Backend } from "./local-cloud-target";
 import { ManifestFunction, OUTPUT_NAMES, STAGE_MANIFEST_FILE, StageManifest } from "./stage-manifest";
 
 /** Properties of an {@link ApiAuthCognitoStack}. */
@@ -36,12 +36,11 @@ export class ApiAuthCognitoStack extends TerraformStack {
 
     // The same stack for the local cloud, only its provider and state pointed there, so the AWS stack stays as it was.
     // `endpoints` is a block, passed as a prop so that HCL output renders it as one; the arguments are overrides.
-    const { endpoints, ...localArguments } =
-      settings.target === "local" ? localAwsProvider(settings.localEndpoint, LOCAL_CREDENTIALS.accessKeyId, false) : { endpoints: undefined };
+    const local = settings.target === "local";
     const provider = new AwsProvider(this, "aws", {
       region: settings.region,
       defaultTags: [{ tags: { App: APP_NAME, Stage: stage.name, ManagedBy: "cdktf" } }],
-      ...(endpoints && { endpoints }),
+      ...(local && { endpoints: localEndpoints(settings.localEndpoint) }),
     });
     new ArchiveProvider(this, "archive");
     const stateKey = `${APP_NAME}/${stage.name}/terraform.tfstate`;
@@ -53,8 +52,8 @@ export class ApiAuthCognitoStack extends TerraformStack {
     });
     // S3-native state locking; cdktf 0.21's S3Backend has no option for it.
     backend.addOverride("use_lockfile", true);
-    if (settings.target === "local") {
-      for (const [key, value] of Object.entries(localArguments)) provider.addOverride(key, value);
+    if (local) {
+      for (const [key, value] of Object.entries(localAwsProvider(LOCAL_CREDENTIALS.accessKeyId, false))) provider.addOverride(key, value);
       for (const [key, value] of Object.entries(localS3Backend(settings.localEndpoint, stateKey))) backend.addOverride(key, value);
     }
 

@@ -2,7 +2,7 @@ import { spawnSync } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { LOCAL_CREDENTIALS, localAwsProvider, localS3Backend } from "../local-cloud-target";
+import { LOCAL_CREDENTIALS, localAwsProvider, localEndpoints, localS3Backend } from "../local-cloud-target";
 import { readStageManifest } from "../stage-manifest";
 import { snapshot } from "./support/snapshot";
 
@@ -97,7 +97,7 @@ describe("the app as cdktf synth runs it", () => {
       for (const stack of stacks) {
         const aws = JSON.parse(readFileSync(join(outdir, "stacks", stack, "cdk.tf.json"), "utf8"));
         const json = JSON.parse(readFileSync(join(localOut, "stacks", stack, "cdk.tf.json"), "utf8"));
-        expect(json.provider.aws).toEqual([{ ...aws.provider.aws[0], ...localAwsProvider(endpoint, LOCAL_CREDENTIALS.accessKeyId, false) }]);
+        expect(json.provider.aws).toEqual([{ ...aws.provider.aws[0], ...localAwsProvider(LOCAL_CREDENTIALS.accessKeyId, false), endpoints: localEndpoints(endpoint) }]);
         expect(json.terraform.backend).toEqual({ s3: { ...aws.terraform.backend.s3, ...localS3Backend(endpoint, aws.terraform.backend.s3.key) } });
         expect(json.provider.aws[0].endpoints[0].lambda).toBe(endpoint);
         // Everything else (resources, data sources, outputs, the archive provider) is the AWS stack's; cdktf's

@@ -1,10 +1,14 @@
-import { readFileSync } from "node:fs";
+import { createHash } from "node:crypto";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { CreateBucketCommand, HeadBucketCommand, S3Client } from "@aws-sdk/client-s3";
+import { CreateBucketCommand, GetObjectCommand, HeadBucketCommand, S3Client } from "@aws-sdk/client-s3";
+import { orphans, writeImports } from "./orphan-import";
 import { awsProviderOverride } from "./provider-override";
 import { prepareStack } from "./stack-workdir";
+import { heldLockMessage, readLock, recordHolder, releaseStaleLock, StateLocation } from "./state-lock";
 import { SynthesizedStack } from "./synthesize";
-import { terraform, TerraformResult, terraformOrThrow } from "./terraform";
+import { terraform, TerraformResult, TerraformWatch, terraformOrThrow } from "./terraform";
+import { claimWorkdir } from "./workdir-claim";
 import { step } from "../cli/terminal";
 import { LOCAL_STATE_BUCKET } from "../../config";
 import { localS3Backend } from "../../local-cloud-target";
@@ -13,56 +17,222 @@ import { LOCAL_CREDENTIALS, LOCAL_REGION } from "../local-cloud/local-account";
 /** Stack outputs by name, as `terraform output` prints them. */
 export type Outputs = Record<string, string>;
 
+/** How long the local cloud may take to answer before a deploy gives up on it. */
+const REACHABLE_WITHIN_MS = 5_000;
+
+/** The Terraform override file of a prepared directory (its backend names the state's bucket, key and endpoint). */
+const OVERRIDE_FILE = "harness_override.tf.json";
+
+/** Where a prepared directory keeps what its last successful `terraform init` saw (inside `.terraform`, which is kept). */
+const INIT_RECORD = join(".terraform", "harness-init.sha256");
+
 /**
  * Copies a synthesized stack into `workdir`, pointed at the local cloud at `endpoint`: every AWS call goes
  * there, and the state lives in the emulator's S3 under the stack's own key, with S3-native locking as in AWS.
- * Runs `terraform init` and returns the directory, ready for apply or destroy.
+ * Runs `terraform init` and returns the directory, ready for apply or destroy. Throws one line when nothing answers
+ * at `endpoint`.
  */
 export async function prepareLocalStack(stack: SynthesizedStack, endpoint: string, workdir: string): Promise<string> {
+  await assertReachable(endpoint);
   await ensureStateBucket(endpoint);
   const { key } = JSON.parse(readFileSync(join(stack.dir, "cdk.tf.json"), "utf8")).terraform.backend.s3;
   const backend = { s3: localS3Backend(endpoint, key) };
-  const override = { provider: awsProviderOverride(endpoint, LOCAL_CREDENTIALS.accessKeyId, false), terraform: { backend } };
-  const { dir } = await prepareStack(stack.dir, workdir, override);
-  step(`terraform init: ${stack.name} (state in the local cloud's S3)`);
-  await terraformOrThrow(["init", "-input=false", "-reconfigure"], dir);
+  const provider = awsProviderOverride(endpoint, LOCAL_CREDENTIALS.accessKeyId, false);
+  const { dir } = await prepareStack(stack.dir, workdir, { provider: provider.provider, terraform: { backend } }, provider.env);
+  if (initialized(dir)) {
+    step(`terraform init: ${stack.name} already initialized for this backend and these providers`);
+  } else {
+    step(`terraform init: ${stack.name} (state in the local cloud's S3)`);
+    await terraformOrThrow(["init", "-input=false", "-reconfigure"], dir);
+    writeFileSync(join(dir, INIT_RECORD), initInputs(dir));
+  }
   return dir;
 }
 
-/** `terraform apply` in a prepared directory; the result tells whether it won the state lock. */
-export function apply(dir: string): Promise<TerraformResult> {
-  step("terraform apply");
-  return terraform(["apply", "-auto-approve", "-input=false"], dir);
+/**
+ * What `terraform init` depends on in a prepared directory: the override (backend and provider settings) and the
+ * stack's providers and backend. When these are what the last successful init saw, and its providers and lock file
+ * are still there, init would change nothing and is skipped (about a second per deploy).
+ */
+function initInputs(dir: string): string {
+  const { terraform: settings } = JSON.parse(readFileSync(join(dir, "cdk.tf.json"), "utf8"));
+  const inputs = [readFileSync(join(dir, OVERRIDE_FILE), "utf8"), JSON.stringify(settings), existsSync(join(dir, ".terraform.lock.hcl")) ? readFileSync(join(dir, ".terraform.lock.hcl"), "utf8") : ""];
+  return createHash("sha256").update(inputs.join("\0")).digest("hex");
 }
 
-/** `terraform destroy` in a prepared directory; throws with Terraform's message if it fails. */
+/** Whether the last init of `dir` saw the same inputs, and left its providers and lock file. */
+function initialized(dir: string): boolean {
+  const record = join(dir, INIT_RECORD);
+  return existsSync(record) && existsSync(join(dir, ".terraform", "providers")) && readFileSync(record, "utf8") === initInputs(dir);
+}
+
+/**
+ * `terraform apply` in a prepared directory; the result tells whether it won the state lock. A lock left by a
+ * deploy that was killed is released first, with a line saying so; a live one is left to refuse this apply.
+ * `watch` follows the Terraform process.
+ */
+export async function apply(dir: string, watch: TerraformWatch = {}): Promise<TerraformResult> {
+  const location = stateLocation(dir);
+  let recording: Promise<void> | undefined;
+  try {
+    await releaseLockOfTheDead(location);
+    step("terraform apply");
+    let holder: number | undefined;
+    return await terraform(["apply", "-auto-approve", "-input=false"], dir, {}, {
+      onStart: (pid) => {
+        holder = pid;
+        watch.onStart?.(pid);
+      },
+      onStdout: (stdout) => {
+        watch.onStdout?.(stdout);
+        // Apply takes the lock before it plans: its first line of output means it has the lock (a refused apply
+        // prints only its error, on stderr).
+        if (recording || holder === undefined || stdout.trim() === "") return;
+        recording = recordLockHolder(location, holder);
+      },
+    });
+  } finally {
+    await recording;
+    location.s3.destroy();
+  }
+}
+
+/** `terraform destroy` in a prepared directory, after releasing a lock left by a killed deploy; throws with Terraform's message if it fails. */
 export async function destroy(dir: string): Promise<void> {
+  const location = stateLocation(dir);
+  try {
+    await releaseLockOfTheDead(location);
+  } finally {
+    location.s3.destroy();
+  }
   step("terraform destroy");
   await terraformOrThrow(["destroy", "-auto-approve", "-input=false"], dir);
 }
 
-/** The stack's outputs, as AWS would print them after a deploy. */
-export async function outputs(dir: string): Promise<Outputs> {
-  const json = JSON.parse((await terraformOrThrow(["output", "-json"], dir)).stdout) as Record<string, { value: unknown }>;
-  return Object.fromEntries(Object.entries(json).map(([name, { value }]) => [name, String(value)]));
+/** Releases the state's lock if a killed deploy left it (state-lock.ts), with a line saying so. */
+async function releaseLockOfTheDead(location: StateLocation): Promise<void> {
+  const check = await releaseStaleLock(location);
+  if (check.state === "released") {
+    step(`released the state lock ${check.lock.ID} left by terraform pid ${check.holder.pid}, which is gone (${check.lock.Created})`);
+  }
 }
 
-/** Deploys a synthesized stack to the local cloud and returns its outputs. */
-export async function deployStack(stack: SynthesizedStack, endpoint: string, workdir: string): Promise<Outputs> {
-  const dir = await prepareLocalStack(stack, endpoint, workdir);
-  const result = await apply(dir);
-  if (result.code !== 0) throw new Error(`terraform apply of ${stack.name} failed:\n${(result.stderr || result.stdout).trim()}`);
-  return outputs(dir);
+/** The stack's outputs, as AWS would print them after a deploy, read from the state the backend wrote. */
+export async function outputs(dir: string): Promise<Outputs> {
+  // The state object holds them as `terraform output -json` prints them; reading it saves starting Terraform again.
+  const state = await readState(dir);
+  return Object.fromEntries(Object.entries(state?.outputs ?? {}).map(([name, { value }]) => [name, String(value)]));
+}
+
+/** What the state of a prepared directory holds, as the backend wrote it; `undefined` before the first apply. */
+interface State {
+  readonly outputs?: Record<string, { readonly value: unknown }>;
+  readonly resources?: readonly { readonly mode: string; readonly type: string; readonly name: string }[];
+}
+
+async function readState(dir: string): Promise<State | undefined> {
+  const location = stateLocation(dir);
+  try {
+    const object = await location.s3.send(new GetObjectCommand({ Bucket: location.bucket, Key: location.key }));
+    return JSON.parse(await object.Body!.transformToString()) as State;
+  } catch (error) {
+    if ((error as { name?: string }).name === "NoSuchKey") return undefined;
+    throw error;
+  } finally {
+    location.s3.destroy();
+  }
+}
+
+/** Addresses of the managed resources in the state of a prepared directory. */
+async function managedAddresses(dir: string): Promise<Set<string>> {
+  const resources = (await readState(dir))?.resources ?? [];
+  return new Set(resources.filter((r) => r.mode === "managed").map((r) => `${r.type}.${r.name}`));
+}
+
+/**
+ * Deploys a synthesized stack to the local cloud and returns its outputs. Recovers from a deploy that was killed:
+ * its stale state lock is released, and the resources it created but never recorded are adopted (orphan-import.ts)
+ * before the apply.
+ * Throws one line when another deploy of the stack is running. `watch` follows each Terraform apply it runs.
+ */
+export async function deployStack(stack: SynthesizedStack, endpoint: string, workdir: string, watch: TerraformWatch = {}): Promise<Outputs> {
+  const release = claimWorkdir(workdir, stack.name);
+  try {
+    const dir = await prepareLocalStack(stack, endpoint, workdir);
+    const adopted = await orphans(dir, endpoint, await managedAddresses(dir));
+    writeImports(dir, adopted);
+    if (adopted.length > 0) step(`adopting ${adopted.length} resource(s) an interrupted deploy left behind: ${adopted.map((block) => block.id).join(", ")}`);
+    const result = await apply(dir, watch);
+    if (result.code !== 0) throw new Error(await applyFailure(stack, endpoint, dir, result));
+    return await outputs(dir);
+  } finally {
+    release();
+  }
 }
 
 /** Destroys a stack deployed to the local cloud. */
 export async function destroyStack(stack: SynthesizedStack, endpoint: string, workdir: string): Promise<void> {
-  await destroy(await prepareLocalStack(stack, endpoint, workdir));
+  const release = claimWorkdir(workdir, stack.name);
+  try {
+    await destroy(await prepareLocalStack(stack, endpoint, workdir));
+  } finally {
+    release();
+  }
+}
+
+/** Why an apply failed: one line for a local cloud that died or a lock another deploy holds, else Terraform's own message. */
+async function applyFailure(stack: SynthesizedStack, endpoint: string, dir: string, result: TerraformResult): Promise<string> {
+  const gone = await unreachable(endpoint);
+  if (gone) {
+    return `the local cloud at ${endpoint} stopped answering during the deploy of ${stack.name} (${gone}): start it again, then run this command again`;
+  }
+  if (result.stderr.includes("Error acquiring the state lock")) {
+    const location = stateLocation(dir);
+    try {
+      const check = await releaseStaleLock(location);
+      if (check.state === "held") return heldLockMessage(stack.name, check, dir);
+    } finally {
+      location.s3.destroy();
+    }
+  }
+  return `terraform apply of ${stack.name} failed:\n${(result.stderr || result.stdout).trim()}`;
+}
+
+/** Records Terraform `pid` as the holder of the state's lock, once the lock is there. */
+async function recordLockHolder(location: StateLocation, pid: number): Promise<void> {
+  const lock = await readLock(location).catch(() => undefined);
+  if (lock) await recordHolder(location, lock, pid).catch(() => undefined);
+}
+
+/** The state's bucket and key, from the backend of a prepared directory, with a client for its S3. */
+function stateLocation(dir: string): StateLocation & { readonly s3: S3Client } {
+  const { bucket, key, endpoints } = JSON.parse(readFileSync(join(dir, OVERRIDE_FILE), "utf8")).terraform.backend.s3;
+  return { s3: stateClient(endpoints.s3), bucket, key };
+}
+
+function stateClient(endpoint: string): S3Client {
+  return new S3Client({ endpoint, region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS, forcePathStyle: true, maxAttempts: 2 });
+}
+
+/** Throws one line unless something answers HTTP at `endpoint`. */
+async function assertReachable(endpoint: string): Promise<void> {
+  const cause = await unreachable(endpoint);
+  if (cause) throw new Error(`the local cloud at ${endpoint} does not answer (${cause}): start it with \`npm run local:up\`, or check the endpoint`);
+}
+
+/** Why nothing answers HTTP at `endpoint` within {@link REACHABLE_WITHIN_MS} (`ECONNREFUSED`), or `undefined` when something does. */
+async function unreachable(endpoint: string): Promise<string | undefined> {
+  try {
+    await fetch(endpoint, { signal: AbortSignal.timeout(REACHABLE_WITHIN_MS) });
+    return undefined;
+  } catch (error) {
+    return (error as { cause?: { code?: string } }).cause?.code ?? (error as Error).name;
+  }
 }
 
 /** Creates the local state bucket unless it exists. */
 async function ensureStateBucket(endpoint: string): Promise<void> {
-  const s3 = new S3Client({ endpoint, region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS, forcePathStyle: true });
+  const s3 = stateClient(endpoint);
   try {
     await s3.send(new HeadBucketCommand({ Bucket: LOCAL_STATE_BUCKET }));
   } catch {

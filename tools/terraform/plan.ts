@@ -26,10 +26,9 @@ export interface PlanResult {
  * own S3 backend and the caller's AWS credentials, as in a pull request pipeline.
  */
 export async function planStack(stack: SynthesizedStack, workdir: string, outdir: string, remote = false): Promise<PlanResult> {
-  const override = remote
-    ? undefined
-    : { provider: awsProviderOverride(NOWHERE, "offline-plan", true), terraform: { backend: { local: { path: "terraform.tfstate" } } } };
-  const { dir, archivesStoodIn } = await prepareStack(stack.dir, workdir, override);
+  const offline = remote ? undefined : awsProviderOverride(NOWHERE, "offline-plan", true);
+  const override = offline && { provider: offline.provider, terraform: { backend: { local: { path: "terraform.tfstate" } } } };
+  const { dir, archivesStoodIn } = await prepareStack(stack.dir, workdir, override, offline?.env);
   step(`terraform init: ${stack.name}`);
   await terraformOrThrow(["init", "-input=false", "-reconfigure"], dir);
   step(`terraform plan: ${stack.name}${remote ? " (remote state and account)" : " (offline)"}`);

@@ -2,7 +2,7 @@ import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, 
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { standInForArchives } from "./archive-stand-in";
-import { mirroredProviders, terraform } from "./terraform";
+import { HARNESS_ENV_FILE, mirroredProviders, terraform } from "./terraform";
 
 /** What Terraform keeps in a working directory between runs: providers, lock file and local state. */
 const KEPT = new Set([".terraform", ".terraform.lock.hcl", "terraform.tfstate", "terraform.tfstate.backup"]);
@@ -17,16 +17,19 @@ export interface StackWorkdir {
 
 /**
  * Copies the synthesized stack at `stackDir` into `workdir`, keeping what Terraform left there before, and writes
- * `override` (if given) as a Terraform override file. When the archive provider cannot be installed here, the
- * copy's archive_file data sources are replaced by zips built the same way (see archive-stand-in.ts).
+ * `override` (if given) as a Terraform override file and `env` (if given) as the environment {@link terraform} runs
+ * every command there with. When the archive provider cannot be installed here, the copy's archive_file data sources
+ * are replaced by zips built the same way (see archive-stand-in.ts).
  */
-export async function prepareStack(stackDir: string, workdir: string, override?: object): Promise<StackWorkdir> {
+export async function prepareStack(stackDir: string, workdir: string, override?: object, env?: Readonly<Record<string, string | undefined>>): Promise<StackWorkdir> {
   mkdirSync(workdir, { recursive: true });
   for (const entry of readdirSync(workdir)) {
     if (!KEPT.has(entry)) rmSync(join(workdir, entry), { recursive: true, force: true });
   }
   for (const entry of readdirSync(stackDir)) cpSync(join(stackDir, entry), join(workdir, entry), { recursive: true });
   if (override) writeFileSync(join(workdir, "harness_override.tf.json"), JSON.stringify(override, null, 2));
+  // JSON keeps `undefined` out: an unset variable is written as null.
+  if (env) writeFileSync(join(workdir, HARNESS_ENV_FILE), JSON.stringify(Object.fromEntries(Object.entries(env).map(([k, v]) => [k, v ?? null])), null, 2));
   const version = archiveProviderVersion(workdir);
   const archivesStoodIn = version && !(await archiveProviderInstalls(version)) ? standInForArchives(workdir) : [];
   return { dir: workdir, archivesStoodIn };

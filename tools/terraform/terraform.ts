@@ -1,5 +1,5 @@
 import { spawn, spawnSync } from "node:child_process";
-import { existsSync, mkdirSync, readdirSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { homedir } from "node:os";
 import { join } from "node:path";
 import { step } from "../cli/terminal";
@@ -75,6 +75,14 @@ export function terraformEnv(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
   };
 }
 
+/** Callbacks of a caller that follows a running Terraform command. */
+export interface TerraformWatch {
+  /** Called with Terraform's pid once it runs. */
+  readonly onStart?: (pid: number) => void;
+  /** Called with everything Terraform has printed on stdout so far, each time it prints more. */
+  readonly onStdout?: (stdout: string) => void;
+}
+
 /** What a Terraform command printed, and how it ended. */
 export interface TerraformResult {
   readonly code: number;
@@ -88,19 +96,38 @@ const RESOURCE_PROGRESS = /^\S+: (Creating|Creation complete|Modifying|Modificat
 /** How often a long Terraform command reports that it still runs. */
 const HEARTBEAT_MS = 5_000;
 
-/** Runs `terraform <args>` in `cwd` and collects its output. Never throws for a non-zero exit. */
-export function terraform(args: string[], cwd: string, env: NodeJS.ProcessEnv = {}): Promise<TerraformResult> {
+/**
+ * The file in a working directory that holds the environment every Terraform command there needs (where the AWS
+ * provider sends its calls, see provider-override.ts); `null` unsets a variable. Written by `prepareStack`.
+ */
+export const HARNESS_ENV_FILE = "harness_env.json";
+
+/** The environment the harness recorded for `dir`, with unset variables as `undefined`; empty when it recorded none. */
+export function harnessEnv(dir: string): NodeJS.ProcessEnv {
+  const file = join(dir, HARNESS_ENV_FILE);
+  if (!existsSync(file)) return {};
+  const recorded = JSON.parse(readFileSync(file, "utf8")) as Record<string, string | null>;
+  return Object.fromEntries(Object.entries(recorded).map(([name, value]) => [name, value ?? undefined]));
+}
+
+/**
+ * Runs `terraform <args>` in `cwd` and collects its output, with the environment the harness recorded for `cwd`
+ * ({@link HARNESS_ENV_FILE}) and then `env`. Never throws for a non-zero exit.
+ */
+export function terraform(args: string[], cwd: string, env: NodeJS.ProcessEnv = {}, watch: TerraformWatch = {}): Promise<TerraformResult> {
   if (!existsSync(join(WORK_ROOT, "terraform.rc"))) cliConfigFile();
   return new Promise((resolve, reject) => {
     // -no-color goes after the (sub)command: `terraform state list -no-color`, `terraform plan -no-color ...`.
     const command = args[0] === "state" ? 2 : 1;
     const argv = [...args.slice(0, command), "-no-color", ...args.slice(command)];
-    const child = spawn("terraform", argv, { cwd, env: terraformEnv(env) });
+    const child = spawn("terraform", argv, { cwd, env: terraformEnv({ ...harnessEnv(cwd), ...env }) });
+    if (child.pid !== undefined) watch.onStart?.(child.pid);
     let stdout = "";
     let stderr = "";
     child.stdout.on("data", (chunk: Buffer) => {
       const text = chunk.toString();
       stdout += text;
+      watch.onStdout?.(stdout);
       // Terraform's own progress (a line per resource, and "Still creating..." every 10 s) as progress lines.
       for (const line of text.split("\n")) if (RESOURCE_PROGRESS.test(line)) step(`  ${line.trim()}`);
     });
