@@ -258,6 +258,20 @@ describeWhen(motoMissing())("local cloud access: only loopback names, known keys
     expect(v2.body).toMatch(/Signature Version 4 only/);
   }, 60_000);
 
+  test("a web page of another origin cannot use a URL presigned with the published local key pair; a page on loopback can", async () => {
+    const presigned = await aws(["s3", "presign", `s3://${bucket}/notes/a.txt`, "--expires-in", "300"]);
+    const url = presigned.stdout.trim().replace(/^https?:\/\/[^/]+/, "");
+    expect((await curl(url)).status).toBe(200);
+    // What a browser sends for <img src=...> on another site, and for a form or fetch from it.
+    const image = await curl(url, ["Sec-Fetch-Site: cross-site", "Sec-Fetch-Mode: no-cors"]);
+    expect(image.status).toBe(403);
+    expect(image.body).toContain("Sec-Fetch-Site: cross-site");
+    const page = await curl(url, ["Origin: https://evil.example", "Sec-Fetch-Site: cross-site"]);
+    expect(page.status).toBe(403);
+    expect(page.body).toContain("https://evil.example");
+    expect((await curl(url, ["Origin: http://localhost:3000", "Sec-Fetch-Site: cross-site"])).status).toBe(200);
+  }, 60_000);
+
   test("a role session is refused a DynamoDB table its policy does not name, with AWS's message", async () => {
     const result = await aws(["dynamodb", "get-item", "--table-name", "other-table", "--key", '{"id":{"S":"1"}}'], session);
     expect(result.code).not.toBe(0);

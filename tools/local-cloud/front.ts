@@ -7,7 +7,7 @@ import { errorProtocolOf, refusal } from "./aws-refusals";
 import { callerIdentityResponse, isGetCallerIdentity } from "./caller-identity";
 import { CloudView } from "./cloud-view";
 import { controlRoutes, isControlPath } from "./control-api";
-import { hostRefusal } from "./host-check";
+import { hostRefusal, webPageRefusal } from "./host-check";
 import { identityHandlers, IdentityStore } from "./identities";
 import { identityPoolRoleHandlers, IdentityPoolRoleStore } from "./identity-pool-roles";
 import { lambdaCodeRoutes, LambdaCodeStore, layerRoutes } from "./lambda-code";
@@ -220,11 +220,13 @@ export async function startFront(
     send(res, response);
   }
 
-  /** The refusal of a request the front never serves, whoever signed it: a foreign `Host`, or moto's own API. */
+  /** The refusal of a request the front never serves, whoever signed it: a foreign `Host` or web page, or moto's own API. */
   function refusalOf(req: IncomingMessage): AwsResponse | undefined {
     const protocol = errorProtocolOf(signatureClaimService(req), req.headers);
     const badHost = hostRefusal(req.headers.host, port);
     if (badHost) return refusal(protocol, "accessDenied", badHost);
+    const fromWebPage = webPageRefusal(header(req.headers, "origin"), header(req.headers, "sec-fetch-site"));
+    if (fromWebPage) return refusal(protocol, "accessDenied", fromWebPage);
     if (/^\/moto-api(\/|\?|$)/.test(req.url ?? "/")) {
       return refusal(protocol, "accessDenied", "the local cloud does not serve moto's own API (/moto-api/) through its front: it would let any caller reset or rewrite the emulator's state");
     }
