@@ -169,6 +169,11 @@ export async function startFront(
     // The last line of defence: whatever goes wrong, the client gets an answer and the process keeps running.
     route(req, res).catch((error: Error) => send(res, errorResponse(new AwsError(500, "InternalFailure", error.message))));
   });
+  // Idle keep-alive connections outlive the clients' own idle timeouts (the Go SDK's, Terraform's, is 90 s): with
+  // Node's 5 s, the front could close a connection just as a client sends a request on it, and that request (a POST
+  // the client will not retry, with the provider's one attempt) would fail with "connection reset by peer".
+  server.keepAliveTimeout = 120_000;
+  server.headersTimeout = 125_000;
 
   /** The local handler of a request, if any. */
   function handlerOf(req: IncomingMessage): Handler | undefined {
