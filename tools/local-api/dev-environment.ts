@@ -9,7 +9,7 @@ import type { Outputs } from "../terraform/local-deploy";
 import type { CloudView } from "../local-cloud/cloud-view";
 import { LOCAL_CREDENTIALS, LOCAL_REGION } from "../local-cloud/local-account";
 import { lambdaNodeMissing } from "./lambda-node";
-import { CLOUD_FILE, runningCloudEndpoint } from "../local-cloud/running-cloud";
+import { CLOUD_FILE, recordedCloudEndpoint } from "../local-cloud/running-cloud";
 import { stageStack, SynthesizedStack, synthesizeAsync } from "../terraform/synthesize";
 import { PROJECT_ROOT, WORK_ROOT } from "../terraform/terraform";
 
@@ -248,7 +248,8 @@ interface OpenedCloud {
  */
 async function openCloud(record: string | false, log: (line: string) => void, port: number | undefined): Promise<OpenedCloud> {
   if (record !== false) {
-    const endpoint = await runningCloudEndpoint(record).catch(() => undefined);
+    // connectRemoteCloud's first call is the health check: no probe of its own before it.
+    const endpoint = recordedCloudEndpoint(record);
     if (endpoint !== undefined) {
       try {
         const { connectRemoteCloud } = await import("../local-cloud/remote-cloud");

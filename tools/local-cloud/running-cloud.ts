@@ -72,15 +72,21 @@ function isMoto(pid: number): boolean {
   }
 }
 
+/** The endpoint `file` records, unchecked: `undefined` when there is no record. */
+export function recordedCloudEndpoint(file = CLOUD_FILE): string | undefined {
+  return readRecord(file)?.endpoint;
+}
+
 /** The endpoint of the running local cloud; throws with what to do when none answers. */
 export async function runningCloudEndpoint(file = CLOUD_FILE): Promise<string> {
   const noCloud = "no local cloud is running: start one with `npm run local:up` in another terminal";
-  const record = readRecord(file);
-  if (!record) throw new Error(noCloud);
+  const endpoint = recordedCloudEndpoint(file);
+  if (endpoint === undefined) throw new Error(noCloud);
   try {
-    await fetch(`${record.endpoint}/moto-api/`);
+    // Any answer will do (the front refuses an unsigned request, but it answers).
+    await fetch(`${endpoint}/`);
   } catch {
     throw new Error(noCloud);
   }
-  return record.endpoint;
+  return endpoint;
 }
