@@ -4,14 +4,14 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { LOCAL_CREDENTIALS, localAwsProvider, localEndpoints, localS3Backend } from "../local-cloud-target";
 import { readStageManifest } from "../stage-manifest";
+import { APP_COMMAND } from "./support/app-command";
 import { snapshot } from "./support/snapshot";
 
-/** The app as cdktf.json runs it: tsx main.ts, in the project directory. */
 const ROOT = join(__dirname, "..");
-const TSX = join(ROOT, "node_modules", ".bin", "tsx");
 
+/** The app as cdktf.json runs it, in the project directory. */
 function runApp(outdir: string, env: NodeJS.ProcessEnv = {}) {
-  return spawnSync(TSX, ["main.ts"], {
+  return spawnSync(APP_COMMAND[0], APP_COMMAND.slice(1), {
     cwd: ROOT,
     encoding: "utf8",
     env: { ...process.env, API_AUTH_COGNITO_STATE_BUCKET: "", API_AUTH_COGNITO_REGION: "", API_AUTH_COGNITO_STATE_REGION: "", API_AUTH_COGNITO_STAGES: "", API_AUTH_COGNITO_TARGET: "", API_AUTH_COGNITO_LOCAL_ENDPOINT: "", API_AUTH_COGNITO_CLOUD_PORT: "", SYNTH_HCL_OUTPUT: "", CDKTF_OUTDIR: outdir, ...env },

@@ -7,6 +7,7 @@ import { Testing } from "cdktf";
 import { HttpApi } from "../constructs/http-api";
 import { NodejsFunction } from "../constructs/nodejs-function";
 import { ValidationError } from "../constructs/validation";
+import { APP_COMMAND } from "./support/app-command";
 import { snapshot } from "./support/snapshot";
 
 /**
@@ -20,7 +21,7 @@ const fn = { functionName: "fn", invokeArn: "arn:aws:apigateway:us-east-1:lambda
 const ENV_NAMES = ["API_AUTH_COGNITO_STAGES", "API_AUTH_COGNITO_REGION", "API_AUTH_COGNITO_STATE_BUCKET", "API_AUTH_COGNITO_STATE_REGION"];
 
 /** Runs the app as cdktf.json does, with a clean environment of our settings plus `env`. */
-function synth(outdir: string, env: Record<string, string>, command = [join(ROOT, "node_modules", ".bin", "tsx"), "main.ts"]) {
+function synth(outdir: string, env: Record<string, string>, command: readonly string[] = APP_COMMAND) {
   const clean = Object.fromEntries(ENV_NAMES.map((name) => [name, ""]));
   return spawnSync(command[0], command.slice(1), {
     cwd: ROOT,

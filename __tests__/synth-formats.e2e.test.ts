@@ -5,6 +5,7 @@ import { join } from "node:path";
 import { promisify } from "node:util";
 import { prepareStack } from "../tools/terraform/stack-workdir";
 import { prepareTerraform, terraformEnv, terraformMissing, terraformOrThrow } from "../tools/terraform/terraform";
+import { APP_COMMAND } from "./support/app-command";
 import { describeWhen } from "./support/requires";
 
 const ROOT = join(__dirname, "..");
@@ -50,7 +51,7 @@ describeWhen(terraformMissing())("HCL and JSON synths in the same cdktf.out", ()
     const out = join(scratch, "cdktf.out.hcl");
     const env = terraformEnv({ API_AUTH_COGNITO_STAGES: "dev", API_AUTH_COGNITO_TARGET: "local", SYNTH_HCL_OUTPUT: "true", CDKTF_OUTDIR: out });
     mkdirSync(out);
-    await run(join(ROOT, "node_modules", ".bin", "tsx"), ["main.ts"], { cwd: ROOT, env });
+    await run(APP_COMMAND[0], APP_COMMAND.slice(1), { cwd: ROOT, env });
     const { dir } = await prepareStack(join(out, "stacks", "api-auth-cognito-dev"), join(scratch, "work-hcl"));
     await terraformOrThrow(["init", "-backend=false", "-input=false"], dir);
     await expect(terraformOrThrow(["validate"], dir)).resolves.toMatchObject({ code: 0 });

@@ -25,8 +25,8 @@ export interface SynthesizeOptions {
 }
 
 /**
- * Synthesizes the app into `outdir` the way `cdktf synth` runs it (`tsx main.ts` with cdktf's environment
- * variables) and lists the stacks this synth wrote, from cdktf's own manifest. `outdir` belongs to the tool: it is
+ * Synthesizes the app into `outdir` the way `cdktf synth` runs it (the project's cdktf.json `app`, with cdktf's
+ * environment variables) and lists the stacks this synth wrote, from cdktf's own manifest. `outdir` belongs to the tool: it is
  * emptied first, so no stack or file of an earlier synth (another stage, region or format) is ever picked up.
  * Throws with the app's own one-line message when synth fails.
  */
@@ -64,9 +64,11 @@ function synthRun(outdir: string, options: SynthesizeOptions) {
   const stageSetting = stages ? { [SETTING_SOURCES.stages.env]: stages.join(",") } : {};
   // The tools point stacks where they deploy them themselves (override files): always synthesize the AWS stacks.
   const targetSetting = { [SETTING_SOURCES.target.env]: "aws" };
+  const { app } = JSON.parse(readFileSync(join(root, "cdktf.json"), "utf8")) as { app: string };
+  // cdktf runs `app` as a shell command in the project directory.
   return {
-    command: join(root, "node_modules", ".bin", "tsx"),
-    args: ["main.ts"],
+    command: "/bin/sh",
+    args: ["-c", app],
     spawnOptions: { cwd: root, env: { ...process.env, ...stageSetting, ...targetSetting, CDKTF_OUTDIR: outdir, SYNTH_HCL_OUTPUT: String(options.hcl ?? false) } },
   };
 }
