@@ -60,11 +60,15 @@ async function main() {
       packages: "external",
       sourcemap: "inline",
       sourcesContent: false,
-      logLevel: "error",
+      logLevel: "silent",
       plugins: [ownDirname],
     });
-  } catch {
-    // esbuild has printed the error, with its file and line.
+  } catch (failure) {
+    // One line per error, `file:line:column: ERROR: text`, as compilers print them (and editors link them).
+    for (const { location, text } of failure.errors ?? []) {
+      console.error(location ? `${location.file}:${location.line}:${location.column + 1}: ERROR: ${text}` : `ERROR: ${text}`);
+    }
+    if (!failure.errors) console.error(failure);
     return 1;
   }
   const first = await run([], true);
