@@ -1,13 +1,14 @@
 import { createHash } from "node:crypto";
 import { EventEmitter } from "node:events";
 import { NODEJS_RUNTIME } from "../../constructs/runtime";
-import { AwsResponse, HandlerContext, isJsonObject, RestRoute } from "./aws-json";
+import { AwsJsonRequest, AwsResponse, HandlerContext, isJsonObject, RestRoute } from "./aws-json";
 import { LoggingConfig, LoggingConfigStore } from "./lambda-logging-config";
 import { functionName } from "./lambda-names";
 
 /**
  * moto 5.2 keeps a deployed function's code but offers no way to download it over HTTP, so a local API Gateway
- * could not run it. The front keeps it instead: the zip, handler, runtime, timeout, memory size, environment, role
+ * could not run it. The front keeps it instead: the zip (sent inline, or read from moto's S3 when the function names
+ * `S3Bucket`/`S3Key`), handler, runtime, timeout, memory size, environment, role
  * and reserved concurrency each function was created or updated with, once moto has accepted the change, and its
  * logging configuration from the {@link LoggingConfigStore} the logging routes fill.
  */
@@ -133,8 +134,8 @@ export function lambdaCodeRoutes(store: LambdaCodeStore): RestRoute[] {
         const answer = await context.forward();
         if (answer.status >= 300) return answer;
         const sent = bodyOf(request.body);
-        const zip = isJsonObject(sent.Code) && typeof sent.Code.ZipFile === "string" ? Buffer.from(sent.Code.ZipFile, "base64") : undefined;
-        // Code from S3 (Code.S3Bucket/S3Key) and container images are not kept: the local API cannot run them.
+        // Container images are not kept: the local API cannot run them.
+        const zip = isJsonObject(sent.Code) ? await zipOf(sent.Code, request, context) : undefined;
         if (zip === undefined || typeof sent.FunctionName !== "string") return answer;
         store.create({
           functionName: functionName(sent.FunctionName),
@@ -155,8 +156,9 @@ export function lambdaCodeRoutes(store: LambdaCodeStore): RestRoute[] {
       path: new RegExp(`${FUNCTIONS}/${NAME}/code/?$`),
       handler: async (request, context, match) => {
         const answer = await context.forward();
-        const sent = bodyOf(request.body);
-        if (answer.status < 300 && typeof sent.ZipFile === "string") store.updateCode(functionName(match[1]), Buffer.from(sent.ZipFile, "base64"));
+        if (answer.status >= 300) return answer;
+        const zip = await zipOf(bodyOf(request.body), request, context);
+        if (zip) store.updateCode(functionName(match[1]), zip);
         return answer;
       },
     },
@@ -236,6 +238,31 @@ export function layerRoutes(outer: readonly RestRoute[], inner: readonly RestRou
     }),
   );
   return [...layered, ...inner];
+}
+
+/**
+ * The deployment package a CreateFunction `Code` or an UpdateFunctionCode body gives: `ZipFile` inline, or the object
+ * `S3Bucket`/`S3Key` (at `S3ObjectVersion`) read from moto's S3 as the caller's account; `undefined` for an image.
+ * Called once moto has accepted the request, so the object exists.
+ */
+async function zipOf(code: Record<string, unknown>, request: AwsJsonRequest, context: HandlerContext): Promise<Buffer | undefined> {
+  if (typeof code.ZipFile === "string") return Buffer.from(code.ZipFile, "base64");
+  if (typeof code.S3Bucket !== "string" || typeof code.S3Key !== "string") return undefined;
+  const { GetObjectCommand, S3Client } = await import("@aws-sdk/client-s3");
+  const s3 = new S3Client({
+    endpoint: context.motoEndpoint,
+    region: request.region,
+    forcePathStyle: true,
+    credentials: { accessKeyId: request.accessKeyId, secretAccessKey: "test" },
+    maxAttempts: 1,
+  });
+  try {
+    const version = typeof code.S3ObjectVersion === "string" ? { VersionId: code.S3ObjectVersion } : {};
+    const object = await s3.send(new GetObjectCommand({ Bucket: code.S3Bucket, Key: code.S3Key, ...version }));
+    return Buffer.from(await object.Body!.transformToByteArray());
+  } finally {
+    s3.destroy();
+  }
 }
 
 /** A request body as a JSON object; anything else as an empty object (moto has already judged the request). */

@@ -2,6 +2,7 @@ import { createHash } from "node:crypto";
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { CreateBucketCommand, GetObjectCommand, HeadBucketCommand, S3Client } from "@aws-sdk/client-s3";
+import { functionCodeFromS3 } from "./function-code-from-s3";
 import { orphans, writeImports } from "./orphan-import";
 import { awsProviderOverride } from "./provider-override";
 import { prepareStack } from "./stack-workdir";
@@ -29,6 +30,7 @@ const INIT_RECORD = join(".terraform", "harness-init.sha256");
 /**
  * Copies a synthesized stack into `workdir`, pointed at the local cloud at `endpoint`: every AWS call goes
  * there, and the state lives in the emulator's S3 under the stack's own key, with S3-native locking as in AWS.
+ * The functions' zips go through objects in that bucket (function-code-from-s3.ts), so functions deploy side by side.
  * Runs `terraform init` and returns the directory, ready for apply or destroy. Throws one line when nothing answers
  * at `endpoint`.
  */
@@ -39,6 +41,7 @@ export async function prepareLocalStack(stack: SynthesizedStack, endpoint: strin
   const backend = { s3: localS3Backend(endpoint, key) };
   const provider = awsProviderOverride(endpoint, LOCAL_CREDENTIALS.accessKeyId, false);
   const { dir } = await prepareStack(stack.dir, workdir, { provider: provider.provider, terraform: { backend } }, provider.env);
+  functionCodeFromS3(dir, LOCAL_STATE_BUCKET, stack.name);
   if (initialized(dir)) {
     step(`terraform init: ${stack.name} already initialized for this backend and these providers`);
   } else {
