@@ -17,6 +17,7 @@ import { LocalCloud, startFront, startLocalCloud } from "../tools/local-cloud/fr
 import { identityPoolRoleHandlers, IdentityPoolRoleStore } from "../tools/local-cloud/identity-pool-roles";
 import { freePort, motoMissing } from "../tools/local-cloud/moto";
 import { LOCAL_CREDENTIALS, LOCAL_REGION } from "../tools/local-cloud/local-account";
+import { warmUpMoto } from "../tools/local-cloud/moto-warm-up";
 import { Sha256 } from "../tools/local-cloud/sha256";
 import { describeWhen } from "./support/requires";
 import { rejection } from "./support/rejection";
@@ -94,6 +95,12 @@ describeWhen(motoMissing())("local cloud: moto behind a front that answers what 
     for (const client of [identity, idp, iam, s3]) client?.destroy();
     await cloud?.stop();
   }, 15_000);
+
+  test("the warm-up's reads are ones moto answers: each service it warms answers 200", async () => {
+    const answers = await warmUpMoto(cloud.motoSocketPath);
+    expect(Object.keys(answers).sort()).toEqual(["apigateway", "cognito-identity", "cognito-idp", "iam", "lambda", "logs", "sts"]);
+    expect(Object.values(answers)).toEqual(Object.values(answers).map(() => 200));
+  });
 
   test("forwards what moto serves: the user pool, client, role and identity pool were created through the front", async () => {
     const id = await newPool();

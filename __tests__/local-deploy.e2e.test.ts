@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { ApiGatewayV2Client, GetApisCommand, GetIntegrationsCommand, GetRoutesCommand } from "@aws-sdk/client-apigatewayv2";
@@ -80,7 +80,13 @@ describeWhen(terraformMissing() ?? motoMissing())("dev deployed to the local clo
   test("the state survived the race: it is in the emulator's S3 under the stage's key, and a new plan has nothing to do", async () => {
     const object = await clients.s3.send(new GetObjectCommand({ Bucket: LOCAL_STATE_BUCKET, Key: "api-auth-cognito/dev/terraform.tfstate" }));
     const state = JSON.parse(await object.Body!.transformToString());
-    expect(state.resources.filter((r: { mode: string }) => r.mode === "managed")).toHaveLength(23);
+    // The system's 23 resources, and for each of its 2 functions the object its zip is uploaded to (function-code-from-s3.ts).
+    const managed = state.resources.filter((r: { mode: string }) => r.mode === "managed");
+    expect(managed).toHaveLength(25);
+    expect(managed.filter((r: { type: string }) => r.type === "aws_s3_object").map((r: { name: string }) => r.name).sort()).toEqual([
+      "PrivateFunction_80BAF6B9_code",
+      "PublicFunction_4539FE2B_code",
+    ]);
     const fresh = await prepareLocalStack(stack, cloud.endpoint, join(scratch, "fresh"));
     const plan = await terraform(["plan", "-detailed-exitcode", "-input=false"], fresh);
     expect(plan.stderr).toBe("");
@@ -144,10 +150,15 @@ describeWhen(terraformMissing() ?? motoMissing())("dev deployed to the local clo
     }
   });
 
-  test("two Node.js 22 arm64 functions with their log groups", async () => {
+  test("two Node.js 22 arm64 functions with their log groups, running the synthesized zips", async () => {
+    const functions = Object.values(JSON.parse(readFileSync(join(winner, "cdk.tf.json"), "utf8")).resource.aws_lambda_function) as { function_name: string; source_code_hash: string }[];
+    const hashes = Object.fromEntries(functions.map((fn) => [fn.function_name, fn.source_code_hash]));
     for (const name of ["public", "private"]) {
       const { Configuration } = await clients.lambda.send(new GetFunctionCommand({ FunctionName: `${PREFIX}-${name}` }));
       expect(Configuration).toMatchObject({ Runtime: "nodejs22.x", Architectures: ["arm64"], Handler: "index.handler", MemorySize: 256, Timeout: 10 });
+      // The zip went through the S3 object the apply uploaded, and arrived as synthesized.
+      expect(Configuration?.CodeSha256).toBe(hashes[`${PREFIX}-${name}`]);
+      expect(cloud.lambdaCode.code(`${PREFIX}-${name}`)?.codeSha256).toBe(hashes[`${PREFIX}-${name}`]);
     }
     const { logGroups } = await clients.logs.send(new DescribeLogGroupsCommand({ logGroupNamePrefix: `/aws/lambda/${PREFIX}-` }));
     expect(logGroups?.map((g) => [g.logGroupName, g.retentionInDays]).sort()).toEqual([

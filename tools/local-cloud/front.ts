@@ -11,6 +11,7 @@ import { hostRefusal, webPageRefusal } from "./host-check";
 import { identityHandlers, IdentityStore } from "./identities";
 import { identityPoolRoleHandlers, IdentityPoolRoleStore } from "./identity-pool-roles";
 import { lambdaCodeRoutes, LambdaCodeStore, layerRoutes } from "./lambda-code";
+import { warmUpMoto } from "./moto-warm-up";
 import { lambdaLoggingConfigRoutes } from "./lambda-logging-config";
 import { MotoServer, startMoto } from "./moto";
 import { userPoolSignInHandlers, UserPoolSignInStore } from "./user-pool-sign-in";
@@ -123,6 +124,8 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
     front = await startFront(moto.endpoint, handlers, restRoutes, { access, motoSocketPath: moto.socketPath, port: options.port, motoDown });
     endpoint = front.endpoint;
     for (const bucket of options.buckets ?? []) await createBucket(moto.socketPath, bucket);
+    // In the background: the first deploy's requests find moto's services ready (moto-warm-up.ts).
+    void warmUpMoto(moto.socketPath);
   } catch (error) {
     await moto.stop();
     throw error;
