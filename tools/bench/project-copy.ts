@@ -1,6 +1,6 @@
-import { cpSync, mkdtempSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
+import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { PROJECT_ROOT } from "../terraform/terraform";
 
 /**
@@ -10,11 +10,11 @@ import { PROJECT_ROOT } from "../terraform/terraform";
 
 /**
  * What a synth and a deploy read: the app and the modules beside it (every `.ts` file at the root), its library,
- * handlers and settings (node_modules is linked).
+ * handlers and settings, and the runner cdktf.json names (node_modules is linked).
  */
 function projectFiles(): string[] {
   const rootModules = readdirSync(PROJECT_ROOT).filter((name) => name.endsWith(".ts") && !name.endsWith(".d.ts"));
-  return [...rootModules, "constructs", "lambdas", "cdktf.json", "tsconfig.json", "package.json"];
+  return [...rootModules, "constructs", "lambdas", "cdktf.json", "tsconfig.json", "package.json", "tools/terraform/run-app.cjs"];
 }
 
 /** The route of main.ts the added ones go after. */
@@ -23,7 +23,10 @@ const ANCHOR_ROUTE = `"GET /public": { function: fn("public", "PublicFunction"),
 /** Copies the project into a new temporary directory and returns it. */
 export function copyProject(prefix = "project-copy-"): string {
   const project = mkdtempSync(join(tmpdir(), prefix));
-  for (const entry of projectFiles()) cpSync(join(PROJECT_ROOT, entry), join(project, entry), { recursive: true });
+  for (const entry of projectFiles()) {
+    mkdirSync(dirname(join(project, entry)), { recursive: true });
+    cpSync(join(PROJECT_ROOT, entry), join(project, entry), { recursive: true });
+  }
   symlinkSync(join(PROJECT_ROOT, "node_modules"), join(project, "node_modules"));
   return project;
 }

@@ -306,6 +306,7 @@ function oneLine(message: string): string {
   const lines = message.split("\n").map((line) => line.trim()).filter(Boolean);
   const located = lines.find((line) => /:\d+:\d+: ERROR: /.test(line)) ?? lines.find((line) => /^(│\s*)?Error: /.test(line));
   if (!located) return lines.join(" ").slice(0, 300);
+  if (located === lines[0]) return located;
   const what = lines[0].split(": ")[0].replace(/:$/, "");
   return `${what}: ${located.replace(/^│\s*/, "")}`;
 }
