@@ -120,7 +120,7 @@ class Job {
 /** moto and its guard under a tool, and moto's socket directory. */
 function motoOf(toolPid: number): { moto: ProcessInfo; guard: ProcessInfo; socketDir: string } {
   const all = descendants(toolPid);
-  const guard = all.find((p) => p.parent === toolPid && p.args.some((arg) => arg.endsWith("moto-guard.cjs")));
+  const guard = all.find((p) => p.parent === toolPid && p.args.some((arg) => arg.endsWith("process-guard.cjs")));
   const moto = all.find((p) => p.parent === guard?.pid && p.args.some((arg) => arg.endsWith("moto_server")));
   if (!guard || !moto) throw new Error(`no moto under pid ${toolPid}`);
   const socket = moto.args[moto.args.indexOf("-H") + 1].replace(/^unix:\/\//, "");

@@ -1,9 +1,10 @@
-import { ChildProcess, spawn, spawnSync } from "node:child_process";
+import { spawnSync } from "node:child_process";
 import { createWriteStream, mkdirSync, mkdtempSync, rmSync, WriteStream } from "node:fs";
 import { request as httpRequest } from "node:http";
 import { AddressInfo, connect, createServer, Socket } from "node:net";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
+import { GuardedProcess } from "../cli/guarded-process";
 import { fromThisProcess } from "./own-connections";
 
 /**
@@ -18,9 +19,6 @@ const INSTALL_HINT = 'install it with: pip install "moto[server]"';
 
 /** How long moto may take to answer its first request. It starts in about a second here. */
 const START_TIMEOUT_MS = 20_000;
-
-/** How long `stop()` lets moto end after SIGTERM before it sends SIGKILL (the guard's own grace period, plus a margin). */
-const KILL_AFTER_MS = 3_000;
 
 /** How much of moto's output an error message quotes. */
 const TAIL_CHARS = 2_000;
@@ -60,7 +58,7 @@ export function motoMissing(): string | undefined {
 /**
  * Starts `moto_server -H unix://<dir>/moto.sock` in a fresh 0700 directory and a relay to it on a free loopback port,
  * and resolves once `GET /moto-api/` answers 200. Throws, with the tail of moto's output, if it exits early or is
- * not ready within 20 s. moto runs under its guard (moto-guard.cjs), in a session of its own: Ctrl-C in a terminal
+ * not ready within 20 s. moto runs under its guard (guarded-process.ts), in a session of its own: Ctrl-C in a terminal
  * reaches this process only, which stops moto in its turn, and when this process ends in any way, even `kill -9`,
  * the guard stops moto and removes its directory. So a test run that never calls `stop()` leaves no moto behind.
  */
@@ -71,15 +69,11 @@ export async function startMoto(options: StartMotoOptions = {}): Promise<MotoSer
   if (options.logFile) mkdirSync(dirname(options.logFile), { recursive: true });
   const log = options.logFile ? createWriteStream(options.logFile, { flags: "a" }) : undefined;
   const output = new OutputTail(log);
-  const child = spawn(process.execPath, [GUARD, directory, "moto_server", "-H", `unix://${socketPath}`], {
-    stdio: ["ignore", "pipe", "pipe", "ipc"],
-    detached: true,
-  });
-  child.stdout!.on("data", (chunk: Buffer) => output.add(chunk));
-  child.stderr!.on("data", (chunk: Buffer) => output.add(chunk));
-  const guard = new GuardReport(child);
+  const guard = new GuardedProcess(directory, "moto_server", ["-H", `unix://${socketPath}`]);
+  guard.guard.stdout!.on("data", (chunk: Buffer) => output.add(chunk));
+  guard.guard.stderr!.on("data", (chunk: Buffer) => output.add(chunk));
   // A test that never calls stop(): the closing channel would do, a signal is quicker (the guard stops moto on it).
-  const stopOnExit = () => child.kill("SIGTERM");
+  const stopOnExit = () => guard.guard.kill("SIGTERM");
   process.once("exit", stopOnExit);
   let relay: Relay | undefined;
 
@@ -89,7 +83,7 @@ export async function startMoto(options: StartMotoOptions = {}): Promise<MotoSer
       process.removeListener("exit", stopOnExit);
       health?.stop();
       await relay?.close();
-      await guard.stopMoto();
+      await guard.stop();
       rmSync(directory, { recursive: true, force: true });
       output.flush();
       await new Promise<void>((resolve) => (log ? log.end(resolve) : resolve()));
@@ -106,7 +100,7 @@ export async function startMoto(options: StartMotoOptions = {}): Promise<MotoSer
     const tail = output.tail();
     throw new Error(`${(error as Error).message}${tail ? `; moto's last output:\n${tail}` : ""}`);
   }
-  const pid = guard.motoPid!;
+  const pid = guard.pid!;
   // Death is reported only if nobody asked for it: after stop() the promise stays pending.
   const died = new Promise<string>((resolve) => {
     const report = (what: string) => {
@@ -122,75 +116,6 @@ export async function startMoto(options: StartMotoOptions = {}): Promise<MotoSer
 
 /** The name of moto's socket directories under the system's temporary folder: `local-cloud-moto-XXXXXX`. */
 export const MOTO_DIR_PREFIX = "local-cloud-moto-";
-
-/** The guard moto runs under. */
-const GUARD = join(__dirname, "moto-guard.cjs");
-
-/** How moto's exit reads in a message: `code 1`, `killed by SIGKILL`. */
-type ExitStatus = string;
-
-/** What the guard tells about moto: its pid, its exit, or why it could not start. */
-class GuardReport {
-  motoPid: number | undefined;
-  spawnError: string | undefined;
-  /** moto's exit status, once moto (or the guard itself) has exited. */
-  status: ExitStatus | undefined;
-  /** Resolves with moto's exit status once moto has exited and the guard has said so, or the guard has exited. */
-  readonly exited: Promise<ExitStatus>;
-  private readonly guardExited: Promise<void>;
-
-  constructor(private readonly child: ChildProcess) {
-    let settle: (status: ExitStatus) => void;
-    this.exited = new Promise((resolve) => (settle = resolve));
-    child.on("message", (message: GuardMessage) => {
-      if ("motoPid" in message) this.motoPid = message.motoPid;
-      if ("spawnError" in message) this.spawnError = message.spawnError;
-      if ("exit" in message) settle((this.status ??= describeExit(message.exit.code, message.exit.signal)));
-    });
-    // Spawn errors of the guard itself (no Node?) arrive as 'error' events; without a listener they would crash us.
-    child.once("error", (error) => (this.spawnError = error.message));
-    this.guardExited = new Promise((resolve) => {
-      child.once("exit", (code, signal) => {
-        settle((this.status ??= `its guard ${describeExit(code, signal)}`));
-        resolve();
-      });
-    });
-  }
-
-  /**
-   * Asks the guard to stop moto by closing the channel (the same sign as our death), and resolves once the guard has
-   * exited; SIGKILLs both if that takes longer than the guard's own grace period.
-   */
-  async stopMoto(): Promise<void> {
-    // A guard that never started (spawn error) has no pid and emits no 'exit'.
-    if (this.child.pid === undefined || this.child.exitCode !== null || this.child.signalCode !== null) return;
-    if (this.child.connected) this.child.disconnect();
-    else this.child.kill("SIGTERM");
-    const timer = setTimeout(() => {
-      if (this.motoPid !== undefined) killQuietly(this.motoPid);
-      this.child.kill("SIGKILL");
-    }, KILL_AFTER_MS + 1_000);
-    await this.guardExited;
-    clearTimeout(timer);
-  }
-}
-
-/** A message of moto-guard.cjs. */
-type GuardMessage = { motoPid: number } | { spawnError: string } | { exit: { code: number | null; signal: NodeJS.Signals | null } };
-
-/** `code 1` or `killed by SIGKILL`. */
-function describeExit(code: number | null, signal: NodeJS.Signals | null): ExitStatus {
-  return signal ? `killed by ${signal}` : `code ${code}`;
-}
-
-/** Sends SIGKILL to `pid`, if it is still there. */
-function killQuietly(pid: number): void {
-  try {
-    process.kill(pid, "SIGKILL");
-  } catch {
-    // already gone
-  }
-}
 
 /** How long moto may leave its own API unanswered before it counts as dead (it answers in milliseconds). */
 const HUNG_AFTER_MS = 4_000;
@@ -293,13 +218,13 @@ export function freePort(): Promise<number> {
 }
 
 /** Polls moto's own API on its socket until it answers 200, the process dies, or the start timeout passes. */
-async function waitUntilReady(socketPath: string, guard: GuardReport): Promise<void> {
+async function waitUntilReady(socketPath: string, guard: GuardedProcess): Promise<void> {
   const deadline = Date.now() + START_TIMEOUT_MS;
   for (;;) {
     if (guard.spawnError) throw new Error(`moto_server could not be started: ${guard.spawnError} (${INSTALL_HINT})`);
     if (guard.status !== undefined) throw new Error(`moto_server exited before it was ready (${guard.status})`);
     // The pid arrives just after the spawn; ready means both.
-    if ((await statusOf(socketPath)) === 200 && guard.motoPid !== undefined) return;
+    if ((await statusOf(socketPath)) === 200 && guard.pid !== undefined) return;
     if (Date.now() > deadline) throw new Error(`moto_server did not answer on ${socketPath} within ${START_TIMEOUT_MS / 1000} s`);
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
