@@ -32,9 +32,9 @@ export class GuardedProcess {
   readonly guard: ChildProcess;
   private readonly guardExited: Promise<void>;
 
-  /** Starts `command` under a guard that removes `directory` once the helper has exited. */
-  constructor(directory: string, command: string, args: readonly string[], env: NodeJS.ProcessEnv = process.env) {
-    this.guard = spawn(process.execPath, [GUARD, directory, command, ...args], { stdio: ["ignore", "pipe", "pipe", "ipc"], detached: true, env });
+  /** Starts `command` (in `cwd`, with `env`) under a guard that removes `directory` once the helper has exited. */
+  constructor(directory: string, command: string, args: readonly string[], options: { readonly env?: NodeJS.ProcessEnv; readonly cwd?: string } = {}) {
+    this.guard = spawn(process.execPath, [GUARD, directory, command, ...args], { stdio: ["ignore", "pipe", "pipe", "ipc"], detached: true, ...options });
     let settle: (status: ExitStatus) => void;
     this.exited = new Promise((resolve) => (settle = resolve));
     this.guard.on("message", (message: GuardMessage) => {

@@ -10,6 +10,7 @@ import type { CloudView } from "../local-cloud/cloud-view";
 import { LOCAL_CREDENTIALS, LOCAL_REGION } from "../local-cloud/local-account";
 import { lambdaNodeMissing } from "./lambda-node";
 import { CLOUD_FILE, recordedCloudEndpoint } from "../local-cloud/running-cloud";
+import { KeptProvider } from "../terraform/kept-provider";
 import { stageStack, SynthesizedStack, synthesizeAsync } from "../terraform/synthesize";
 import { PROJECT_ROOT, WORK_ROOT } from "../terraform/terraform";
 
@@ -118,6 +119,8 @@ export async function startDev(options: DevOptions = {}): Promise<DevEnvironment
   ]);
   const runningCloud = options.runningCloud === true ? CLOUD_FILE : (options.runningCloud ?? false);
   const { cloud, attached, forget, died } = await openCloud(runningCloud, log, options.cloudPort);
+  // One AWS provider for every apply of this session (kept-provider.ts).
+  const provider = new KeptProvider();
   let api: LocalApi | undefined;
   try {
     const apiOptions = (apiId: string): LocalApiOptions => ({ cloud, apiId, region: LOCAL_REGION, onLog: (line) => log(line), throttling: options.throttling, port: options.apiPort });
@@ -133,7 +136,7 @@ export async function startDev(options: DevOptions = {}): Promise<DevEnvironment
       step(`${stack.name} is deployed to this local cloud as synthesized: nothing to apply`);
     } else {
       step(`deploying ${stack.name} to the local cloud`);
-      deployment = await applyToCloud(stack, cloud, terraformDir);
+      deployment = await applyToCloud(stack, cloud, terraformDir, provider);
       forget();
       writeDeploymentRecord(workdir, { stack: stack.name, hash, instanceId: cloud.instanceId, outputs: deployment.outputs, codeSha256: await codeShas(cloud, stack.manifest) });
     }
@@ -181,7 +184,7 @@ export async function startDev(options: DevOptions = {}): Promise<DevEnvironment
         const next = stageStack(await synthesizeAsync(outdir, { stages: [stage], projectRoot }), stage);
         const nextHash = stackHash(next.dir);
         if (nextHash === deployedHash) return;
-        const applied = await applyToCloud(next, cloud, terraformDir);
+        const applied = await applyToCloud(next, cloud, terraformDir, provider);
         forget();
         writeDeploymentRecord(workdir, { stack: next.name, hash: nextHash, instanceId: cloud.instanceId, outputs: applied.outputs, codeSha256: await codeShas(cloud, next.manifest) });
         if (applied.outputs[next.manifest.outputs.apiId] !== outputs[manifest.outputs.apiId]) {
@@ -221,12 +224,14 @@ export async function startDev(options: DevOptions = {}): Promise<DevEnvironment
         await infra?.stop();
         await reloader.stop();
         lambda.destroy();
+        await provider.stop();
         await served.stop();
         await cloud.stop();
       },
     };
   } catch (error) {
     await api?.stop();
+    await provider.stop();
     await cloud.stop();
     throw error;
   }
@@ -278,7 +283,7 @@ async function codeShas(cloud: CloudView, manifest: StageManifest): Promise<Reco
 }
 
 /** Applies a synthesized stack to the cloud (Terraform computes the diff against the state in the cloud's S3). */
-async function applyToCloud(stack: SynthesizedStack, cloud: CloudView, terraformDir: string): Promise<{ outputs: Outputs; changed: number }> {
+async function applyToCloud(stack: SynthesizedStack, cloud: CloudView, terraformDir: string, provider: KeptProvider): Promise<{ outputs: Outputs; changed: number }> {
   const [{ apply, outputs: stackOutputs, prepareLocalStack }, { cliConfigFile, terraformMissing }] = await Promise.all([
     import("../terraform/local-deploy"),
     import("../terraform/terraform"),
@@ -287,7 +292,7 @@ async function applyToCloud(stack: SynthesizedStack, cloud: CloudView, terraform
   if (missing) throw new Error(missing);
   cliConfigFile();
   const dir = await prepareLocalStack(stack, cloud.endpoint, terraformDir);
-  const result = await apply(dir);
+  const result = await apply(dir, {}, await provider.envFor(dir));
   if (result.code !== 0) throw new Error(`terraform apply of ${stack.name} failed:\n${(result.stderr || result.stdout).trim()}`);
   return { outputs: await stackOutputs(dir), changed: changedResources(result.stdout) };
 }

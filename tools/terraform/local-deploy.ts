@@ -72,16 +72,16 @@ function initialized(dir: string): boolean {
 /**
  * `terraform apply` in a prepared directory; the result tells whether it won the state lock. A lock left by a
  * deploy that was killed is released first, with a line saying so; a live one is left to refuse this apply.
- * `watch` follows the Terraform process.
+ * `watch` follows the Terraform process; `env` is added to its environment (a kept provider's, kept-provider.ts).
  */
-export async function apply(dir: string, watch: TerraformWatch = {}): Promise<TerraformResult> {
+export async function apply(dir: string, watch: TerraformWatch = {}, env: NodeJS.ProcessEnv = {}): Promise<TerraformResult> {
   const location = stateLocation(dir);
   let recording: Promise<void> | undefined;
   try {
     await releaseLockOfTheDead(location);
     step("terraform apply");
     let holder: number | undefined;
-    return await terraform(["apply", "-auto-approve", "-input=false"], dir, {}, {
+    return await terraform(["apply", "-auto-approve", "-input=false"], dir, env, {
       onStart: (pid) => {
         holder = pid;
         watch.onStart?.(pid);
