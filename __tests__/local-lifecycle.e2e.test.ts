@@ -117,12 +117,19 @@ class Job {
   }
 }
 
+/** The helper whose command ends with `command`, run by a process guard of the tool; `undefined` when there is none. */
+function guardedHelper(toolPid: number, command: string): { helper: ProcessInfo; guard: ProcessInfo } | undefined {
+  const all = descendants(toolPid);
+  const guards = all.filter((p) => p.parent === toolPid && p.args.some((arg) => arg.endsWith("process-guard.cjs")));
+  const helper = all.find((p) => guards.some((g) => g.pid === p.parent) && p.args.some((arg) => arg.endsWith(command)));
+  return helper && { helper, guard: guards.find((g) => g.pid === helper.parent)! };
+}
+
 /** moto and its guard under a tool, and moto's socket directory. */
 function motoOf(toolPid: number): { moto: ProcessInfo; guard: ProcessInfo; socketDir: string } {
-  const all = descendants(toolPid);
-  const guard = all.find((p) => p.parent === toolPid && p.args.some((arg) => arg.endsWith("process-guard.cjs")));
-  const moto = all.find((p) => p.parent === guard?.pid && p.args.some((arg) => arg.endsWith("moto_server")));
-  if (!guard || !moto) throw new Error(`no moto under pid ${toolPid}`);
+  const found = guardedHelper(toolPid, "moto_server");
+  if (!found) throw new Error(`no moto under pid ${toolPid}`);
+  const { helper: moto, guard } = found;
   const socket = moto.args[moto.args.indexOf("-H") + 1].replace(/^unix:\/\//, "");
   return { moto, guard, socketDir: dirname(socket) };
 }
@@ -275,15 +282,18 @@ describeWhen(terraformMissing() ?? motoMissing() ?? lambdaNodeMissing())("npm ru
     expect(workers.length).toBeGreaterThan(0);
     // The worker's unpacked code, in the runner's own folder of this run.
     const taskRoot = workers[0].args[workers[0].args.findIndex((arg) => arg.includes("bootstrap-")) + 1];
-    return { job, api, tool, workers, runDir: dirname(taskRoot), ...motoOf(tool.pid) };
+    // The AWS provider dev keeps running for its applies (kept-provider.ts), under a guard of its own.
+    const kept = guardedHelper(tool.pid, "-debug");
+    if (!kept) throw new Error(`no kept AWS provider under pid ${tool.pid}`);
+    return { job, api, tool, workers, provider: [kept.helper.pid, kept.guard.pid], runDir: dirname(taskRoot), ...motoOf(tool.pid) };
   }
 
-  test("SIGTERM to npm stops moto, the API, the handler workers and tsx, and removes the unpacked handlers", async () => {
-    const { job, tool, workers, moto, guard, socketDir, runDir } = await devServing();
+  test("SIGTERM to npm stops moto, the kept provider, the API, the handler workers and tsx, and removes the unpacked handlers", async () => {
+    const { job, tool, workers, provider, moto, guard, socketDir, runDir } = await devServing();
     expect(existsSync(runDir)).toBe(true);
     process.kill(job.pid, "SIGTERM");
     await job.ended;
-    await gone([tool.pid, moto.pid, guard.pid, ...workers.map((w) => w.pid)]);
+    await gone([tool.pid, moto.pid, guard.pid, ...provider, ...workers.map((w) => w.pid)]);
     await job.groupEmpty();
     expect(existsSync(socketDir)).toBe(false);
     expect(existsSync(runDir)).toBe(false);
@@ -299,11 +309,11 @@ describeWhen(terraformMissing() ?? motoMissing() ?? lambdaNodeMissing())("npm ru
     await gone([tool.pid, ...workers.map((w) => w.pid)]);
   }, 180_000);
 
-  test("kill -9 of dev: moto and the handler workers end with it; the next runner removes the unpacked handlers left behind", async () => {
-    const { job, tool, workers, moto, guard, socketDir, runDir } = await devServing();
+  test("kill -9 of dev: moto, the kept provider and the handler workers end with it; the next runner removes the unpacked handlers left behind", async () => {
+    const { job, tool, workers, provider, moto, guard, socketDir, runDir } = await devServing();
     process.kill(tool.pid, "SIGKILL");
-    // Workers leave when their channel to the tool closes; moto's guard stops moto.
-    await gone([moto.pid, guard.pid, ...workers.map((w) => w.pid)]);
+    // Workers leave when their channel to the tool closes; the guards stop moto and the provider.
+    await gone([moto.pid, guard.pid, ...provider, ...workers.map((w) => w.pid)]);
     expect(existsSync(socketDir)).toBe(false);
     job.kill();
     expect(existsSync(runDir)).toBe(true);
