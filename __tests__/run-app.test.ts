@@ -21,7 +21,7 @@ describe("run-app.cjs", () => {
   });
   afterAll(() => rmSync(project, { recursive: true, force: true }));
 
-  const run = (entry: string) => spawnSync(process.execPath, [RUNNER, entry], { cwd: project, encoding: "utf8" });
+  const run = (entry: string, ...args: string[]) => spawnSync(process.execPath, [RUNNER, entry, ...args], { cwd: project, encoding: "utf8" });
   const leftovers = () => (existsSync(join(project, ".tfwork", "app")) ? readdirSync(join(project, ".tfwork", "app")) : []);
 
   test("runs the TypeScript entry as it is now, with each file's own __dirname, and removes its bundle", () => {
@@ -33,6 +33,11 @@ describe("run-app.cjs", () => {
     writeFileSync(join(project, "lib", "where.ts"), 'export const libDir: string = "edited";\n');
     expect(JSON.parse(run("app.ts").stdout).libDir).toBe("edited");
     expect(leftovers()).toEqual([]);
+  });
+
+  test("passes the arguments after the entry to the app", () => {
+    writeFileSync(join(project, "args.ts"), "console.log(JSON.stringify(process.argv.slice(2)));\n");
+    expect(JSON.parse(run("args.ts", "--help", "dev").stdout)).toEqual(["--help", "dev"]);
   });
 
   test("a crash exits non-zero with a trace through the sources, not the bundle", () => {

@@ -10,7 +10,7 @@
  * source map that is read only when the app crashes: the run is repeated with `--enable-source-maps`, so the trace
  * shows `main.ts:<line>`, not bundle lines. A {@link ValidationError}'s one line has no trace, and is shown as it is.
  *
- * Plain JavaScript, run by Node without a compile step. Usage: node run-app.cjs <entry.ts>
+ * Plain JavaScript, run by Node without a compile step. Usage: node run-app.cjs <entry.ts> [arguments of the entry]
  */
 const { spawn } = require("node:child_process");
 const { mkdirSync, readFileSync, rmSync } = require("node:fs");
@@ -38,7 +38,7 @@ const ownDirname = {
 /** Runs the bundle; resolves with its exit code and, when `captureStderr`, what it wrote to stderr. */
 function run(nodeArgs, captureStderr) {
   return new Promise((done) => {
-    const child = spawn(process.execPath, [...nodeArgs, bundle], { stdio: ["inherit", "inherit", captureStderr ? "pipe" : "inherit"] });
+    const child = spawn(process.execPath, [...nodeArgs, bundle, ...process.argv.slice(3)], { stdio: ["inherit", "inherit", captureStderr ? "pipe" : "inherit"] });
     let stderr = "";
     child.stderr?.on("data", (chunk) => (stderr += chunk));
     const forward = (signal) => child.kill(signal);
