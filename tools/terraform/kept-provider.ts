@@ -44,7 +44,7 @@ export class KeptProvider {
     const env = harnessEnv(dir);
     const key = JSON.stringify([dir, binary, env]);
     const current = await this.running?.catch(() => undefined);
-    if (!current || current.key !== key || current.helper.status !== undefined) {
+    if (!current || current.key !== key || !running(current.helper)) {
       await current?.helper.stop();
       this.running = start(dir, binary, env, key);
     }
@@ -62,6 +62,17 @@ export class KeptProvider {
     const current = await this.running?.catch(() => undefined);
     this.running = undefined;
     await current?.helper.stop();
+  }
+}
+
+/** Whether the helper still runs: its guard has not reported an exit, and the process is there. */
+function running(helper: GuardedProcess): boolean {
+  if (helper.status !== undefined || helper.pid === undefined) return false;
+  try {
+    process.kill(helper.pid, 0);
+    return true;
+  } catch {
+    return false;
   }
 }
 
