@@ -1,6 +1,6 @@
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { KeptProvider } from "../tools/terraform/kept-provider";
 import { prepareTerraform, terraform, terraformMissing, terraformOrThrow } from "../tools/terraform/terraform";
 import { describeWhen } from "./support/requires";
@@ -46,6 +46,10 @@ describeWhen(terraformMissing())("KeptProvider", () => {
   test("Terraform in the directory attaches to one provider it did not start, for every command", async () => {
     const env = await provider.envFor(dir);
     const pid = pidOf(env);
+    // Its socket is in a directory only this user may enter.
+    const socket = (JSON.parse(env.TF_REATTACH_PROVIDERS) as Reattach)["registry.terraform.io/hashicorp/aws"].Addr.String;
+    expect(dirname(socket)).toMatch(new RegExp(`^${tmpdir()}/kept-provider-`));
+    expect(statSync(dirname(socket)).mode & 0o777).toBe(0o700);
     expect(alive(pid)).toBe(true);
     for (let run = 0; run < 2; run++) {
       const plan = await terraformOrThrow(["plan", "-input=false"], dir, env);
@@ -72,7 +76,7 @@ describeWhen(terraformMissing())("KeptProvider", () => {
     const { Pid, Addr } = (JSON.parse(env.TF_REATTACH_PROVIDERS) as Reattach)["registry.terraform.io/hashicorp/aws"];
     await provider.stop();
     expect(alive(Pid)).toBe(false);
-    expect(existsSync(Addr.String)).toBe(false);
+    expect(existsSync(dirname(Addr.String))).toBe(false);
     const empty = mkdtempSync(join(tmpdir(), "kept-provider-none-"));
     try {
       expect(await provider.envFor(empty)).toEqual({});
