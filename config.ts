@@ -1,4 +1,4 @@
-import { physicalName } from "./constructs/naming";
+import { MAX_NAME_PREFIX_LENGTH, physicalName } from "./constructs/naming";
 import { assertBucketName, assertRegion, ValidationError } from "./constructs/validation";
 import { cloudPort, DEFAULT_CLOUD_PORT } from "./local-ports";
 
@@ -16,6 +16,21 @@ export interface StageConfig {
   readonly deletionProtection: boolean;
   /** Days CloudWatch keeps the functions' logs. */
   readonly logRetentionInDays: number;
+  /** For a stage not in {@link STAGES} (a personal or preview stage): the stage of STAGES it took its settings from. */
+  readonly base?: string;
+  /** Region the stage deploys to. @default the `region` setting */
+  readonly region?: string;
+  /**
+   * ARN of an IAM role the stage's AWS provider assumes for every call (its `assume_role`), such as a deploy role
+   * in prod's own account. The state stays in the state bucket, reached with the caller's own credentials.
+   * @default none: the caller's credentials
+   */
+  readonly deployRoleArn?: string;
+}
+
+/** A stage as the app builds it: its settings with its region resolved. */
+export interface ResolvedStage extends StageConfig {
+  readonly region: string;
 }
 
 /** The stages, one stack each. Prod keeps its users and its logs. */
@@ -32,9 +47,11 @@ export type Target = (typeof TARGETS)[number];
 
 /** Settings shared by every stage, read from the environment or cdktf.json's `context`. */
 export interface Settings {
-  /** The stages to synthesize, each one of {@link STAGES}. */
-  readonly stages: readonly StageConfig[];
-  /** Region the stages deploy to. */
+  /** The stages to synthesize: those of {@link STAGES} by their name, any other valid name with the base stage's settings. */
+  readonly stages: readonly ResolvedStage[];
+  /** The stage of {@link STAGES} whose settings a stage not listed there takes. */
+  readonly baseStage: string;
+  /** Region the stages deploy to, unless a stage sets its own. */
   readonly region: string;
   /** S3 bucket that holds every stage's Terraform state. */
   readonly stateBucket: string;
@@ -49,6 +66,7 @@ export interface Settings {
 /** Where each setting comes from: an environment variable first, then a cdktf.json context key, then a default. */
 export const SETTING_SOURCES: { readonly [K in keyof Settings]: { readonly env: string; readonly context: string; readonly default: string } } = {
   stages: { env: "API_AUTH_COGNITO_STAGES", context: "stages", default: STAGES.map((stage) => stage.name).join(",") },
+  baseStage: { env: "API_AUTH_COGNITO_BASE_STAGE", context: "baseStage", default: "dev" },
   region: { env: "API_AUTH_COGNITO_REGION", context: "region", default: "us-east-1" },
   stateBucket: { env: "API_AUTH_COGNITO_STATE_BUCKET", context: "stateBucket", default: "api-auth-cognito-terraform-state" },
   stateRegion: { env: "API_AUTH_COGNITO_STATE_REGION", context: "stateRegion", default: "us-east-1" },
@@ -56,6 +74,22 @@ export const SETTING_SOURCES: { readonly [K in keyof Settings]: { readonly env: 
   // The default follows API_AUTH_COGNITO_CLOUD_PORT, the port the local cloud itself listens on.
   localEndpoint: { env: "API_AUTH_COGNITO_LOCAL_ENDPOINT", context: "localEndpoint", default: `http://127.0.0.1:${DEFAULT_CLOUD_PORT}` },
 };
+
+/**
+ * The settings a stage may set for itself, besides config.ts: `API_AUTH_COGNITO_<SETTING>_<STAGE>` (the stage's name
+ * in upper case, hyphens as underscores: `API_AUTH_COGNITO_REGION_PR_42`), then the context key `<setting>.<stage>`
+ * (`region.prod`), then the stage's own value in config.ts.
+ */
+export const STAGE_SETTING_SOURCES = {
+  region: { env: "API_AUTH_COGNITO_REGION_", context: "region." },
+  deployRoleArn: { env: "API_AUTH_COGNITO_DEPLOY_ROLE_", context: "deployRole." },
+} as const;
+
+/** The environment variable and context key of a stage's own `setting`. */
+export function stageSettingSource(setting: keyof typeof STAGE_SETTING_SOURCES, stage: string): { env: string; context: string } {
+  const { env, context } = STAGE_SETTING_SOURCES[setting];
+  return { env: `${env}${stage.toUpperCase().replace(/-/g, "_")}`, context: `${context}${stage}` };
+}
 
 /**
  * Reads and validates the settings. `context` looks up a cdktf.json context key (`app.node.tryGetContext`).
@@ -74,13 +108,35 @@ export function resolveSettings(context: (key: string) => unknown, env: NodeJS.P
     return { value: fromContext, source: `cdktf.json context "${contextKey}"` };
   };
   const stages = read("stages");
+  const baseStage = read("baseStage");
   const region = read("region");
   const stateBucket = read("stateBucket");
   const stateRegion = read("stateRegion");
   const target = read("target");
   const localEndpoint = read("localEndpoint");
-  const stageConfigs = from(stages.source, () => stagesNamed(stages.value));
+  from(baseStage.source, () => assertBaseStage(baseStage.value));
   from(region.source, () => assertRegion(region.value, "region"));
+  const stageConfigs = from(stages.source, () => stagesNamed(stages.value, baseStage.value)).map((stage) => {
+    const own = (setting: keyof typeof STAGE_SETTING_SOURCES, configured: string | undefined, check: (value: string) => void) => {
+      const { env: envName, context: contextKey } = stageSettingSource(setting, stage.name);
+      const fromEnv = env[envName];
+      const fromContext = context(contextKey);
+      if (fromContext !== undefined && typeof fromContext !== "string") {
+        throw new ValidationError(`invalid cdktf.json context "${contextKey}": ${JSON.stringify(fromContext)} is not a string`);
+      }
+      const [value, source] =
+        fromEnv !== undefined && fromEnv !== ""
+          ? [fromEnv, `environment variable ${envName}`]
+          : fromContext !== undefined
+            ? [fromContext, `cdktf.json context "${contextKey}"`]
+            : [configured, `stage "${stage.name}" in config.ts`];
+      if (value !== undefined) from(source, () => check(value));
+      return value;
+    };
+    const stageRegion = own("region", stage.region, (value) => assertRegion(value, `region of stage "${stage.name}"`)) ?? region.value;
+    const deployRoleArn = own("deployRoleArn", stage.deployRoleArn, (value) => assertRoleArn(value, `deploy role of stage "${stage.name}"`));
+    return { ...stage, region: stageRegion, ...(deployRoleArn !== undefined && { deployRoleArn }) };
+  });
   from(stateBucket.source, () => assertBucketName(stateBucket.value, "state bucket"));
   from(stateRegion.source, () => assertRegion(stateRegion.value, "state region"));
   from(target.source, () => assertTarget(target.value));
@@ -88,6 +144,7 @@ export function resolveSettings(context: (key: string) => unknown, env: NodeJS.P
   from(localEndpoint.source, () => assertLocalEndpoint(endpoint));
   return {
     stages: stageConfigs,
+    baseStage: baseStage.value,
     region: region.value,
     stateBucket: stateBucket.value,
     stateRegion: stateRegion.value,
@@ -96,18 +153,42 @@ export function resolveSettings(context: (key: string) => unknown, env: NodeJS.P
   };
 }
 
+/** The longest stage name: every name of a stage must fit, and the longest is its guest role's (see naming.ts). */
+export const MAX_STAGE_NAME_LENGTH = MAX_NAME_PREFIX_LENGTH - `${APP_NAME}-`.length;
+
 /**
- * The stage named `name`: the one place a stage is looked up by name, for the app and every tool.
- * Throws a {@link ValidationError} naming the value and the stages there are.
+ * The stage named `name`: the one place a stage is looked up by name, for the app and every tool. A stage of
+ * {@link STAGES} has its own settings; any other valid name (`pr-42`, `alice`) is a stage of its own with the settings
+ * of `base`, so personal and preview stages need no code change. Throws a {@link ValidationError} naming the value
+ * and what is allowed.
  */
-export function stageNamed(name: string): StageConfig {
-  const known = STAGES.map((stage) => stage.name).join(", ");
-  if (!/^[a-z][a-z0-9-]*$/.test(name)) {
-    throw new ValidationError(`invalid stage name "${name}": expected lowercase letters, digits and hyphens, one of ${known}`);
+export function stageNamed(name: string, base: string = SETTING_SOURCES.baseStage.default): StageConfig {
+  const listed = STAGES.find((s) => s.name === name);
+  if (listed) return listed;
+  if (!/^[a-z][a-z0-9]*(-[a-z0-9]+)*$/.test(name)) {
+    throw new ValidationError(`invalid stage name "${name}": expected lowercase letters, digits and single hyphens, starting with a letter`);
   }
-  const stage = STAGES.find((s) => s.name === name);
-  if (!stage) throw new ValidationError(`unknown stage "${name}": expected one of ${known} (add a stage to STAGES in config.ts)`);
-  return stage;
+  if (name.length > MAX_STAGE_NAME_LENGTH) {
+    throw new ValidationError(
+      `invalid stage name "${name}": ${name.length} characters, at most ${MAX_STAGE_NAME_LENGTH} (its longest name, ${APP_NAME}-<stage>-unauthenticated, must fit IAM's 64)`,
+    );
+  }
+  assertBaseStage(base);
+  return { ...STAGES.find((s) => s.name === base)!, name, base };
+}
+
+/** Throws unless `name` is a stage of {@link STAGES}, which other stages may take their settings from. */
+function assertBaseStage(name: string): void {
+  if (!STAGES.some((s) => s.name === name)) {
+    throw new ValidationError(`invalid base stage "${name}": expected one of ${STAGES.map((s) => s.name).join(", ")} (the stages in config.ts)`);
+  }
+}
+
+/** Throws unless `value` is an IAM role ARN, `arn:<partition>:iam::<12-digit account>:role/<path and name>`. */
+function assertRoleArn(value: string, what: string): void {
+  if (!/^arn:aws(-[a-z]+)*:iam::\d{12}:role\/[\w+=,.@/-]{1,512}$/.test(value)) {
+    throw new ValidationError(`invalid ${what} "${value}": expected an IAM role ARN such as arn:aws:iam::123456789012:role/deploy`);
+  }
 }
 
 /** Throws unless `value` is one of {@link TARGETS}. */
@@ -130,9 +211,9 @@ function assertLocalEndpoint(value: string): void {
   }
 }
 
-/** The configured stages of a comma-separated list such as `dev,prod`. */
-function stagesNamed(list: string): StageConfig[] {
-  return [...new Set(list.split(",").map((name) => name.trim()))].map(stageNamed);
+/** The configured stages of a comma-separated list such as `dev,prod` or `pr-42`, those not in STAGES based on `base`. */
+function stagesNamed(list: string, base: string): StageConfig[] {
+  return [...new Set(list.split(",").map((name) => name.trim()))].map((name) => stageNamed(name, base));
 }
 
 /** Runs `check`, adding where the checked value came from to its error. */

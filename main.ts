@@ -4,7 +4,7 @@ import { ArchiveProvider } from "@cdktf/provider-archive/lib/provider";
 import { AwsProvider } from "@cdktf/provider-aws/lib/provider";
 import { App, LocalBackend, S3Backend, TerraformOutput, TerraformStack } from "cdktf";
 import { Construct } from "constructs";
-import { APP_NAME, resolveSettings, Settings, StageConfig } from "./config";
+import { APP_NAME, ResolvedStage, resolveSettings, Settings, StageConfig } from "./config";
 import { CognitoAuth } from "./constructs/cognito-auth";
 import { HttpApi } from "./constructs/http-api";
 import { physicalName } from "./constructs/naming";
@@ -16,7 +16,7 @@ import { ManifestFunction, OUTPUT_NAMES, STAGE_MANIFEST_FILE, StageManifest } fr
 
 /** Properties of an {@link ApiAuthCognitoStack}. */
 export interface ApiAuthCognitoStackProps {
-  readonly stage: StageConfig;
+  readonly stage: ResolvedStage;
   readonly settings: Settings;
 }
 
@@ -37,9 +37,11 @@ export class ApiAuthCognitoStack extends TerraformStack {
     // The same stack for the local cloud, only its provider and state pointed there, so the AWS stack stays as it was.
     // `endpoints` is a block, passed as a prop so that HCL output renders it as one; the arguments are overrides.
     const local = settings.target === "local";
+    // A stage's deploy role (another account's, say) is assumed for every call; the local cloud has one account.
     const provider = new AwsProvider(this, "aws", {
-      region: settings.region,
+      region: stage.region,
       defaultTags: [{ tags: { App: APP_NAME, Stage: stage.name, ManagedBy: "cdktf" } }],
+      ...(stage.deployRoleArn && !local && { assumeRole: [{ roleArn: stage.deployRoleArn, sessionName: name() }] }),
       ...(local && { endpoints: localEndpoints(settings.localEndpoint) }),
     });
     new ArchiveProvider(this, "archive");
@@ -81,13 +83,13 @@ export class ApiAuthCognitoStack extends TerraformStack {
     new TerraformOutput(this, OUTPUT_NAMES.userPoolId, { value: this.auth.userPoolId });
     new TerraformOutput(this, OUTPUT_NAMES.identityPoolId, { value: this.auth.identityPoolId });
     new TerraformOutput(this, OUTPUT_NAMES.userPoolClientId, { value: this.auth.userPoolClientId });
-    new TerraformOutput(this, OUTPUT_NAMES.region, { value: settings.region });
+    new TerraformOutput(this, OUTPUT_NAMES.region, { value: stage.region });
 
     this.manifest = {
       app: APP_NAME,
       stage: stage.name,
       stack: id,
-      region: settings.region,
+      region: stage.region,
       outputs: OUTPUT_NAMES,
       functions: [...functions.values()],
       api: {

@@ -18,7 +18,7 @@ import { snapshot } from "./support/snapshot";
 
 const ROOT = join(__dirname, "..");
 const fn = { functionName: "fn", invokeArn: "arn:aws:apigateway:us-east-1:lambda:path/fn" };
-const ENV_NAMES = ["API_AUTH_COGNITO_STAGES", "API_AUTH_COGNITO_REGION", "API_AUTH_COGNITO_STATE_BUCKET", "API_AUTH_COGNITO_STATE_REGION"];
+const ENV_NAMES = ["API_AUTH_COGNITO_STAGES", "API_AUTH_COGNITO_BASE_STAGE", "API_AUTH_COGNITO_REGION", "API_AUTH_COGNITO_STATE_BUCKET", "API_AUTH_COGNITO_STATE_REGION"];
 
 /** Runs the app as cdktf.json does, with a clean environment of our settings plus `env`. */
 function synth(outdir: string, env: Record<string, string>, command: readonly string[] = APP_COMMAND) {
@@ -40,8 +40,9 @@ describe("bad configuration stops synth", () => {
   afterAll(() => rmSync(good, { recursive: true, force: true }));
 
   test.each([
-    ["an unknown stage", { API_AUTH_COGNITO_STAGES: "qa" }, 'unknown stage "qa": expected one of dev, prod'],
-    ["a malformed stage name", { API_AUTH_COGNITO_STAGES: "dev,Prod!" }, 'invalid stage name "Prod!": expected lowercase letters, digits and hyphens'],
+    ["a stage name too long for IAM", { API_AUTH_COGNITO_STAGES: `pr-${"9".repeat(30)}` }, `invalid stage name "pr-${"9".repeat(30)}": 33 characters, at most 31`],
+    ["a malformed stage name", { API_AUTH_COGNITO_STAGES: "dev,Prod!" }, 'invalid stage name "Prod!": expected lowercase letters, digits and single hyphens'],
+    ["a base stage not in config.ts", { API_AUTH_COGNITO_BASE_STAGE: "qa" }, 'invalid base stage "qa": expected one of dev, prod'],
     ["an invalid region", { API_AUTH_COGNITO_REGION: "us-middle-earth" }, 'invalid region "us-middle-earth": expected an AWS region code such as us-east-1'],
     ["an invalid state region", { API_AUTH_COGNITO_STATE_REGION: "eu" }, 'invalid state region "eu": expected an AWS region code'],
     ["a malformed state bucket", { API_AUTH_COGNITO_STATE_BUCKET: "My_Bucket" }, 'invalid state bucket "My_Bucket": it may hold only lowercase letters, digits, dots and hyphens'],

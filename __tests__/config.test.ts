@@ -1,4 +1,4 @@
-import { resolveSettings, SETTING_SOURCES, STAGES } from "../config";
+import { MAX_STAGE_NAME_LENGTH, resolveSettings, SETTING_SOURCES, stageNamed, stageSettingSource, STAGES } from "../config";
 import { physicalName } from "../constructs/naming";
 import { ValidationError } from "../constructs/validation";
 
@@ -8,7 +8,8 @@ const context = (values: Record<string, unknown>) => (key: string) => values[key
 describe("resolveSettings", () => {
   test("defaults: us-east-1 and the documented state bucket", () => {
     expect(resolveSettings(noContext, {})).toEqual({
-      stages: STAGES,
+      stages: STAGES.map((stage) => ({ ...stage, region: "us-east-1" })),
+      baseStage: "dev",
       region: "us-east-1",
       stateBucket: "api-auth-cognito-terraform-state",
       stateRegion: "us-east-1",
@@ -36,6 +37,7 @@ describe("resolveSettings", () => {
   test("every setting documents its environment variable and context key", () => {
     expect(Object.values(SETTING_SOURCES).map((s) => s.env)).toEqual([
       "API_AUTH_COGNITO_STAGES",
+      "API_AUTH_COGNITO_BASE_STAGE",
       "API_AUTH_COGNITO_REGION",
       "API_AUTH_COGNITO_STATE_BUCKET",
       "API_AUTH_COGNITO_STATE_REGION",
@@ -115,10 +117,60 @@ describe("resolveSettings", () => {
     expect(resolveSettings(context({ stages: "prod, dev,prod" }), {}).stages.map((s) => s.name)).toEqual(["prod", "dev"]);
   });
 
+  test("a stage not in STAGES (personal, preview) is a stage of its own with dev's settings, or the base stage's", () => {
+    const [preview, prod] = resolveSettings(noContext, { API_AUTH_COGNITO_STAGES: "pr-42,prod" }).stages;
+    expect(preview).toEqual({ ...stageNamed("dev"), name: "pr-42", base: "dev", region: "us-east-1" });
+    expect(prod).toEqual({ ...stageNamed("prod"), region: "us-east-1" });
+    expect(resolveSettings(context({ baseStage: "prod" }), { API_AUTH_COGNITO_STAGES: "alice" }).stages).toEqual([
+      { ...stageNamed("prod"), name: "alice", base: "prod", region: "us-east-1" },
+    ]);
+    expect(resolveSettings(noContext, { API_AUTH_COGNITO_STAGES: "alice", API_AUTH_COGNITO_BASE_STAGE: "prod" }).baseStage).toBe("prod");
+  });
+
+  test(`a stage name may have ${MAX_STAGE_NAME_LENGTH} characters, so that its guest role's name fits IAM's 64`, () => {
+    const longest = `s${"x".repeat(MAX_STAGE_NAME_LENGTH - 1)}`;
+    expect(physicalName("api-auth-cognito", longest, "unauthenticated")).toHaveLength(64);
+    expect(resolveSettings(noContext, { API_AUTH_COGNITO_STAGES: longest }).stages[0].name).toBe(longest);
+    expect(() => resolveSettings(noContext, { API_AUTH_COGNITO_STAGES: `${longest}x` })).toThrow(
+      `invalid stage name "${longest}x": 32 characters, at most 31 (its longest name, api-auth-cognito-<stage>-unauthenticated, must fit IAM's 64) (from environment variable API_AUTH_COGNITO_STAGES)`,
+    );
+  });
+
+  test("a stage may set its own region and deploy role, from the environment or cdktf.json context", () => {
+    const settings = resolveSettings(context({ "region.pr-42": "eu-west-2", region: "us-west-2" }), {
+      API_AUTH_COGNITO_STAGES: "dev,prod,pr-42",
+      API_AUTH_COGNITO_REGION_PROD: "eu-central-1",
+      API_AUTH_COGNITO_DEPLOY_ROLE_PROD: "arn:aws:iam::222222222222:role/api-auth-cognito-deploy",
+    });
+    expect(settings.stages.map((s) => [s.name, s.region, s.deployRoleArn])).toEqual([
+      ["dev", "us-west-2", undefined],
+      ["prod", "eu-central-1", "arn:aws:iam::222222222222:role/api-auth-cognito-deploy"],
+      ["pr-42", "eu-west-2", undefined],
+    ]);
+    expect(stageSettingSource("region", "pr-42")).toEqual({ env: "API_AUTH_COGNITO_REGION_PR_42", context: "region.pr-42" });
+    // The environment wins over context, as for every setting.
+    expect(resolveSettings(context({ "region.dev": "eu-west-1" }), { API_AUTH_COGNITO_REGION_DEV: "ap-south-1" }).stages[0].region).toBe("ap-south-1");
+  });
+
   test.each([
-    ["qa", 'unknown stage "qa": expected one of dev, prod (add a stage to STAGES in config.ts)'],
-    ["dev,Prod", 'invalid stage name "Prod": expected lowercase letters, digits and hyphens, one of dev, prod'],
-    ["dev,", 'invalid stage name "": expected lowercase letters, digits and hyphens, one of dev, prod'],
+    [{ API_AUTH_COGNITO_REGION_PROD: "mars-1" }, 'invalid region of stage "prod" "mars-1": expected an AWS region code such as us-east-1 or eu-west-2 (from environment variable API_AUTH_COGNITO_REGION_PROD)'],
+    [{ API_AUTH_COGNITO_DEPLOY_ROLE_DEV: "arn:aws:iam::123:role/x" }, 'invalid deploy role of stage "dev" "arn:aws:iam::123:role/x": expected an IAM role ARN such as arn:aws:iam::123456789012:role/deploy (from environment variable API_AUTH_COGNITO_DEPLOY_ROLE_DEV)'],
+    [{ API_AUTH_COGNITO_DEPLOY_ROLE_DEV: "arn:aws:iam::123456789012:user/x" }, 'invalid deploy role of stage "dev" "arn:aws:iam::123456789012:user/x": expected an IAM role ARN'],
+  ])("rejects a stage's own setting %j, naming it and its source", (env, message) => {
+    expect(() => resolveSettings(noContext, env)).toThrow(message);
+  });
+
+  test("rejects a base stage that is not in STAGES, naming the setting", () => {
+    expect(() => resolveSettings(context({ baseStage: "pr-1" }), {})).toThrow(
+      'invalid base stage "pr-1": expected one of dev, prod (the stages in config.ts) (from cdktf.json context "baseStage")',
+    );
+  });
+
+  test.each([
+    ["dev,Prod", 'invalid stage name "Prod": expected lowercase letters, digits and single hyphens, starting with a letter'],
+    ["dev,", 'invalid stage name "": expected lowercase letters, digits and single hyphens, starting with a letter'],
+    ["pr--42", 'invalid stage name "pr--42": expected lowercase letters, digits and single hyphens, starting with a letter'],
+    ["42", 'invalid stage name "42": expected lowercase letters, digits and single hyphens, starting with a letter'],
   ])("rejects the stage list %j", (stages, message) => {
     expect(() => resolveSettings(noContext, { API_AUTH_COGNITO_STAGES: stages })).toThrow(
       `${message} (from environment variable API_AUTH_COGNITO_STAGES)`,

@@ -16,9 +16,12 @@ function synthApp(env: NodeJS.ProcessEnv = {}, context: Record<string, unknown> 
 }
 
 const stacks = synthApp();
+/** A preview stage, not in config.ts: it takes dev's settings and must pass every check a listed stage passes. */
+const preview = synthApp({ API_AUTH_COGNITO_STAGES: "pr-42" })["api-auth-cognito-pr-42"];
 const STAGES = [
   ["dev", stacks["api-auth-cognito-dev"]],
   ["prod", stacks["api-auth-cognito-prod"]],
+  ["pr-42", preview],
 ] as const;
 
 test("one stack per stage, named api-auth-cognito-<stage>", () => {
@@ -131,6 +134,11 @@ describe("stages differ where a careful team wants them to", () => {
     expect(prod).toHaveResourceWithProperties(CloudwatchLogGroup, { name: "/aws/apigateway/api-auth-cognito-prod-api/access" });
   });
 
+  test("a preview stage has dev's settings: no deletion protection, two weeks of logs", () => {
+    expect(preview.synth).toHaveResourceWithProperties(CognitoUserPool, { name: "api-auth-cognito-pr-42-users", deletion_protection: "INACTIVE" });
+    expect(Object.values(resourcesOf(preview.synth, "aws_cloudwatch_log_group")).map((g) => g.retention_in_days)).toEqual([14, 14, 14]);
+  });
+
   test("no physical name is shared between the stages", () => {
     // Resource types whose names must be unique in an account and region, with their name attribute.
     const named: Array<[string, string]> = [
@@ -145,7 +153,9 @@ describe("stages differ where a careful team wants them to", () => {
     const devNames = names(dev);
     expect(devNames).toHaveLength(11);
     expect(devNames.filter((name) => names(prod).includes(name))).toEqual([]);
+    expect(devNames.filter((name) => names(preview.synth).includes(name))).toEqual([]);
     for (const name of devNames) expect(name.replace(/_/g, "-")).toContain("api-auth-cognito-dev");
+    for (const name of names(preview.synth)) expect(name.replace(/_/g, "-")).toContain("api-auth-cognito-pr-42");
   });
 });
 
@@ -169,6 +179,31 @@ describe("settings reach the stacks", () => {
     )["api-auth-cognito-prod"];
     expect(parse(synth).terraform?.backend?.s3).toMatchObject({ bucket: "from-env-bucket" });
     expect(synth).toHaveProviderWithProperties(AwsProvider, { region: "ap-southeast-2" });
+  });
+
+  test("a stage in its own region and account: prod's provider assumes its deploy role there; dev is unchanged", () => {
+    const role = "arn:aws:iam::222222222222:role/api-auth-cognito-deploy";
+    const synthesized = synthApp({ API_AUTH_COGNITO_REGION_PROD: "eu-west-1", API_AUTH_COGNITO_DEPLOY_ROLE_PROD: role });
+    const prod = synthesized["api-auth-cognito-prod"];
+    const dev = synthesized["api-auth-cognito-dev"];
+    expect(parse(prod.synth).provider?.aws).toEqual([
+      {
+        region: "eu-west-1",
+        assume_role: [{ role_arn: role, session_name: "api-auth-cognito-prod" }],
+        default_tags: [{ tags: { App: "api-auth-cognito", Stage: "prod", ManagedBy: "cdktf" } }],
+      },
+    ]);
+    expect(parse(prod.synth).output?.Region).toEqual({ value: "eu-west-1" });
+    expect(prod.stack.manifest.region).toBe("eu-west-1");
+    // The state stays in the one state bucket, reached with the caller's credentials (the backend assumes nothing).
+    expect(parse(prod.synth).terraform?.backend?.s3).toEqual({
+      bucket: "api-auth-cognito-terraform-state",
+      key: "api-auth-cognito/prod/terraform.tfstate",
+      region: "us-east-1",
+      encrypt: true,
+      use_lockfile: true,
+    });
+    expect(parse(dev.synth).provider?.aws).toEqual([{ region: "us-east-1", default_tags: [{ tags: { App: "api-auth-cognito", Stage: "dev", ManagedBy: "cdktf" } }] }]);
   });
 
   test("a bad setting stops the app before any stack exists", () => {

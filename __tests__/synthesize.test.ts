@@ -24,7 +24,7 @@ describe("synthesize", () => {
     expect(() => stageStack(stacks, "dev")).toThrow('the synth wrote no stack for stage "dev"');
   });
 
-  test("refuses an unknown stage before running the app, with the one stage message", () => {
-    expect(() => synthesize(outdir, { stages: ["qa"] })).toThrow('unknown stage "qa": expected one of dev, prod (add a stage to STAGES in config.ts)');
+  test("refuses an invalid stage name before running the app, with the one stage message", () => {
+    expect(() => synthesize(outdir, { stages: ["QA"] })).toThrow('invalid stage name "QA": expected lowercase letters, digits and single hyphens, starting with a letter');
   });
 });

@@ -73,13 +73,13 @@ describeWhen(terraformMissing())("offline terraform plan for review", () => {
     expect(summary.match(/```json/g)).toHaveLength(6);
   });
 
-  test("npm run plan refuses an unknown stage with one line and exit 1", () => {
-    const result = spawnSync(join(PROJECT_ROOT, "node_modules", ".bin", "tsx"), ["tools/bin/plan.ts", "staging"], {
+  test("npm run plan refuses an invalid stage name with one line and exit 1", () => {
+    const result = spawnSync(join(PROJECT_ROOT, "node_modules", ".bin", "tsx"), ["tools/bin/plan.ts", "Staging"], {
       cwd: PROJECT_ROOT,
       encoding: "utf8",
     });
     expect(result.status).toBe(1);
-    expect(result.stderr.trim()).toBe('Error: unknown stage "staging": expected one of dev, prod (add a stage to STAGES in config.ts)');
+    expect(result.stderr.trim()).toBe('Error: invalid stage name "Staging": expected lowercase letters, digits and single hyphens, starting with a letter');
   });
 
   test("npm run plan -- dev: the result on stdout, one progress line per step on stderr as it goes", () => {

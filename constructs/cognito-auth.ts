@@ -9,7 +9,7 @@ import { IamRole } from "@cdktf/provider-aws/lib/iam-role";
 import { Token } from "cdktf";
 import { Construct } from "constructs";
 import type { InvokeGrantee } from "./http-api";
-import { assertPhysicalName, derivedName, identityPoolName } from "./naming";
+import { assertPhysicalName, derivedName, identityPoolName, MAX_NAME_PREFIX_LENGTH } from "./naming";
 import { refuseOverrides, Refusals } from "./overrides";
 import { ValidationError } from "./validation";
 
@@ -168,8 +168,7 @@ export class CognitoAuth extends Construct {
     super(scope, id);
     const allowGuestAccess = props.allowGuestAccess ?? false;
     const prefix = props.namePrefix;
-    // The longest name made from the prefix is the guest role, "<prefix>-unauthenticated", and IAM allows 64 characters.
-    assertPhysicalName(prefix, /^[A-Za-z0-9-]+$/, 48, "name prefix", "letters, digits and hyphens");
+    assertPhysicalName(prefix, /^[A-Za-z0-9-]+$/, MAX_NAME_PREFIX_LENGTH, "name prefix", "letters, digits and hyphens");
     if (props.existingUserPoolId !== undefined && !Token.isUnresolved(props.existingUserPoolId) && !USER_POOL_ID.test(props.existingUserPoolId)) {
       throw new ValidationError(`invalid existing user pool id "${props.existingUserPoolId}": expected <region>_<id>, such as us-east-1_AbC123xyZ`);
     }

@@ -5,6 +5,12 @@ import { ValidationError } from "./validation";
 const NAME_PART = /^[a-z][a-z0-9]*(-[a-z0-9]+)*$/;
 
 /**
+ * The longest name prefix (`<app>-<stage>`) the constructs take: the longest name made from it is a
+ * `CognitoAuth`'s guest role, `<prefix>-unauthenticated`, and IAM allows 64 characters in a role name.
+ */
+export const MAX_NAME_PREFIX_LENGTH = 64 - "-unauthenticated".length;
+
+/**
  * Makes the physical name of a resource from its app, stage and logical name: `api-auth-cognito-dev-private`.
  *
  * Every physical name in a stage starts with `<app>-<stage>-`, so two stages in one account never collide.
