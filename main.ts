@@ -45,10 +45,10 @@ export class ApiAuthCognitoStack extends TerraformStack {
       ...(local && { endpoints: localEndpoints(settings.localEndpoint) }),
     });
     new ArchiveProvider(this, "archive");
-    const stateKey = `${APP_NAME}/${stage.name}/terraform.tfstate`;
+    const stageStateKey = stateKey(stage);
     const backend = new S3Backend(this, {
       bucket: settings.stateBucket,
-      key: stateKey,
+      key: stageStateKey,
       region: settings.stateRegion,
       encrypt: true,
     });
@@ -56,7 +56,7 @@ export class ApiAuthCognitoStack extends TerraformStack {
     backend.addOverride("use_lockfile", true);
     if (local) {
       for (const [key, value] of Object.entries(localAwsProvider(LOCAL_CREDENTIALS.accessKeyId, false))) provider.addOverride(key, value);
-      for (const [key, value] of Object.entries(localS3Backend(settings.localEndpoint, stateKey))) backend.addOverride(key, value);
+      for (const [key, value] of Object.entries(localS3Backend(settings.localEndpoint, stageStateKey))) backend.addOverride(key, value);
     }
 
     this.auth = new CognitoAuth(this, "Auth", { namePrefix: name(), deletionProtection: stage.deletionProtection });
@@ -125,6 +125,14 @@ export class StateStack extends TerraformStack {
 
 /** The name of the state bucket's stack. */
 export const STATE_STACK_NAME = `${APP_NAME}-state`;
+
+/**
+ * Where a stage's state lives in the state bucket: `api-auth-cognito/<stage>/<region>/terraform.tfstate`, so that
+ * the same stage in two regions has two states (0.1.0 had no region in it; MIGRATING.md moves such a state).
+ */
+export function stateKey(stage: Pick<ResolvedStage, "name" | "region">): string {
+  return `${APP_NAME}/${stage.name}/${stage.region}/terraform.tfstate`;
+}
 
 /** The stack name of a stage: `api-auth-cognito-dev`. */
 export function stackName(stage: StageConfig): string {

@@ -117,7 +117,7 @@ const signedInUserCases: IdentityCase[] = STAGES.flatMap((s) => {
     ...others(s).map((o) => mayNot(`invoke GET /private of ${o.stage}`, route(o.executionArn, "GET/private"))),
     mayNot("manage WebSocket connections of the API", route(s.executionArn, "POST/@connections/abc123"), ["execute-api:ManageConnections"]),
     ...s.functions.map((f) => mayNot(`invoke function ${f.name} directly`, f.arn, ["lambda:InvokeFunction"])),
-    mayNot("read the Terraform state", `arn:aws:s3:::api-auth-cognito-terraform-state/api-auth-cognito/${s.stage}/terraform.tfstate`, [
+    mayNot("read the Terraform state", `arn:aws:s3:::api-auth-cognito-terraform-state/api-auth-cognito/${s.stage}/us-east-1/terraform.tfstate`, [
       "s3:GetObject",
     ]),
   ];

@@ -13,7 +13,7 @@ import { stageStack, synthesize, SynthesizedStack } from "../tools/terraform/syn
 import { cliConfigFile, terraform, terraformMissing } from "../tools/terraform/terraform";
 import { describeWhen } from "./support/requires";
 
-const STATE_KEY = "api-auth-cognito/dev/terraform.tfstate";
+const STATE_KEY = "api-auth-cognito/dev/us-east-1/terraform.tfstate";
 
 /**
  * The deployer under faults, with the real Terraform and moto: a deploy whose Terraform is killed with SIGKILL in the

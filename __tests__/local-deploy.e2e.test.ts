@@ -78,7 +78,7 @@ describeWhen(terraformMissing() ?? motoMissing())("dev deployed to the local clo
   });
 
   test("the state survived the race: it is in the emulator's S3 under the stage's key, and a new plan has nothing to do", async () => {
-    const object = await clients.s3.send(new GetObjectCommand({ Bucket: LOCAL_STATE_BUCKET, Key: "api-auth-cognito/dev/terraform.tfstate" }));
+    const object = await clients.s3.send(new GetObjectCommand({ Bucket: LOCAL_STATE_BUCKET, Key: "api-auth-cognito/dev/us-east-1/terraform.tfstate" }));
     const state = JSON.parse(await object.Body!.transformToString());
     // The system's 23 resources, and for each of its 2 functions the object its zip is uploaded to (function-code-from-s3.ts).
     const managed = state.resources.filter((r: { mode: string }) => r.mode === "managed");
@@ -181,7 +181,7 @@ describeWhen(terraformMissing() ?? motoMissing())("dev deployed to the local clo
     expect(Roles?.filter((r) => r.RoleName?.startsWith(PREFIX))).toEqual([]);
     const { logGroups } = await clients.logs.send(new DescribeLogGroupsCommand({ logGroupNamePrefix: `/aws/lambda/${PREFIX}-` }));
     expect(logGroups).toEqual([]);
-    const object = await clients.s3.send(new GetObjectCommand({ Bucket: LOCAL_STATE_BUCKET, Key: "api-auth-cognito/dev/terraform.tfstate" }));
+    const object = await clients.s3.send(new GetObjectCommand({ Bucket: LOCAL_STATE_BUCKET, Key: "api-auth-cognito/dev/us-east-1/terraform.tfstate" }));
     expect(JSON.parse(await object.Body!.transformToString()).resources).toEqual([]);
   }, 120_000);
 });

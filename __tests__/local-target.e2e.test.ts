@@ -74,7 +74,7 @@ describeWhen(terraformMissing() ?? motoMissing())("API_AUTH_COGNITO_TARGET=local
     expect(outputs[STACK]).toMatchObject({ Region: "us-east-1", UserPoolId: expect.stringMatching(/^us-east-1_/), ApiId: expect.any(String) });
     const fn = await lambda.send(new GetFunctionCommand({ FunctionName: "api-auth-cognito-dev-public" }));
     expect(fn.Configuration?.Runtime).toBe("nodejs22.x");
-    await s3.send(new HeadObjectCommand({ Bucket: LOCAL_STATE_BUCKET, Key: "api-auth-cognito/dev/terraform.tfstate" }));
+    await s3.send(new HeadObjectCommand({ Bucket: LOCAL_STATE_BUCKET, Key: "api-auth-cognito/dev/us-east-1/terraform.tfstate" }));
   }, 300_000);
 
   test("diff after the deploy plans nothing", async () => {

@@ -54,7 +54,7 @@ describe.each(STAGES)("the %s stack", (stage, { stack, synth }) => {
     expect(parse(synth).terraform?.backend).toEqual({
       s3: {
         bucket: "api-auth-cognito-terraform-state",
-        key: `api-auth-cognito/${stage}/terraform.tfstate`,
+        key: `api-auth-cognito/${stage}/us-east-1/terraform.tfstate`,
         region: "us-east-1",
         encrypt: true,
         use_lockfile: true,
@@ -198,12 +198,17 @@ describe("settings reach the stacks", () => {
     // The state stays in the one state bucket, reached with the caller's credentials (the backend assumes nothing).
     expect(parse(prod.synth).terraform?.backend?.s3).toEqual({
       bucket: "api-auth-cognito-terraform-state",
-      key: "api-auth-cognito/prod/terraform.tfstate",
+      key: "api-auth-cognito/prod/eu-west-1/terraform.tfstate",
       region: "us-east-1",
       encrypt: true,
       use_lockfile: true,
     });
     expect(parse(dev.synth).provider?.aws).toEqual([{ region: "us-east-1", default_tags: [{ tags: { App: "api-auth-cognito", Stage: "dev", ManagedBy: "cdktf" } }] }]);
+  });
+
+  test("the same stage in two regions keeps two states: the key holds the region", () => {
+    const key = (region: string) => parse(synthApp({ API_AUTH_COGNITO_REGION: region })["api-auth-cognito-dev"].synth).terraform?.backend?.s3?.key;
+    expect([key("us-east-1"), key("eu-west-1")]).toEqual(["api-auth-cognito/dev/us-east-1/terraform.tfstate", "api-auth-cognito/dev/eu-west-1/terraform.tfstate"]);
   });
 
   test("a bad setting stops the app before any stack exists", () => {
