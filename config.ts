@@ -96,17 +96,18 @@ export function stageSettingSource(setting: keyof typeof STAGE_SETTING_SOURCES, 
  * Throws a {@link ValidationError} naming the bad value and where it came from.
  */
 export function resolveSettings(context: (key: string) => unknown, env: NodeJS.ProcessEnv = process.env): Settings {
-  const read = (key: keyof Settings): { value: string; source: string } => {
-    const { env: envName, context: contextKey } = SETTING_SOURCES[key];
+  /** The value of the environment variable `envName`, else of the context key `contextKey`, else `fallback`. */
+  const lookup = <T extends string | undefined>(envName: string, contextKey: string, fallback: { value: T; source: string }): { value: string | T; source: string } => {
     const fromEnv = env[envName];
     if (fromEnv !== undefined && fromEnv !== "") return { value: fromEnv, source: `environment variable ${envName}` };
     const fromContext = context(contextKey);
-    if (fromContext === undefined) return { value: SETTING_SOURCES[key].default, source: "default" };
+    if (fromContext === undefined) return fallback;
     if (typeof fromContext !== "string") {
       throw new ValidationError(`invalid cdktf.json context "${contextKey}": ${JSON.stringify(fromContext)} is not a string`);
     }
     return { value: fromContext, source: `cdktf.json context "${contextKey}"` };
   };
+  const read = (key: keyof Settings) => lookup(SETTING_SOURCES[key].env, SETTING_SOURCES[key].context, { value: SETTING_SOURCES[key].default, source: "default" });
   const stages = read("stages");
   const baseStage = read("baseStage");
   const region = read("region");
@@ -117,19 +118,10 @@ export function resolveSettings(context: (key: string) => unknown, env: NodeJS.P
   from(baseStage.source, () => assertBaseStage(baseStage.value));
   from(region.source, () => assertRegion(region.value, "region"));
   const stageConfigs = from(stages.source, () => stagesNamed(stages.value, baseStage.value)).map((stage) => {
+    /** The stage's own value of `setting`, checked: from its environment variable, its context key or config.ts. */
     const own = (setting: keyof typeof STAGE_SETTING_SOURCES, configured: string | undefined, check: (value: string) => void) => {
       const { env: envName, context: contextKey } = stageSettingSource(setting, stage.name);
-      const fromEnv = env[envName];
-      const fromContext = context(contextKey);
-      if (fromContext !== undefined && typeof fromContext !== "string") {
-        throw new ValidationError(`invalid cdktf.json context "${contextKey}": ${JSON.stringify(fromContext)} is not a string`);
-      }
-      const [value, source] =
-        fromEnv !== undefined && fromEnv !== ""
-          ? [fromEnv, `environment variable ${envName}`]
-          : fromContext !== undefined
-            ? [fromContext, `cdktf.json context "${contextKey}"`]
-            : [configured, `stage "${stage.name}" in config.ts`];
+      const { value, source } = lookup(envName, contextKey, { value: configured, source: `stage "${stage.name}" in config.ts` });
       if (value !== undefined) from(source, () => check(value));
       return value;
     };
