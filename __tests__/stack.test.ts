@@ -206,6 +206,15 @@ describe("settings reach the stacks", () => {
     expect(parse(dev.synth).provider?.aws).toEqual([{ region: "us-east-1", default_tags: [{ tags: { App: "api-auth-cognito", Stage: "dev", ManagedBy: "cdktf" } }] }]);
   });
 
+  test("against the local cloud, a stage's deploy role is not assumed: the local cloud has one account", () => {
+    const role = "arn:aws:iam::222222222222:role/api-auth-cognito-deploy";
+    const { synth } = synthApp({ API_AUTH_COGNITO_TARGET: "local", API_AUTH_COGNITO_DEPLOY_ROLE_DEV: role })["api-auth-cognito-dev"];
+    expect(parse(synth).provider?.aws?.[0]).not.toHaveProperty("assume_role");
+    expect(synthApp({ API_AUTH_COGNITO_DEPLOY_ROLE_DEV: role })["api-auth-cognito-dev"].synth).toHaveProviderWithProperties(AwsProvider, {
+      assume_role: [{ role_arn: role, session_name: "api-auth-cognito-dev" }],
+    });
+  });
+
   test("the same stage in two regions keeps two states: the key holds the region", () => {
     const key = (region: string) => parse(synthApp({ API_AUTH_COGNITO_REGION: region })["api-auth-cognito-dev"].synth).terraform?.backend?.s3?.key;
     expect([key("us-east-1"), key("eu-west-1")]).toEqual(["api-auth-cognito/dev/us-east-1/terraform.tfstate", "api-auth-cognito/dev/eu-west-1/terraform.tfstate"]);
