@@ -35,6 +35,18 @@ describe("run-app.cjs", () => {
     expect(leftovers()).toEqual([]);
   });
 
+  test("a bundle left by a run that was killed is removed by the next run; one of a run still going is kept", () => {
+    const dir = join(project, ".tfwork", "app");
+    mkdirSync(dir, { recursive: true });
+    const gone = spawnSync(process.execPath, ["-e", "0"]).pid!;
+    writeFileSync(join(dir, `app-${gone}.cjs`), "");
+    writeFileSync(join(dir, `app-${process.pid}.cjs`), "");
+    writeFileSync(join(project, "quiet.ts"), "export {};\n");
+    expect(run("quiet.ts").status).toBe(0);
+    expect(leftovers()).toEqual([`app-${process.pid}.cjs`]);
+    rmSync(join(dir, `app-${process.pid}.cjs`));
+  });
+
   test("passes the arguments after the entry to the app", () => {
     writeFileSync(join(project, "args.ts"), "console.log(JSON.stringify(process.argv.slice(2)));\n");
     expect(JSON.parse(run("args.ts", "--help", "dev").stdout)).toEqual(["--help", "dev"]);

@@ -100,12 +100,15 @@ async function start(dir: string, binary: string, env: NodeJS.ProcessEnv, key: s
   const helper = new GuardedProcess(directory, binary, ["-debug"], { cwd: dir, env: { ...process.env, ...env, AWS_CA_BUNDLE: undefined, TMPDIR: directory } });
   try {
     const reattach = await new Promise<string>((resolve, reject) => {
-      let output = "";
+      // What it printed until the setting; its later output (logs) is read and dropped.
+      let output: string | undefined = "";
       const timer = setTimeout(() => reject(new Error(`it printed no reattach setting within ${START_TIMEOUT_MS / 1000} s`)), START_TIMEOUT_MS);
       helper.guard.stdout!.on("data", (chunk: Buffer) => {
+        if (output === undefined) return;
         output += chunk.toString();
         const setting = /TF_REATTACH_PROVIDERS='(\{.*\})'/.exec(output)?.[1];
         if (setting) {
+          output = undefined;
           clearTimeout(timer);
           resolve(setting);
         }

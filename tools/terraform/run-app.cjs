@@ -3,7 +3,7 @@
  * Runs the cdktf app, as cdktf.json's `app` and every tool that synthesizes: `node tools/terraform/run-app.cjs main.ts`.
  * On every run it bundles the entry and the project files it imports with esbuild, from the sources as they are now
  * (packages stay in node_modules), and runs the bundle with node. A stale build cannot happen: nothing is kept
- * between runs. This is about 2.3 times as fast as `tsx main.ts`, which transforms each file through loader hooks
+ * between runs. This takes about half the time of `tsx main.ts`, which transforms each file through loader hooks
  * and makes Node parse the inline source maps of every cdktf module it loads.
  *
  * Each file keeps its own `__dirname` and `__filename` (main.ts finds lambdas/ by its own). The bundle carries a
@@ -13,7 +13,7 @@
  * Plain JavaScript, run by Node without a compile step. Usage: node run-app.cjs <entry.ts> [arguments of the entry]
  */
 const { spawn } = require("node:child_process");
-const { mkdirSync, readFileSync, rmSync } = require("node:fs");
+const { mkdirSync, readdirSync, readFileSync, rmSync } = require("node:fs");
 const { basename, dirname, join, resolve } = require("node:path");
 
 const entry = resolve(process.argv[2] ?? "main.ts");
@@ -47,8 +47,22 @@ function run(nodeArgs, captureStderr) {
   });
 }
 
+/** Removes the bundles of runs that were killed before they could (their pid is gone). */
+function removeOrphans() {
+  for (const file of readdirSync(dirname(bundle))) {
+    const pid = Number(/-(\d+)\.cjs$/.exec(file)?.[1]);
+    if (!pid || pid === process.pid) continue;
+    try {
+      process.kill(pid, 0);
+    } catch {
+      rmSync(join(dirname(bundle), file), { force: true });
+    }
+  }
+}
+
 async function main() {
   mkdirSync(dirname(bundle), { recursive: true });
+  removeOrphans();
   try {
     await require("esbuild").build({
       entryPoints: [entry],
