@@ -2,6 +2,7 @@ import { existsSync, mkdtempSync, rmSync, statSync, writeFileSync } from "node:f
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { KeptProvider } from "../tools/terraform/kept-provider";
+import { isRunning } from "../tools/terraform/process-alive";
 import { prepareTerraform, terraform, terraformMissing, terraformOrThrow } from "../tools/terraform/terraform";
 import { describeWhen } from "./support/requires";
 
@@ -18,14 +19,6 @@ interface Reattach {
 }
 
 const pidOf = (env: Record<string, string>) => (JSON.parse(env.TF_REATTACH_PROVIDERS) as Reattach)["registry.terraform.io/hashicorp/aws"].Pid;
-const alive = (pid: number) => {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-};
 
 /** The dev loop's kept AWS provider (kept-provider.ts), with the real Terraform and provider. */
 describeWhen(terraformMissing())("KeptProvider", () => {
@@ -50,21 +43,21 @@ describeWhen(terraformMissing())("KeptProvider", () => {
     const socket = (JSON.parse(env.TF_REATTACH_PROVIDERS) as Reattach)["registry.terraform.io/hashicorp/aws"].Addr.String;
     expect(dirname(socket)).toMatch(new RegExp(`^${tmpdir()}/kept-provider-`));
     expect(statSync(dirname(socket)).mode & 0o777).toBe(0o700);
-    expect(alive(pid)).toBe(true);
+    expect(isRunning(pid)).toBe(true);
     for (let run = 0; run < 2; run++) {
       const plan = await terraformOrThrow(["plan", "-input=false"], dir, env);
       expect(plan.stdout).toContain('partition = "aws"');
     }
     expect(pidOf(await provider.envFor(dir))).toBe(pid);
     // Terraform leaves an unmanaged provider running.
-    expect(alive(pid)).toBe(true);
+    expect(isRunning(pid)).toBe(true);
   }, 120_000);
 
   test("Terraform uses that provider, not one of its own: with it gone, the old setting fails; the next use starts another", async () => {
     const stale = await provider.envFor(dir);
     const old = pidOf(stale);
     process.kill(old, "SIGKILL");
-    while (alive(old)) await new Promise((resolve) => setTimeout(resolve, 50));
+    while (isRunning(old)) await new Promise((resolve) => setTimeout(resolve, 50));
     expect((await terraform(["plan", "-input=false"], dir, stale)).code).not.toBe(0);
     const env = await provider.envFor(dir);
     expect(pidOf(env)).not.toBe(old);
@@ -75,7 +68,7 @@ describeWhen(terraformMissing())("KeptProvider", () => {
     const env = await provider.envFor(dir);
     const { Pid, Addr } = (JSON.parse(env.TF_REATTACH_PROVIDERS) as Reattach)["registry.terraform.io/hashicorp/aws"];
     await provider.stop();
-    expect(alive(Pid)).toBe(false);
+    expect(isRunning(Pid)).toBe(false);
     expect(existsSync(dirname(Addr.String))).toBe(false);
     const empty = mkdtempSync(join(tmpdir(), "kept-provider-none-"));
     try {
