@@ -1,4 +1,4 @@
-import { MAX_NAME_PREFIX_LENGTH, physicalName } from "./constructs/naming";
+import { MAX_NAME_PREFIX_LENGTH, MAX_REGION_CODE_LENGTH, physicalName } from "./constructs/naming";
 import { assertBucketName, assertRegion, ValidationError } from "./constructs/validation";
 import { cloudPort, DEFAULT_CLOUD_PORT } from "./local-ports";
 
@@ -145,8 +145,11 @@ export function resolveSettings(context: (key: string) => unknown, env: NodeJS.P
   };
 }
 
-/** The longest stage name: every name of a stage must fit, and the longest is its guest role's (see naming.ts). */
-export const MAX_STAGE_NAME_LENGTH = MAX_NAME_PREFIX_LENGTH - `${APP_NAME}-`.length;
+/**
+ * The longest stage name: every name of a stage must fit, and the longest is its guest role's,
+ * `<app>-<stage>-<region code>-unauthenticated` (see naming.ts), within IAM's 64 characters in any region.
+ */
+export const MAX_STAGE_NAME_LENGTH = MAX_NAME_PREFIX_LENGTH - `${APP_NAME}-`.length - "-".length - MAX_REGION_CODE_LENGTH;
 
 /**
  * The stage named `name`: the one place a stage is looked up by name, for the app and every tool. A stage of
@@ -162,7 +165,7 @@ export function stageNamed(name: string, base: string = SETTING_SOURCES.baseStag
   }
   if (name.length > MAX_STAGE_NAME_LENGTH) {
     throw new ValidationError(
-      `invalid stage name "${name}": ${name.length} characters, at most ${MAX_STAGE_NAME_LENGTH} (its longest name, ${APP_NAME}-<stage>-unauthenticated, must fit IAM's 64)`,
+      `invalid stage name "${name}": ${name.length} characters, at most ${MAX_STAGE_NAME_LENGTH} (its longest name, ${APP_NAME}-<stage>-<region code>-unauthenticated, must fit IAM's 64 in any region)`,
     );
   }
   assertBaseStage(base);

@@ -7,7 +7,7 @@ import { Construct } from "constructs";
 import { APP_NAME, ResolvedStage, resolveSettings, Settings, StageConfig } from "./config";
 import { CognitoAuth } from "./constructs/cognito-auth";
 import { HttpApi } from "./constructs/http-api";
-import { physicalName } from "./constructs/naming";
+import { physicalName, regionCode } from "./constructs/naming";
 import { NodejsFunction } from "./constructs/nodejs-function";
 import { StateBucket } from "./constructs/state-bucket";
 import { ValidationError } from "./constructs/validation";
@@ -33,6 +33,8 @@ export class ApiAuthCognitoStack extends TerraformStack {
   constructor(scope: Construct, id: string, { stage, settings }: ApiAuthCognitoStackProps) {
     super(scope, id);
     const name = (logicalName?: string) => physicalName(APP_NAME, stage.name, logicalName);
+    // IAM names are global to an account: the region code keeps the same stage in two regions apart.
+    const roleName = (logicalName?: string) => physicalName(APP_NAME, `${stage.name}-${regionCode(stage.region)}`, logicalName);
 
     // The same stack for the local cloud, only its provider and state pointed there, so the AWS stack stays as it was.
     // `endpoints` is a block, passed as a prop so that HCL output renders it as one; the arguments are overrides.
@@ -59,14 +61,14 @@ export class ApiAuthCognitoStack extends TerraformStack {
       for (const [key, value] of Object.entries(localS3Backend(settings.localEndpoint, stageStateKey))) backend.addOverride(key, value);
     }
 
-    this.auth = new CognitoAuth(this, "Auth", { namePrefix: name(), deletionProtection: stage.deletionProtection });
+    this.auth = new CognitoAuth(this, "Auth", { namePrefix: name(), roleNamePrefix: roleName(), deletionProtection: stage.deletionProtection });
 
     // A function for lambdas/<handler>.ts, named <app>-<stage>-<handler>, recorded for the manifest.
     const functions = new Map<NodejsFunction, ManifestFunction>();
     const fn = (handler: string, id: string) => {
       const entry = join(__dirname, "lambdas", `${handler}.ts`);
       const functionName = name(handler);
-      const created = new NodejsFunction(this, id, { entry, functionName, logRetentionInDays: stage.logRetentionInDays });
+      const created = new NodejsFunction(this, id, { entry, functionName, roleName: roleName(handler), logRetentionInDays: stage.logRetentionInDays });
       functions.set(created, { name: functionName, entry: relative(__dirname, entry), bundle: created.resources.asset.path });
       return created;
     };

@@ -33,11 +33,11 @@ const PRIVATE: RequestRecord = {
   authorizerIam: {
     accessKey: "ASIAQ3EGUWBGALICE001",
     accountId: "123456789012",
-    callerId: "api-auth-cognito-dev-authenticated:CognitoIdentityCredentials",
+    callerId: "api-auth-cognito-dev-use1-authenticated:CognitoIdentityCredentials",
     cognitoIdentity: { amr: ["authenticated", PROVIDER, `${PROVIDER}:CognitoSignIn:sub-1`], identityId: "us-east-1:id-1", identityPoolId: "us-east-1:pool-1" },
     principalOrgId: null,
-    userArn: "arn:aws:sts::123456789012:assumed-role/api-auth-cognito-dev-authenticated/CognitoIdentityCredentials",
-    userId: "api-auth-cognito-dev-authenticated:CognitoIdentityCredentials",
+    userArn: "arn:aws:sts::123456789012:assumed-role/api-auth-cognito-dev-use1-authenticated/CognitoIdentityCredentials",
+    userId: "api-auth-cognito-dev-use1-authenticated:CognitoIdentityCredentials",
   },
 };
 
@@ -74,14 +74,14 @@ describe("renderAccessLog", () => {
   test("a CLF-style format, with the identity, method, protocol, epoch and latency variables", () => {
     const format = '$context.identity.sourceIp - $context.identity.caller [$context.requestTime] "$context.httpMethod $context.path $context.protocol" $context.status $context.responseLength $context.requestId $context.requestTimeEpoch $context.integrationLatency';
     expect(renderAccessLog(format, contextVariables(PRIVATE))).toBe(
-      `127.0.0.1 - api-auth-cognito-dev-authenticated:CognitoIdentityCredentials [04/Mar/2026:05:06:07 +0000] "GET /private HTTP/1.1" 200 17 ${PUBLIC.requestId} 1772600767089 10`,
+      `127.0.0.1 - api-auth-cognito-dev-use1-authenticated:CognitoIdentityCredentials [04/Mar/2026:05:06:07 +0000] "GET /private HTTP/1.1" 200 17 ${PUBLIC.requestId} 1772600767089 10`,
     );
   });
 
   test("the Cognito variables of an authenticated caller", () => {
     const format = "$context.identity.cognitoAuthenticationType|$context.identity.cognitoAuthenticationProvider|$context.identity.cognitoIdentityPoolId|$context.identity.user|$context.identity.accountId";
     expect(renderAccessLog(format, contextVariables(PRIVATE))).toBe(
-      `authenticated|${PROVIDER},${PROVIDER}:CognitoSignIn:sub-1|us-east-1:pool-1|api-auth-cognito-dev-authenticated:CognitoIdentityCredentials|123456789012`,
+      `authenticated|${PROVIDER},${PROVIDER}:CognitoSignIn:sub-1|us-east-1:pool-1|api-auth-cognito-dev-use1-authenticated:CognitoIdentityCredentials|123456789012`,
     );
   });
 

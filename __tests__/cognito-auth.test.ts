@@ -143,6 +143,16 @@ describe("CognitoAuth options", () => {
     });
   });
 
+  test("roleNamePrefix names both roles (one per region of an account); the user pool, client and identity pool keep namePrefix", () => {
+    const { synth } = synthAuth({ allowGuestAccess: true, roleNamePrefix: "app-dev-euw1" });
+    expect(Object.values(resourcesOf(synth, "aws_iam_role")).map((r) => r.name)).toEqual(["app-dev-euw1-authenticated", "app-dev-euw1-unauthenticated"]);
+    expect(synth).toHaveResourceWithProperties(CognitoUserPool, { name: "app-dev-users" });
+    expect(synth).toHaveResourceWithProperties(CognitoUserPoolClient, { name: "app-dev-client" });
+    expect(synth).toHaveResourceWithProperties(CognitoIdentityPool, { identity_pool_name: "app_dev" });
+    for (const role of Object.values(resourcesOf(synth, "aws_iam_role"))) expect(role.lifecycle).toEqual({ create_before_destroy: true });
+    expect(() => synthAuth({ roleNamePrefix: "a".repeat(49) })).toThrow(/^invalid role name prefix "a{49}": expected 1 to 48 characters of letters, digits and hyphens$/);
+  });
+
   test("allowGuestAccess adds an unauthenticated role that trusts only unauthenticated identities of this pool", () => {
     const { auth, synth } = synthAuth({ allowGuestAccess: true });
     const { identityPool, unauthenticatedRole, authenticatedRole } = auth.resources;

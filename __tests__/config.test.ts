@@ -1,5 +1,5 @@
 import { MAX_STAGE_NAME_LENGTH, resolveSettings, SETTING_SOURCES, stageNamed, stageSettingSource, STAGES } from "../config";
-import { physicalName } from "../constructs/naming";
+import { MAX_REGION_CODE_LENGTH, physicalName } from "../constructs/naming";
 import { ValidationError } from "../constructs/validation";
 
 const noContext = () => undefined;
@@ -127,12 +127,13 @@ describe("resolveSettings", () => {
     expect(resolveSettings(noContext, { API_AUTH_COGNITO_STAGES: "alice", API_AUTH_COGNITO_BASE_STAGE: "prod" }).baseStage).toBe("prod");
   });
 
-  test(`a stage name may have ${MAX_STAGE_NAME_LENGTH} characters, so that its guest role's name fits IAM's 64`, () => {
+  test(`a stage name may have ${MAX_STAGE_NAME_LENGTH} characters, so that its guest role's name fits IAM's 64 in any region`, () => {
     const longest = `s${"x".repeat(MAX_STAGE_NAME_LENGTH - 1)}`;
-    expect(physicalName("api-auth-cognito", longest, "unauthenticated")).toHaveLength(64);
+    expect(MAX_STAGE_NAME_LENGTH).toBe(22);
+    expect(physicalName("api-auth-cognito", `${longest}-${"r".repeat(MAX_REGION_CODE_LENGTH)}`, "unauthenticated")).toHaveLength(64);
     expect(resolveSettings(noContext, { API_AUTH_COGNITO_STAGES: longest }).stages[0].name).toBe(longest);
     expect(() => resolveSettings(noContext, { API_AUTH_COGNITO_STAGES: `${longest}x` })).toThrow(
-      `invalid stage name "${longest}x": 32 characters, at most 31 (its longest name, api-auth-cognito-<stage>-unauthenticated, must fit IAM's 64) (from environment variable API_AUTH_COGNITO_STAGES)`,
+      `invalid stage name "${longest}x": 23 characters, at most 22 (its longest name, api-auth-cognito-<stage>-<region code>-unauthenticated, must fit IAM's 64 in any region) (from environment variable API_AUTH_COGNITO_STAGES)`,
     );
   });
 

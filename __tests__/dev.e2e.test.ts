@@ -120,7 +120,7 @@ describeWhen(terraformMissing() ?? motoMissing() ?? lambdaNodeMissing())("npm ru
     const user = await signedInUser("norole@example.com");
     const trust = JSON.stringify({ Version: "2012-10-17", Statement: [{ Effect: "Allow", Principal: { Federated: "cognito-identity.amazonaws.com" }, Action: "sts:AssumeRoleWithWebIdentity" }] });
     const bare = await iam.send(new CreateRoleCommand({ RoleName: "no-invoke", AssumeRolePolicyDocument: trust }));
-    const { Role } = await iam.send(new GetRoleCommand({ RoleName: "api-auth-cognito-dev-authenticated" }));
+    const { Role } = await iam.send(new GetRoleCommand({ RoleName: "api-auth-cognito-dev-use1-authenticated" }));
     await identity.send(new SetIdentityPoolRolesCommand({ IdentityPoolId, Roles: { authenticated: bare.Role!.Arn! } }));
     try {
       const response = await signedCurl("/private", await credentialsOf(user.identityId, user.logins));

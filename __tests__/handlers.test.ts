@@ -37,7 +37,7 @@ const COGNITO_CALLER = {
     identityPoolId: "us-east-1:d01df859-f416-4dc2-90ac-0c6fc272d197",
   },
   principalOrgId: null,
-  userArn: "arn:aws:sts::123456789012:assumed-role/api-auth-cognito-dev-authenticated/CognitoIdentityCredentials",
+  userArn: "arn:aws:sts::123456789012:assumed-role/api-auth-cognito-dev-use1-authenticated/CognitoIdentityCredentials",
   userId: "AROAEXAMPLE:CognitoIdentityCredentials",
 };
 

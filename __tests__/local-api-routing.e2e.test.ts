@@ -13,6 +13,8 @@ import { cliConfigFile, terraformMissing } from "../tools/terraform/terraform";
 import { describeWhen } from "./support/requires";
 
 const PREFIX = "api-auth-cognito-dev";
+/** IAM names carry the region's code too (us-east-1). */
+const ROLE_PREFIX = `${PREFIX}-use1`;
 
 const TRUST_LAMBDA = JSON.stringify({
   Version: "2012-10-17",
@@ -43,7 +45,7 @@ describeWhen(terraformMissing() ?? motoMissing())("routes and invoke permissions
     apiId = new URL(deployed.ApiEndpoint).hostname.split(".")[0];
     table = await loadRoutes(cloud.endpoint, apiId);
     iam = new IAMClient({ endpoint: cloud.endpoint, region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS });
-    const { Role } = await iam.send(new GetRoleCommand({ RoleName: `${PREFIX}-authenticated` }));
+    const { Role } = await iam.send(new GetRoleCommand({ RoleName: `${ROLE_PREFIX}-authenticated` }));
     authenticatedRoleArn = Role!.Arn!;
     accountId = authenticatedRoleArn.split(":")[4];
   }, 240_000);

@@ -28,6 +28,8 @@ import { cliConfigFile, terraform, TerraformResult, terraformMissing } from "../
 import { describeWhen } from "./support/requires";
 
 const PREFIX = "api-auth-cognito-dev";
+/** IAM names carry the region's code too (us-east-1). */
+const ROLE_PREFIX = `${PREFIX}-use1`;
 
 /**
  * The dev stage, deployed with the real Terraform and AWS provider to the moto emulator behind our front,
@@ -113,19 +115,19 @@ describeWhen(terraformMissing() ?? motoMissing())("dev deployed to the local clo
       expect.objectContaining({ ProviderName: `cognito-idp.us-east-1.amazonaws.com/${deployed.UserPoolId}`, ClientId: deployed.UserPoolClientId }),
     ]);
     const { Roles } = await clients.identity.send(new GetIdentityPoolRolesCommand({ IdentityPoolId: deployed.IdentityPoolId }));
-    const { Role } = await clients.iam.send(new GetRoleCommand({ RoleName: `${PREFIX}-authenticated` }));
+    const { Role } = await clients.iam.send(new GetRoleCommand({ RoleName: `${ROLE_PREFIX}-authenticated` }));
     expect(Roles).toEqual({ authenticated: Role?.Arn });
   });
 
   test("the authenticated role trusts only this pool's signed-in identities and may invoke only GET /private", async () => {
-    const { Role } = await clients.iam.send(new GetRoleCommand({ RoleName: `${PREFIX}-authenticated` }));
+    const { Role } = await clients.iam.send(new GetRoleCommand({ RoleName: `${ROLE_PREFIX}-authenticated` }));
     const trust = JSON.parse(decodeURIComponent(Role!.AssumeRolePolicyDocument!));
     expect(trust.Statement[0].Condition).toEqual({
       StringEquals: { "cognito-identity.amazonaws.com:aud": deployed.IdentityPoolId },
       "ForAnyValue:StringLike": { "cognito-identity.amazonaws.com:amr": "authenticated" },
     });
     const { PolicyDocument } = await clients.iam.send(
-      new GetRolePolicyCommand({ RoleName: `${PREFIX}-authenticated`, PolicyName: `invoke-${PREFIX}-api` }),
+      new GetRolePolicyCommand({ RoleName: `${ROLE_PREFIX}-authenticated`, PolicyName: `invoke-${PREFIX}-api` }),
     );
     const apiId = new URL(deployed.ApiEndpoint).hostname.split(".")[0];
     const policy = JSON.parse(decodeURIComponent(PolicyDocument!));

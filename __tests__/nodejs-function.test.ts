@@ -179,6 +179,16 @@ describe("NodejsFunction escape hatches", () => {
     expect(bodyOf(synth, fn.resources.logPolicy).role).toBe(ref(existing, "name"));
   });
 
+  test("roleName names the new role (one per region of an account), created before an old one is destroyed", () => {
+    const { fn, synth } = synthFunction({ roleName: "app-dev-euw1-greet" });
+    expect(bodyOf(synth, fn.resources.role!)).toMatchObject({ name: "app-dev-euw1-greet", lifecycle: { create_before_destroy: true } });
+    expect(bodyOf(synth, fn.resources.function).function_name).toBe("app-dev-greet");
+    expect(() => synthFunction({ roleName: "has space" })).toThrow('invalid role name "has space": expected 1 to 64 characters of letters, digits and +=,.@_-');
+    expect(() => synthFunction({ roleName: "mine", role: { arn: "arn:aws:iam::123456789012:role/shared", name: "shared" } })).toThrow(
+      'roleName "mine" names a new role: with role "shared", the function runs as that role',
+    );
+  });
+
   test("an existing role given by ARN and name", () => {
     const { fn, synth } = synthFunction({ role: { arn: "arn:aws:iam::123456789012:role/shared", name: "shared" } });
     expect(bodyOf(synth, fn.resources.function).role).toBe("arn:aws:iam::123456789012:role/shared");

@@ -25,7 +25,7 @@ function issued(accessKeyId: string, expiration: number, sub: string): IssuedCre
     expiration: new Date(expiration),
     identityId: `${REGION}:${createHash("md5").update(sub).digest("hex").replace(/^(.{8})(.{4})(.{4})(.{4})/, "$1-$2-$3-$4-")}`,
     identityPoolId: POOL,
-    roleArn: "arn:aws:iam::123456789012:role/api-auth-cognito-dev-authenticated",
+    roleArn: "arn:aws:iam::123456789012:role/api-auth-cognito-dev-use1-authenticated",
     amr: ["authenticated", PROVIDER, `${PROVIDER}:CognitoSignIn:${sub}`],
   };
 }

@@ -113,6 +113,14 @@ describe.each(STAGES)("the %s stack", (stage, { stack, synth }) => {
     });
   });
 
+  test("its roles carry the region's code, as IAM names are global to an account, and are replaced new-before-old", () => {
+    for (const role of Object.values(resourcesOf(synth, "aws_iam_role"))) {
+      expect(role.name).toMatch(new RegExp(`^api-auth-cognito-${stage}-use1-(authenticated|public|private)$`));
+      expect(role.lifecycle).toEqual({ create_before_destroy: true });
+    }
+    expect(Object.keys(resourcesOf(synth, "aws_iam_role"))).toHaveLength(3);
+  });
+
   test("passes cdktf's own validations", () => {
     expect(() => Testing.synth(stack as TerraformStack, true)).not.toThrow();
   });
@@ -215,9 +223,16 @@ describe("settings reach the stacks", () => {
     });
   });
 
-  test("the same stage in two regions keeps two states: the key holds the region", () => {
-    const key = (region: string) => parse(synthApp({ API_AUTH_COGNITO_REGION: region })["api-auth-cognito-dev"].synth).terraform?.backend?.s3?.key;
-    expect([key("us-east-1"), key("eu-west-1")]).toEqual(["api-auth-cognito/dev/us-east-1/terraform.tfstate", "api-auth-cognito/dev/eu-west-1/terraform.tfstate"]);
+  test("the same stage in two regions of one account keeps two states and shares no IAM name: the key holds the region, the roles its code", () => {
+    const dev = (region: string) => synthApp({ API_AUTH_COGNITO_REGION: region })["api-auth-cognito-dev"].synth;
+    const [east, west] = [dev("us-east-1"), dev("eu-west-1")];
+    expect([parse(east).terraform?.backend?.s3?.key, parse(west).terraform?.backend?.s3?.key]).toEqual([
+      "api-auth-cognito/dev/us-east-1/terraform.tfstate",
+      "api-auth-cognito/dev/eu-west-1/terraform.tfstate",
+    ]);
+    const roles = (synth: string) => Object.values(resourcesOf(synth, "aws_iam_role")).map((r) => r.name).sort();
+    expect(roles(east)).toEqual(["api-auth-cognito-dev-use1-authenticated", "api-auth-cognito-dev-use1-private", "api-auth-cognito-dev-use1-public"]);
+    expect(roles(west)).toEqual(["api-auth-cognito-dev-euw1-authenticated", "api-auth-cognito-dev-euw1-private", "api-auth-cognito-dev-euw1-public"]);
   });
 
   test("a bad setting stops the app before any stack exists", () => {

@@ -1,6 +1,7 @@
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { GetRoleCommand, IAMClient } from "@aws-sdk/client-iam";
 import { GetObjectCommand, HeadObjectCommand, S3Client } from "@aws-sdk/client-s3";
 import { LOCAL_STATE_BUCKET } from "../config";
 import { LocalCloud, startLocalCloud } from "../tools/local-cloud/front";
@@ -15,6 +16,18 @@ import { describeWhen } from "./support/requires";
 const OLD_KEY = "api-auth-cognito/dev/terraform.tfstate";
 const NEW_KEY = "api-auth-cognito/dev/us-east-1/terraform.tfstate";
 
+/** The IAM role names of the dev stage: as 0.1.0 named them, and with the region's code since. */
+const OLD_ROLES = ["api-auth-cognito-dev-authenticated", "api-auth-cognito-dev-public", "api-auth-cognito-dev-private"];
+const NEW_ROLES = OLD_ROLES.map((name) => name.replace("api-auth-cognito-dev-", "api-auth-cognito-dev-use1-"));
+
+/** Gives the stack in `dir` 0.1.0's role names, which had no region code. */
+function withOldRoleNames(dir: string): void {
+  const file = join(dir, "cdk.tf.json");
+  const config = JSON.parse(readFileSync(file, "utf8"));
+  for (const role of Object.values(config.resource.aws_iam_role) as Array<{ name: string }>) role.name = role.name.replace("-use1-", "-");
+  writeFileSync(file, JSON.stringify(config, null, 2));
+}
+
 /**
  * MIGRATING.md's move of a 0.1.0 state to the key with the region, run as written (the two `terraform init`s) with
  * the real Terraform on a stage deployed to the local cloud under the old key, in a fresh working directory as a new
@@ -24,6 +37,7 @@ describeWhen(terraformMissing() ?? motoMissing())("moving a 0.1.0 state to the k
   let scratch: string;
   let cloud: LocalCloud;
   let s3: S3Client;
+  let iam: IAMClient;
   let checkout: string;
 
   beforeAll(async () => {
@@ -31,9 +45,11 @@ describeWhen(terraformMissing() ?? motoMissing())("moving a 0.1.0 state to the k
     scratch = mkdtempSync(join(tmpdir(), "state-migration-"));
     cloud = await startLocalCloud();
     s3 = new S3Client({ endpoint: cloud.endpoint, region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS, forcePathStyle: true });
+    iam = new IAMClient({ endpoint: cloud.endpoint, region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS });
     const stack = synthesize(join(scratch, "out"), { stages: ["dev"] }).find((s) => s.manifest?.stage === "dev")!;
-    // 0.1.0: the same stack, deployed with its state under the old key.
+    // 0.1.0: the same stack with its roles named without the region code, deployed with its state under the old key.
     const old = await prepareLocalStack(stack, cloud.endpoint, join(scratch, "0.1.0"));
+    withOldRoleNames(old);
     await terraformOrThrow(["init", "-input=false", "-reconfigure", `-backend-config=key=${OLD_KEY}`], old);
     await terraformOrThrow(["apply", "-auto-approve", "-input=false"], old);
     // After the upgrade, in a working directory that has never seen the old key.
@@ -42,6 +58,7 @@ describeWhen(terraformMissing() ?? motoMissing())("moving a 0.1.0 state to the k
 
   afterAll(async () => {
     s3?.destroy();
+    iam?.destroy();
     await cloud?.stop();
     rmSync(scratch, { recursive: true, force: true });
   }, 30_000);
@@ -52,15 +69,26 @@ describeWhen(terraformMissing() ?? motoMissing())("moving a 0.1.0 state to the k
     expect(plan.stdout).toMatch(/Plan: 25 to add, 0 to change, 0 to destroy\./);
   }, 120_000);
 
-  test("the two documented inits copy the state to the new key, and the next plan has nothing to do", async () => {
+  test("the two documented inits copy the state to the new key; the next deploy renames only the roles, new before old", async () => {
     await terraformOrThrow(["init", "-input=false", "-reconfigure", `-backend-config=key=${OLD_KEY}`], checkout);
     // The new key given on the command line too: Terraform compares what the last init used, command line included.
     const moved = await terraformOrThrow(["init", "-input=false", "-migrate-state", "-force-copy", `-backend-config=key=${NEW_KEY}`], checkout);
     expect(moved.stdout).toContain("Backend configuration changed!");
     const state = JSON.parse(await (await s3.send(new GetObjectCommand({ Bucket: LOCAL_STATE_BUCKET, Key: NEW_KEY }))).Body!.transformToString());
     expect(state.resources.filter((r: { mode: string }) => r.mode === "managed")).toHaveLength(25);
-    const plan = await terraform(["plan", "-detailed-exitcode", "-input=false"], checkout);
-    expect(plan.stderr).toBe("");
-    expect(plan.code).toBe(0);
-  }, 180_000);
+    // What MIGRATING.md says the plan shows: the three roles created before the old ones go (+/-); their three inline
+    // policies and the identity pool's roles attachment replaced (-/+); the two functions updated to the new roles.
+    const plan = await terraformOrThrow(["plan", "-input=false", "-no-color"], checkout);
+    expect(plan.stdout).toContain("Plan: 7 to add, 2 to change, 7 to destroy.");
+    const replaced = (marker: string) => [...plan.stdout.matchAll(new RegExp(`^ *${marker.replace(/[+/]/g, "\\$&")} resource "(\\w+)"`, "gm"))].map((m) => m[1]).sort();
+    expect(replaced("+/-")).toEqual(["aws_iam_role", "aws_iam_role", "aws_iam_role"]);
+    expect(replaced("-/+")).toEqual(["aws_cognito_identity_pool_roles_attachment", "aws_iam_role_policy", "aws_iam_role_policy", "aws_iam_role_policy"]);
+    for (const name of OLD_ROLES) expect(plan.stdout).toContain(`~ name                  = "${name}" -> "${name.replace("-dev-", "-dev-use1-")}" # forces replacement`);
+    await terraformOrThrow(["apply", "-auto-approve", "-input=false"], checkout);
+    for (const RoleName of NEW_ROLES) await expect(iam.send(new GetRoleCommand({ RoleName }))).resolves.toBeDefined();
+    for (const RoleName of OLD_ROLES) await expect(iam.send(new GetRoleCommand({ RoleName }))).rejects.toMatchObject({ name: "NoSuchEntityException" });
+    const after = await terraform(["plan", "-detailed-exitcode", "-input=false"], checkout);
+    expect(after.stderr).toBe("");
+    expect(after.code).toBe(0);
+  }, 240_000);
 });

@@ -63,13 +63,13 @@ describeWhen(terraformMissing())("offline terraform plan for review", () => {
     const summary = readFileSync(plans["api-auth-cognito-dev"].files.summary, "utf8");
     expect(summary).toContain("**23 to add, 0 to change, 0 to replace, 0 to destroy.**");
     expect(summary).toContain("| `aws_iam_role` | 3 | 0 | 0 | 0 |");
-    for (const role of ["api-auth-cognito-dev-authenticated", "api-auth-cognito-dev-public", "api-auth-cognito-dev-private"]) {
+    for (const role of ["api-auth-cognito-dev-use1-authenticated", "api-auth-cognito-dev-use1-public", "api-auth-cognito-dev-use1-private"]) {
       expect(summary).toContain(`### Role \`${role}\`: trust policy`);
     }
     expect(summary).toMatch(/"cognito-identity\.amazonaws\.com:aud": \[\s+"\$\{aws_cognito_identity_pool\.\w+\.id\}"/);
     expect(summary).toMatch(/"cognito-identity\.amazonaws\.com:amr": \[\s+"authenticated"/);
     expect(summary).toMatch(/"Resource": \[\s+"\$\{aws_apigatewayv2_api\.\w+\.execution_arn\}\/\*\/GET\/private"/);
-    expect(summary).toContain("### Inline policy `invoke-api-auth-cognito-dev-api` of role `api-auth-cognito-dev-authenticated`");
+    expect(summary).toContain("### Inline policy `invoke-api-auth-cognito-dev-api` of role `api-auth-cognito-dev-use1-authenticated`");
     expect(summary.match(/```json/g)).toHaveLength(6);
   });
 

@@ -87,6 +87,12 @@ const IDENTITY_POOL_REFUSALS: Refusals<CognitoIdentityPoolConfig> = {
 export interface CognitoAuthProps {
   /** Start of every physical name, e.g. `api-auth-cognito-dev`: the user pool becomes `<prefix>-users`. */
   readonly namePrefix: string;
+  /**
+   * Start of the roles' names: `<roleNamePrefix>-authenticated`. IAM names are global to an account, so a stage
+   * deployed to two regions of one account needs one per region (the app adds a region code: `api-auth-cognito-dev-use1`).
+   * @default namePrefix
+   */
+  readonly roleNamePrefix?: string;
   /** Let visitors who have not signed in get credentials of an unauthenticated role. @default false */
   readonly allowGuestAccess?: boolean;
   /** Refuse to delete the user pool (and its users) until this is turned off. @default false */
@@ -168,7 +174,9 @@ export class CognitoAuth extends Construct {
     super(scope, id);
     const allowGuestAccess = props.allowGuestAccess ?? false;
     const prefix = props.namePrefix;
+    const rolePrefix = props.roleNamePrefix ?? prefix;
     assertPhysicalName(prefix, /^[A-Za-z0-9-]+$/, MAX_NAME_PREFIX_LENGTH, "name prefix", "letters, digits and hyphens");
+    assertPhysicalName(rolePrefix, /^[A-Za-z0-9-]+$/, MAX_NAME_PREFIX_LENGTH, "role name prefix", "letters, digits and hyphens");
     if (props.existingUserPoolId !== undefined && !Token.isUnresolved(props.existingUserPoolId) && !USER_POOL_ID.test(props.existingUserPoolId)) {
       throw new ValidationError(`invalid existing user pool id "${props.existingUserPoolId}": expected <region>_<id>, such as us-east-1_AbC123xyZ`);
     }
@@ -209,9 +217,9 @@ export class CognitoAuth extends Construct {
       ...props.cdk?.identityPool,
     });
 
-    const authenticatedRole = this.identityPoolRole(identityPool.id, derivedName(prefix, "authenticated"), "authenticated");
+    const authenticatedRole = this.identityPoolRole(identityPool.id, derivedName(rolePrefix, "authenticated"), "authenticated");
     const unauthenticatedRole = allowGuestAccess
-      ? this.identityPoolRole(identityPool.id, derivedName(prefix, "unauthenticated"), "unauthenticated")
+      ? this.identityPoolRole(identityPool.id, derivedName(rolePrefix, "unauthenticated"), "unauthenticated")
       : undefined;
     const rolesAttachment = new CognitoIdentityPoolRolesAttachment(this, "RolesAttachment", {
       identityPoolId: identityPool.id,
@@ -299,6 +307,7 @@ export class CognitoAuth extends Construct {
         },
       ],
     });
-    return new IamRole(this, id, { name, assumeRolePolicy: trust.json });
+    // Renamed, the new role is in place before the old one goes: signed-in users never meet a deleted role.
+    return new IamRole(this, id, { name, assumeRolePolicy: trust.json, lifecycle: { createBeforeDestroy: true } });
   }
 }

@@ -25,6 +25,25 @@ export function physicalName(app: string, stage: string, logicalName?: string): 
   return [app, stage, logicalName].filter((part) => part !== undefined).join("-");
 }
 
+/** Short codes of the words of AWS region names; any other word (`iso`, `isob`) to its first and last letters. */
+const REGION_WORD_CODES: Readonly<Record<string, string>> = {
+  central: "c", east: "e", west: "w", north: "n", south: "s", northeast: "ne", northwest: "nw", southeast: "se", southwest: "sw", gov: "g",
+};
+
+/** The longest {@link regionCode} of a region that `assertRegion` accepts: such as `usibse12` (area, partition, direction, number). */
+export const MAX_REGION_CODE_LENGTH = 8;
+
+/**
+ * A region's short code for names that are global to an account (IAM roles): `us-east-1` is `use1`,
+ * `ap-southeast-2` is `apse2`, `us-gov-west-1` is `usgw1`, so the same stage in two regions of one account never
+ * collides.
+ */
+export function regionCode(region: string): string {
+  const [area, ...rest] = region.split("-");
+  const number = rest.pop() ?? "";
+  return [area, ...rest.map((word) => REGION_WORD_CODES[word] ?? `${word[0]}${word.slice(-1)}`), number].join("");
+}
+
 /** Throws unless `name` is at most `maxLength` characters of `pattern`, as AWS requires for the named resource type. Tokens pass unchecked. */
 export function assertPhysicalName(name: string, pattern: RegExp, maxLength: number, what: string, allowed: string): void {
   if (Token.isUnresolved(name)) return;

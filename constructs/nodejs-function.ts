@@ -43,6 +43,12 @@ export interface NodejsFunctionProps {
    * attaches its inline policy that lets the function write to its own log group. @default a new role
    */
   readonly role?: ExistingRole;
+  /**
+   * Name of the new role. IAM names are global to an account, so a function deployed to two regions of one account
+   * needs one per region (the app adds a region code: `api-auth-cognito-dev-use1-public`). Refused with `role`.
+   * @default the function name
+   */
+  readonly roleName?: string;
   /** Settings for the Lambda function that override ours: the escape hatch. @default none */
   readonly cdk?: NodejsFunctionOverrides;
 }
@@ -159,7 +165,11 @@ export class NodejsFunction extends Construct {
       retentionInDays: logRetentionInDays,
     });
 
-    const role = props.role ? undefined : this.newRole(props.functionName);
+    if (props.role && props.roleName !== undefined) {
+      throw new ValidationError(`roleName "${props.roleName}" names a new role: with role "${props.role.name}", the function runs as that role`);
+    }
+    if (props.roleName !== undefined) assertPhysicalName(props.roleName, /^[\w+=,.@-]+$/, 64, "role name", "letters, digits and +=,.@_-");
+    const role = props.role ? undefined : this.newRole(props.roleName ?? props.functionName);
     const roleArn = props.role?.arn ?? role!.arn;
     const roleName = props.role?.name ?? role!.name;
 
@@ -198,11 +208,12 @@ export class NodejsFunction extends Construct {
     this.resources = { function: fn, role, logGroup, logPolicy, asset, archive };
   }
 
-  /** A role only Lambda may assume, named like the function. */
+  /** A role only Lambda may assume. */
   private newRole(name: string): IamRole {
     const assumeRole = new DataAwsIamPolicyDocument(this, "AssumeRolePolicy", {
       statement: [{ effect: "Allow", actions: ["sts:AssumeRole"], principals: [{ type: "Service", identifiers: ["lambda.amazonaws.com"] }] }],
     });
-    return new IamRole(this, "Role", { name, assumeRolePolicy: assumeRole.json });
+    // Renamed, the new role is in place before the old one goes: the function never runs as a deleted role.
+    return new IamRole(this, "Role", { name, assumeRolePolicy: assumeRole.json, lifecycle: { createBeforeDestroy: true } });
   }
 }
