@@ -14,7 +14,7 @@ runCommand(module, {
   examples: ["npm run dev", "npm run dev -- prod", "npm run dev -- --port 4700 --api-port 4701", "npm run dev -- --outputs-file outputs.json"],
   async run(options, positionals) {
     const { startDev } = await import("../local-api/dev-environment");
-    const { writeOutputsFile } = await import("../local-api/outputs-file");
+    const { LOCAL_OUTPUT_NAMES, writeOutputsFile } = await import("../local-api/outputs-file");
     const { explainTakenPort } = await import("../local-cloud/port-taken");
     const { shellBlock } = await import("../local-cloud/shell-block");
     const { API_PORT_ENV, CLOUD_PORT_ENV, DEFAULT_API_PORT, DEFAULT_CLOUD_PORT, portSetting } = await import("../../local-ports");
@@ -36,7 +36,7 @@ runCommand(module, {
       ]);
     });
     shutdown.onShutdown("the development environment", () => dev.stop());
-    const outputs = { ...dev.outputs, LocalCloudEndpoint: dev.cloud.endpoint };
+    const outputs = { ...dev.outputs, [LOCAL_OUTPUT_NAMES.cloud]: dev.cloud.endpoint };
     const how = dev.deployed ? "deployed to the local cloud" : "unchanged since its last deploy to this local cloud, nothing applied; ready";
     console.log(`\n${dev.manifest.stack} ${how} in ${((Date.now() - started) / 1000).toFixed(1)} s${dev.attached ? " (attached to the running local cloud, which Ctrl-C leaves running)" : ""}`);
     for (const [name, value] of Object.entries(outputs)) console.log(`  ${name}: ${value}`);

@@ -9,6 +9,7 @@ import type { Outputs } from "../terraform/local-deploy";
 import type { CloudView } from "../local-cloud/cloud-view";
 import { LOCAL_CREDENTIALS, LOCAL_REGION } from "../local-cloud/local-account";
 import { lambdaNodeMissing } from "./lambda-node";
+import { LOCAL_OUTPUT_NAMES } from "./outputs-file";
 import { CLOUD_FILE, recordedCloudEndpoint } from "../local-cloud/running-cloud";
 import { KeptProvider } from "../terraform/kept-provider";
 import { stageStack, SynthesizedStack, synthesizeAsync } from "../terraform/synthesize";
@@ -217,7 +218,7 @@ export async function startDev(options: DevOptions = {}): Promise<DevEnvironment
         return manifest;
       },
       get outputs() {
-        return { ...outputs, LocalApiEndpoint: served.url };
+        return { ...outputs, [LOCAL_OUTPUT_NAMES.api]: served.url };
       },
       reloadHandlers: () => reloader.reloadAll(),
       stop: async () => {

@@ -1,5 +1,8 @@
-import { writeFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
 import { resolve } from "node:path";
+
+/** The outputs `npm run dev` adds to the stack's: where the local API and the local cloud listen. */
+export const LOCAL_OUTPUT_NAMES = { api: "LocalApiEndpoint", cloud: "LocalCloudEndpoint" } as const;
 
 /**
  * Writes `outputs` to `file` in the shape of `cdktf deploy --outputs-file`: `{ "<stack>": { "<Output>": value } }`.
@@ -10,4 +13,29 @@ export function writeOutputsFile(file: string, stack: string, outputs: Readonly<
   const path = resolve(process.env.INIT_CWD ?? process.cwd(), file);
   writeFileSync(path, `${JSON.stringify({ [stack]: outputs }, null, 2)}\n`);
   return path;
+}
+
+/**
+ * The outputs of `stack` in an outputs file of `cdktf deploy --outputs-file` or `npm run dev --outputs-file`, with a
+ * relative `file` taken as {@link writeOutputsFile} takes it. Throws one line naming the file and what is wrong.
+ */
+export function readOutputsFile(file: string, stack: string): Record<string, string> {
+  const path = resolve(process.env.INIT_CWD ?? process.cwd(), file);
+  let text: string;
+  try {
+    text = readFileSync(path, "utf8");
+  } catch {
+    throw new Error(`outputs file ${path} not found: write it with npx cdktf deploy ${stack} --outputs-file ${file}, or npm run dev -- --outputs-file ${file}`);
+  }
+  let all: Record<string, unknown>;
+  try {
+    all = JSON.parse(text);
+  } catch {
+    throw new Error(`outputs file ${path} is not JSON: expected { "${stack}": { "<Output>": value } } as cdktf deploy --outputs-file writes it`);
+  }
+  const outputs = all?.[stack];
+  if (typeof outputs !== "object" || outputs === null) {
+    throw new Error(`outputs file ${path} has no outputs of ${stack}: it holds ${Object.keys(all ?? {}).join(", ") || "nothing"}`);
+  }
+  return Object.fromEntries(Object.entries(outputs).map(([name, value]) => [name, String(value)]));
 }

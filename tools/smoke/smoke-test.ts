@@ -9,6 +9,8 @@ import {
 } from "@aws-sdk/client-cognito-identity-provider";
 import { SignatureV4 } from "@smithy/signature-v4";
 import { OUTPUT_NAMES } from "../../stage-manifest";
+import { LOCAL_OUTPUT_NAMES } from "../local-api/outputs-file";
+import { LOCAL_CREDENTIALS } from "../local-cloud/local-account";
 import { Sha256 } from "../local-cloud/sha256";
 
 /**
@@ -17,12 +19,26 @@ import { Sha256 } from "../local-cloud/sha256";
  * settings send them (`AWS_ENDPOINT_URL` for the local cloud), with the caller's credentials.
  */
 
-/** What the smoke test needs of a stage: its outputs, and the API to call (the local API, for `npm run dev`). */
+/** What the smoke test needs of a stage: its outputs, and where the API and the AWS calls go. */
 export interface SmokeTarget {
   /** The stack's outputs by name (`OUTPUT_NAMES`). */
   readonly outputs: Readonly<Record<string, string>>;
   /** The API's base URL. @default the `ApiEndpoint` output */
   readonly apiUrl?: string;
+  /** Where the Cognito calls go. @default the AWS SDK's own (`AWS_ENDPOINT_URL`, else AWS) */
+  readonly awsEndpoint?: string;
+  /** The caller's credentials. @default the AWS SDK's credential chain */
+  readonly credentials?: { readonly accessKeyId: string; readonly secretAccessKey: string };
+}
+
+/**
+ * The target of a deployed stage's outputs: on AWS, as they are; from `npm run dev --outputs-file`, the local API,
+ * the local cloud and its key pair (the local cloud refuses any other).
+ */
+export function smokeTargetOf(outputs: Readonly<Record<string, string>>): SmokeTarget {
+  const cloud = outputs[LOCAL_OUTPUT_NAMES.cloud];
+  if (cloud === undefined) return { outputs };
+  return { outputs, apiUrl: outputs[LOCAL_OUTPUT_NAMES.api], awsEndpoint: cloud, credentials: LOCAL_CREDENTIALS };
 }
 
 /** One step that passed, and what it saw. */
@@ -70,8 +86,9 @@ export async function smokeTest(target: SmokeTarget, passed: (step: SmokeStep) =
     }
   };
 
-  const idp = new CognitoIdentityProviderClient({ region });
-  const identity = new CognitoIdentityClient({ region });
+  const clientConfig = { region, ...(target.awsEndpoint && { endpoint: target.awsEndpoint }), ...(target.credentials && { credentials: target.credentials }) };
+  const idp = new CognitoIdentityProviderClient(clientConfig);
+  const identity = new CognitoIdentityClient(clientConfig);
   // A user no one can guess, and no message sent: AdminCreateUser with SUPPRESS, then a permanent password.
   const username = `smoke-${randomBytes(6).toString("hex")}@example.com`;
   const password = `Sm0ke-${randomBytes(12).toString("base64url")}!`;
