@@ -89,10 +89,23 @@ describeWhen(terraformMissing())("offline terraform plan for review", () => {
       env: { ...process.env, NO_COLOR: "1" },
     });
     expect(result.status).toBe(0);
-    expect(result.stdout.trim().split("\n")).toEqual([expect.stringMatching(/^api-auth-cognito-dev: 23 to add; summary in .*plans\/api-auth-cognito-dev\/summary\.md$/)]);
+    expect(result.stdout.trim().split("\n")).toEqual([
+      expect.stringMatching(/^api-auth-cognito-dev: 23 to add, 0 to change, 0 to replace, 0 to destroy; summary in .*plans\/api-auth-cognito-dev\/summary\.md$/),
+    ]);
     const steps = result.stderr.split("\n").filter((line) => /^\[\d+\.\ds\] /.test(line)).map((line) => line.replace(/^\[\d+\.\ds\] /, ""));
     expect(steps.slice(0, 3)).toEqual(["synthesizing dev", "terraform init: api-auth-cognito-dev", "terraform plan: api-auth-cognito-dev (offline)"]);
     // NO_COLOR (and no terminal): not one escape sequence.
     expect(result.stderr).not.toContain("\u001b[");
+  }, 60_000);
+
+  test("--detailed-exitcode, as terraform plan's: exit 2 when a stage has changes (what the nightly drift check acts on)", () => {
+    const result = spawnSync(join(PROJECT_ROOT, "node_modules", ".bin", "tsx"), ["tools/bin/plan.ts", "dev", "--detailed-exitcode"], {
+      cwd: PROJECT_ROOT,
+      encoding: "utf8",
+      env: { ...process.env, NO_COLOR: "1" },
+    });
+    // Offline the state is empty, so there is always something to create.
+    expect(result.status).toBe(2);
+    expect(result.stdout).toMatch(/^api-auth-cognito-dev: 23 to add, 0 to change, 0 to replace, 0 to destroy; summary in /);
   }, 60_000);
 });

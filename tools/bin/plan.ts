@@ -2,12 +2,15 @@ import { runCommand } from "../cli/command";
 
 /** `npm run plan -- <stage>...`: a reviewable `terraform plan` per stage. */
 runCommand(module, {
-  usage: "npm run plan -- <stage>... [--remote]",
+  usage: "npm run plan -- <stage>... [--remote] [--detailed-exitcode]",
   description:
     "Synthesizes the named stages and runs the real terraform plan on each, writing plans/<stack>/plan.txt, plan.json and summary.md (changes by resource type, every IAM policy in full). Offline by default: fake credentials, every AWS endpoint on a dead loopback port and an empty state, so it shows what a first deploy creates and touches no account.",
-  options: { remote: { type: "boolean", description: "plan against the stack's S3 backend and the caller's AWS account (as CI does)" } },
+  options: {
+    remote: { type: "boolean", description: "plan against the stack's S3 backend and the caller's AWS account (as CI does)" },
+    "detailed-exitcode": { type: "boolean", description: "as terraform plan's: exit 2 when a stage has changes (drift, against --remote), 0 when none has" },
+  },
   arguments: { name: "stage", min: 1, max: Infinity },
-  examples: ["npm run plan -- dev", "npm run plan -- dev prod --remote"],
+  examples: ["npm run plan -- dev", "npm run plan -- dev prod --remote", "npm run plan -- prod --remote --detailed-exitcode"],
   async run(options, stages) {
     const { join } = await import("node:path");
     const { stageNamed } = await import("../../config");
@@ -19,13 +22,16 @@ runCommand(module, {
     const { note } = await import("../cli/terminal");
     prepareTerraform();
     const stacks = synthesize(join(WORK_ROOT, "synth", "plan"), { stages });
+    let changed = false;
     for (const stage of stages) {
       const stack = stageStack(stacks, stage);
       const result = await planStack(stack, join(WORK_ROOT, "plan", stack.name), join(PROJECT_ROOT, "plans", stack.name), options.remote === true);
       if (result.archivesStoodIn.length > 0) note(ARCHIVE_STAND_IN_NOTE);
-      const add = Object.values(result.counts).reduce((sum, c) => sum + c.add, 0);
-      console.log(`${stack.name}: ${add} to add; summary in ${result.files.summary}`);
+      const total = (kind: "add" | "change" | "replace" | "destroy") => Object.values(result.counts).reduce((sum, c) => sum + c[kind], 0);
+      const counts = { add: total("add"), change: total("change"), replace: total("replace"), destroy: total("destroy") };
+      changed ||= Object.values(counts).some((n) => n > 0);
+      console.log(`${stack.name}: ${counts.add} to add, ${counts.change} to change, ${counts.replace} to replace, ${counts.destroy} to destroy; summary in ${result.files.summary}`);
     }
-    return 0;
+    return options["detailed-exitcode"] === true && changed ? 2 : 0;
   },
 });
