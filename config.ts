@@ -172,6 +172,11 @@ export function stageNamed(name: string, base: string = SETTING_SOURCES.baseStag
   return { ...STAGES.find((s) => s.name === base)!, name, base };
 }
 
+/** The stack name of a stage: `api-auth-cognito-dev`. */
+export function stackName(stage: Pick<StageConfig, "name">): string {
+  return physicalName(APP_NAME, stage.name);
+}
+
 /** Throws unless `name` is a stage of {@link STAGES}, which other stages may take their settings from. */
 function assertBaseStage(name: string): void {
   if (!STAGES.some((s) => s.name === name)) {

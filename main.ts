@@ -4,7 +4,7 @@ import { ArchiveProvider } from "@cdktf/provider-archive/lib/provider";
 import { AwsProvider } from "@cdktf/provider-aws/lib/provider";
 import { App, LocalBackend, S3Backend, TerraformOutput, TerraformStack } from "cdktf";
 import { Construct } from "constructs";
-import { APP_NAME, ResolvedStage, resolveSettings, Settings, StageConfig } from "./config";
+import { APP_NAME, ResolvedStage, resolveSettings, Settings, stackName } from "./config";
 import { CognitoAuth } from "./constructs/cognito-auth";
 import { HttpApi } from "./constructs/http-api";
 import { physicalName, regionCode } from "./constructs/naming";
@@ -136,10 +136,7 @@ export function stateKey(stage: Pick<ResolvedStage, "name" | "region">): string 
   return `${APP_NAME}/${stage.name}/${stage.region}/terraform.tfstate`;
 }
 
-/** The stack name of a stage: `api-auth-cognito-dev`. */
-export function stackName(stage: StageConfig): string {
-  return physicalName(APP_NAME, stage.name);
-}
+export { stackName };
 
 /**
  * Adds the state bucket's stack and one stack per configured stage to `app`, with settings from `env` and the app's

@@ -95,7 +95,7 @@ describeWhen(terraformMissing() ?? motoMissing() ?? lambdaNodeMissing())("npm ru
     }
   }, 60_000);
 
-  test("bad input: a missing outputs file, a file without the stage, a bad stage name: one line each, exit 1", async () => {
+  test("bad input: a missing outputs file, a file without the stage, the local cloud without a file, a bad stage name: one line each, exit 1", async () => {
     const missing = await smoke(["dev", "--outputs-file", join(scratch, "nope.json")]);
     expect(missing.code).toBe(1);
     expect(missing.stderr).toBe(
@@ -103,6 +103,11 @@ describeWhen(terraformMissing() ?? motoMissing() ?? lambdaNodeMissing())("npm ru
     );
     const other = await smoke(["prod", "--outputs-file", outputsFile]);
     expect(other).toMatchObject({ code: 1, stderr: `Error: outputs file ${outputsFile} has no outputs of api-auth-cognito-prod: it holds api-auth-cognito-dev\n` });
+    const local = await run(join(ROOT, "node_modules", ".bin", "tsx"), [join("tools", "bin", "smoke.ts"), "dev"], { cwd: ROOT, env: { ...process.env, API_AUTH_COGNITO_TARGET: "local", NO_COLOR: "1" } }).catch((error) => error);
+    expect(local).toMatchObject({
+      code: 1,
+      stderr: "Error: against the local cloud, the API is npm run dev's: run npm run dev -- dev --outputs-file outputs.json, then npm run smoke -- dev --outputs-file outputs.json\n",
+    });
     const bad = await smoke(["Bad_Stage", "--outputs-file", outputsFile]);
     expect(bad.code).toBe(1);
     expect(bad.stderr).toMatch(/^Error: invalid stage name "Bad_Stage": expected lowercase letters, digits and single hyphens, starting with a letter\n$/);

@@ -11,14 +11,17 @@ runCommand(module, {
   },
   examples: ["npm run smoke -- dev", "npm run smoke -- pr-42 --outputs-file outputs.json", "npm run dev -- --outputs-file outputs.json  # then, in another terminal: npm run smoke -- dev --outputs-file outputs.json"],
   async run(options, [stage]) {
-    const { stackName } = await import("../../main");
-    const { stageNamed } = await import("../../config");
+    const { SETTING_SOURCES, stackName, stageNamed } = await import("../../config");
     const { readOutputsFile } = await import("../local-api/outputs-file");
     const { smokeTargetOf, smokeTest, SmokeTestFailure } = await import("../smoke/smoke-test");
     const { step } = await import("../cli/terminal");
     const stack = stackName(stageNamed(stage));
     const file = options["outputs-file"] as string | undefined;
     let outputs: Record<string, string>;
+    if (file === undefined && process.env[SETTING_SOURCES.target.env] === "local") {
+      // The local cloud's stacks have no API of their own: npm run dev serves it, and its outputs file says where.
+      throw new Error(`against the local cloud, the API is npm run dev's: run npm run dev -- ${stage} --outputs-file outputs.json, then npm run smoke -- ${stage} --outputs-file outputs.json`);
+    }
     if (file === undefined) {
       const { deployedOutputs } = await import("../smoke/deployed-outputs");
       step(`reading the outputs of ${stack} (npx cdktf output)`);
