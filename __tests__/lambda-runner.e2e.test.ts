@@ -30,7 +30,8 @@ const CONFIG = { region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS, maxAttemp
 jest.setTimeout(60_000);
 
 /** A zip with one `index.js`. */
-const zipOf = (source: string) => zipSync({ "index.js": Buffer.from(source) });
+/** A zip of one index.js, the same bytes for the same source (a fixed mtime: fflate's default, now, has 2 s steps). */
+const zipOf = (source: string) => zipSync({ "index.js": Buffer.from(source) }, { mtime: new Date("2026-01-01T00:00:00Z") });
 
 /** An API Gateway event for `GET /public`. */
 const EVENT = buildEvent({
