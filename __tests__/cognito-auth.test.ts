@@ -54,6 +54,11 @@ describe("CognitoAuth defaults", () => {
     });
   });
 
+  test("on the Lite tier, written out (unset, a new pool lands on Essentials); cdk.userPool may choose another", () => {
+    expect(synth).toHaveResourceWithProperties(CognitoUserPool, { user_pool_tier: "LITE" });
+    expect(synthAuth({ cdk: { userPool: { userPoolTier: "ESSENTIALS" } } }).synth).toHaveResourceWithProperties(CognitoUserPool, { user_pool_tier: "ESSENTIALS" });
+  });
+
   test("a password policy of at least 8 characters with complexity, email recovery and optional TOTP MFA", () => {
     expect(synth).toHaveResourceWithProperties(CognitoUserPool, {
       password_policy: expect.objectContaining({
@@ -79,13 +84,18 @@ describe("CognitoAuth defaults", () => {
     });
   });
 
+  test("serverSideTokenCheck: false lets the identity pool skip the user pool's check of each token", () => {
+    const { synth: unchecked } = synthAuth({ serverSideTokenCheck: false });
+    expect(unchecked).toHaveResourceWithProperties(CognitoIdentityPool, { cognito_identity_providers: [expect.objectContaining({ server_side_token_check: false })] });
+  });
+
   test("an identity pool bound to the user pool and its client, guests off", () => {
     expect(synth).toHaveResourceWithProperties(CognitoIdentityPool, {
       identity_pool_name: "app_dev",
       allow_unauthenticated_identities: false,
       allow_classic_flow: false,
       cognito_identity_providers: [
-        { provider_name: ref(userPool, "endpoint"), client_id: ref(userPoolClient, "id"), server_side_token_check: false },
+        { provider_name: ref(userPool, "endpoint"), client_id: ref(userPoolClient, "id"), server_side_token_check: true },
       ],
     });
   });

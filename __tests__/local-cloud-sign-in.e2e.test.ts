@@ -1,5 +1,7 @@
 import { CognitoIdentityClient, CreateIdentityPoolCommand, GetIdCommand, SetIdentityPoolRolesCommand } from "@aws-sdk/client-cognito-identity";
 import {
+  DescribeUserPoolCommand,
+  UpdateUserPoolCommand,
   AdminConfirmSignUpCommand,
   AdminCreateUserCommand,
   AdminDeleteUserCommand,
@@ -280,5 +282,14 @@ describeWhen(motoMissing())("local cloud: user pool sign-in with amazon-cognito-
         expect([error.name, error.message]).toEqual(["NotAuthorizedException", expect.stringMatching(/^Invalid login token\./)]);
       }
     }, 30_000);
+  });
+
+  test("UpdateUserPool keeps what Cognito keeps: username attributes, username configuration and tags (moto starts again from its defaults)", async () => {
+    const { UserPool } = await idp.send(
+      new CreateUserPoolCommand({ PoolName: "update-test", UsernameAttributes: ["email"], UsernameConfiguration: { CaseSensitive: false }, UserPoolTags: { Team: "auth" } }),
+    );
+    await idp.send(new UpdateUserPoolCommand({ UserPoolId: UserPool!.Id!, MfaConfiguration: "OFF", UserPoolTier: "LITE" }));
+    const updated = (await idp.send(new DescribeUserPoolCommand({ UserPoolId: UserPool!.Id! }))).UserPool!;
+    expect(updated).toMatchObject({ UsernameAttributes: ["email"], UsernameConfiguration: { CaseSensitive: false }, UserPoolTags: { Team: "auth" }, MfaConfiguration: "OFF", UserPoolTier: "LITE" });
   });
 });

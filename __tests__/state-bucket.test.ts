@@ -61,7 +61,16 @@ describe("StateBucket defaults", () => {
     ]);
   });
 
-  test("old state versions expire after 90 days, stale multipart uploads after 7", () => {
+  test("its settings are applied one after another, as S3 refuses concurrent changes of a bucket (409 OperationAborted)", () => {
+    const { versioning, encryption, publicAccessBlock, ownershipControls, policy, lifecycle } = bucket.resources;
+    const chain = [versioning, encryption, publicAccessBlock, ownershipControls, policy, lifecycle];
+    expect(bodyOf(synth, versioning).depends_on).toBeUndefined();
+    for (let i = 1; i < chain.length; i++) {
+      expect(bodyOf(synth, chain[i]).depends_on).toEqual([`${chain[i - 1].terraformResourceType}.${chain[i - 1].friendlyUniqueId}`]);
+    }
+  });
+
+  test("old state versions expire after 90 days, then their delete markers (the lock files'), stale multipart uploads after 7", () => {
     expect(synth).toHaveResourceWithProperties(S3BucketLifecycleConfiguration, {
       bucket: id,
       rule: [
@@ -70,11 +79,11 @@ describe("StateBucket defaults", () => {
           status: "Enabled",
           filter: [{}],
           noncurrent_version_expiration: [{ noncurrent_days: 90 }],
+          expiration: [{ expired_object_delete_marker: true }],
           abort_incomplete_multipart_upload: [{ days_after_initiation: 7 }],
         },
       ],
     });
-    expect(bodyOf(synth, bucket.resources.lifecycle).depends_on).toEqual([`aws_s3_bucket_versioning.${bucket.resources.versioning.friendlyUniqueId}`]);
   });
 });
 

@@ -20,11 +20,18 @@ const NEW_KEY = "api-auth-cognito/dev/us-east-1/terraform.tfstate";
 const OLD_ROLES = ["api-auth-cognito-dev-authenticated", "api-auth-cognito-dev-public", "api-auth-cognito-dev-private"];
 const NEW_ROLES = OLD_ROLES.map((name) => name.replace("api-auth-cognito-dev-", "api-auth-cognito-dev-use1-"));
 
-/** Gives the stack in `dir` 0.1.0's role names, which had no region code. */
-function withOldRoleNames(dir: string): void {
+/**
+ * Makes the stack in `dir` 0.1.0's: role names without the region code, no user pool tier, and the identity pool
+ * trusting tokens without the user pool's check.
+ */
+function as010(dir: string): void {
   const file = join(dir, "cdk.tf.json");
   const config = JSON.parse(readFileSync(file, "utf8"));
   for (const role of Object.values(config.resource.aws_iam_role) as Array<{ name: string }>) role.name = role.name.replace("-use1-", "-");
+  for (const pool of Object.values(config.resource.aws_cognito_user_pool) as Array<{ user_pool_tier?: string }>) delete pool.user_pool_tier;
+  for (const pool of Object.values(config.resource.aws_cognito_identity_pool) as Array<{ cognito_identity_providers: Array<{ server_side_token_check: boolean }> }>) {
+    for (const provider of pool.cognito_identity_providers) provider.server_side_token_check = false;
+  }
   writeFileSync(file, JSON.stringify(config, null, 2));
 }
 
@@ -47,9 +54,9 @@ describeWhen(terraformMissing() ?? motoMissing())("moving a 0.1.0 state to the k
     s3 = new S3Client({ endpoint: cloud.endpoint, region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS, forcePathStyle: true });
     iam = new IAMClient({ endpoint: cloud.endpoint, region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS });
     const stack = synthesize(join(scratch, "out"), { stages: ["dev"] }).find((s) => s.manifest?.stage === "dev")!;
-    // 0.1.0: the same stack with its roles named without the region code, deployed with its state under the old key.
+    // 0.1.0: the same stack with 0.1.0's names and settings, deployed with its state under the old key.
     const old = await prepareLocalStack(stack, cloud.endpoint, join(scratch, "0.1.0"));
-    withOldRoleNames(old);
+    as010(old);
     await terraformOrThrow(["init", "-input=false", "-reconfigure", `-backend-config=key=${OLD_KEY}`], old);
     await terraformOrThrow(["apply", "-auto-approve", "-input=false"], old);
     // After the upgrade, in a working directory that has never seen the old key.
@@ -69,7 +76,7 @@ describeWhen(terraformMissing() ?? motoMissing())("moving a 0.1.0 state to the k
     expect(plan.stdout).toMatch(/Plan: 25 to add, 0 to change, 0 to destroy\./);
   }, 120_000);
 
-  test("the two documented inits copy the state to the new key; the next deploy renames only the roles, new before old", async () => {
+  test("the two documented inits copy the state to the new key; the next deploy renames the roles, new before old, and turns on the new settings in place", async () => {
     await terraformOrThrow(["init", "-input=false", "-reconfigure", `-backend-config=key=${OLD_KEY}`], checkout);
     // The new key given on the command line too: Terraform compares what the last init used, command line included.
     const moved = await terraformOrThrow(["init", "-input=false", "-migrate-state", "-force-copy", `-backend-config=key=${NEW_KEY}`], checkout);
@@ -77,9 +84,13 @@ describeWhen(terraformMissing() ?? motoMissing())("moving a 0.1.0 state to the k
     const state = JSON.parse(await (await s3.send(new GetObjectCommand({ Bucket: LOCAL_STATE_BUCKET, Key: NEW_KEY }))).Body!.transformToString());
     expect(state.resources.filter((r: { mode: string }) => r.mode === "managed")).toHaveLength(25);
     // What MIGRATING.md says the plan shows: the three roles created before the old ones go (+/-); their three inline
-    // policies and the identity pool's roles attachment replaced (-/+); the two functions updated to the new roles.
+    // policies and the identity pool's roles attachment replaced (-/+); the two functions updated to the new roles,
+    // the user pool to the Lite tier and the identity pool to the server-side token check, in place.
     const plan = await terraformOrThrow(["plan", "-input=false", "-no-color"], checkout);
-    expect(plan.stdout).toContain("Plan: 7 to add, 2 to change, 7 to destroy.");
+    expect(plan.stdout).toContain("Plan: 7 to add, 4 to change, 7 to destroy.");
+    expect(plan.stdout).toMatch(/\+ user_pool_tier += "LITE"|~ user_pool_tier += "\w*" -> "LITE"/);
+    // A set of blocks: the provider entry is removed and added again, with the check on.
+    expect(plan.stdout).toMatch(/- server_side_token_check += false -> null[\s\S]*\+ server_side_token_check += true/);
     const replaced = (marker: string) => [...plan.stdout.matchAll(new RegExp(`^ *${marker.replace(/[+/]/g, "\\$&")} resource "(\\w+)"`, "gm"))].map((m) => m[1]).sort();
     expect(replaced("+/-")).toEqual(["aws_iam_role", "aws_iam_role", "aws_iam_role"]);
     expect(replaced("-/+")).toEqual(["aws_cognito_identity_pool_roles_attachment", "aws_iam_role_policy", "aws_iam_role_policy", "aws_iam_role_policy"]);

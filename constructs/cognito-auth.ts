@@ -101,6 +101,12 @@ export interface CognitoAuthProps {
   readonly existingUserPoolId?: string;
   /** Other sign-in providers the identity pool accepts. @default the user pool only */
   readonly federation?: IdentityPoolFederation;
+  /**
+   * Have the identity pool check each ID token with the user pool before it hands out credentials, so that the token
+   * of a user who signed out (GlobalSignOut, a revoked refresh token) buys no more credentials. Off, such a token
+   * keeps buying credentials until it expires (up to an hour). @default true
+   */
+  readonly serverSideTokenCheck?: boolean;
   /** Settings for the user pool, client and identity pool that override ours. @default none */
   readonly cdk?: CognitoAuthOverrides;
 }
@@ -173,6 +179,7 @@ export class CognitoAuth extends Construct {
   constructor(scope: Construct, id: string, props: CognitoAuthProps) {
     super(scope, id);
     const allowGuestAccess = props.allowGuestAccess ?? false;
+    const serverSideTokenCheck = props.serverSideTokenCheck ?? true;
     const prefix = props.namePrefix;
     const rolePrefix = props.roleNamePrefix ?? prefix;
     assertPhysicalName(prefix, /^[A-Za-z0-9-]+$/, MAX_NAME_PREFIX_LENGTH, "name prefix", "letters, digits and hyphens");
@@ -211,7 +218,7 @@ export class CognitoAuth extends Construct {
       // Written out even when false: scanners (checkov CKV_AWS_366) fail a pool that leaves it unset.
       allowUnauthenticatedIdentities: allowGuestAccess,
       allowClassicFlow: false,
-      cognitoIdentityProviders: [{ providerName: pool.providerName, clientId: userPoolClient.id, serverSideTokenCheck: false }],
+      cognitoIdentityProviders: [{ providerName: pool.providerName, clientId: userPoolClient.id, serverSideTokenCheck }],
       supportedLoginProviders: loginProviders(federation),
       openidConnectProviderArns: federation.oidcProviderArns,
       ...props.cdk?.identityPool,
@@ -264,6 +271,8 @@ export class CognitoAuth extends Construct {
       mfaConfiguration: "OPTIONAL",
       softwareTokenMfaConfiguration: { enabled: true },
       deletionProtection: props.deletionProtection ? "ACTIVE" : "INACTIVE",
+      // Written out: unset, a new pool lands on Essentials. Every feature used here is in Lite, the cheaper tier.
+      userPoolTier: "LITE",
       ...props.cdk?.userPool,
     });
     return { id: userPool.id, arn: userPool.arn, providerName: userPool.endpoint, created: userPool };

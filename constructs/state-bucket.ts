@@ -99,13 +99,17 @@ export class StateBucket extends Construct {
       versioningConfiguration: { status: "Enabled" },
       ...cdk.versioning,
     });
+    // S3 answers 409 OperationAborted to concurrent changes of one bucket's settings, and the provider's retries can
+    // run out: each setting waits for the one before it.
     const encryption = new S3BucketServerSideEncryptionConfigurationA(this, "Encryption", {
       bucket: bucket.id,
+      dependsOn: [versioning],
       rule: [{ applyServerSideEncryptionByDefault: { sseAlgorithm: "AES256" }, bucketKeyEnabled: true }],
       ...cdk.encryption,
     });
     const publicAccessBlock = new S3BucketPublicAccessBlock(this, "PublicAccessBlock", {
       bucket: bucket.id,
+      dependsOn: [encryption],
       blockPublicAcls: true,
       blockPublicPolicy: true,
       ignorePublicAcls: true,
@@ -113,6 +117,7 @@ export class StateBucket extends Construct {
     });
     const ownershipControls = new S3BucketOwnershipControls(this, "OwnershipControls", {
       bucket: bucket.id,
+      dependsOn: [publicAccessBlock],
       rule: { objectOwnership: "BucketOwnerEnforced" },
     });
     const tlsOnly = new DataAwsIamPolicyDocument(this, "TlsOnlyPolicy", {
@@ -127,7 +132,7 @@ export class StateBucket extends Construct {
         },
       ],
     });
-    const policy = new S3BucketPolicy(this, "Policy", { bucket: bucket.id, policy: tlsOnly.json });
+    const policy = new S3BucketPolicy(this, "Policy", { bucket: bucket.id, policy: tlsOnly.json, dependsOn: [ownershipControls] });
     const lifecycle = new S3BucketLifecycleConfiguration(this, "Lifecycle", {
       bucket: bucket.id,
       rule: [
@@ -136,11 +141,13 @@ export class StateBucket extends Construct {
           status: "Enabled",
           filter: [{}],
           noncurrentVersionExpiration: [{ noncurrentDays }],
+          // Every plan and apply writes and deletes <key>.tflock: once its versions expire, its delete marker goes too.
+          expiration: [{ expiredObjectDeleteMarker: true }],
           abortIncompleteMultipartUpload: [{ daysAfterInitiation: 7 }],
         },
       ],
-      // Lifecycle rules on an unversioned bucket would not see noncurrent versions.
-      dependsOn: [versioning],
+      // Last in the chain, after versioning: rules on an unversioned bucket would not see noncurrent versions.
+      dependsOn: [policy],
       ...cdk.lifecycle,
     });
 

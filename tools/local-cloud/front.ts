@@ -15,6 +15,7 @@ import { warmUpMoto } from "./moto-warm-up";
 import { lambdaLoggingConfigRoutes } from "./lambda-logging-config";
 import { MotoServer, startMoto } from "./moto";
 import { userPoolSignInHandlers, UserPoolSignInStore } from "./user-pool-sign-in";
+import { userPoolUpdateHandlers } from "./user-pool-updates";
 import { signatureClaim } from "./request-signature";
 import { RoleSessionStore } from "./role-sessions";
 
@@ -115,7 +116,7 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
     // One store per cloud, so that two clouds (two test files) never share state. Add more handler tables here.
     const roles = new IdentityPoolRoleStore();
     identities = new IdentityStore(roles);
-    const handlers: Record<string, Handler> = { ...identityPoolRoleHandlers(roles), ...identityHandlers(identities), ...userPoolSignInHandlers(new UserPoolSignInStore()) };
+    const handlers: Record<string, Handler> = { ...identityPoolRoleHandlers(roles), ...identityHandlers(identities), ...userPoolSignInHandlers(new UserPoolSignInStore()), ...userPoolUpdateHandlers() };
     // The roles' policies are read through the front itself, with the local key pair: moto is reached only through it.
     let endpoint = "";
     const access = new AccessControl({ identities, roleSessions, iamEndpoint: () => endpoint, onNote: options.onNote });
