@@ -15,8 +15,8 @@ import { Sha256 } from "../local-cloud/sha256";
 
 /**
  * The guide's walkthrough as a check of a deployed stage: a throwaway user signs in, trades the ID token for
- * identity-pool credentials and calls the API, unsigned and signed. The AWS calls go where the AWS SDK's own
- * settings send them (`AWS_ENDPOINT_URL` for the local cloud), with the caller's credentials.
+ * identity-pool credentials and calls the API, unsigned and signed. The Cognito calls go where the AWS SDK's own
+ * settings send them, with the caller's credentials; for `npm run dev`'s outputs, to the local cloud with its key pair.
  */
 
 /** What the smoke test needs of a stage: its outputs, and where the API and the AWS calls go. */
