@@ -17,10 +17,10 @@ const run = promisify(execFile);
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** `npm run smoke`'s command, as npm runs it, in an environment without any AWS setting of this machine. */
-async function smoke(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+async function smoke(args: string[], extraEnv: NodeJS.ProcessEnv = {}): Promise<{ code: number; stdout: string; stderr: string }> {
   const env = Object.fromEntries(Object.entries(process.env).filter(([name]) => !name.startsWith("AWS_")));
   try {
-    const { stdout, stderr } = await run(join(ROOT, "node_modules", ".bin", "tsx"), [join("tools", "bin", "smoke.ts"), ...args], { cwd: ROOT, env: { ...env, NO_COLOR: "1" } });
+    const { stdout, stderr } = await run(join(ROOT, "node_modules", ".bin", "tsx"), [join("tools", "bin", "smoke.ts"), ...args], { cwd: ROOT, env: { ...env, ...extraEnv, NO_COLOR: "1" } });
     return { code: 0, stdout, stderr };
   } catch (error) {
     const failed = error as { code: number; stdout: string; stderr: string };
@@ -103,7 +103,7 @@ describeWhen(terraformMissing() ?? motoMissing() ?? lambdaNodeMissing())("npm ru
     );
     const other = await smoke(["prod", "--outputs-file", outputsFile]);
     expect(other).toMatchObject({ code: 1, stderr: `Error: outputs file ${outputsFile} has no outputs of api-auth-cognito-prod: it holds api-auth-cognito-dev\n` });
-    const local = await run(join(ROOT, "node_modules", ".bin", "tsx"), [join("tools", "bin", "smoke.ts"), "dev"], { cwd: ROOT, env: { ...process.env, API_AUTH_COGNITO_TARGET: "local", NO_COLOR: "1" } }).catch((error) => error);
+    const local = await smoke(["dev"], { API_AUTH_COGNITO_TARGET: "local" });
     expect(local).toMatchObject({
       code: 1,
       stderr: "Error: against the local cloud, the API is npm run dev's: run npm run dev -- dev --outputs-file outputs.json, then npm run smoke -- dev --outputs-file outputs.json\n",

@@ -18,6 +18,7 @@ runCommand(module, {
     const { PROJECT_ROOT, WORK_ROOT, prepareTerraform } = await import("../terraform/terraform");
     const { synthesize, stageStack } = await import("../terraform/synthesize");
     const { planStack } = await import("../terraform/plan");
+    const { changesSentence, totalChanges } = await import("../terraform/plan-summary");
     const { ARCHIVE_STAND_IN_NOTE } = await import("../terraform/archive-stand-in");
     const { note } = await import("../cli/terminal");
     prepareTerraform();
@@ -27,10 +28,8 @@ runCommand(module, {
       const stack = stageStack(stacks, stage);
       const result = await planStack(stack, join(WORK_ROOT, "plan", stack.name), join(PROJECT_ROOT, "plans", stack.name), options.remote === true);
       if (result.archivesStoodIn.length > 0) note(ARCHIVE_STAND_IN_NOTE);
-      const total = (kind: "add" | "change" | "replace" | "destroy") => Object.values(result.counts).reduce((sum, c) => sum + c[kind], 0);
-      const counts = { add: total("add"), change: total("change"), replace: total("replace"), destroy: total("destroy") };
-      changed ||= Object.values(counts).some((n) => n > 0);
-      console.log(`${stack.name}: ${counts.add} to add, ${counts.change} to change, ${counts.replace} to replace, ${counts.destroy} to destroy; summary in ${result.files.summary}`);
+      changed ||= Object.values(totalChanges(result.counts)).some((n) => n > 0);
+      console.log(`${stack.name}: ${changesSentence(result.counts)}; summary in ${result.files.summary}`);
     }
     return options["detailed-exitcode"] === true && changed ? 2 : 0;
   },

@@ -4,13 +4,18 @@ import { resolve } from "node:path";
 /** The outputs `npm run dev` adds to the stack's: where the local API and the local cloud listen. */
 export const LOCAL_OUTPUT_NAMES = { api: "LocalApiEndpoint", cloud: "LocalCloudEndpoint" } as const;
 
+/** Where an outputs file `file` is: a relative path is taken from where the user ran `npm run` (npm's `INIT_CWD`), as cdktf takes it from its cwd. */
+function outputsPath(file: string): string {
+  return resolve(process.env.INIT_CWD ?? process.cwd(), file);
+}
+
 /**
  * Writes `outputs` to `file` in the shape of `cdktf deploy --outputs-file`: `{ "<stack>": { "<Output>": value } }`.
- * A relative `file` is taken from where the user ran `npm run` (npm's `INIT_CWD`), as cdktf takes it from its cwd.
+ * A relative `file` is taken as {@link outputsPath} takes it.
  * Returns the absolute path written.
  */
 export function writeOutputsFile(file: string, stack: string, outputs: Readonly<Record<string, string>>): string {
-  const path = resolve(process.env.INIT_CWD ?? process.cwd(), file);
+  const path = outputsPath(file);
   writeFileSync(path, `${JSON.stringify({ [stack]: outputs }, null, 2)}\n`);
   return path;
 }
@@ -20,7 +25,7 @@ export function writeOutputsFile(file: string, stack: string, outputs: Readonly<
  * relative `file` taken as {@link writeOutputsFile} takes it. Throws one line naming the file and what is wrong.
  */
 export function readOutputsFile(file: string, stack: string): Record<string, string> {
-  const path = resolve(process.env.INIT_CWD ?? process.cwd(), file);
+  const path = outputsPath(file);
   let text: string;
   try {
     text = readFileSync(path, "utf8");

@@ -27,16 +27,27 @@ export function countChanges(plan: PlanJson): ChangeCounts {
   return counts;
 }
 
+/** The changes of all types together: `{ add, change, replace, destroy }`. */
+export function totalChanges(counts: ChangeCounts): ChangeCounts[string] {
+  const total = (key: keyof ChangeCounts[string]) => Object.values(counts).reduce((sum, row) => sum + row[key], 0);
+  return { add: total("add"), change: total("change"), replace: total("replace"), destroy: total("destroy") };
+}
+
+/** The totals as a sentence: `23 to add, 0 to change, 0 to replace, 0 to destroy`. */
+export function changesSentence(counts: ChangeCounts): string {
+  const { add, change, replace, destroy } = totalChanges(counts);
+  return `${add} to add, ${change} to change, ${replace} to replace, ${destroy} to destroy`;
+}
+
 /** A Markdown summary of a plan for review: changes by type, then every IAM trust and inline policy in full. */
 export function planSummary(stackName: string, plan: PlanJson, stack: StackJson, mode: string): string {
   const counts = countChanges(plan);
-  const total = (key: keyof ChangeCounts[string]) => Object.values(counts).reduce((sum, row) => sum + row[key], 0);
   const lines = [
     `# Plan: ${stackName}`,
     "",
     `${mode} Terraform ${plan.terraform_version ?? "?"}.`,
     "",
-    `**${total("add")} to add, ${total("change")} to change, ${total("replace")} to replace, ${total("destroy")} to destroy.**`,
+    `**${changesSentence(counts)}.**`,
     "",
     "| resource type | add | change | replace | destroy |",
     "|---|---:|---:|---:|---:|",
