@@ -98,7 +98,7 @@ describe("HttpApi stage defaults: access logs, throttling, CORS", () => {
   const { stage, accessLogGroup } = api.resources;
 
   test("the stage writes one JSON line per request to its own log group, kept 14 days", () => {
-    expect(synth).toHaveResourceWithProperties(CloudwatchLogGroup, { name: "/aws/apigateway/app-dev-api/access", retention_in_days: 14 });
+    expect(synth).toHaveResourceWithProperties(CloudwatchLogGroup, { name: "/aws/vendedlogs/apigateway/app-dev-api/access", retention_in_days: 14 });
     const settings = bodyOf(synth, stage).access_log_settings as { destination_arn: string; format: string };
     expect(settings.destination_arn).toBe(ref(accessLogGroup, "arn"));
     expect(JSON.parse(settings.format)).toEqual(

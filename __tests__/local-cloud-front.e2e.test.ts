@@ -1,5 +1,6 @@
 import { spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
+import { ApiGatewayV2Client, CreateApiCommand, CreateStageCommand, GetStageCommand, UpdateStageCommand } from "@aws-sdk/client-apigatewayv2";
 import {
   CognitoIdentityClient,
   CreateIdentityPoolCommand,
@@ -189,6 +190,23 @@ describeWhen(motoMissing())("local cloud: moto behind a front that answers what 
     expect(error.name).toBe("ResourceNotFoundException");
     // moto's message is the bare pool id; ours would say "IdentityPool '...' not found."
     expect(error.message).toBe(UNKNOWN_POOL);
+  });
+
+  test("UpdateStage (moto has none) replaces the fields it names and keeps the others, as API Gateway does", async () => {
+    const apigw = new ApiGatewayV2Client({ endpoint: cloud.endpoint, region: REGION, credentials: CREDENTIALS, maxAttempts: 1 });
+    try {
+      const { ApiId } = await apigw.send(new CreateApiCommand({ Name: "front-test-api", ProtocolType: "HTTP" }));
+      const logs = (group: string) => ({ DestinationArn: `arn:aws:logs:${REGION}:123456789012:log-group:${group}`, Format: "$context.requestId" });
+      const throttle = { ThrottlingRateLimit: 100, ThrottlingBurstLimit: 200 };
+      await apigw.send(new CreateStageCommand({ ApiId, StageName: "$default", AutoDeploy: true, AccessLogSettings: logs("/aws/apigateway/old"), DefaultRouteSettings: throttle }));
+      const updated = await apigw.send(new UpdateStageCommand({ ApiId, StageName: "$default", AccessLogSettings: logs("/aws/vendedlogs/new") }));
+      expect(updated.AccessLogSettings).toEqual(logs("/aws/vendedlogs/new"));
+      const stage = await apigw.send(new GetStageCommand({ ApiId, StageName: "$default" }));
+      expect(stage).toMatchObject({ StageName: "$default", AutoDeploy: true, AccessLogSettings: logs("/aws/vendedlogs/new"), DefaultRouteSettings: throttle });
+      await expect(apigw.send(new UpdateStageCommand({ ApiId, StageName: "missing", AutoDeploy: false }))).rejects.toMatchObject({ name: "NotFoundException" });
+    } finally {
+      apigw.destroy();
+    }
   });
 
   test("streams large binary bodies both ways (S3 put and get of 3 MiB through the front)", async () => {

@@ -30,7 +30,7 @@ describe("physical names", () => {
     expect(derivedName("api-auth-cognito-dev", "users")).toBe("api-auth-cognito-dev-users");
     expect(identityPoolName("api-auth-cognito-dev")).toBe("api_auth_cognito_dev");
     expect(lambdaLogGroupName("api-auth-cognito-dev-private")).toBe("/aws/lambda/api-auth-cognito-dev-private");
-    expect(accessLogGroupName("api-auth-cognito-dev-api")).toBe("/aws/apigateway/api-auth-cognito-dev-api/access");
+    expect(accessLogGroupName("api-auth-cognito-dev-api")).toBe("/aws/vendedlogs/apigateway/api-auth-cognito-dev-api/access");
     expect(inlinePolicyName("invoke", "my api/v2")).toBe("invoke-my-api-v2");
   });
 });

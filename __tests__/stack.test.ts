@@ -139,7 +139,7 @@ describe("stages differ where a careful team wants them to", () => {
     const retention = (synth: string) => Object.values(resourcesOf(synth, "aws_cloudwatch_log_group")).map((g) => g.retention_in_days);
     expect(retention(prod)).toEqual([365, 365, 365]);
     expect(retention(dev)).toEqual([14, 14, 14]);
-    expect(prod).toHaveResourceWithProperties(CloudwatchLogGroup, { name: "/aws/apigateway/api-auth-cognito-prod-api/access" });
+    expect(prod).toHaveResourceWithProperties(CloudwatchLogGroup, { name: "/aws/vendedlogs/apigateway/api-auth-cognito-prod-api/access" });
   });
 
   test("a preview stage has dev's settings: no deletion protection, two weeks of logs", () => {

@@ -21,13 +21,14 @@ const OLD_ROLES = ["api-auth-cognito-dev-authenticated", "api-auth-cognito-dev-p
 const NEW_ROLES = OLD_ROLES.map((name) => name.replace("api-auth-cognito-dev-", "api-auth-cognito-dev-use1-"));
 
 /**
- * Makes the stack in `dir` 0.1.0's: role names without the region code, no user pool tier, and the identity pool
- * trusting tokens without the user pool's check.
+ * Makes the stack in `dir` 0.1.0's: role names without the region code, the access log group outside
+ * `/aws/vendedlogs/`, no user pool tier, and the identity pool trusting tokens without the user pool's check.
  */
 function as010(dir: string): void {
   const file = join(dir, "cdk.tf.json");
   const config = JSON.parse(readFileSync(file, "utf8"));
   for (const role of Object.values(config.resource.aws_iam_role) as Array<{ name: string }>) role.name = role.name.replace("-use1-", "-");
+  for (const group of Object.values(config.resource.aws_cloudwatch_log_group) as Array<{ name: string }>) group.name = group.name.replace("/aws/vendedlogs/apigateway/", "/aws/apigateway/");
   for (const pool of Object.values(config.resource.aws_cognito_user_pool) as Array<{ user_pool_tier?: string }>) delete pool.user_pool_tier;
   for (const pool of Object.values(config.resource.aws_cognito_identity_pool) as Array<{ cognito_identity_providers: Array<{ server_side_token_check: boolean }> }>) {
     for (const provider of pool.cognito_identity_providers) provider.server_side_token_check = false;
@@ -76,7 +77,7 @@ describeWhen(terraformMissing() ?? motoMissing())("moving a 0.1.0 state to the k
     expect(plan.stdout).toMatch(/Plan: 25 to add, 0 to change, 0 to destroy\./);
   }, 120_000);
 
-  test("the two documented inits copy the state to the new key; the next deploy renames the roles, new before old, and turns on the new settings in place", async () => {
+  test("the two documented inits copy the state to the new key; the next deploy renames the roles, new before old, moves the access logs and turns on the new settings in place", async () => {
     await terraformOrThrow(["init", "-input=false", "-reconfigure", `-backend-config=key=${OLD_KEY}`], checkout);
     // The new key given on the command line too: Terraform compares what the last init used, command line included.
     const moved = await terraformOrThrow(["init", "-input=false", "-migrate-state", "-force-copy", `-backend-config=key=${NEW_KEY}`], checkout);
@@ -84,17 +85,19 @@ describeWhen(terraformMissing() ?? motoMissing())("moving a 0.1.0 state to the k
     const state = JSON.parse(await (await s3.send(new GetObjectCommand({ Bucket: LOCAL_STATE_BUCKET, Key: NEW_KEY }))).Body!.transformToString());
     expect(state.resources.filter((r: { mode: string }) => r.mode === "managed")).toHaveLength(25);
     // What MIGRATING.md says the plan shows: the three roles created before the old ones go (+/-); their three inline
-    // policies and the identity pool's roles attachment replaced (-/+); the two functions updated to the new roles,
-    // the user pool to the Lite tier and the identity pool to the server-side token check, in place.
+    // policies, the identity pool's roles attachment and the access log group replaced (-/+); in place, the two
+    // functions updated to the new roles, the stage to the new log group, the user pool to the Lite tier and the
+    // identity pool to the server-side token check.
     const plan = await terraformOrThrow(["plan", "-input=false", "-no-color"], checkout);
-    expect(plan.stdout).toContain("Plan: 7 to add, 4 to change, 7 to destroy.");
+    expect(plan.stdout).toContain("Plan: 8 to add, 5 to change, 8 to destroy.");
     expect(plan.stdout).toMatch(/\+ user_pool_tier += "LITE"|~ user_pool_tier += "\w*" -> "LITE"/);
     // A set of blocks: the provider entry is removed and added again, with the check on.
     expect(plan.stdout).toMatch(/- server_side_token_check += false -> null[\s\S]*\+ server_side_token_check += true/);
     const replaced = (marker: string) => [...plan.stdout.matchAll(new RegExp(`^ *${marker.replace(/[+/]/g, "\\$&")} resource "(\\w+)"`, "gm"))].map((m) => m[1]).sort();
     expect(replaced("+/-")).toEqual(["aws_iam_role", "aws_iam_role", "aws_iam_role"]);
-    expect(replaced("-/+")).toEqual(["aws_cognito_identity_pool_roles_attachment", "aws_iam_role_policy", "aws_iam_role_policy", "aws_iam_role_policy"]);
+    expect(replaced("-/+")).toEqual(["aws_cloudwatch_log_group", "aws_cognito_identity_pool_roles_attachment", "aws_iam_role_policy", "aws_iam_role_policy", "aws_iam_role_policy"]);
     for (const name of OLD_ROLES) expect(plan.stdout).toContain(`~ name                  = "${name}" -> "${name.replace("-dev-", "-dev-use1-")}" # forces replacement`);
+    expect(plan.stdout).toContain('~ name              = "/aws/apigateway/api-auth-cognito-dev-api/access" -> "/aws/vendedlogs/apigateway/api-auth-cognito-dev-api/access" # forces replacement');
     await terraformOrThrow(["apply", "-auto-approve", "-input=false"], checkout);
     for (const RoleName of NEW_ROLES) await expect(iam.send(new GetRoleCommand({ RoleName }))).resolves.toBeDefined();
     for (const RoleName of OLD_ROLES) await expect(iam.send(new GetRoleCommand({ RoleName }))).rejects.toMatchObject({ name: "NoSuchEntityException" });

@@ -70,9 +70,14 @@ export function lambdaLogGroupName(functionName: string): string {
   return `/aws/lambda/${functionName}`;
 }
 
-/** The log group an HTTP API's `$default` stage writes its access logs to. */
+/**
+ * The log group an HTTP API's `$default` stage writes its access logs to: `/aws/vendedlogs/apigateway/<api>/access`.
+ * API Gateway delivers access logs through CloudWatch Logs delivery, which adds every log group outside
+ * `/aws/vendedlogs/` to one account-wide resource policy of at most 5,120 characters; once that is full, creating a
+ * stage fails with "Insufficient permissions to enable logging". Groups under the prefix need no entry there.
+ */
 export function accessLogGroupName(apiName: string): string {
-  return `/aws/apigateway/${apiName}/access`;
+  return `/aws/vendedlogs/apigateway/${apiName}/access`;
 }
 
 /** The name of a role's inline policy that does `purpose` on `target` (an API or function name), in IAM's character set. */

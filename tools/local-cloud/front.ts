@@ -2,6 +2,7 @@ import { randomUUID } from "node:crypto";
 import { Agent, createServer, IncomingHttpHeaders, IncomingMessage, OutgoingHttpHeaders, request as httpRequest, ServerResponse } from "node:http";
 import { AddressInfo } from "node:net";
 import { AccessControl } from "./access-control";
+import { apiStageUpdateRoutes } from "./api-stage-updates";
 import { AwsError, AwsResponse, errorResponse, Handler, jsonResponse, RestRoute, signingScope } from "./aws-json";
 import { errorProtocolOf, refusal } from "./aws-refusals";
 import { callerIdentityResponse, isGetCallerIdentity } from "./caller-identity";
@@ -120,7 +121,7 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
     // The roles' policies are read through the front itself, with the local key pair: moto is reached only through it.
     let endpoint = "";
     const access = new AccessControl({ identities, roleSessions, iamEndpoint: () => endpoint, onNote: options.onNote });
-    const restRoutes = [...controlRoutes({ instanceId, identities, lambdaCode, roleSessions }), ...layerRoutes(lambdaCodeRoutes(lambdaCode), lambdaLoggingConfigRoutes(lambdaCode.logging))];
+    const restRoutes = [...controlRoutes({ instanceId, identities, lambdaCode, roleSessions }), ...layerRoutes(lambdaCodeRoutes(lambdaCode), lambdaLoggingConfigRoutes(lambdaCode.logging)), ...apiStageUpdateRoutes()];
     const motoDown = downReason(moto);
     front = await startFront(moto.endpoint, handlers, restRoutes, { access, motoSocketPath: moto.socketPath, port: options.port, motoDown });
     endpoint = front.endpoint;
