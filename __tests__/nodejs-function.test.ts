@@ -58,6 +58,10 @@ describe("NodejsFunction defaults", () => {
     expect(synth).not.toContain(tmpdir());
   });
 
+  test("every file in the zip has mode 0644, so its bytes and source_code_hash do not depend on the build machine's umask", () => {
+    expect(synth).toHaveDataSourceWithProperties(DataArchiveFile, { output_file_mode: "0644" });
+  });
+
   test("JSON logs to its own log group /aws/lambda/<name>, kept 14 days, created with its permission before the function", () => {
     expect(synth).toHaveResourceWithProperties(CloudwatchLogGroup, { name: "/aws/lambda/app-dev-greet", retention_in_days: 14 });
     const body = bodyOf(synth, fn.resources.function);

@@ -6,6 +6,13 @@ import { buildSync, Message, OutputFile } from "esbuild";
 import { BUNDLE_TARGET } from "./runtime";
 import { ValidationError } from "./validation";
 
+/**
+ * The mode of every file in a function's zip (`output_file_mode` of its `archive_file`): without it the zip records
+ * each file's mode on the build machine, which its umask decides, so the zip's bytes, and with them
+ * `source_code_hash`, would differ between machines and a deploy from another checkout would update the function.
+ */
+export const ARCHIVE_FILE_MODE = "0644";
+
 /** Options of {@link bundleHandlerWithInputs}. */
 export interface BundleOptions {
   /**

@@ -6,7 +6,7 @@ import { IamRolePolicy } from "@cdktf/provider-aws/lib/iam-role-policy";
 import { LambdaFunction, LambdaFunctionConfig } from "@cdktf/provider-aws/lib/lambda-function";
 import { AssetType, TerraformAsset } from "cdktf";
 import { Construct } from "constructs";
-import { bundleHandler } from "./bundle";
+import { ARCHIVE_FILE_MODE, bundleHandler } from "./bundle";
 import { assertLogRetention } from "./log-retention";
 import { NODEJS_RUNTIME } from "./runtime";
 import { assertPhysicalName, inlinePolicyName, lambdaLogGroupName } from "./naming";
@@ -117,8 +117,9 @@ const FUNCTION_NAME = /^[A-Za-z0-9_-]+$/;
  *
  * At synth time esbuild bundles the entry into one minified `index.js`; a Terraform asset copies it into the
  * stack's output directory (a relative path, so `cdktf.out` works from any checkout) and the archive provider's
- * `archive_file` zips it. The function runs on Node.js 22 (arm64), logs JSON to its own log group with a
- * retention period, and its role may write to that log group and nothing else.
+ * `archive_file` zips it with every file's mode set to 0644 (`output_file_mode`), so the same sources give the same
+ * zip, and the same `source_code_hash`, on every machine whatever its umask. The function runs on Node.js 22 (arm64),
+ * logs JSON to its own log group with a retention period, and its role may write to that log group and nothing else.
  */
 export class NodejsFunction extends Construct {
   /** Physical name of the function. */
@@ -158,6 +159,7 @@ export class NodejsFunction extends Construct {
       type: "zip",
       sourceDir: asset.path,
       outputPath: `${asset.path}.zip`,
+      outputFileMode: ARCHIVE_FILE_MODE,
     });
 
     const logGroup = new CloudwatchLogGroup(this, "LogGroup", {

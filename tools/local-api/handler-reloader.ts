@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
 import { FSWatcher, readFileSync, watch } from "node:fs";
 import { basename, dirname, extname, join, sep } from "node:path";
-import { bundleHandlerWithInputs } from "../../constructs/bundle";
+import { ARCHIVE_FILE_MODE, bundleHandlerWithInputs } from "../../constructs/bundle";
 import { zipDirectory } from "../terraform/archive-stand-in";
 
 /**
@@ -189,7 +189,8 @@ export class HandlerReloader {
       const bundle = this.build(handler);
       if (!bundle || (!force && bundle.hash === handler.served)) return [];
       return [
-        this.options.push(handler.name, zipDirectory(bundle.dir)).then(
+        // With the stack's output_file_mode: the code pushed does not depend on the umask either.
+        this.options.push(handler.name, zipDirectory(bundle.dir, ARCHIVE_FILE_MODE)).then(
           () => {
             handler.served = bundle.hash;
             const ms = Math.round(performance.now() - started);

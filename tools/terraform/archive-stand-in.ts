@@ -9,8 +9,8 @@ import { zipSync, Zippable } from "fflate";
  * configuration in place of the data source. Works on a scratch copy of a synthesized stack, JSON or HCL.
  */
 
-/** The archive_file data sources of a stack, by name, with their source directory and output path. */
-type Archives = Record<string, { sourceDir: string; outputPath: string }>;
+/** The archive_file data sources of a stack, by name, with their source directory, output path and output_file_mode. */
+type Archives = Record<string, { sourceDir: string; outputPath: string; outputFileMode?: string }>;
 
 /** Attributes of archive_file the stand-in can provide, computed from the zip it builds. */
 const ATTRIBUTES = ["output_path", "output_base64sha256", "output_sha256", "output_md5", "output_sha", "output_size"] as const;
@@ -27,8 +27,8 @@ export function standInForArchives(dir: string): string[] {
   const text = readFileSync(file, "utf8");
   const archives = isJson ? archivesInJson(text) : archivesInHcl(text);
   let result = isJson ? withoutArchiveProviderJson(text) : withoutArchiveProviderHcl(text, Object.keys(archives));
-  for (const [name, { sourceDir, outputPath }] of Object.entries(archives)) {
-    const values = buildZip(join(dir, sourceDir), join(dir, outputPath), outputPath);
+  for (const [name, { sourceDir, outputPath, outputFileMode }] of Object.entries(archives)) {
+    const values = buildZip(join(dir, sourceDir), join(dir, outputPath), outputPath, outputFileMode);
     result = result.replace(new RegExp(`\\$\\{data\\.archive_file\\.${escape(name)}\\.(\\w+)\\}`, "g"), (_match, attribute: string) => {
       if (!(attribute in values)) throw new Error(`the archive stand-in cannot provide archive_file.${attribute}`);
       return values[attribute as keyof typeof values];
@@ -39,11 +39,11 @@ export function standInForArchives(dir: string): string[] {
 }
 
 /**
- * Zips every file under `sourceDir` the way archive_file does (deflate, sorted paths, one fixed timestamp,
- * so the same files give the same bytes) and returns the outputs archive_file would report.
+ * Zips every file under `sourceDir` the way archive_file does (deflate, sorted paths, one fixed timestamp, the modes
+ * of `outputFileMode`, so the same files give the same bytes) and returns the outputs archive_file would report.
  */
-function buildZip(sourceDir: string, outputFile: string, outputPath: string): Record<(typeof ATTRIBUTES)[number], string> {
-  const zip = zipDirectory(sourceDir);
+function buildZip(sourceDir: string, outputFile: string, outputPath: string, outputFileMode: string | undefined): Record<(typeof ATTRIBUTES)[number], string> {
+  const zip = zipDirectory(sourceDir, outputFileMode);
   writeFileSync(outputFile, zip);
   const digest = (algorithm: string, encoding: "hex" | "base64") => createHash(algorithm).update(zip).digest(encoding);
   return {
@@ -56,19 +56,54 @@ function buildZip(sourceDir: string, outputFile: string, outputPath: string): Re
   };
 }
 
-/** A zip of every file under `dir`: deflate, sorted paths, one fixed timestamp. */
-export function zipDirectory(dir: string): Uint8Array {
+/**
+ * A zip of every file under `dir`: deflate, sorted paths, one fixed timestamp, and each entry's Unix mode as the
+ * archive provider records it: `outputFileMode` (archive_file's `output_file_mode`, such as "0644") for every file,
+ * or without it each file's own mode, which the umask of whoever wrote it decides.
+ */
+export function zipDirectory(dir: string, outputFileMode?: string): Uint8Array {
+  const mode = outputFileMode === undefined ? undefined : parseFileMode(outputFileMode);
   const files: Zippable = {};
   for (const file of listFiles(dir)) {
-    files[relative(dir, file).split("\\").join("/")] = [readFileSync(file), { mtime: new Date("1980-01-01T00:00:00Z") }];
+    const attrs = externalAttributes(mode ?? statSync(file).mode);
+    files[relative(dir, file).split("\\").join("/")] = [readFileSync(file), { mtime: new Date("1980-01-01T00:00:00Z"), os: UNIX, attrs }];
   }
   return zipSync(files, { level: 6 });
 }
 
+/** The "version made by" host of Unix (APPNOTE 4.4.2): readers then take the high 16 bits of the attributes as st_mode. */
+const UNIX = 3;
+/** st_mode's type bits of a regular file. */
+const S_IFREG = 0o100000;
+/** The MS-DOS read-only attribute, which Go's archive/zip adds when the owner may not write. */
+const MSDOS_READ_ONLY = 0x01;
+
+/**
+ * The external attributes Go's archive/zip writes for a regular file of `mode` (`FileHeader.SetMode`, which the
+ * archive provider calls): st_mode in the high 16 bits, the MS-DOS read-only bit in the low ones.
+ */
+function externalAttributes(mode: number): number {
+  // Multiplied, not shifted: a regular file's st_mode << 16 sets bit 31, and JavaScript's << makes that negative.
+  return (S_IFREG | (mode & 0o7777)) * 0x10000 + (mode & 0o200 ? 0 : MSDOS_READ_ONLY);
+}
+
+/**
+ * The permissions an `output_file_mode` gives every file. The archive provider parses it with Go's
+ * `strconv.ParseUint(value, 0, 32)` (internal/provider/zip_archiver.go), a Go integer literal: "0644" is octal, but
+ * "644" is decimal 644 there, mode 0204. So only a 0 and three octal digits are taken, and anything else is refused
+ * rather than zipped differently from the provider.
+ */
+function parseFileMode(value: string): number {
+  if (!/^0[0-7]{3}$/.test(value)) {
+    throw new Error(`invalid output_file_mode "${value}": expected an octal mode of a 0 and three digits 0-7, such as "0644" (the archive provider reads "644" as decimal 644, mode 0204)`);
+  }
+  return parseInt(value, 8);
+}
+
 function archivesInJson(text: string): Archives {
-  const config = JSON.parse(text) as { data?: { archive_file?: Record<string, { source_dir?: string; output_path: string }> } };
+  const config = JSON.parse(text) as { data?: { archive_file?: Record<string, { source_dir?: string; output_path?: string; output_file_mode?: string }> } };
   return Object.fromEntries(
-    Object.entries(config.data?.archive_file ?? {}).map(([name, body]) => [name, archiveOf(name, body.source_dir, body.output_path)]),
+    Object.entries(config.data?.archive_file ?? {}).map(([name, body]) => [name, archiveOf(name, body.source_dir, body.output_path, body.output_file_mode)]),
   );
 }
 
@@ -86,7 +121,7 @@ function archivesInHcl(text: string): Archives {
   const archives: Archives = {};
   for (const [, name, body] of text.matchAll(/^data "archive_file" "([^"]+)" \{\n([\s\S]*?)^\}$/gm)) {
     const attribute = (key: string) => new RegExp(`^${key} = "([^"]*)"$`, "m").exec(body)?.[1];
-    archives[name] = archiveOf(name, attribute("source_dir"), attribute("output_path"));
+    archives[name] = archiveOf(name, attribute("source_dir"), attribute("output_path"), attribute("output_file_mode"));
   }
   return archives;
 }
@@ -99,9 +134,17 @@ function withoutArchiveProviderHcl(text: string, names: string[]): string {
   return result;
 }
 
-function archiveOf(name: string, sourceDir: string | undefined, outputPath: string | undefined) {
+function archiveOf(name: string, sourceDir: string | undefined, outputPath: string | undefined, outputFileMode: string | undefined) {
   if (!sourceDir || !outputPath) throw new Error(`archive_file.${name}: the stand-in handles source_dir archives only`);
-  return { sourceDir, outputPath };
+  // Checked here, before any zip is written, so the error names the data source.
+  if (outputFileMode !== undefined) {
+    try {
+      parseFileMode(outputFileMode);
+    } catch (error) {
+      throw new Error(`archive_file.${name}: ${(error as Error).message}`);
+    }
+  }
+  return { sourceDir, outputPath, outputFileMode };
 }
 
 function listFiles(dir: string): string[] {
