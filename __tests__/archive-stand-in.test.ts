@@ -8,6 +8,8 @@ import { ARCHIVE_FILE_MODE } from "../constructs/bundle";
 import { standInForArchives } from "../tools/terraform/archive-stand-in";
 import { synthesize, SynthesizedStack } from "../tools/terraform/synthesize";
 
+const ROOT = join(__dirname, "..");
+
 describe("the archive provider stand-in", () => {
   let scratch: string;
   let json: SynthesizedStack;
@@ -143,6 +145,19 @@ describe("the archive provider stand-in", () => {
         expect(unzipSync(zip)).toEqual(unzipSync(loose[name].zip));
       }
     });
+  });
+
+  test("the same zip bytes in every time zone: the fixed timestamp is 1980-01-01 00:00 wherever the zip is made", () => {
+    const [archive] = Object.values(JSON.parse(readFileSync(join(json.dir, "cdk.tf.json"), "utf8")).data.archive_file) as Array<{ source_dir: string }>;
+    // A process of its own per zone: the time zone is read when a process starts.
+    const script = `const { zipDirectory } = require("./tools/terraform/archive-stand-in");
+      process.stdout.write(Buffer.from(zipDirectory(${JSON.stringify(join(json.dir, archive.source_dir))}, "${ARCHIVE_FILE_MODE}")).toString("base64"));`;
+    const zipIn = (tz: string) => execFileSync(join(ROOT, "node_modules", ".bin", "tsx"), ["-e", script], { cwd: ROOT, env: { ...process.env, TZ: tz }, encoding: "utf8" });
+    const utc = zipIn("UTC");
+    expect(utc.length).toBeGreaterThan(0);
+    // West of Greenwich a UTC midnight of 1980-01-01 is still 1979 locally, before the first date a zip can hold.
+    expect(zipIn("America/Los_Angeles")).toBe(utc);
+    expect(zipIn("Asia/Tokyo")).toBe(utc);
   });
 
   test("HCL: output_file_mode is read from the data block", () => {

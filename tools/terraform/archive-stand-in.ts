@@ -66,10 +66,16 @@ export function zipDirectory(dir: string, outputFileMode?: string): Uint8Array {
   const files: Zippable = {};
   for (const file of listFiles(dir)) {
     const attrs = externalAttributes(mode ?? statSync(file).mode);
-    files[relative(dir, file).split("\\").join("/")] = [readFileSync(file), { mtime: new Date("1980-01-01T00:00:00Z"), os: UNIX, attrs }];
+    files[relative(dir, file).split("\\").join("/")] = [readFileSync(file), { mtime: ZIP_EPOCH, os: UNIX, attrs }];
   }
   return zipSync(files, { level: 6 });
 }
+
+/**
+ * Every entry's timestamp: 1980-01-01 00:00, the first a zip can hold, in local time, because fflate writes the
+ * local date and time fields. A UTC instant would be another date east of Greenwich and 1979, refused, west of it.
+ */
+const ZIP_EPOCH = new Date(1980, 0, 1);
 
 /** The "version made by" host of Unix (APPNOTE 4.4.2): readers then take the high 16 bits of the attributes as st_mode. */
 const UNIX = 3;
