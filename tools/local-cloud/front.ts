@@ -85,6 +85,17 @@ export interface LocalCloudOptions {
   readonly port?: number;
   /** S3 buckets to create at start, such as the local state bucket, so Terraform's S3 backend finds it. @default none */
   readonly buckets?: readonly string[];
+  /** Sees every request the front admits, with its body, before it is answered (to record the calls of a deploy). @default none */
+  readonly onRequest?: (request: ObservedRequest) => void;
+}
+
+/** A request the front admitted, as {@link LocalCloudOptions.onRequest} sees it. */
+export interface ObservedRequest {
+  readonly method: string;
+  /** Path and query as received. */
+  readonly url: string;
+  readonly headers: IncomingHttpHeaders;
+  readonly body: Buffer;
 }
 
 /** Options of {@link startFront}. */
@@ -103,6 +114,8 @@ export interface FrontOptions {
    * rather than failing on the way to moto. @default moto is taken to run
    */
   readonly motoDown?: () => string | undefined;
+  /** Sees every admitted request, with its whole body, before it is answered. @default none */
+  readonly onRequest?: (request: ObservedRequest) => void;
 }
 
 /** Starts moto and its front on loopback (a free port unless `options.port`), with the handlers for what moto lacks. */
@@ -123,7 +136,7 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
     const access = new AccessControl({ identities, roleSessions, iamEndpoint: () => endpoint, onNote: options.onNote });
     const restRoutes = [...controlRoutes({ instanceId, identities, lambdaCode, roleSessions }), ...layerRoutes(lambdaCodeRoutes(lambdaCode), lambdaLoggingConfigRoutes(lambdaCode.logging)), ...apiStageUpdateRoutes()];
     const motoDown = downReason(moto);
-    front = await startFront(moto.endpoint, handlers, restRoutes, { access, motoSocketPath: moto.socketPath, port: options.port, motoDown });
+    front = await startFront(moto.endpoint, handlers, restRoutes, { access, motoSocketPath: moto.socketPath, port: options.port, motoDown, onRequest: options.onRequest });
     endpoint = front.endpoint;
     for (const bucket of options.buckets ?? []) await createBucket(moto.socketPath, bucket);
     // In the background: the first deploy's requests find moto's services ready (moto-warm-up.ts).
@@ -208,6 +221,10 @@ export async function startFront(
       if (admission.caller.kind === "role" && admission.service === "sts" && isGetCallerIdentity(req.url ?? "/", body)) {
         return send(res, callerIdentityResponse(admission.caller));
       }
+    }
+    if (options.onRequest) {
+      body ??= await readBody(req);
+      options.onRequest({ method: req.method ?? "GET", url: req.url ?? "/", headers: req.headers, body });
     }
     const handler = handlerOf(req);
     if (!handler) return proxy(req, res, body);

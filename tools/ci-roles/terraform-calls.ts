@@ -1,0 +1,108 @@
+import { readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { LOCAL_STATE_BUCKET } from "../../config";
+import { startLocalCloud } from "../local-cloud/front";
+import { LOCAL_ACCOUNT_ID } from "../local-cloud/local-account";
+import { prepareLocalStack } from "../terraform/local-deploy";
+import { stageStack, synthesize } from "../terraform/synthesize";
+import { cliConfigFile, terraformOrThrow } from "../terraform/terraform";
+import { IamRequestResult, iamRequestOf, ObservedCall } from "./iam-request";
+
+/**
+ * The AWS API calls Terraform makes for one stage, recorded at the local cloud's front: what the CI roles must allow.
+ * A stage is taken through a whole life with the real Terraform: plan and apply of a first deploy, a plan of the
+ * deployed stage (what a pull request's plan does), an apply that updates every kind of resource in place, and a
+ * destroy. Only Terraform's own requests count (its User-Agent), not the harness's.
+ */
+
+/** The steps of the recorded life, in order. `plan` steps are what the plan role runs; the others, the deploy role. */
+export const PHASES = ["first plan", "first apply", "plan", "update", "destroy"] as const;
+
+/** A value of {@link PHASES}. */
+export type Phase = (typeof PHASES)[number];
+
+/** One recorded call and what IAM authorizes it for. */
+export interface TerraformCall {
+  readonly phase: Phase;
+  /** `<signing name> <method> <path>`, for the review listing. */
+  readonly request: string;
+  readonly iam: IamRequestResult;
+  /** The request body, for the checks of what a call implies (a role it passes, tags it sets). */
+  readonly body: Buffer;
+}
+
+/** What a recording holds: the calls and the account and region they were made in. */
+export interface Recording {
+  readonly calls: readonly TerraformCall[];
+  readonly accountId: string;
+  readonly region: string;
+  readonly stateBucket: string;
+}
+
+/**
+ * Object keys of the state bucket that only the local harness writes: it ships the functions' zips through S3
+ * (function-code-from-s3.ts), where the AWS stack uploads them inline.
+ */
+const HARNESS_KEYS = "/lambda-code/";
+
+/** Whether `terraform plan` of that phase is a plan (the plan role's job) rather than a change. */
+export function isPlanPhase(phase: Phase): boolean {
+  return phase === "first plan" || phase === "plan";
+}
+
+/**
+ * Records the calls of the dev stage's life in `scratch` (a new local cloud, torn down after). `onStep` hears each
+ * phase as it starts.
+ */
+export async function recordTerraformCalls(scratch: string, onStep: (phase: Phase) => void = () => {}): Promise<Recording> {
+  cliConfigFile();
+  let phase: Phase | undefined;
+  const calls: TerraformCall[] = [];
+  const record = (observed: ObservedCall) => {
+    if (phase === undefined || !/\bTerraform\//.test(String(observed.headers["user-agent"] ?? ""))) return;
+    if (observed.url.includes(HARNESS_KEYS)) return;
+    const service = /\/\d{8}\/[^/]+\/([^/]+)\/aws4_request/.exec(String(observed.headers.authorization ?? ""))?.[1] ?? "unsigned";
+    calls.push({ phase, request: `${service} ${observed.method} ${decodeURIComponent(observed.url.split("?")[0])}`, iam: iamRequestOf(observed, LOCAL_ACCOUNT_ID), body: observed.body });
+  };
+  const cloud = await startLocalCloud({ buckets: [LOCAL_STATE_BUCKET], onRequest: record });
+  try {
+    const stack = stageStack(synthesize(join(scratch, "out"), { stages: ["dev"] }), "dev");
+    const dir = await prepareLocalStack(stack, cloud.endpoint, join(scratch, "dev"));
+    const run = async (next: Phase, args: string[]) => {
+      onStep(next);
+      phase = next;
+      await terraformOrThrow(args, dir);
+      phase = undefined;
+    };
+    await run("first plan", ["plan", "-input=false"]);
+    await run("first apply", ["apply", "-auto-approve", "-input=false"]);
+    await run("plan", ["plan", "-input=false"]);
+    editEveryKind(join(dir, "cdk.tf.json"));
+    await run("update", ["apply", "-auto-approve", "-input=false"]);
+    await run("destroy", ["destroy", "-auto-approve", "-input=false"]);
+    return { calls, accountId: LOCAL_ACCOUNT_ID, region: stack.manifest.region, stateBucket: LOCAL_STATE_BUCKET };
+  } finally {
+    await cloud.stop();
+  }
+}
+
+/**
+ * Changes one setting of each kind of resource in the stack at `file`, each one that is updated in place, so that the
+ * next apply makes the calls of a routine deploy. Not tags: moto 5.2 has no TagResource for user pools and stages.
+ */
+function editEveryKind(file: string): void {
+  const config = JSON.parse(readFileSync(file, "utf8"));
+  const each = <T>(type: string, change: (resource: T) => void) => Object.values((config.resource[type] ?? {}) as Record<string, T>).forEach(change);
+  // A new hash makes the provider send the code again (UpdateFunctionCode), as a deploy of edited handlers does.
+  each<{ memory_size: number; source_code_hash: string }>("aws_lambda_function", (fn) => {
+    fn.memory_size += 64;
+    fn.source_code_hash = Buffer.from(`${fn.source_code_hash} edited`).toString("base64");
+  });
+  each<{ retention_in_days: number }>("aws_cloudwatch_log_group", (group) => (group.retention_in_days = 30));
+  each<{ description?: string }>("aws_apigatewayv2_api", (api) => (api.description = "updated"));
+  each<{ default_route_settings: { throttling_rate_limit: number } }>("aws_apigatewayv2_stage", (stage) => (stage.default_route_settings.throttling_rate_limit += 1));
+  each<{ password_policy: { minimum_length: number } }>("aws_cognito_user_pool", (pool) => (pool.password_policy.minimum_length += 2));
+  each<{ refresh_token_validity?: number }>("aws_cognito_user_pool_client", (client) => (client.refresh_token_validity = 7));
+  each<{ allow_classic_flow?: boolean }>("aws_cognito_identity_pool", (pool) => (pool.allow_classic_flow = true));
+  writeFileSync(file, JSON.stringify(config, null, 2));
+}
