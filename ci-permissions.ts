@@ -24,7 +24,18 @@ export interface PermissionScope {
   readonly accountId: string;
   readonly regions: readonly string[];
   readonly stateBucket: string;
+  /** Roles the stages' providers assume in other accounts (`deployRoleArn`): the deploy role may assume them. @default none */
+  readonly stageRoleArns?: readonly string[];
 }
+
+/**
+ * The GitHub environments whose jobs deploy (`.github/workflows/infrastructure.yml`): the deploy role trusts only
+ * their tokens. GitHub's environment settings decide which branches may use them: dev and prod only main.
+ */
+export const CI_DEPLOY_ENVIRONMENTS = ["preview", "dev", "prod"] as const;
+
+/** What the plan role trusts: plans of pull requests, and of main (the nightly drift check). */
+export const CI_PLAN_SUBJECTS = ["pull_request", "ref:refs/heads/main"] as const;
 
 /** The names of the CI roles: kept out of the deploy role's reach, so it cannot widen its own policy. */
 export const CI_ROLE_NAMES = { plan: `${APP_NAME}-ci-plan`, deploy: `${APP_NAME}-ci-deploy` } as const;
@@ -148,6 +159,7 @@ export function deployStatements(scope: PermissionScope): PermissionStatement[] 
       actions: LOG_DELIVERY_ACTIONS,
       resources: ["*"],
     },
+    ...(scope.stageRoleArns?.length ? [{ sid: "AssumeStageRoles", actions: ["sts:AssumeRole"], resources: scope.stageRoleArns }] : []),
     // The CI roles match the app's name pattern: the deploy role must not rewrite them, its own policy included.
     {
       sid: "KeepCiRoles",

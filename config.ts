@@ -61,6 +61,10 @@ export interface Settings {
   readonly target: Target;
   /** The local cloud's endpoint, used when {@link Settings.target} is `local`. */
   readonly localEndpoint: string;
+  /** `owner/name` of the GitHub repository whose workflows may assume the CI roles; empty: no CI roles stack. */
+  readonly githubRepository: string;
+  /** ARN of the account's existing GitHub OIDC identity provider; empty: the CI roles stack creates it. */
+  readonly githubOidcProviderArn: string;
 }
 
 /** Where each setting comes from: an environment variable first, then a cdktf.json context key, then a default. */
@@ -73,6 +77,8 @@ export const SETTING_SOURCES: { readonly [K in keyof Settings]: { readonly env: 
   target: { env: "API_AUTH_COGNITO_TARGET", context: "target", default: "aws" },
   // The default follows API_AUTH_COGNITO_CLOUD_PORT, the port the local cloud itself listens on.
   localEndpoint: { env: "API_AUTH_COGNITO_LOCAL_ENDPOINT", context: "localEndpoint", default: `http://127.0.0.1:${DEFAULT_CLOUD_PORT}` },
+  githubRepository: { env: "API_AUTH_COGNITO_GITHUB_REPOSITORY", context: "githubRepository", default: "" },
+  githubOidcProviderArn: { env: "API_AUTH_COGNITO_GITHUB_OIDC_PROVIDER", context: "githubOidcProvider", default: "" },
 };
 
 /**
@@ -115,6 +121,8 @@ export function resolveSettings(context: (key: string) => unknown, env: NodeJS.P
   const stateRegion = read("stateRegion");
   const target = read("target");
   const localEndpoint = read("localEndpoint");
+  const githubRepository = read("githubRepository");
+  const githubOidcProviderArn = read("githubOidcProviderArn");
   from(baseStage.source, () => assertBaseStage(baseStage.value));
   from(region.source, () => assertRegion(region.value, "region"));
   const stageConfigs = from(stages.source, () => stagesNamed(stages.value, baseStage.value)).map((stage) => {
@@ -134,6 +142,8 @@ export function resolveSettings(context: (key: string) => unknown, env: NodeJS.P
   from(target.source, () => assertTarget(target.value));
   const endpoint = localEndpoint.source === "default" ? `http://127.0.0.1:${cloudPort(env)}` : localEndpoint.value;
   from(localEndpoint.source, () => assertLocalEndpoint(endpoint));
+  if (githubRepository.value !== "") from(githubRepository.source, () => assertGithubRepository(githubRepository.value));
+  if (githubOidcProviderArn.value !== "") from(githubOidcProviderArn.source, () => assertGithubOidcProvider(githubOidcProviderArn.value));
   return {
     stages: stageConfigs,
     baseStage: baseStage.value,
@@ -142,6 +152,8 @@ export function resolveSettings(context: (key: string) => unknown, env: NodeJS.P
     stateRegion: stateRegion.value,
     target: target.value as Target,
     localEndpoint: endpoint,
+    githubRepository: githubRepository.value,
+    githubOidcProviderArn: githubOidcProviderArn.value,
   };
 }
 
@@ -188,6 +200,22 @@ function assertBaseStage(name: string): void {
 function assertRoleArn(value: string, what: string): void {
   if (!/^arn:aws(-[a-z]+)*:iam::\d{12}:role\/[\w+=,.@/-]{1,512}$/.test(value)) {
     throw new ValidationError(`invalid ${what} "${value}": expected an IAM role ARN such as arn:aws:iam::123456789012:role/deploy`);
+  }
+}
+
+/** Throws unless `value` names a GitHub repository, `owner/name`. */
+function assertGithubRepository(value: string): void {
+  if (!/^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})\/[A-Za-z0-9._-]{1,100}$/.test(value)) {
+    throw new ValidationError(`invalid GitHub repository "${value}": expected owner/name such as my-org/api-auth-cognito`);
+  }
+}
+
+/** Throws unless `value` is the ARN of GitHub's OIDC identity provider in IAM. */
+function assertGithubOidcProvider(value: string): void {
+  if (!/^arn:aws(-[a-z]+)*:iam::\d{12}:oidc-provider\/token\.actions\.githubusercontent\.com$/.test(value)) {
+    throw new ValidationError(
+      `invalid GitHub OIDC provider "${value}": expected arn:aws:iam::<12-digit account>:oidc-provider/token.actions.githubusercontent.com`,
+    );
   }
 }
 

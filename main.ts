@@ -1,11 +1,14 @@
 import { rmSync, writeFileSync } from "node:fs";
 import { join, relative } from "node:path";
 import { ArchiveProvider } from "@cdktf/provider-archive/lib/provider";
+import { DataAwsCallerIdentity } from "@cdktf/provider-aws/lib/data-aws-caller-identity";
 import { AwsProvider } from "@cdktf/provider-aws/lib/provider";
 import { App, LocalBackend, S3Backend, TerraformOutput, TerraformStack } from "cdktf";
 import { Construct } from "constructs";
+import { CI_DEPLOY_ENVIRONMENTS, CI_PLAN_SUBJECTS, CI_ROLE_NAMES, deployStatements, planStatements, policyDocument } from "./ci-permissions";
 import { APP_NAME, ResolvedStage, resolveSettings, Settings, stackName } from "./config";
 import { CognitoAuth } from "./constructs/cognito-auth";
+import { GithubActionsRoles } from "./constructs/github-actions-roles";
 import { HttpApi } from "./constructs/http-api";
 import { physicalName, regionCode } from "./constructs/naming";
 import { NodejsFunction } from "./constructs/nodejs-function";
@@ -125,6 +128,46 @@ export class StateStack extends TerraformStack {
   }
 }
 
+/**
+ * The roles GitHub Actions assumes to plan and to deploy the stages (ci-permissions.ts), in a stack of its own:
+ * apply it once per account with administrator credentials, after the state stack
+ * (`npx cdktf deploy api-auth-cognito-ci`). Its state is in the state bucket, outside the stages' keys, where
+ * neither role can write it.
+ */
+export class CiRolesStack extends TerraformStack {
+  readonly roles: GithubActionsRoles;
+
+  constructor(scope: Construct, id: string, settings: Settings) {
+    super(scope, id);
+    new AwsProvider(this, "aws", { region: settings.stateRegion, defaultTags: [{ tags: { App: APP_NAME, ManagedBy: "cdktf" } }] });
+    const backend = new S3Backend(this, { bucket: settings.stateBucket, key: `ci/${APP_NAME}/terraform.tfstate`, region: settings.stateRegion, encrypt: true });
+    backend.addOverride("use_lockfile", true);
+    const permissions = {
+      accountId: new DataAwsCallerIdentity(this, "Account").accountId,
+      regions: [...new Set([settings.region, ...settings.stages.map((stage) => stage.region)])],
+      stateBucket: settings.stateBucket,
+      stageRoleArns: settings.stages.flatMap((stage) => (stage.deployRoleArn ? [stage.deployRoleArn] : [])),
+    };
+    this.roles = new GithubActionsRoles(this, "GithubActions", {
+      repository: settings.githubRepository,
+      existingProviderArn: settings.githubOidcProviderArn || undefined,
+      roles: {
+        Plan: { roleName: CI_ROLE_NAMES.plan, subjects: CI_PLAN_SUBJECTS, policy: policyDocument(planStatements(permissions)) },
+        Deploy: {
+          roleName: CI_ROLE_NAMES.deploy,
+          subjects: CI_DEPLOY_ENVIRONMENTS.map((environment) => `environment:${environment}`),
+          policy: policyDocument(deployStatements(permissions)),
+        },
+      },
+    });
+    new TerraformOutput(this, "PlanRoleArn", { value: this.roles.resources.roles.Plan.role.arn });
+    new TerraformOutput(this, "DeployRoleArn", { value: this.roles.resources.roles.Deploy.role.arn });
+  }
+}
+
+/** The name of the CI roles' stack. */
+export const CI_STACK_NAME = `${APP_NAME}-ci`;
+
 /** The name of the state bucket's stack. */
 export const STATE_STACK_NAME = `${APP_NAME}-state`;
 
@@ -139,12 +182,13 @@ export function stateKey(stage: Pick<ResolvedStage, "name" | "region">): string 
 export { stackName };
 
 /**
- * Adds the state bucket's stack and one stack per configured stage to `app`, with settings from `env` and the app's
- * context. For the local cloud there is no state stack: the local cloud creates its state bucket when it starts.
+ * Adds the state bucket's stack, the CI roles' stack (with a GitHub repository configured) and one stack per
+ * configured stage to `app`, with settings from `env` and the app's context. For the local cloud there is no state stack: the local cloud creates its state bucket when it starts.
  */
 export function buildApp(app: App = new App(), env: NodeJS.ProcessEnv = process.env): App {
   const settings = resolveSettings((key) => app.node.tryGetContext(key), env);
   if (settings.target === "aws") new StateStack(app, STATE_STACK_NAME, settings);
+  if (settings.target === "aws" && settings.githubRepository !== "") new CiRolesStack(app, CI_STACK_NAME, settings);
   for (const stage of settings.stages) new ApiAuthCognitoStack(app, stackName(stage), { stage, settings });
   return app;
 }

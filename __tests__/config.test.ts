@@ -15,6 +15,8 @@ describe("resolveSettings", () => {
       stateRegion: "us-east-1",
       target: "aws",
       localEndpoint: "http://127.0.0.1:4599",
+      githubRepository: "",
+      githubOidcProviderArn: "",
     });
   });
 
@@ -43,6 +45,8 @@ describe("resolveSettings", () => {
       "API_AUTH_COGNITO_STATE_REGION",
       "API_AUTH_COGNITO_TARGET",
       "API_AUTH_COGNITO_LOCAL_ENDPOINT",
+      "API_AUTH_COGNITO_GITHUB_REPOSITORY",
+      "API_AUTH_COGNITO_GITHUB_OIDC_PROVIDER",
     ]);
   });
 

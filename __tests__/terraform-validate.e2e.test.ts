@@ -14,16 +14,20 @@ describeWhen(terraformMissing())("terraform validate", () => {
   beforeAll(async () => {
     cliConfigFile();
     scratch = mkdtempSync(join(tmpdir(), "tf-validate-"));
-    const json = synthesize(join(scratch, "json-out")).map((stack) => ({ stack, format: "json" as const }));
-    const hcl = synthesize(join(scratch, "hcl-out"), { hcl: true }).map((stack) => ({ stack, format: "hcl" as const }));
+    // With a GitHub repository, the app has the CI roles' stack too.
+    const env = { API_AUTH_COGNITO_GITHUB_REPOSITORY: "my-org/api-auth-cognito" };
+    const json = synthesize(join(scratch, "json-out"), { env }).map((stack) => ({ stack, format: "json" as const }));
+    const hcl = synthesize(join(scratch, "hcl-out"), { hcl: true, env }).map((stack) => ({ stack, format: "hcl" as const }));
     results = await Promise.all(
       [...json, ...hcl].map(({ stack, format }) => validateStack(stack, format, join(scratch, "work", format, stack.name))),
     );
   }, 120_000);
   afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 
-  test("validates both stages and the state bucket's stack, as JSON and as cdktf's HCL", () => {
+  test("validates both stages, the state bucket's and the CI roles' stacks, as JSON and as cdktf's HCL", () => {
     expect(results.map((r) => `${r.stack} ${r.format}`).sort()).toEqual([
+      "api-auth-cognito-ci hcl",
+      "api-auth-cognito-ci json",
       "api-auth-cognito-dev hcl",
       "api-auth-cognito-dev json",
       "api-auth-cognito-prod hcl",

@@ -1,6 +1,7 @@
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { parse } from "yaml";
+import { CI_DEPLOY_ENVIRONMENTS } from "../ci-permissions";
 
 /** The GitHub Actions workflows cannot run here; these tests hold them to their documented shape, and actionlint lints them. */
 const ROOT = join(__dirname, "..");
@@ -18,6 +19,13 @@ const job = (name: string): Job => infrastructure.jobs[name];
 const runs = (steps: Step[]) => steps.map((step) => step.run ?? "").join("\n");
 
 describe("infrastructure.yml", () => {
+  test("the jobs that assume the deploy role run in exactly the environments the CI deploy role trusts", () => {
+    const deployJobs = jobs(infrastructure).filter(([, j]) => j.steps.some((step) => String(step.with?.["role-to-assume"] ?? "").includes("DEPLOY_ROLE_ARN")));
+    expect(deployJobs.length).toBeGreaterThan(0);
+    for (const [name, j] of deployJobs) expect({ name, environment: j.environment && (CI_DEPLOY_ENVIRONMENTS as readonly string[]).includes(j.environment) }).toEqual({ name, environment: true });
+    expect(new Set(deployJobs.map(([, j]) => j.environment))).toEqual(new Set(CI_DEPLOY_ENVIRONMENTS));
+  });
+
   test("runs on pull requests (closing one too, for its preview) and on pushes to main", () => {
     expect(infrastructure.on).toEqual({ pull_request: { types: ["opened", "synchronize", "reopened", "labeled", "closed"] }, push: { branches: ["main"] } });
     expect(infrastructure.permissions).toEqual({ contents: "read" });

@@ -1,5 +1,6 @@
 export * from "./cognito-auth";
 export * from "./execute-api-arn";
+export * from "./github-actions-roles";
 export * from "./http-api";
 export * from "./log-retention";
 export * from "./naming";

