@@ -66,12 +66,12 @@ function synthRun(outdir: string, options: SynthesizeOptions) {
   const stageSetting = stages ? { [SETTING_SOURCES.stages.env]: stages.join(",") } : {};
   // The tools point stacks where they deploy them themselves (override files): always synthesize the AWS stacks.
   const targetSetting = { [SETTING_SOURCES.target.env]: "aws" };
-  const { app } = JSON.parse(readFileSync(join(root, "cdktf.json"), "utf8")) as { app: string };
-  // cdktf runs `app` as a shell command in the project directory.
+  const { app, context = {} } = JSON.parse(readFileSync(join(root, "cdktf.json"), "utf8")) as { app: string; context?: object };
+  // cdktf runs `app` as a shell command in the project directory, with cdktf.json's context in CDKTF_CONTEXT_JSON.
   return {
     command: "/bin/sh",
     args: ["-c", app],
-    spawnOptions: { cwd: root, env: { ...process.env, ...options.env, ...stageSetting, ...targetSetting, CDKTF_OUTDIR: outdir, SYNTH_HCL_OUTPUT: String(options.hcl ?? false) } },
+    spawnOptions: { cwd: root, env: { ...process.env, ...options.env, ...stageSetting, ...targetSetting, CDKTF_OUTDIR: outdir, CDKTF_CONTEXT_JSON: JSON.stringify(context), SYNTH_HCL_OUTPUT: String(options.hcl ?? false) } },
   };
 }
 
