@@ -184,6 +184,12 @@ export function stageNamed(name: string, base: string = SETTING_SOURCES.baseStag
   return { ...STAGES.find((s) => s.name === base)!, name, base };
 }
 
+/** The name of the state bucket's stack. */
+export const STATE_STACK_NAME = `${APP_NAME}-state`;
+
+/** The name of the CI roles' stack. */
+export const CI_STACK_NAME = `${APP_NAME}-ci`;
+
 /** The stack name of a stage: `api-auth-cognito-dev`. */
 export function stackName(stage: Pick<StageConfig, "name">): string {
   return physicalName(APP_NAME, stage.name);

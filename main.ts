@@ -6,7 +6,7 @@ import { AwsProvider } from "@cdktf/provider-aws/lib/provider";
 import { App, LocalBackend, S3Backend, TerraformOutput, TerraformStack } from "cdktf";
 import { Construct } from "constructs";
 import { CI_DEPLOY_ENVIRONMENTS, CI_PLAN_SUBJECTS, CI_ROLE_NAMES, deployStatements, planStatements, policyDocument } from "./ci-permissions";
-import { APP_NAME, ResolvedStage, resolveSettings, Settings, stackName } from "./config";
+import { APP_NAME, CI_STACK_NAME, ResolvedStage, resolveSettings, Settings, stackName, STATE_STACK_NAME } from "./config";
 import { CognitoAuth } from "./constructs/cognito-auth";
 import { GithubActionsRoles } from "./constructs/github-actions-roles";
 import { HttpApi } from "./constructs/http-api";
@@ -165,12 +165,6 @@ export class CiRolesStack extends TerraformStack {
   }
 }
 
-/** The name of the CI roles' stack. */
-export const CI_STACK_NAME = `${APP_NAME}-ci`;
-
-/** The name of the state bucket's stack. */
-export const STATE_STACK_NAME = `${APP_NAME}-state`;
-
 /**
  * Where a stage's state lives in the state bucket: `api-auth-cognito/<stage>/<region>/terraform.tfstate`, so that
  * the same stage in two regions has two states (0.1.0 had no region in it; MIGRATING.md moves such a state).
@@ -179,7 +173,7 @@ export function stateKey(stage: Pick<ResolvedStage, "name" | "region">): string 
   return `${APP_NAME}/${stage.name}/${stage.region}/terraform.tfstate`;
 }
 
-export { stackName };
+export { CI_STACK_NAME, stackName, STATE_STACK_NAME };
 
 /**
  * Adds the state bucket's stack, the CI roles' stack (with a GitHub repository configured) and one stack per

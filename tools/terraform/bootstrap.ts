@@ -1,6 +1,6 @@
 import { readFileSync, renameSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { APP_NAME, resolveSettings, SETTING_SOURCES } from "../../config";
+import { APP_NAME, resolveSettings, SETTING_SOURCES, STATE_STACK_NAME } from "../../config";
 import { assertRegion } from "../../constructs/validation";
 import { step } from "../cli/terminal";
 import { awsProviderOverride } from "./provider-override";
@@ -15,9 +15,6 @@ import { PROJECT_ROOT, terraform, WORK_ROOT } from "./terraform";
  * with its local state file in the project root, as `npx cdktf deploy api-auth-cognito-state` keeps it), and its
  * name and region are recorded in cdktf.json's context once it exists, so every later synth and deploy uses it.
  */
-
-/** The name of the state stack (main.ts's `STATE_STACK_NAME`; the tools do not import main.ts). */
-const STATE_STACK = `${APP_NAME}-state`;
 
 /** Options of {@link bootstrap}. */
 export interface BootstrapOptions {
@@ -68,14 +65,14 @@ export async function bootstrap(options: BootstrapOptions = {}): Promise<Bootstr
 
   const work = join(WORK_ROOT, "bootstrap");
   const env = { [SETTING_SOURCES.stateBucket.env]: bucket, [SETTING_SOURCES.stateRegion.env]: region };
-  const stack = synthesize(join(work, "synth"), { projectRoot: root, env }).find((s) => s.name === STATE_STACK);
-  if (!stack) throw new Error(`the synth wrote no ${STATE_STACK} stack`);
+  const stack = synthesize(join(work, "synth"), { projectRoot: root, env }).find((s) => s.name === STATE_STACK_NAME);
+  if (!stack) throw new Error(`the synth wrote no ${STATE_STACK_NAME} stack`);
   // The state file stays where `npx cdktf deploy api-auth-cognito-state` keeps it, in the project root.
-  const backend = { local: { path: join(root, `terraform.${STATE_STACK}.tfstate`) } };
+  const backend = { local: { path: join(root, `terraform.${STATE_STACK_NAME}.tfstate`) } };
   const emulator = options.endpoint ? awsProviderOverride(options.endpoint, options.credentials?.accessKeyId ?? "test", false) : undefined;
-  const { dir } = await prepareStack(stack.dir, join(work, STATE_STACK), { terraform: { backend }, ...(emulator && { provider: emulator.provider }) }, emulator?.env);
+  const { dir } = await prepareStack(stack.dir, join(work, STATE_STACK_NAME), { terraform: { backend }, ...(emulator && { provider: emulator.provider }) }, emulator?.env);
   for (const args of [["init", "-input=false", "-reconfigure"], ["apply", "-auto-approve", "-input=false"]]) {
-    step(`terraform ${args[0]}: ${STATE_STACK}`);
+    step(`terraform ${args[0]}: ${STATE_STACK_NAME}`);
     const result = await terraform(args, dir);
     if (result.code !== 0) throw new Error(bootstrapFailure(args[0], bucket, result.stderr || result.stdout));
   }
