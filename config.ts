@@ -1,4 +1,5 @@
 import { MAX_NAME_PREFIX_LENGTH, MAX_REGION_CODE_LENGTH, physicalName } from "./constructs/naming";
+import { assertIdentityServes, assertSenderOfIdentity, senderAddress, UserPoolEmail } from "./constructs/user-pool-email";
 import { assertBucketName, assertRegion, ValidationError } from "./constructs/validation";
 import { cloudPort, DEFAULT_CLOUD_PORT } from "./local-ports";
 
@@ -26,6 +27,12 @@ export interface StageConfig {
    * @default none: the caller's credentials
    */
   readonly deployRoleArn?: string;
+  /**
+   * The user pool's email sender through your SES identity (`CognitoAuth`'s `email`). Set it for any stage whose
+   * users get real mail: Cognito's own sender sends at most 50 messages a day for the whole account.
+   * @default Cognito's own sender (`COGNITO_DEFAULT`)
+   */
+  readonly email?: UserPoolEmail;
 }
 
 /** A stage as the app builds it: its settings with its region resolved. */
@@ -89,6 +96,8 @@ export const SETTING_SOURCES: { readonly [K in keyof Settings]: { readonly env: 
 export const STAGE_SETTING_SOURCES = {
   region: { env: "API_AUTH_COGNITO_REGION_", context: "region." },
   deployRoleArn: { env: "API_AUTH_COGNITO_DEPLOY_ROLE_", context: "deployRole." },
+  sesIdentityArn: { env: "API_AUTH_COGNITO_SES_IDENTITY_", context: "sesIdentity." },
+  emailFrom: { env: "API_AUTH_COGNITO_EMAIL_FROM_", context: "emailFrom." },
 } as const;
 
 /** The environment variable and context key of a stage's own `setting`. */
@@ -135,7 +144,8 @@ export function resolveSettings(context: (key: string) => unknown, env: NodeJS.P
     };
     const stageRegion = own("region", stage.region, (value) => assertRegion(value, `region of stage "${stage.name}"`)) ?? region.value;
     const deployRoleArn = own("deployRoleArn", stage.deployRoleArn, (value) => assertRoleArn(value, `deploy role of stage "${stage.name}"`));
-    return { ...stage, region: stageRegion, ...(deployRoleArn !== undefined && { deployRoleArn }) };
+    const email = stageEmail(stage, stageRegion, own);
+    return { ...stage, region: stageRegion, ...(deployRoleArn !== undefined && { deployRoleArn }), ...(email && { email }) };
   });
   from(stateBucket.source, () => assertBucketName(stateBucket.value, "state bucket"));
   from(stateRegion.source, () => assertRegion(stateRegion.value, "state region"));
@@ -207,6 +217,28 @@ function assertRoleArn(value: string, what: string): void {
   if (!/^arn:aws(-[a-z]+)*:iam::\d{12}:role\/[\w+=,.@/-]{1,512}$/.test(value)) {
     throw new ValidationError(`invalid ${what} "${value}": expected an IAM role ARN such as arn:aws:iam::123456789012:role/deploy`);
   }
+}
+
+/**
+ * A stage's email sender: its SES identity and sender address, each from the stage's own setting or config.ts, both
+ * or neither, checked against each other and the stage's region.
+ */
+function stageEmail(
+  stage: StageConfig,
+  region: string,
+  own: (setting: "sesIdentityArn" | "emailFrom", configured: string | undefined, check: (value: string) => void) => string | undefined,
+): UserPoolEmail | undefined {
+  const what = `stage "${stage.name}"`;
+  const sesIdentityArn = own("sesIdentityArn", stage.email?.sesIdentityArn, (value) => assertIdentityServes(value, { region }, what));
+  const from = own("emailFrom", stage.email?.from, (value) => senderAddress(value, `email sender of ${what}`));
+  if (sesIdentityArn === undefined && from === undefined) return undefined;
+  if (sesIdentityArn === undefined || from === undefined) {
+    const missing = stageSettingSource(sesIdentityArn === undefined ? "sesIdentityArn" : "emailFrom", stage.name);
+    const name = sesIdentityArn === undefined ? "SES identity" : "sender address";
+    throw new ValidationError(`the email sender of ${what} has no ${name}: set both or neither (${missing.env}, or context "${missing.context}")`);
+  }
+  assertSenderOfIdentity(from, sesIdentityArn);
+  return { ...stage.email, sesIdentityArn, from };
 }
 
 /** Throws unless `value` names a GitHub repository, `owner/name`. */

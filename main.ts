@@ -64,7 +64,8 @@ export class ApiAuthCognitoStack extends TerraformStack {
       for (const [key, value] of Object.entries(localS3Backend(settings.localEndpoint, stageStateKey))) backend.addOverride(key, value);
     }
 
-    this.auth = new CognitoAuth(this, "Auth", { namePrefix: name(), roleNamePrefix: roleName(), deletionProtection: stage.deletionProtection });
+    // deletionProtection also turns on prevent_destroy of both pools: a destroy of prod fails before it deletes anything.
+    this.auth = new CognitoAuth(this, "Auth", { namePrefix: name(), roleNamePrefix: roleName(), deletionProtection: stage.deletionProtection, email: stage.email });
 
     // A function for lambdas/<handler>.ts, named <app>-<stage>-<handler>, recorded for the manifest.
     const functions = new Map<NodejsFunction, ManifestFunction>();

@@ -313,7 +313,7 @@ describe("CognitoAuth validation", () => {
 
   test("refuses settings of a new user pool together with an existing one", () => {
     expect(() => synthAuth({ existingUserPoolId: "us-east-1_Shared123", deletionProtection: true })).toThrow(
-      'deletionProtection and cdk.userPool configure a new user pool: with existingUserPoolId "us-east-1_Shared123", set them where that pool is defined',
+      'deletionProtection, email and cdk.userPool configure a new user pool: with existingUserPoolId "us-east-1_Shared123", set them where that pool is defined',
     );
     expect(() => synthAuth({ existingUserPoolId: "us-east-1_Shared123", cdk: { userPool: { mfaConfiguration: "ON" } } })).toThrow(/cdk.userPool/);
   });
@@ -348,6 +348,74 @@ describe("CognitoAuth validation", () => {
   test("rejects a malformed existing user pool id", () => {
     expect(() => synthAuth({ existingUserPoolId: "pool-123" })).toThrow(
       'invalid existing user pool id "pool-123": expected <region>_<id>, such as us-east-1_AbC123xyZ',
+    );
+  });
+});
+
+describe("CognitoAuth email sender", () => {
+  const SES = "arn:aws:ses:us-east-1:123456789012:identity/example.com";
+
+  test("by default Cognito's own sender: no email_configuration is written", () => {
+    const { auth, synth } = synthAuth();
+    expect(bodyOf(synth, auth.resources.userPool!).email_configuration).toBeUndefined();
+  });
+
+  test("email sends through the SES identity (DEVELOPER), from its address, with reply-to and configuration set", () => {
+    const { auth, synth } = synthAuth({ email: { sesIdentityArn: SES, from: "Example <no-reply@example.com>", replyTo: "support@example.com", configurationSet: "auth-mail" } });
+    expect(bodyOf(synth, auth.resources.userPool!).email_configuration).toEqual({
+      email_sending_account: "DEVELOPER",
+      source_arn: SES,
+      from_email_address: "Example <no-reply@example.com>",
+      reply_to_email_address: "support@example.com",
+      configuration_set: "auth-mail",
+    });
+  });
+
+  test.each([
+    [{ sesIdentityArn: "arn:aws:ses:us-east-1:123:identity/example.com", from: "a@example.com" }, /^invalid SES identity ARN "arn:aws:ses:us-east-1:123:identity\/example.com": expected arn:<partition>:ses:<region>:<12-digit account>:identity\//],
+    [{ sesIdentityArn: SES, from: "not an address" }, /^invalid email sender "not an address": expected an email address or a name and address/],
+    [{ sesIdentityArn: SES, from: "a@other.org" }, /^email sender "a@other.org" is not an address of the SES identity example.com/],
+    [{ sesIdentityArn: SES, from: "a@example.com", replyTo: "nope" }, /^invalid reply-to address "nope"/],
+    [{ sesIdentityArn: SES, from: "a@example.com", configurationSet: "bad set!" }, /^invalid SES configuration set "bad set!"/],
+  ])("refuses %p with one message naming it", (email, message) => {
+    expect(() => synthAuth({ email })).toThrow(ValidationError);
+    expect(() => synthAuth({ email })).toThrow(message);
+  });
+
+  test("with email, cdk.userPool.emailConfiguration is refused; without, it passes through", () => {
+    const emailConfiguration = { emailSendingAccount: "COGNITO_DEFAULT" };
+    expect(() => synthAuth({ email: { sesIdentityArn: SES, from: "a@example.com" }, cdk: { userPool: { emailConfiguration } } })).toThrow(/cdk\.userPool\.emailConfiguration.*email/);
+    const { auth, synth } = synthAuth({ cdk: { userPool: { emailConfiguration } } });
+    expect(bodyOf(synth, auth.resources.userPool!).email_configuration).toEqual({ email_sending_account: "COGNITO_DEFAULT" });
+  });
+});
+
+describe("CognitoAuth protection from terraform destroy", () => {
+  const preventDestroyOf = (synth: string, auth: CognitoAuth) => ({
+    userPool: (bodyOf(synth, auth.resources.userPool!).lifecycle as { prevent_destroy?: boolean } | undefined)?.prevent_destroy,
+    identityPool: (bodyOf(synth, auth.resources.identityPool).lifecycle as { prevent_destroy?: boolean } | undefined)?.prevent_destroy,
+  });
+
+  test("deletionProtection also sets prevent_destroy on the user pool and the identity pool; off by default", () => {
+    const off = synthAuth();
+    expect(preventDestroyOf(off.synth, off.auth)).toEqual({ userPool: undefined, identityPool: undefined });
+    const on = synthAuth({ deletionProtection: true });
+    expect(preventDestroyOf(on.synth, on.auth)).toEqual({ userPool: true, identityPool: true });
+    expect(bodyOf(on.synth, on.auth.resources.userPool!).deletion_protection).toBe("ACTIVE");
+  });
+
+  test("preventDestroy may be set on its own, either way", () => {
+    const only = synthAuth({ preventDestroy: true });
+    expect(preventDestroyOf(only.synth, only.auth)).toEqual({ userPool: true, identityPool: true });
+    const lifted = synthAuth({ deletionProtection: true, preventDestroy: false });
+    expect(preventDestroyOf(lifted.synth, lifted.auth)).toEqual({ userPool: undefined, identityPool: undefined });
+  });
+
+  test("an escape hatch's lifecycle is kept beside prevent_destroy, and may not lift it", () => {
+    const { auth, synth } = synthAuth({ deletionProtection: true, cdk: { identityPool: { lifecycle: { ignoreChanges: ["tags"] } } } });
+    expect(bodyOf(synth, auth.resources.identityPool).lifecycle).toEqual({ ignore_changes: ["tags"], prevent_destroy: true });
+    expect(() => synthAuth({ deletionProtection: true, cdk: { userPool: { lifecycle: { preventDestroy: false } } } })).toThrow(
+      /^cannot set cdk\.userPool\.lifecycle\.preventDestroy to false: .*set preventDestroy: false instead$/,
     );
   });
 });

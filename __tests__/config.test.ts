@@ -165,6 +165,31 @@ describe("resolveSettings", () => {
     expect(() => resolveSettings(noContext, env)).toThrow(message);
   });
 
+  test("a stage's email sender: its SES identity and address, from context or the environment, both or neither", () => {
+    const ses = "arn:aws:ses:eu-west-1:222222222222:identity/example.com";
+    const settings = resolveSettings(context({ "sesIdentity.prod": ses, "emailFrom.prod": "Example <no-reply@example.com>", "region.prod": "eu-west-1" }), {});
+    expect(settings.stages.map((s) => [s.name, s.email])).toEqual([
+      ["dev", undefined],
+      ["prod", { sesIdentityArn: ses, from: "Example <no-reply@example.com>" }],
+    ]);
+    expect(stageSettingSource("sesIdentityArn", "pr-42")).toEqual({ env: "API_AUTH_COGNITO_SES_IDENTITY_PR_42", context: "sesIdentity.pr-42" });
+    expect(stageSettingSource("emailFrom", "prod")).toEqual({ env: "API_AUTH_COGNITO_EMAIL_FROM_PROD", context: "emailFrom.prod" });
+    // Cognito sends with SES in the pool's region, or in us-east-1, us-west-2 or eu-west-1.
+    const inUsEast1 = resolveSettings(noContext, { API_AUTH_COGNITO_REGION_DEV: "ap-south-1", API_AUTH_COGNITO_SES_IDENTITY_DEV: "arn:aws:ses:us-east-1:123456789012:identity/example.com", API_AUTH_COGNITO_EMAIL_FROM_DEV: "a@example.com" });
+    expect(inUsEast1.stages[0].email?.sesIdentityArn).toBe("arn:aws:ses:us-east-1:123456789012:identity/example.com");
+  });
+
+  test.each([
+    [{ API_AUTH_COGNITO_SES_IDENTITY_PROD: "arn:aws:ses:us-east-1:123456789012:identity/example.com" }, 'the email sender of stage "prod" has no sender address: set both or neither (API_AUTH_COGNITO_EMAIL_FROM_PROD, or context "emailFrom.prod")'],
+    [{ API_AUTH_COGNITO_EMAIL_FROM_DEV: "a@example.com" }, 'the email sender of stage "dev" has no SES identity: set both or neither (API_AUTH_COGNITO_SES_IDENTITY_DEV, or context "sesIdentity.dev")'],
+    [{ API_AUTH_COGNITO_SES_IDENTITY_DEV: "arn:aws:ses:us-east-1:1:identity/x", API_AUTH_COGNITO_EMAIL_FROM_DEV: "a@example.com" }, 'invalid SES identity ARN "arn:aws:ses:us-east-1:1:identity/x"'],
+    [{ API_AUTH_COGNITO_SES_IDENTITY_DEV: "arn:aws:ses:ap-south-1:123456789012:identity/example.com", API_AUTH_COGNITO_EMAIL_FROM_DEV: "a@example.com" }, 'SES identity example.com of stage "dev" is in ap-south-1, but its user pool is in us-east-1'],
+    [{ API_AUTH_COGNITO_SES_IDENTITY_DEV: "arn:aws:ses:us-east-1:123456789012:identity/example.com", API_AUTH_COGNITO_EMAIL_FROM_DEV: "a@b" }, 'invalid email sender of stage "dev" "a@b"'],
+    [{ API_AUTH_COGNITO_SES_IDENTITY_DEV: "arn:aws:ses:us-east-1:123456789012:identity/example.com", API_AUTH_COGNITO_EMAIL_FROM_DEV: "a@other.org" }, 'email sender "a@other.org" is not an address of the SES identity example.com'],
+  ])("rejects the email sender settings %j with one line", (env, message) => {
+    expect(() => resolveSettings(noContext, env)).toThrow(message);
+  });
+
   test("rejects a base stage that is not in STAGES, naming the setting", () => {
     expect(() => resolveSettings(context({ baseStage: "pr-1" }), {})).toThrow(
       'invalid base stage "pr-1": expected one of dev, prod (the stages in config.ts) (from cdktf.json context "baseStage")',

@@ -135,6 +135,21 @@ describe("stages differ where a careful team wants them to", () => {
     expect(dev).toHaveResourceWithProperties(CognitoUserPool, { deletion_protection: "INACTIVE" });
   });
 
+  test("terraform destroy of prod fails at plan time: prevent_destroy on its user pool and identity pool; dev has none", () => {
+    const guarded = (synth: string) =>
+      ["aws_cognito_user_pool", "aws_cognito_identity_pool"].map((type) => Object.values(resourcesOf(synth, type)).map((r) => (r.lifecycle as { prevent_destroy?: boolean } | undefined)?.prevent_destroy));
+    expect(guarded(prod)).toEqual([[true], [true]]);
+    expect(guarded(dev)).toEqual([[undefined], [undefined]]);
+  });
+
+  test("a stage's SES sender reaches its user pool; the others keep Cognito's own", () => {
+    const ses = "arn:aws:ses:us-east-1:222222222222:identity/example.com";
+    const withSender = synthApp({}, { "sesIdentity.prod": ses, "emailFrom.prod": "no-reply@example.com" });
+    const pool = (synth: string) => Object.values(resourcesOf(synth, "aws_cognito_user_pool"))[0].email_configuration;
+    expect(pool(withSender["api-auth-cognito-prod"].synth)).toEqual({ email_sending_account: "DEVELOPER", source_arn: ses, from_email_address: "no-reply@example.com" });
+    expect(pool(withSender["api-auth-cognito-dev"].synth)).toBeUndefined();
+  });
+
   test("prod keeps function and access logs a year, dev two weeks", () => {
     const retention = (synth: string) => Object.values(resourcesOf(synth, "aws_cloudwatch_log_group")).map((g) => g.retention_in_days);
     expect(retention(prod)).toEqual([365, 365, 365]);

@@ -14,8 +14,12 @@ describeWhen(terraformMissing())("terraform validate", () => {
   beforeAll(async () => {
     cliConfigFile();
     scratch = mkdtempSync(join(tmpdir(), "tf-validate-"));
-    // With a GitHub repository, the app has the CI roles' stack too.
-    const env = { API_AUTH_COGNITO_GITHUB_REPOSITORY: "my-org/api-auth-cognito" };
+    // With a GitHub repository, the app has the CI roles' stack too; prod sends its mail through SES.
+    const env = {
+      API_AUTH_COGNITO_GITHUB_REPOSITORY: "my-org/api-auth-cognito",
+      API_AUTH_COGNITO_SES_IDENTITY_PROD: "arn:aws:ses:us-east-1:222222222222:identity/example.com",
+      API_AUTH_COGNITO_EMAIL_FROM_PROD: "Example <no-reply@example.com>",
+    };
     const json = synthesize(join(scratch, "json-out"), { env }).map((stack) => ({ stack, format: "json" as const }));
     const hcl = synthesize(join(scratch, "hcl-out"), { hcl: true, env }).map((stack) => ({ stack, format: "hcl" as const }));
     results = await Promise.all(
@@ -39,6 +43,14 @@ describeWhen(terraformMissing())("terraform validate", () => {
       expect(result.diagnostics.filter((d) => d.severity === "error")).toEqual([]);
       expect(result.valid).toBe(true);
     }
+  });
+
+  test("prod's pools carry prevent_destroy and its SES sender, in both formats", () => {
+    const json = JSON.parse(readFileSync(join(scratch, "json-out", "stacks", "api-auth-cognito-prod", "cdk.tf.json"), "utf8"));
+    const [pool] = Object.values(json.resource.aws_cognito_user_pool) as Array<Record<string, unknown>>;
+    expect(pool).toMatchObject({ lifecycle: { prevent_destroy: true }, email_configuration: { email_sending_account: "DEVELOPER" } });
+    const hcl = readFileSync(join(scratch, "hcl-out", "stacks", "api-auth-cognito-prod", "cdk.tf"), "utf8");
+    expect(hcl.match(/prevent_destroy = true/g)).toHaveLength(2);
   });
 
   test("the HCL holds its policies as policy documents, not garbled JSON strings", () => {

@@ -6,11 +6,12 @@ import { DataAwsCognitoUserPool } from "@cdktf/provider-aws/lib/data-aws-cognito
 import { DataAwsIamPolicyDocument } from "@cdktf/provider-aws/lib/data-aws-iam-policy-document";
 import { DataAwsRegion } from "@cdktf/provider-aws/lib/data-aws-region";
 import { IamRole } from "@cdktf/provider-aws/lib/iam-role";
-import { Token } from "cdktf";
+import { TerraformResourceLifecycle, Token } from "cdktf";
 import { Construct } from "constructs";
 import type { InvokeGrantee } from "./http-api";
 import { assertPhysicalName, derivedName, identityPoolName, MAX_NAME_PREFIX_LENGTH } from "./naming";
 import { refuseOverrides, Refusals } from "./overrides";
+import { UserPoolEmail, userPoolEmailConfiguration } from "./user-pool-email";
 import { ValidationError } from "./validation";
 
 /** Something that can let an IAM role call it, such as an {@link HttpApi}. */
@@ -46,10 +47,14 @@ export interface IdentityPoolFederation {
  *
  * Keys the construct validates or derives from its props are refused with a {@link ValidationError} naming the prop
  * to set instead; every other key passes through, including settings the construct only defaults (the client's
- * `explicitAuthFlows` and token validity, the user pool's password policy and MFA).
+ * `explicitAuthFlows` and token validity, the user pool's password policy and MFA). A `lifecycle` of the user pool or
+ * the identity pool is merged with the construct's `prevent_destroy`, which it may not lift.
  */
 export interface CognitoAuthOverrides {
-  /** Settings of the new `aws_cognito_user_pool`. Refused: `name` (set `namePrefix`), `deletionProtection` (set `deletionProtection`). */
+  /**
+   * Settings of the new `aws_cognito_user_pool`. Refused: `name` (set `namePrefix`), `deletionProtection` (set
+   * `deletionProtection`), and, when `email` is set, `emailConfiguration` (set `email`).
+   */
   readonly userPool?: Partial<CognitoUserPoolConfig>;
   /**
    * Settings of the `aws_cognito_user_pool_client`. Refused: `name` (set `namePrefix`), `userPoolId` (the construct's
@@ -95,8 +100,30 @@ export interface CognitoAuthProps {
   readonly roleNamePrefix?: string;
   /** Let visitors who have not signed in get credentials of an unauthenticated role. @default false */
   readonly allowGuestAccess?: boolean;
-  /** Refuse to delete the user pool (and its users) until this is turned off. @default false */
+  /**
+   * Have AWS refuse to delete the user pool, and with it every user account, until this is turned off and deployed
+   * (Cognito's `deletion_protection`). AWS checks it only when Terraform comes to delete the pool, after what a
+   * destroy deletes first: see `preventDestroy`, which this turns on too. @default false
+   */
   readonly deletionProtection?: boolean;
+  /**
+   * Have Terraform refuse every plan that destroys the user pool or the identity pool (`lifecycle { prevent_destroy =
+   * true }` on both): `terraform destroy`, or a change that would replace either, fails at plan time with "Instance
+   * cannot be destroyed", before anything is deleted. Without it, a destroy of a protected pool's stack deletes the
+   * identity pool (every identity id), the client and the roles before AWS refuses the user pool. Terraform reads it
+   * from the code alone: turning it off takes effect without a deploy. With `existingUserPoolId`, it guards the
+   * identity pool. @default deletionProtection
+   */
+  readonly preventDestroy?: boolean;
+  /**
+   * Send the user pool's messages (sign-up codes, password resets, invitations) through your own SES identity.
+   * Unset, Cognito sends them itself (`COGNITO_DEFAULT`, from no-reply@verificationemail.com): at most 50 a day for
+   * all the account's user pools that do, a quota AWS does not raise and calls "below the required delivery volume"
+   * of typical production use (https://docs.aws.amazon.com/cognito/latest/developerguide/quotas.html). With `email`,
+   * `cdk.userPool.emailConfiguration` is refused, since it would replace this sender; without, it passes through
+   * (for Cognito's sender with your own FROM address, say). @default Cognito's own sender, `COGNITO_DEFAULT`
+   */
+  readonly email?: UserPoolEmail;
   /** Use this existing user pool, e.g. one shared by several apps, instead of creating one. @default a new user pool */
   readonly existingUserPoolId?: string;
   /** Other sign-in providers the identity pool accepts. @default the user pool only */
@@ -136,6 +163,18 @@ interface UserPoolRef {
   readonly providerName: string;
   readonly created?: CognitoUserPool;
   readonly existing?: DataAwsCognitoUserPool;
+}
+
+/**
+ * The lifecycle of a pool: the escape hatch's `lifecycle` (at `path`), with `prevent_destroy` when `preventDestroy`
+ * is on. Throws a {@link ValidationError} when the escape hatch would lift it.
+ */
+function guardedLifecycle(path: string, lifecycle: TerraformResourceLifecycle | undefined, preventDestroy: boolean): TerraformResourceLifecycle | undefined {
+  if (!preventDestroy) return lifecycle;
+  if (lifecycle?.preventDestroy === false) {
+    throw new ValidationError(`cannot set ${path}.lifecycle.preventDestroy to false: the construct derives it from preventDestroy (by default deletionProtection); set preventDestroy: false instead`);
+  }
+  return { ...lifecycle, preventDestroy: true };
 }
 
 /** User pool ids: `<region>_<id>`. */
@@ -180,6 +219,7 @@ export class CognitoAuth extends Construct {
     super(scope, id);
     const allowGuestAccess = props.allowGuestAccess ?? false;
     const serverSideTokenCheck = props.serverSideTokenCheck ?? true;
+    const preventDestroy = props.preventDestroy ?? props.deletionProtection ?? false;
     const prefix = props.namePrefix;
     const rolePrefix = props.roleNamePrefix ?? prefix;
     assertPhysicalName(prefix, /^[A-Za-z0-9-]+$/, MAX_NAME_PREFIX_LENGTH, "name prefix", "letters, digits and hyphens");
@@ -187,16 +227,16 @@ export class CognitoAuth extends Construct {
     if (props.existingUserPoolId !== undefined && !Token.isUnresolved(props.existingUserPoolId) && !USER_POOL_ID.test(props.existingUserPoolId)) {
       throw new ValidationError(`invalid existing user pool id "${props.existingUserPoolId}": expected <region>_<id>, such as us-east-1_AbC123xyZ`);
     }
-    if (props.existingUserPoolId !== undefined && (props.deletionProtection !== undefined || props.cdk?.userPool !== undefined)) {
+    if (props.existingUserPoolId !== undefined && (props.deletionProtection !== undefined || props.email !== undefined || props.cdk?.userPool !== undefined)) {
       throw new ValidationError(
-        `deletionProtection and cdk.userPool configure a new user pool: with existingUserPoolId "${props.existingUserPoolId}", set them where that pool is defined`,
+        `deletionProtection, email and cdk.userPool configure a new user pool: with existingUserPoolId "${props.existingUserPoolId}", set them where that pool is defined`,
       );
     }
-    refuseOverrides("cdk.userPool", props.cdk?.userPool, USER_POOL_REFUSALS);
+    refuseOverrides("cdk.userPool", props.cdk?.userPool, props.email ? { ...USER_POOL_REFUSALS, emailConfiguration: "email" } : USER_POOL_REFUSALS);
     refuseOverrides("cdk.userPoolClient", props.cdk?.userPoolClient, USER_POOL_CLIENT_REFUSALS);
     refuseOverrides("cdk.identityPool", props.cdk?.identityPool, IDENTITY_POOL_REFUSALS);
 
-    const pool = props.existingUserPoolId === undefined ? this.newUserPool(prefix, props) : this.existingUserPool(props.existingUserPoolId);
+    const pool = props.existingUserPoolId === undefined ? this.newUserPool(prefix, props, preventDestroy) : this.existingUserPool(props.existingUserPoolId);
     const userPoolClient = new CognitoUserPoolClient(this, "UserPoolClient", {
       name: derivedName(prefix, "client"),
       userPoolId: pool.id,
@@ -222,6 +262,7 @@ export class CognitoAuth extends Construct {
       supportedLoginProviders: loginProviders(federation),
       openidConnectProviderArns: federation.oidcProviderArns,
       ...props.cdk?.identityPool,
+      lifecycle: guardedLifecycle("cdk.identityPool", props.cdk?.identityPool?.lifecycle, preventDestroy),
     });
 
     const authenticatedRole = this.identityPoolRole(identityPool.id, derivedName(rolePrefix, "authenticated"), "authenticated");
@@ -253,7 +294,7 @@ export class CognitoAuth extends Construct {
   }
 
   /** A new user pool where users sign in with their email. */
-  private newUserPool(prefix: string, props: CognitoAuthProps): UserPoolRef {
+  private newUserPool(prefix: string, props: CognitoAuthProps, preventDestroy: boolean): UserPoolRef {
     const userPool = new CognitoUserPool(this, "UserPool", {
       name: derivedName(prefix, "users"),
       usernameAttributes: ["email"],
@@ -273,7 +314,10 @@ export class CognitoAuth extends Construct {
       deletionProtection: props.deletionProtection ? "ACTIVE" : "INACTIVE",
       // Written out: unset, a new pool lands on Essentials. Every feature used here is in Lite, the cheaper tier.
       userPoolTier: "LITE",
+      // Unset, the pool keeps Cognito's own sender, as before `email` existed: an existing pool's plan is unchanged.
+      ...(props.email && { emailConfiguration: userPoolEmailConfiguration(props.email) }),
       ...props.cdk?.userPool,
+      lifecycle: guardedLifecycle("cdk.userPool", props.cdk?.userPool?.lifecycle, preventDestroy),
     });
     return { id: userPool.id, arn: userPool.arn, providerName: userPool.endpoint, created: userPool };
   }

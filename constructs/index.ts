@@ -9,4 +9,5 @@ export * from "./overrides";
 export * from "./route-key";
 export * from "./runtime";
 export * from "./state-bucket";
+export * from "./user-pool-email";
 export * from "./validation";

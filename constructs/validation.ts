@@ -13,7 +13,7 @@ export class ValidationError extends Error {
 }
 
 /** AWS region codes such as `us-east-1`, `eu-central-2` or `us-gov-west-1`. */
-const REGION_PATTERN = /^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d{1,2}$/;
+export const REGION_PATTERN = /^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d{1,2}$/;
 
 /** Throws unless `region` looks like an AWS region code. Tokens pass unchecked. */
 export function assertRegion(region: string, what = "region"): void {
