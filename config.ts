@@ -144,7 +144,8 @@ export function resolveSettings(context: (key: string) => unknown, env: NodeJS.P
     };
     const stageRegion = own("region", stage.region, (value) => assertRegion(value, `region of stage "${stage.name}"`)) ?? region.value;
     const deployRoleArn = own("deployRoleArn", stage.deployRoleArn, (value) => assertRoleArn(value, `deploy role of stage "${stage.name}"`));
-    const email = stageEmail(stage, stageRegion, own);
+    // The stage's account is known when a deploy role names it: Cognito sends only with that account's SES identities.
+    const email = stageEmail(stage, { region: stageRegion, account: deployRoleArn?.split(":")[4] }, own);
     return { ...stage, region: stageRegion, ...(deployRoleArn !== undefined && { deployRoleArn }), ...(email && { email }) };
   });
   from(stateBucket.source, () => assertBucketName(stateBucket.value, "state bucket"));
@@ -221,15 +222,15 @@ function assertRoleArn(value: string, what: string): void {
 
 /**
  * A stage's email sender: its SES identity and sender address, each from the stage's own setting or config.ts, both
- * or neither, checked against each other and the stage's region.
+ * or neither, checked against each other and the stage's region and (when known) account.
  */
 function stageEmail(
   stage: StageConfig,
-  region: string,
+  pool: { readonly region: string; readonly account?: string },
   own: (setting: "sesIdentityArn" | "emailFrom", configured: string | undefined, check: (value: string) => void) => string | undefined,
 ): UserPoolEmail | undefined {
   const what = `stage "${stage.name}"`;
-  const sesIdentityArn = own("sesIdentityArn", stage.email?.sesIdentityArn, (value) => assertIdentityServes(value, { region }, what));
+  const sesIdentityArn = own("sesIdentityArn", stage.email?.sesIdentityArn, (value) => assertIdentityServes(value, pool, what));
   const from = own("emailFrom", stage.email?.from, (value) => senderAddress(value, `email sender of ${what}`));
   if (sesIdentityArn === undefined && from === undefined) return undefined;
   if (sesIdentityArn === undefined || from === undefined) {

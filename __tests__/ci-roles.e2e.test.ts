@@ -35,7 +35,7 @@ describeWhen(terraformMissing() ?? motoMissing())("CI roles: least privilege, pr
     expect(unmapped).toEqual([]);
     expect(new Set(recording.calls.map((call) => call.phase))).toEqual(new Set(["first plan", "first apply", "plan", "update", "destroy"]));
     // The update step updates in place what a routine deploy changes.
-    const updates = new Set(check.requests.filter((r) => r.because.startsWith("update")).map((r) => r.action));
+    const updates = new Set(check.requests.filter((r) => r.phase === "update").map((r) => r.action));
     for (const action of ["lambda:UpdateFunctionCode", "lambda:UpdateFunctionConfiguration", "cognito-idp:UpdateUserPool", "cognito-idp:UpdateUserPoolClient", "cognito-identity:UpdateIdentityPool", "apigateway:PATCH"]) {
       expect(updates).toContain(action);
     }

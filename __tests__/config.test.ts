@@ -186,6 +186,10 @@ describe("resolveSettings", () => {
     [{ API_AUTH_COGNITO_SES_IDENTITY_DEV: "arn:aws:ses:ap-south-1:123456789012:identity/example.com", API_AUTH_COGNITO_EMAIL_FROM_DEV: "a@example.com" }, 'SES identity example.com of stage "dev" is in ap-south-1, but its user pool is in us-east-1'],
     [{ API_AUTH_COGNITO_SES_IDENTITY_DEV: "arn:aws:ses:us-east-1:123456789012:identity/example.com", API_AUTH_COGNITO_EMAIL_FROM_DEV: "a@b" }, 'invalid email sender of stage "dev" "a@b"'],
     [{ API_AUTH_COGNITO_SES_IDENTITY_DEV: "arn:aws:ses:us-east-1:123456789012:identity/example.com", API_AUTH_COGNITO_EMAIL_FROM_DEV: "a@other.org" }, 'email sender "a@other.org" is not an address of the SES identity example.com'],
+    [
+      { API_AUTH_COGNITO_DEPLOY_ROLE_DEV: "arn:aws:iam::222222222222:role/deploy", API_AUTH_COGNITO_SES_IDENTITY_DEV: "arn:aws:ses:us-east-1:123456789012:identity/example.com", API_AUTH_COGNITO_EMAIL_FROM_DEV: "a@example.com" },
+      "SES identity example.com of stage \"dev\" is in account 123456789012, but its user pool is in account 222222222222",
+    ],
   ])("rejects the email sender settings %j with one line", (env, message) => {
     expect(() => resolveSettings(noContext, env)).toThrow(message);
   });

@@ -49,6 +49,13 @@ describeWhen(terraformMissing() ?? motoMissing())("prod's pools survive terrafor
     expect(await stateList(dir)).toEqual(before);
   }, 120_000);
 
+  test("a plan that would replace the user pool fails too, at the user pool", async () => {
+    const userPool = (await stateList(dir)).find((address) => address.startsWith("aws_cognito_user_pool."))!;
+    const plan = await terraform(["plan", `-replace=${userPool}`, "-refresh=false", "-input=false", "-no-color"], dir);
+    expect(plan.code).toBe(1);
+    expect(plan.stderr.replace(/\s+/g, " ")).toContain(`Resource ${userPool} has lifecycle.prevent_destroy set, but the plan calls for this resource to be destroyed`);
+  }, 120_000);
+
   test("with deletionProtection off (README's removal steps), the same stack's destroy plan goes through", async () => {
     // What a synth with deletionProtection: false writes for the pools' lifecycle (cognito-auth.test.ts proves it).
     const file = join(dir, "cdk.tf.json");

@@ -27,7 +27,7 @@ runCommand(module, {
       const rows = new Map<string, Set<string>>();
       for (const request of check.requests) {
         const key = `${request.action} ${request.resource}`;
-        rows.set(key, (rows.get(key) ?? new Set()).add(request.because.split(":")[0]));
+        rows.set(key, (rows.get(key) ?? new Set()).add(request.phase));
       }
       const free = [...new Set(recording.calls.flatMap((call) => (call.iam.kind === "free" ? [`${call.iam.operation}: ${call.iam.why}`] : [])))];
       const verdict = {

