@@ -6,7 +6,7 @@ module.exports = {
     const { code, map } = transformSync(sourceText, {
       loader: "ts",
       format: "cjs",
-      target: "node20",
+      target: "node22",
       sourcemap: true,
       sourcefile: sourcePath,
       // jest runs CommonJS: a lazy `await import()` (the commands load their libraries that way) becomes a require.

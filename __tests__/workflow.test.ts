@@ -117,7 +117,7 @@ describe("every workflow", () => {
       }
     }
     const steps: Step[] = setup.runs.steps;
-    expect(steps.find((step) => step.uses?.startsWith("actions/setup-node@"))?.with).toEqual({ "node-version": 22, cache: "npm" });
+    expect(steps.find((step) => step.uses?.startsWith("actions/setup-node@"))?.with).toEqual({ "node-version-file": ".nvmrc", cache: "npm" });
     expect(steps.find((step) => step.uses?.startsWith("hashicorp/setup-terraform@"))?.with).toEqual({ terraform_version: "1.11.4", terraform_wrapper: false });
     expect(runs(steps).trim()).toBe("npm ci");
   });

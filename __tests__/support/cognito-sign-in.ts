@@ -3,7 +3,10 @@ import { spawnSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { gunzipSync } from "node:zlib";
-import { AuthenticationDetails, CognitoUser, CognitoUserPool, CognitoUserSession } from "amazon-cognito-identity-js";
+import type { CognitoUser, CognitoUserSession } from "amazon-cognito-identity-js";
+import { cognitoLibrary } from "./cognito-library";
+
+const { AuthenticationDetails, CognitoUser: LibraryUser, CognitoUserPool } = cognitoLibrary;
 
 /** Sign-in as apps do it, with amazon-cognito-identity-js (always USER_SRP_AUTH), and tokens forged the way anyone could. */
 
@@ -16,7 +19,7 @@ export type SignInOutcome =
 /** Signs in with the library against `endpoint`; never rejects, so tests can assert on every outcome. */
 export function signIn(endpoint: string, userPoolId: string, clientId: string, username: string, password: string): Promise<SignInOutcome> {
   const pool = new CognitoUserPool({ UserPoolId: userPoolId, ClientId: clientId, endpoint });
-  const user = new CognitoUser({ Username: username, Pool: pool });
+  const user = new LibraryUser({ Username: username, Pool: pool });
   return new Promise((resolve) =>
     user.authenticateUser(new AuthenticationDetails({ Username: username, Password: password }), {
       onSuccess: (session) => resolve({ kind: "session", session, user }),

@@ -25,9 +25,6 @@ import { Sha256 } from "../local-cloud/sha256";
  * exits 1 when a budget is broken. Not part of `npm test`: timings are not asserted in tests.
  */
 
-// The SDK clients here are dev tooling; their notice that Node 20 is past its end of life is not news to act on here.
-process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
-
 /** The part of autocannon 9's programmatic API used here (the package ships no types). */
 interface LatencyHistogram {
   readonly average: number;
@@ -96,7 +93,6 @@ interface LoadFigure {
   readonly autocannon: { p50: number; p90: number; p99: number; max: number; average: number };
   readonly budget?: { readonly max: number; readonly ok: boolean };
 }
-
 
 /** One GET over a fresh connection: its status. */
 function get(url: string, headers: Record<string, string> = {}): Promise<number> {

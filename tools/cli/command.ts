@@ -2,6 +2,9 @@ import { parseArgs } from "node:util";
 import { ValidationError } from "../../constructs/validation";
 import { paint, showProgress } from "./terminal";
 
+// Plain JavaScript shared with the app runner (run-app.cjs).
+const { nodeTooOld } = require("./node-version.cjs") as { nodeTooOld: (version?: string) => string | undefined };
+
 /** One `--option` of a command. */
 export interface CommandOption {
   readonly type: "boolean" | "string";
@@ -85,8 +88,16 @@ function checkArguments(command: Command, positionals: readonly string[]): void 
   throw new UsageError(`${extra} ${usage}`);
 }
 
-/** Runs `command` with the process's arguments when `module` is the program, and exits with its code. */
+/**
+ * Runs `command` with the process's arguments when `module` is the program, and exits with its code. On a Node older
+ * than package.json's `engines.node`, it says so in one line and exits 1 before any work.
+ */
 export function runCommand(module: NodeModule, command: Command): void {
   if (require.main !== module) return;
+  const tooOld = nodeTooOld();
+  if (tooOld) {
+    process.stderr.write(`${paint("red", "Error:")} ${tooOld}\n`);
+    process.exit(1);
+  }
   execute(command, process.argv.slice(2)).then((code) => process.exit(code));
 }

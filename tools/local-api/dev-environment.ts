@@ -15,9 +15,6 @@ import { KeptProvider } from "../terraform/kept-provider";
 import { stageStack, SynthesizedStack, synthesizeAsync } from "../terraform/synthesize";
 import { PROJECT_ROOT, WORK_ROOT } from "../terraform/terraform";
 
-// The SDK clients here are dev tooling; their notice that Node 20 is past its end of life is not news to act on here.
-process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
-
 /**
  * The guide's `sst start`, offline (`npm run dev`): deploys a stage to the local cloud with the real Terraform, serves
  * its API on loopback with real IAM auth, and pushes each edit of a handler's sources to the emulator

@@ -61,6 +61,11 @@ function removeOrphans() {
 }
 
 async function main() {
+  const tooOld = require("../cli/node-version.cjs").nodeTooOld();
+  if (tooOld) {
+    console.error(`Error: ${tooOld}`);
+    return 1;
+  }
   mkdirSync(dirname(bundle), { recursive: true });
   removeOrphans();
   try {
