@@ -10,11 +10,11 @@ import { PROJECT_ROOT } from "../terraform/terraform";
 
 /**
  * What a synth and a deploy read: the app and the modules beside it (every `.ts` file at the root), its library,
- * handlers and settings, and the runner cdktf.json names (node_modules is linked).
+ * handlers and settings, and the runner cdktf.json names with the Node check it runs first (node_modules is linked).
  */
 function projectFiles(): string[] {
   const rootModules = readdirSync(PROJECT_ROOT).filter((name) => name.endsWith(".ts") && !name.endsWith(".d.ts"));
-  return [...rootModules, "constructs", "lambdas", "cdktf.json", "tsconfig.json", "package.json", "tools/terraform/run-app.cjs"];
+  return [...rootModules, "constructs", "lambdas", "cdktf.json", "tsconfig.json", "package.json", "tools/terraform/run-app.cjs", "tools/cli/node-version.cjs"];
 }
 
 /** The route of main.ts the added ones go after. */
