@@ -1,5 +1,5 @@
 import { AwsError, isJsonObject, jsonResponse, RestRoute } from "./aws-json";
-import { MotoScope } from "./moto-user-pools";
+import { callMoto, MotoScope } from "./moto-call";
 
 /**
  * UpdateStage of API Gateway v2, which moto 5.2 does not implement (it answers 500 with an HTML page), so any change
@@ -7,9 +7,6 @@ import { MotoScope } from "./moto-user-pools";
  * Gateway does it: the fields the request names replace the stage's, the others stay. moto has no way to change a
  * stage, so the front reads it, deletes it and creates it again with the merged settings, in the caller's account.
  */
-
-/** How long one call to moto may take. */
-const MOTO_TIMEOUT_MS = 10_000;
 
 /** What GetStage answers that CreateStage does not take. */
 const READ_ONLY = ["createdDate", "lastUpdatedDate", "apiGatewayManaged", "lastDeploymentStatusMessage"] as const;
@@ -35,29 +32,8 @@ export function apiStageUpdateRoutes(): RestRoute[] {
   ];
 }
 
-/** Calls API Gateway v2 on moto; its errors are thrown as the same {@link AwsError}, so the caller sees moto's. */
-async function callApiGateway(motoEndpoint: string, scope: MotoScope, method: string, path: string, body?: Record<string, unknown>): Promise<Record<string, unknown>> {
-  const response = await fetch(`${motoEndpoint}${path}`, {
-    method,
-    headers: {
-      "content-type": "application/json",
-      // moto reads the account and region from the credential scope and never checks the signature.
-      authorization: `AWS4-HMAC-SHA256 Credential=${scope.accessKeyId}/20000101/${scope.region}/apigateway/aws4_request, SignedHeaders=host, Signature=0`,
-    },
-    body: body === undefined ? undefined : JSON.stringify(body),
-    signal: AbortSignal.timeout(MOTO_TIMEOUT_MS),
-  });
-  const text = await response.text();
-  let answer: unknown = {};
-  try {
-    if (text !== "") answer = JSON.parse(text);
-  } catch {
-    throw new AwsError(502, "BadGateway", `moto answered ${method} ${path} with ${response.status} and a body that is not JSON: ${text.slice(0, 200)}`);
-  }
-  const fields = isJsonObject(answer) ? answer : {};
-  if (response.status >= 300) {
-    const type = String(response.headers.get("x-amzn-errortype") ?? fields.__type ?? "InternalFailure").split(/[#:]/)[0];
-    throw new AwsError(response.status, type, String(fields.message ?? fields.Message ?? ""));
-  }
-  return fields;
+/** Calls API Gateway v2 on moto as `scope`. */
+function callApiGateway(motoEndpoint: string, scope: MotoScope, method: string, path: string, body?: Record<string, unknown>): Promise<Record<string, unknown>> {
+  const json = body === undefined ? {} : { headers: { "content-type": "application/json" }, body: JSON.stringify(body) };
+  return callMoto(motoEndpoint, scope, { service: "apigateway", method, path, ...json, what: `${method} ${path}` });
 }

@@ -1,5 +1,8 @@
 import { AWS_JSON_CONTENT_TYPE, AwsError, isJsonObject } from "./aws-json";
 import { LOCAL_REGION } from "./local-account";
+import { callMoto, MotoScope } from "./moto-call";
+
+export type { MotoScope };
 
 /**
  * The cognito-idp operations the front asks moto itself, to learn what a request is about: which user pool an app
@@ -9,44 +12,19 @@ import { LOCAL_REGION } from "./local-account";
 /** The `X-Amz-Target` prefix of cognito-idp. */
 export const USER_POOL_SERVICE = "AWSCognitoIdentityProviderService";
 
-/** How long one call to moto may take. */
-const MOTO_TIMEOUT_MS = 10_000;
-
-/** Who asks: moto keeps state per account (from the access key) and region; it checks no signatures. */
-export interface MotoScope {
-  readonly accessKeyId: string;
-  readonly region: string;
-}
-
 /**
  * Calls a cognito-idp operation on moto and returns its JSON answer; moto's errors are thrown as the same
- * {@link AwsError} (status, type, message), so a handler that lets them pass answers as moto would.
+ * {@link AwsError}, so a handler that lets them pass answers as moto would.
  */
-export async function callUserPools(motoEndpoint: string, scope: MotoScope, operation: string, input: Record<string, unknown>): Promise<Record<string, unknown>> {
-  const response = await fetch(motoEndpoint, {
+export function callUserPools(motoEndpoint: string, scope: MotoScope, operation: string, input: Record<string, unknown>): Promise<Record<string, unknown>> {
+  return callMoto(motoEndpoint, scope, {
+    service: "cognito-idp",
     method: "POST",
-    headers: {
-      "content-type": AWS_JSON_CONTENT_TYPE,
-      "x-amz-target": `${USER_POOL_SERVICE}.${operation}`,
-      // moto reads the account and region from the credential scope and never checks the signature.
-      authorization: `AWS4-HMAC-SHA256 Credential=${scope.accessKeyId}/20000101/${scope.region}/cognito-idp/aws4_request, SignedHeaders=host, Signature=0`,
-    },
+    path: "/",
+    headers: { "content-type": AWS_JSON_CONTENT_TYPE, "x-amz-target": `${USER_POOL_SERVICE}.${operation}` },
     body: JSON.stringify(input),
-    signal: AbortSignal.timeout(MOTO_TIMEOUT_MS),
+    what: operation,
   });
-  const text = await response.text();
-  let body: unknown;
-  try {
-    body = text === "" ? {} : JSON.parse(text);
-  } catch {
-    throw new AwsError(502, "BadGateway", `moto answered ${operation} with ${response.status} and a body that is not JSON: ${text.slice(0, 200)}`);
-  }
-  const answer = isJsonObject(body) ? body : {};
-  if (response.status >= 300) {
-    const type = String(answer.__type ?? response.headers.get("x-amzn-errortype") ?? "InternalFailure").split("#").pop()!;
-    throw new AwsError(response.status, type, String(answer.message ?? answer.Message ?? ""));
-  }
-  return answer;
 }
 
 /** The region of a user pool: its id begins with it (`us-east-1_AbC123`). */
