@@ -1,3 +1,4 @@
+import { assertGithubRepository } from "./constructs/github-actions-roles";
 import { MAX_NAME_PREFIX_LENGTH, MAX_REGION_CODE_LENGTH, physicalName } from "./constructs/naming";
 import { assertIdentityServes, assertSenderOfIdentity, senderAddress, UserPoolEmail } from "./constructs/user-pool-email";
 import { assertBucketName, assertRegion, ValidationError } from "./constructs/validation";
@@ -240,13 +241,6 @@ function stageEmail(
   }
   assertSenderOfIdentity(from, sesIdentityArn);
   return { ...stage.email, sesIdentityArn, from };
-}
-
-/** Throws unless `value` names a GitHub repository, `owner/name`. */
-function assertGithubRepository(value: string): void {
-  if (!/^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})\/[A-Za-z0-9._-]{1,100}$/.test(value)) {
-    throw new ValidationError(`invalid GitHub repository "${value}": expected owner/name such as my-org/api-auth-cognito`);
-  }
 }
 
 /** Throws unless `value` is the ARN of GitHub's OIDC identity provider in IAM. */

@@ -2,13 +2,21 @@ import { DataAwsIamPolicyDocument } from "@cdktf/provider-aws/lib/data-aws-iam-p
 import { IamOpenidConnectProvider } from "@cdktf/provider-aws/lib/iam-openid-connect-provider";
 import { IamRole } from "@cdktf/provider-aws/lib/iam-role";
 import { IamRolePolicy } from "@cdktf/provider-aws/lib/iam-role-policy";
-import { Fn } from "cdktf";
+import { Fn, Token } from "cdktf";
 import { Construct } from "constructs";
 import { assertPhysicalName } from "./naming";
 import { ValidationError } from "./validation";
 
 /** The issuer of GitHub Actions' OIDC tokens. */
 export const GITHUB_OIDC_ISSUER = "token.actions.githubusercontent.com";
+
+/** Throws unless `repository` names a GitHub repository, `owner/name` (an owner of at most 39 characters). Tokens pass unchecked. */
+export function assertGithubRepository(repository: string): void {
+  if (Token.isUnresolved(repository)) return;
+  if (!/^[A-Za-z0-9][A-Za-z0-9-]{0,38}\/[A-Za-z0-9._-]{1,100}$/.test(repository)) {
+    throw new ValidationError(`invalid GitHub repository "${repository}": expected owner/name such as my-org/api-auth-cognito`);
+  }
+}
 
 /** One role GitHub Actions may assume. */
 export interface GithubActionsRoleProps {
@@ -46,9 +54,7 @@ export class GithubActionsRoles extends Construct {
 
   constructor(scope: Construct, id: string, props: GithubActionsRolesProps) {
     super(scope, id);
-    if (!/^[A-Za-z0-9][A-Za-z0-9-]*\/[A-Za-z0-9._-]+$/.test(props.repository)) {
-      throw new ValidationError(`invalid GitHub repository "${props.repository}": expected owner/name such as my-org/api-auth-cognito`);
-    }
+    assertGithubRepository(props.repository);
     const provider = props.existingProviderArn
       ? undefined
       : new IamOpenidConnectProvider(this, "Provider", { url: `https://${GITHUB_OIDC_ISSUER}`, clientIdList: ["sts.amazonaws.com"] });

@@ -1,4 +1,5 @@
 import { IncomingHttpHeaders } from "node:http";
+import { isJsonObject } from "../local-cloud/aws-json";
 import { actionOf } from "../local-cloud/request-actions";
 
 /**
@@ -129,7 +130,7 @@ function formField(body: Buffer, name: string): string | undefined {
 export function jsonObject(body: Buffer): Record<string, unknown> {
   try {
     const value: unknown = JSON.parse(body.toString("utf8"));
-    return typeof value === "object" && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : {};
+    return isJsonObject(value) ? value : {};
   } catch {
     return {};
   }
