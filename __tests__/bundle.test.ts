@@ -1,8 +1,8 @@
 import { execFileSync, spawnSync } from "node:child_process";
-import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { bundleHandler, bundleHandlerWithInputs } from "../constructs/bundle";
+import { BUNDLE_CACHE_DAYS, bundleHandler, bundleHandlerWithInputs } from "../constructs/bundle";
 
 const ROOT = join(__dirname, "..");
 
@@ -51,5 +51,74 @@ describe("bundleHandler's source map", () => {
     // Without the flag, Node reads no map: the stack names the bundle.
     const plain = spawnSync(process.execPath, ["-e", script], { encoding: "utf8" }).stdout;
     expect(plain).toContain(`${join(dir, "index.js")}:1:`);
+  });
+});
+
+describe("bundleHandler's reuse and its temp cache", () => {
+  let scratch: string;
+  let project: string;
+  // The cache is the real one: os.tmpdir() reads the runner's environment, which a test's process.env does not change.
+  const cache = join(tmpdir(), "api-auth-cognito-bundles");
+  const planted = [`stale-test-${process.pid}`, `recent-test-${process.pid}`];
+  beforeAll(() => {
+    scratch = mkdtempSync(join(tmpdir(), "bundle-cache-test-"));
+    project = join(scratch, "project");
+    cpSync(join(ROOT, "lambdas"), join(project, "lambdas"), { recursive: true });
+    cpSync(join(ROOT, "tsconfig.json"), join(project, "tsconfig.json"));
+  });
+  afterAll(() => {
+    for (const name of planted) rmSync(join(cache, name), { recursive: true, force: true });
+    rmSync(scratch, { recursive: true, force: true });
+  });
+  const daysAgo = (days: number) => new Date(Date.now() - days * 24 * 3600 * 1000);
+
+  test("unchanged sources: the same build, not a second one, in the same process", () => {
+    const first = bundleHandlerWithInputs("lambdas/public.ts", { root: project });
+    expect(bundleHandlerWithInputs("lambdas/public.ts", { root: project })).toBe(first);
+  });
+
+  test("a changed import, or a changed tsconfig.json, builds again; the old content gives the old bundle", () => {
+    const first = bundleHandlerWithInputs("lambdas/public.ts", { root: project });
+    const log = join(project, "lambdas", "log.ts");
+    const source = readFileSync(log, "utf8");
+    writeFileSync(log, `${source}\nexport const changed = 1;\n`);
+    const changed = bundleHandlerWithInputs("lambdas/public.ts", { root: project });
+    expect(changed.hash).not.toBe(first.hash);
+    writeFileSync(log, source);
+    expect(bundleHandlerWithInputs("lambdas/public.ts", { root: project }).hash).toBe(first.hash);
+
+    const tsconfig = join(project, "tsconfig.json");
+    const config = readFileSync(tsconfig, "utf8");
+    writeFileSync(tsconfig, JSON.stringify({ compilerOptions: { strict: false, alwaysStrict: false } }));
+    try {
+      const loose = bundleHandlerWithInputs("lambdas/public.ts", { root: project });
+      expect(loose.hash).not.toBe(first.hash);
+      expect(readFileSync(join(loose.dir, "index.js"), "utf8")).not.toContain("use strict");
+    } finally {
+      writeFileSync(tsconfig, config);
+    }
+    expect(bundleHandlerWithInputs("lambdas/public.ts", { root: project }).hash).toBe(first.hash);
+  });
+
+  test(`a new bundle removes those unused for ${BUNDLE_CACHE_DAYS} days and keeps the rest; a reuse renews a bundle`, () => {
+    const reused = bundleHandlerWithInputs("lambdas/public.ts", { root: project });
+    utimesSync(reused.dir, daysAgo(BUNDLE_CACHE_DAYS + 1), daysAgo(BUNDLE_CACHE_DAYS + 1));
+    expect(bundleHandlerWithInputs("lambdas/public.ts", { root: project }).dir).toBe(reused.dir);
+    expect(statSync(reused.dir).mtimeMs).toBeGreaterThan(daysAgo(1).getTime());
+
+    const [stale, recent] = planted;
+    for (const [name, age] of [[stale, BUNDLE_CACHE_DAYS + 1], [recent, BUNDLE_CACHE_DAYS - 1]] as const) {
+      mkdirSync(join(cache, name));
+      writeFileSync(join(cache, name, "index.js"), "");
+      utimesSync(join(cache, name), daysAgo(age), daysAgo(age));
+    }
+    // New code, so a new bundle is written.
+    const entry = join(project, "lambdas", "fresh.ts");
+    writeFileSync(entry, `export const handler = async () => "${Date.now()}";\n`);
+    const fresh = bundleHandlerWithInputs("lambdas/fresh.ts", { root: project });
+    expect(existsSync(join(fresh.dir, "index.js"))).toBe(true);
+    expect(existsSync(join(cache, stale))).toBe(false);
+    expect(existsSync(join(cache, recent))).toBe(true);
+    expect(existsSync(reused.dir)).toBe(true);
   });
 });

@@ -1,8 +1,9 @@
 import { createHash } from "node:crypto";
-import { existsSync, mkdirSync, renameSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, statSync, utimesSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { isAbsolute, join, resolve } from "node:path";
+import { dirname, isAbsolute, join, resolve } from "node:path";
 import { buildSync, Message, OutputFile } from "esbuild";
+import { contentHash } from "./content-hash";
 import { BUNDLE_TARGET } from "./runtime";
 import { ValidationError } from "./validation";
 
@@ -12,6 +13,13 @@ import { ValidationError } from "./validation";
  * `source_code_hash`, would differ between machines and a deploy from another checkout would update the function.
  */
 export const ARCHIVE_FILE_MODE = "0644";
+
+/**
+ * Days a bundle stays in the OS temp cache after its last use. Synth copies each bundle into its output, so a
+ * bundle is needed only while a synth or `npm run dev` uses it; each use renews it, and each new bundle removes the
+ * ones unused for longer.
+ */
+export const BUNDLE_CACHE_DAYS = 7;
 
 /** Options of {@link bundleHandlerWithInputs}. */
 export interface BundleOptions {
@@ -64,10 +72,19 @@ export function bundleHandlerWithInputs(entry: string, options: BundleOptions = 
   if (!existsSync(file)) {
     throw new ValidationError(`handler file "${entry}" not found (resolved from ${root}): expected a .ts or .js file`);
   }
+  const key = `${root}\0${file}`;
+  const known = builtBundles.get(key);
+  if (known && known.sources === sourcesHash(known.bundle.inputs, file, root) && existsSync(join(known.bundle.dir, "index.js"))) {
+    renew(known.bundle.dir);
+    return known.bundle;
+  }
   const { code, map, inputs } = build(entry, file, root);
   const hash = createHash("sha256").update(code).update(map).digest("hex").slice(0, 16);
-  const dir = join(tmpdir(), "api-auth-cognito-bundles", hash);
-  if (!existsSync(join(dir, "index.js"))) {
+  const cache = join(tmpdir(), "api-auth-cognito-bundles");
+  const dir = join(cache, hash);
+  if (existsSync(join(dir, "index.js"))) {
+    renew(dir);
+  } else {
     mkdirSync(dir, { recursive: true });
     // The map first: a directory with index.js is complete.
     for (const [name, contents] of [["index.js.map", map], ["index.js", code]] as const) {
@@ -75,8 +92,49 @@ export function bundleHandlerWithInputs(entry: string, options: BundleOptions = 
       writeFileSync(partial, contents);
       renameSync(partial, join(dir, name));
     }
+    pruneCache(cache);
   }
-  return { dir, hash, inputs };
+  const bundle = { dir, hash, inputs };
+  builtBundles.set(key, { sources: sourcesHash(inputs, file, root), bundle });
+  return bundle;
+}
+
+/** The bundles this process built, by root and entry, with the hash of the files each was built from. */
+const builtBundles = new Map<string, { readonly sources: string; readonly bundle: HandlerBundle }>();
+
+/** One hash of a bundle's inputs and of every tsconfig.json esbuild may have read for it (from the entry's directory up to the root). */
+function sourcesHash(inputs: readonly string[], file: string, root: string): string {
+  const tsconfigs: string[] = [];
+  for (let dir = dirname(file); dir.startsWith(root); dir = dirname(dir)) {
+    tsconfigs.push(join(dir, "tsconfig.json"));
+    if (dir === root) break;
+  }
+  const hash = createHash("sha256");
+  for (const input of [...inputs, ...tsconfigs]) hash.update(`${input}\0${contentHash(input)}\0`);
+  return hash.digest("hex");
+}
+
+/** Marks a bundle used now, so that {@link pruneCache} keeps it. */
+function renew(dir: string): void {
+  const now = new Date();
+  try {
+    utimesSync(dir, now, now);
+  } catch {
+    // Another process pruned it meanwhile: the caller's existsSync saw it, and a rebuild writes it again.
+  }
+}
+
+/** Removes the bundles in `cache` unused for {@link BUNDLE_CACHE_DAYS} days. */
+function pruneCache(cache: string): void {
+  const oldest = Date.now() - BUNDLE_CACHE_DAYS * 24 * 3600 * 1000;
+  for (const name of readdirSync(cache)) {
+    const dir = join(cache, name);
+    try {
+      if (statSync(dir).mtimeMs < oldest) rmSync(dir, { recursive: true, force: true });
+    } catch {
+      // Removed by another process meanwhile.
+    }
+  }
 }
 
 /** Runs esbuild; a handler that does not compile becomes a {@link ValidationError} naming the first error's place. */

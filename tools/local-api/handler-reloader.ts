@@ -1,7 +1,7 @@
-import { createHash } from "node:crypto";
-import { FSWatcher, readFileSync, watch } from "node:fs";
+import { FSWatcher, watch } from "node:fs";
 import { basename, dirname, extname, join, sep } from "node:path";
 import { ARCHIVE_FILE_MODE, bundleHandlerWithInputs } from "../../constructs/bundle";
+import { contentHash } from "../../constructs/content-hash";
 import { zipDirectory } from "../terraform/archive-stand-in";
 
 /**
@@ -42,9 +42,6 @@ export interface HandlerInputs {
   /** Whether its last build failed: then any changed source file may fix it (a created import, say). */
   readonly failing: boolean;
 }
-
-/** Content hash of a file that does not exist (deleted, or renamed away mid-save). */
-const ABSENT = "absent";
 
 /** Extensions esbuild resolves imports to: other files cannot change a bundle. */
 const SOURCE_EXTENSIONS = new Set([".ts", ".tsx", ".mts", ".cts", ".js", ".jsx", ".mjs", ".cjs", ".json"]);
@@ -259,13 +256,4 @@ export class HandlerReloader {
 
 function inNodeModules(file: string): boolean {
   return file.split(sep).includes("node_modules");
-}
-
-/** The sha256 of a file's content, or {@link ABSENT}. */
-function contentHash(file: string): string {
-  try {
-    return createHash("sha256").update(readFileSync(file)).digest("hex");
-  } catch {
-    return ABSENT;
-  }
 }
