@@ -40,6 +40,7 @@ describe("run-app.cjs", () => {
     mkdirSync(dir, { recursive: true });
     const gone = spawnSync(process.execPath, ["-e", "0"]).pid!;
     writeFileSync(join(dir, `app-${gone}.cjs`), "");
+    writeFileSync(join(dir, `app-${gone}.cjs.map`), "");
     writeFileSync(join(dir, `app-${process.pid}.cjs`), "");
     writeFileSync(join(project, "quiet.ts"), "export {};\n");
     expect(run("quiet.ts").status).toBe(0);
@@ -58,6 +59,16 @@ describe("run-app.cjs", () => {
     expect(result.status).toBe(1);
     expect(result.stderr).toContain("Error: boom");
     expect(result.stderr).toContain(`${join(project, "crash.ts")}:2:`);
+    expect(result.stderr).not.toContain(join(project, ".tfwork"));
+    expect(leftovers()).toEqual([]);
+  });
+
+  test("a rejected promise the app leaves unhandled: the same, the trace through the sources, exit 1, nothing left", () => {
+    writeFileSync(join(project, "later.ts"), 'async function later(): Promise<void> {\n  await Promise.resolve();\n  throw new Error("late boom");\n}\nvoid later();\n');
+    const result = run("later.ts");
+    expect(result.status).toBe(1);
+    expect(result.stderr).toContain("Error: late boom");
+    expect(result.stderr).toContain(`${join(project, "later.ts")}:3:`);
     expect(result.stderr).not.toContain(join(project, ".tfwork"));
     expect(leftovers()).toEqual([]);
   });
