@@ -1,4 +1,4 @@
-import { spawnSync } from "node:child_process";
+import { spawn } from "node:child_process";
 import { cpSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -20,26 +20,39 @@ const ROOT = join(__dirname, "..");
 const fn = { functionName: "fn", invokeArn: "arn:aws:apigateway:us-east-1:lambda:path/fn" };
 const ENV_NAMES = ["API_AUTH_COGNITO_STAGES", "API_AUTH_COGNITO_BASE_STAGE", "API_AUTH_COGNITO_REGION", "API_AUTH_COGNITO_STATE_BUCKET", "API_AUTH_COGNITO_STATE_REGION"];
 
-/** Runs the app as cdktf.json does, with a clean environment of our settings plus `env`. */
-function synth(outdir: string, env: Record<string, string>, command: readonly string[] = APP_COMMAND) {
+/** Runs the app as cdktf.json does, with a clean environment of our settings plus `env`; resolves when it exits. */
+function synth(outdir: string, env: Record<string, string>, command: readonly string[] = APP_COMMAND): Promise<{ status: number | null; stdout: string; stderr: string }> {
   const clean = Object.fromEntries(ENV_NAMES.map((name) => [name, ""]));
-  return spawnSync(command[0], command.slice(1), {
+  const child = spawn(command[0], command.slice(1), {
     cwd: ROOT,
-    encoding: "utf8",
     env: { ...process.env, ...clean, CDKTF_OUTDIR: outdir, CHECKPOINT_DISABLE: "1", ...env },
+  });
+  let stdout = "";
+  let stderr = "";
+  child.stdout.on("data", (chunk: Buffer) => (stdout += chunk.toString()));
+  child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
+  return new Promise((resolve, reject) => {
+    child.on("error", reject);
+    child.on("close", (status) => resolve({ status, stdout, stderr }));
   });
 }
 
 describe("bad configuration stops synth", () => {
-  let good: string;
+  let good: Promise<string> | undefined;
+  /** The output of a good synth, made once for every case (concurrent cases start before a describe's beforeAll). */
+  const goodOutput = () =>
+    (good ??= (async () => {
+      const dir = mkdtempSync(join(tmpdir(), "bad-input-good-"));
+      const result = await synth(dir, {});
+      if (result.status !== 0) throw new Error(`the good synth failed: ${result.stderr}`);
+      return dir;
+    })());
+  afterAll(async () => {
+    if (good) rmSync(await good, { recursive: true, force: true });
+  });
 
-  beforeAll(() => {
-    good = mkdtempSync(join(tmpdir(), "bad-input-good-"));
-    expect(synth(good, {}).status).toBe(0);
-  }, 30_000);
-  afterAll(() => rmSync(good, { recursive: true, force: true }));
-
-  test.each([
+  // Each case is its own process, which mostly waits on Node's start-up and esbuild: they run side by side.
+  test.concurrent.each([
     ["a stage name too long for IAM", { API_AUTH_COGNITO_STAGES: `pr-${"9".repeat(30)}` }, `invalid stage name "pr-${"9".repeat(30)}": 33 characters, at most 22`],
     ["a malformed stage name", { API_AUTH_COGNITO_STAGES: "dev,Prod!" }, 'invalid stage name "Prod!": expected lowercase letters, digits and single hyphens'],
     ["a base stage not in config.ts", { API_AUTH_COGNITO_BASE_STAGE: "qa" }, 'invalid base stage "qa": expected one of dev, prod'],
@@ -48,12 +61,12 @@ describe("bad configuration stops synth", () => {
     ["a malformed state bucket", { API_AUTH_COGNITO_STATE_BUCKET: "My_Bucket" }, 'invalid state bucket "My_Bucket": it may hold only lowercase letters, digits, dots and hyphens'],
     ["a blank state bucket", { API_AUTH_COGNITO_STATE_BUCKET: " " }, 'invalid state bucket " ": it must be 3 to 63 characters long'],
     ["a state bucket that looks like an IP address", { API_AUTH_COGNITO_STATE_BUCKET: "10.0.0.1" }, 'invalid state bucket "10.0.0.1": it may not look like an IP address'],
-  ])("%s: exit 1, one line naming it and its source, the previous output untouched", (_what, env, message) => {
+  ])("%s: exit 1, one line naming it and its source, the previous output untouched", async (_what, env, message) => {
     const outdir = mkdtempSync(join(tmpdir(), "bad-input-"));
     try {
-      cpSync(good, outdir, { recursive: true });
+      cpSync(await goodOutput(), outdir, { recursive: true });
       const before = snapshot(outdir);
-      const result = synth(outdir, env);
+      const result = await synth(outdir, env);
       expect(result.status).toBe(1);
       const lines = result.stderr.trim().split("\n");
       expect(lines).toHaveLength(1);
@@ -63,15 +76,15 @@ describe("bad configuration stops synth", () => {
     } finally {
       rmSync(outdir, { recursive: true, force: true });
     }
-  });
+  }, 30_000);
 
-  test("npx cdktf synth itself exits non-zero with our line, and leaves its output directory as it was", () => {
+  test("npx cdktf synth itself exits non-zero with our line, and leaves its output directory as it was", async () => {
     const outdir = mkdtempSync(join(tmpdir(), "bad-input-cli-"));
     try {
-      cpSync(good, outdir, { recursive: true });
+      cpSync(await goodOutput(), outdir, { recursive: true });
       const before = snapshot(outdir);
       const cli = [join(ROOT, "node_modules", ".bin", "cdktf"), "synth", "--output", outdir];
-      const result = synth(outdir, { API_AUTH_COGNITO_STATE_BUCKET: "Not_A_Bucket", TF_CLI_CONFIG_FILE: "/dev/null" }, cli);
+      const result = await synth(outdir, { API_AUTH_COGNITO_STATE_BUCKET: "Not_A_Bucket", TF_CLI_CONFIG_FILE: "/dev/null" }, cli);
       expect(result.status).not.toBe(0);
       expect(`${result.stdout}${result.stderr}`).toContain('invalid state bucket "Not_A_Bucket"');
       expect(snapshot(outdir)).toEqual(before);
