@@ -102,7 +102,7 @@ export function bundleHandlerWithInputs(entry: string, options: BundleOptions = 
 /** The bundles this process built, by root and entry, with the hash of the files each was built from. */
 const builtBundles = new Map<string, { readonly sources: string; readonly bundle: HandlerBundle }>();
 
-/** One hash of a bundle's inputs and of every tsconfig.json esbuild may have read for it (from the entry's directory up to the root). */
+/** One hash of a bundle's inputs and of each tsconfig.json esbuild may have read, from the entry's folder up to the root. */
 function sourcesHash(inputs: readonly string[], file: string, root: string): string {
   const tsconfigs: string[] = [];
   for (let dir = dirname(file); dir.startsWith(root); dir = dirname(dir)) {

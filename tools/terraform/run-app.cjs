@@ -106,6 +106,7 @@ async function main() {
   process.on("uncaughtException", crash);
   process.argv = [process.argv[0], bundle, ...process.argv.slice(3)];
   try {
+    // Node's own loader of the entry point, which `node <file>` calls: `require.main === module` holds in the app.
     Module.runMain(bundle);
   } catch (error) {
     crash(error);
@@ -119,6 +120,7 @@ function crash(error) {
   process.exit(1);
 }
 
+/** Removes this run's bundle and its map. */
 function removeBundle() {
   rmSync(bundle, { force: true });
   rmSync(`${bundle}.map`, { force: true });
