@@ -14,8 +14,7 @@ import { note, step } from "../cli/terminal";
  * Synth, test and package figures of this project (`npm run bench`), each the median of several fresh runs (with
  * min and max): the app as cdktf.json runs it against the same app prebuilt (their ratio is the budget), the CLI,
  * provider imports, the unit suite a few times and the whole suite once, every command's --help, terraform validate
- * and the handlers. Not part of `npm test`: this machine is noisy, so unit
- * tests assert no timings.
+ * and the handlers. Not part of `npm test`: this machine is noisy, so unit tests assert no timings.
  */
 
 /** One measured run: wall time in seconds, and the peak RSS of the largest process in MB where known. */
@@ -154,23 +153,23 @@ export async function benchApp(runs: number): Promise<number> {
     const cdktfEnv = { ...terraformEnv(), CHECKPOINT_DISABLE: "1" };
     log(timedFigure("cdktf synth (all stacks)", runs, () => measure(join(BIN, "cdktf"), ["synth", "--output", join(scratch, "cli")], cdktfEnv), 3));
 
-    // 4. The provider classes we use, by deep path against the package barrels, each in a fresh process.
+    // 3. The provider classes we use, by deep path against the package barrels, each in a fresh process.
     const modules = providerModules();
     const deep = modules.map((m) => `require(${JSON.stringify(m)});`).join("\n");
     log(timedFigure(`load ${modules.length} provider classes by deep path`, runs, () => measure(process.execPath, ["-e", deep])));
     log(timedFigure(`load the same ${modules.length} classes from the barrels`, runs, () => measure(process.execPath, ["-e", barrelScript(modules)])));
 
-    // 5. The tests: the unit project (the quick loop) a few times, and everything npm test runs once.
+    // 4. The tests: the unit project (the quick loop) a few times, and everything npm test runs once.
     // The commands as users run them, npm included.
     log(timedFigure("npm run test:unit", Math.min(runs, 3), () => measure("npm", ["run", "--silent", "test:unit", "--", "--silent"]), 5));
     log(timedFigure("npm test (unit + Terraform and emulator end to end)", 1, () => measure("npm", ["test", "--silent", "--", "--silent"]), 30));
 
-    // 6. Every command's --help, which must answer before any work starts.
+    // 5. Every command's --help, which must answer before any work starts.
     for (const file of readdirSync(join(PROJECT_ROOT, "tools", "bin")).filter((f) => f.endsWith(".ts")).sort()) {
       log(timedFigure(`tools/bin/${file} --help`, runs, () => measure(join(BIN, "tsx"), [join("tools", "bin", file), "--help"]), 2));
     }
 
-    // 7. terraform validate of both stages, in working copies initialized once.
+    // 6. terraform validate of both stages, in working copies initialized once.
     const stageNames = STAGES.map((stage) => stage.name);
     const synthesized = synthesize(join(scratch, "validate-out"), { stages: stageNames });
     const stacks = stageNames.map((stage) => stageStack(synthesized, stage));
@@ -191,7 +190,7 @@ export async function benchApp(runs: number): Promise<number> {
       }),
     );
 
-    // 8. Each Lambda: its zip, and its handler's cold load and first invocation in a fresh Node process.
+    // 7. Each Lambda: its zip, and its handler's cold load and first invocation in a fresh Node process.
     const [dev] = stacks;
     for (const fn of dev.manifest.functions) {
       const dir = join(dev.dir, fn.bundle);
