@@ -4,7 +4,7 @@ import { runCommand, UsageError } from "../cli/command";
 runCommand(module, {
   usage: "npm run bench [-- --runs N]",
   description:
-    "Measures, each as the median of N fresh runs with min and max: the app as cdktf.json runs it side by side with the same app prebuilt and run by node (wall time and peak RSS ratios), tsx, cdktf synth, deep against barrel provider imports, the unit suite (up to 3 runs) and the whole suite (once), every command's --help, terraform validate, and each handler's zip size, cold load and first invocation. Prints a table, writes bench/results.json, exits 1 when a budget is broken. Takes about as long as one npm test, plus 2 minutes.",
+    "Measures, each as the median of N fresh runs with min and max: the app as cdktf.json runs it side by side with the same app prebuilt and run by node (wall time and peak RSS ratios), tsx, cdktf synth, deep against barrel provider imports, the unit suite (up to 3 runs) and the whole suite (once), every command's --help, terraform validate, and each handler's zip size, cold load and first invocation. Prints a table, writes bench/results.json, exits 1 when a budget is broken. Takes about as long as one npm test, plus 3 minutes.",
   options: { runs: { type: "string", valueName: "N", description: "runs per figure, a whole number of at least 3 (default 5)" } },
   async run(options) {
     const runs = options.runs === undefined ? 5 : Number(options.runs);
