@@ -51,7 +51,7 @@ describe("bad configuration stops synth", () => {
     if (good) rmSync(await good, { recursive: true, force: true });
   });
 
-  // Each case is its own process, which mostly waits on Node's start-up and esbuild: they run side by side.
+  // Each case is a process of its own; side by side they use every core when this file runs alone.
   test.concurrent.each([
     ["a stage name too long for IAM", { API_AUTH_COGNITO_STAGES: `pr-${"9".repeat(30)}` }, `invalid stage name "pr-${"9".repeat(30)}": 33 characters, at most 22`],
     ["a malformed stage name", { API_AUTH_COGNITO_STAGES: "dev,Prod!" }, 'invalid stage name "Prod!": expected lowercase letters, digits and single hyphens'],
