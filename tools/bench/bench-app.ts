@@ -55,7 +55,7 @@ function measure(command: string, args: string[], env: NodeJS.ProcessEnv = {}): 
 }
 
 /** The median, min and max of numbers. */
-function stats(values: number[]): { median: number; min: number; max: number } {
+function stats(values: readonly number[]): { median: number; min: number; max: number } {
   const sorted = [...values].sort((a, b) => a - b);
   const middle = sorted.length / 2;
   const median = sorted.length % 2 ? sorted[Math.floor(middle)] : (sorted[middle - 1] + sorted[middle]) / 2;
@@ -76,7 +76,7 @@ function sampledFigure(name: string, samples: readonly Sample[]): Figure {
 
 /** The ratio of two figures measured side by side: of their medians, with min and max over the pairs of runs. */
 function ratioFigure(name: string, measured: readonly number[], floor: readonly number[], budget: number): Figure {
-  const median = stats([...measured]).median / stats([...floor]).median;
+  const median = stats(measured).median / stats(floor).median;
   const pairs = stats(measured.map((value, run) => value / floor[run]));
   return { name, unit: "x", median, min: pairs.min, max: pairs.max, budget: { max: budget, ok: median <= budget } };
 }
