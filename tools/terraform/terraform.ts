@@ -1,5 +1,5 @@
 import { spawn, spawnSync } from "node:child_process";
-import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { homedir } from "node:os";
 import { join } from "node:path";
 import { step } from "../cli/terminal";
@@ -58,8 +58,13 @@ export function cliConfigFile(): string {
   const config = mirror
     ? `provider_installation {\n  filesystem_mirror {\n    path    = ${JSON.stringify(mirror)}\n    include = [${list}]\n  }\n  direct {\n    exclude = [${list}]\n  }\n}\n`
     : "# No provider mirror on this machine: providers come from the registry.\n";
+  // Terraform commands of other tools and test files read this file while it is written: a current file is left as
+  // it is, and a new one replaces it whole (a rewrite in place let a reader see it empty, and go to the registry).
+  if (existsSync(file) && readFileSync(file, "utf8") === config) return file;
   mkdirSync(WORK_ROOT, { recursive: true });
-  writeFileSync(file, config);
+  const partial = `${file}.${process.pid}`;
+  writeFileSync(partial, config);
+  renameSync(partial, file);
   return file;
 }
 
