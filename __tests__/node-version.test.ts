@@ -1,4 +1,4 @@
-import { readFileSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 
 const { nodeTooOld, requiredNode } = require("../tools/cli/node-version.cjs") as { nodeTooOld: (version?: string) => string | undefined; requiredNode: () => string };
@@ -8,8 +8,16 @@ describe("the Node.js the project needs", () => {
   test("is package.json's engines.node, at least 22.19 (CDK Terrain's floor), and .nvmrc names its major", () => {
     expect(requiredNode()).toBe(">=22.19");
     expect(readFileSync(join(ROOT, ".nvmrc"), "utf8").trim()).toBe("22");
-    // npm refuses to install on an older Node rather than warn.
-    expect(readFileSync(join(ROOT, ".npmrc"), "utf8")).toMatch(/^engine-strict=true$/m);
+  });
+
+  test("the project brings it: the `node` devDependency of that major, whose install script npm is allowed to run", () => {
+    const pkg = JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8")) as { devDependencies: Record<string, string>; allowScripts: Record<string, boolean> };
+    const version = pkg.devDependencies.node;
+    expect(version).toMatch(/^22\.\d+\.\d+$/);
+    expect(nodeTooOld(version)).toBeUndefined();
+    expect(pkg.allowScripts.node).toBe(true);
+    // npm on an older Node (20) installs with a warning rather than refusing: the project's Node then runs everything.
+    expect(existsSync(join(ROOT, ".npmrc")) && /^engine-strict\s*=\s*true$/m.test(readFileSync(join(ROOT, ".npmrc"), "utf8"))).toBe(false);
   });
 
   test("an older Node gets one line naming it, what is needed and what to do; a newer one passes", () => {

