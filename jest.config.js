@@ -1,6 +1,6 @@
 const { availableParallelism } = require("node:os");
 
-/** Settings both projects share. */
+/** Settings the three projects share. */
 const shared = {
   testEnvironment: "node",
   transform: { "^.+\\.ts$": "<rootDir>/jest.transform.js" },
@@ -10,13 +10,16 @@ const shared = {
 /** @type {import('jest').Config} */
 module.exports = {
   // One and a half workers per core: the end-to-end suites spend part of their time waiting on Terraform and the
-  // emulator (the AWS provider sleeps 5 s after each CreateFunction). On 2 cores, 3 workers ran them in 0.9 of the
-  // time of 2. A number, because jest reads a percentage above 100 as that many workers.
+  // emulator (the AWS provider sleeps 5 s after each CreateFunction). A number, because jest reads a percentage above
+  // 100 as that many workers.
   maxWorkers: Math.max(1, Math.floor(availableParallelism() * 1.5)),
   projects: [
-    // Fast tests of the constructs, stacks, handlers, tools and docs: `npm run test:unit`.
-    { ...shared, displayName: "unit", testMatch: ["<rootDir>/__tests__/**/*.test.ts"], testPathIgnorePatterns: ["\\.e2e\\.test\\.ts$"] },
-    // The real Terraform and the moto emulator: validate, plan, deploy, destroy: `npm run test:e2e`.
-    { ...shared, displayName: "e2e", testMatch: ["<rootDir>/__tests__/**/*.e2e.test.ts"] },
+    // In-process tests of the constructs, stacks, handlers, tools and docs: no process of their own, no network,
+    // nothing written outside a temp folder (`npm run test:unit`, the loop to run on every save).
+    { ...shared, displayName: "unit", testMatch: ["<rootDir>/__tests__/unit/**/*.test.ts"] },
+    // The app, cdktf, tsc, esbuild and the tools' commands as processes; no cloud (`npm run test:integration`).
+    { ...shared, displayName: "integration", testMatch: ["<rootDir>/__tests__/integration/**/*.test.ts"] },
+    // The real Terraform, the local cloud and dev sessions (`npm run test:e2e`).
+    { ...shared, displayName: "e2e", testMatch: ["<rootDir>/__tests__/e2e/**/*.test.ts"] },
   ],
 };

@@ -5,7 +5,7 @@ import { dirname, isAbsolute, join, normalize } from "node:path";
 import { buildSync } from "esbuild";
 import { unzipSync } from "fflate";
 import { BUNDLE_TARGET } from "../../constructs/runtime";
-import { isAlive } from "../cli/lifecycle";
+import { OWNER_STAMP, ownerGone, ownerStamp } from "../cli/process-owner";
 import type { FunctionCode } from "../local-cloud/lambda-code";
 import { lambdaNodeBinary, projectNodeModules } from "./lambda-node";
 import { Worker, workerKey } from "./lambda-worker";
@@ -62,8 +62,8 @@ export interface RunnerOptions {
   readonly nodeBinary?: string;
   /**
    * Where zips are unpacked, one directory per content hash; the caller's to keep or remove. @default a folder of this
-   * runner's own, `<os tmpdir>/api-auth-cognito-lambda/run-<pid>-<random>`, removed by `stop()` (and, after a
-   * `kill -9`, by the next runner made here)
+   * runner's own, `<os tmpdir>/api-auth-cognito-lambda/run-<pid>.<pid namespace>-<random>`, removed by `stop()` (and,
+   * after a `kill -9`, by the next runner made in that temp folder)
    */
   readonly cacheDir?: string;
   /**
@@ -327,18 +327,20 @@ export class LambdaRunner {
   }
 }
 
-/** The parent of the runners' own cache directories. */
-const RUNS_DIR = join(tmpdir(), "api-auth-cognito-lambda");
-
-/** A runner's own cache directory, named for this process; the directories of runners whose process is gone are removed first. */
+/**
+ * A runner's own cache directory, `<os tmpdir>/api-auth-cognito-lambda/run-<owner stamp>-<random>`. Those of runners
+ * whose process ended without removing them (`kill -9`) are removed first: only those (process-owner.ts says how it
+ * knows), never a live runner's.
+ */
 function runCacheDir(): string {
-  const runs = existsSync(RUNS_DIR) ? readdirSync(RUNS_DIR) : [];
-  for (const name of runs) {
-    // Only `run-<pid>-*`: other entries are the shared cache of earlier versions, still used by their processes.
-    const pid = /^run-(\d+)-/.exec(name)?.[1];
-    if (pid !== undefined && !isAlive(Number(pid))) rmSync(join(RUNS_DIR, name), { recursive: true, force: true });
+  // Read at each call: a process that moves its TMPDIR gets its runs there.
+  const runs = join(tmpdir(), "api-auth-cognito-lambda");
+  for (const name of existsSync(runs) ? readdirSync(runs) : []) {
+    // Only `run-<stamp>-*`: other entries are the shared cache of earlier versions, still used by their processes.
+    const stamp = new RegExp(`^run-(${OWNER_STAMP.source})-`).exec(name)?.[1];
+    if (stamp !== undefined && ownerGone(stamp)) rmSync(join(runs, name), { recursive: true, force: true });
   }
-  return join(RUNS_DIR, `run-${process.pid}-${randomUUID().slice(0, 8)}`);
+  return join(runs, `run-${ownerStamp()}-${randomUUID().slice(0, 8)}`);
 }
 
 /** The program each process runs. */
