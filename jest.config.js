@@ -20,6 +20,13 @@ module.exports = {
     // The app, cdktf, tsc, esbuild and the tools' commands as processes; no cloud (`npm run test:integration`).
     { ...shared, displayName: "integration", testMatch: ["<rootDir>/__tests__/integration/**/*.test.ts"] },
     // The real Terraform, the local cloud and dev sessions (`npm run test:e2e`).
-    { ...shared, displayName: "e2e", testMatch: ["<rootDir>/__tests__/e2e/**/*.test.ts"] },
+    // One folder per run (support/test-run.ts) for everything they write and the processes they share (support/shared.ts).
+    {
+      ...shared,
+      displayName: "e2e",
+      testMatch: ["<rootDir>/__tests__/e2e/**/*.test.ts"],
+      globalSetup: "<rootDir>/__tests__/support/e2e-setup.ts",
+      globalTeardown: "<rootDir>/__tests__/support/e2e-teardown.ts",
+    },
   ],
 };

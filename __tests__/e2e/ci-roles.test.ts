@@ -1,17 +1,25 @@
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { deployStatements, IMPLIED_ACTIONS, PermissionScope, PermissionStatement, planStatements } from "../../ci-permissions";
 import { checkRoles, decide, isWildcardOnly, RoleCheck } from "../../tools/ci-roles/role-check";
 import { Recording, recordTerraformCalls } from "../../tools/ci-roles/terraform-calls";
 import { motoMissing } from "../../tools/local-cloud/moto";
 import { terraformMissing } from "../../tools/terraform/terraform";
+import { ApiGatewayV2Client, GetApisCommand } from "@aws-sdk/client-apigatewayv2";
+import { CloudWatchLogsClient, DescribeLogGroupsCommand } from "@aws-sdk/client-cloudwatch-logs";
+import { CognitoIdentityClient, ListIdentityPoolsCommand } from "@aws-sdk/client-cognito-identity";
+import { CognitoIdentityProviderClient, ListUserPoolsCommand } from "@aws-sdk/client-cognito-identity-provider";
+import { IAMClient, ListRolesCommand } from "@aws-sdk/client-iam";
+import { LambdaClient, ListFunctionsCommand } from "@aws-sdk/client-lambda";
+import { GetObjectCommand, S3Client } from "@aws-sdk/client-s3";
+import { LOCAL_STATE_BUCKET } from "../../config";
+import { LOCAL_CREDENTIALS, LOCAL_REGION } from "../../tools/local-cloud/local-account";
 import { describeWhen } from "../support/requires";
+import { ownFolder } from "../support/test-run";
 
 /**
  * The CI roles' policies against the calls the real Terraform makes: a dev stage planned, applied, planned again,
- * updated in place and destroyed on the local cloud, every call recorded at its front, then each call (and what AWS
- * checks besides while serving it) decided by the IAM policy simulator on the roles' policies.
+ * updated in place and destroyed on a local cloud of its own (with the harness's deployer: state in the cloud's S3),
+ * every call recorded at its front, then each call (and what AWS checks besides while serving it) decided by the IAM
+ * policy simulator on the roles' policies. The same life proves where the state goes and that destroy leaves nothing.
  */
 describeWhen(terraformMissing() ?? motoMissing())("CI roles: least privilege, proven on the calls Terraform makes", () => {
   let scratch: string;
@@ -19,15 +27,29 @@ describeWhen(terraformMissing() ?? motoMissing())("CI roles: least privilege, pr
   let scope: PermissionScope;
   let check: RoleCheck;
 
+  /** The stage's state right after its first apply, and what of it is left in the cloud once destroyed. */
+  let deployedState: { resources: Array<{ mode: string; type: string; name: string }> };
+  let leftAfterDestroy: Record<string, unknown[]>;
+
   beforeAll(async () => {
-    scratch = mkdtempSync(join(tmpdir(), "ci-roles-"));
-    recording = await recordTerraformCalls(scratch);
+    scratch = ownFolder("ci-roles");
+    recording = await recordTerraformCalls(scratch, async (phase, endpoint) => {
+      if (phase === "plan") deployedState = await readState(endpoint);
+      if (phase === "end") leftAfterDestroy = await whatIsLeft(endpoint);
+    });
     scope = { accountId: recording.accountId, regions: [recording.region], stateBucket: recording.stateBucket };
     check = await checkRoles(recording, planStatements(scope), deployStatements(scope));
   }, 300_000);
 
-  afterAll(() => {
-    if (scratch) rmSync(scratch, { recursive: true, force: true });
+  test("the first apply writes the state to the emulator's S3 under the stage's key (a plan of it then has nothing to do, or the recording fails)", () => {
+    // The system's 23 resources, and for each of its 2 functions the object its zip is uploaded to (function-code-from-s3.ts).
+    const managed = deployedState.resources.filter((r) => r.mode === "managed");
+    expect(managed).toHaveLength(25);
+    expect(managed.filter((r) => r.type === "aws_s3_object").map((r) => r.name).sort()).toEqual(["PrivateFunction_80BAF6B9_code", "PublicFunction_4539FE2B_code"]);
+  });
+
+  test("destroy leaves nothing of the stage behind, and an empty state", () => {
+    expect(leftAfterDestroy).toEqual({ userPools: [], identityPools: [], apis: [], functions: [], roles: [], logGroups: [], stateResources: [] });
   });
 
   test("every call is mapped to its IAM action and resource, and each phase made calls", () => {
@@ -85,3 +107,42 @@ describeWhen(terraformMissing() ?? motoMissing())("CI roles: least privilege, pr
     expect(await decide(deployStatements(scope), { action: "iam:PutRolePolicy", resource: otherRole, because: "test" }, scope.accountId)).toBe("ImplicitlyDenied");
   });
 });
+
+const STATE_KEY = "api-auth-cognito/dev/us-east-1/terraform.tfstate";
+const PREFIX = "api-auth-cognito-dev";
+
+/** The dev stage's state object in the local cloud at `endpoint`. */
+async function readState(endpoint: string): Promise<{ resources: Array<{ mode: string; type: string; name: string }> }> {
+  const s3 = new S3Client({ endpoint, region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS, forcePathStyle: true });
+  try {
+    return JSON.parse(await (await s3.send(new GetObjectCommand({ Bucket: LOCAL_STATE_BUCKET, Key: STATE_KEY }))).Body!.transformToString());
+  } finally {
+    s3.destroy();
+  }
+}
+
+/** What of the dev stage the local cloud at `endpoint` still holds, kind by kind, and the resources its state lists. */
+async function whatIsLeft(endpoint: string): Promise<Record<string, unknown[]>> {
+  const config = { endpoint, region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS };
+  const [idp, identity, api, lambda, iam, logs] = [
+    new CognitoIdentityProviderClient(config),
+    new CognitoIdentityClient(config),
+    new ApiGatewayV2Client(config),
+    new LambdaClient(config),
+    new IAMClient(config),
+    new CloudWatchLogsClient(config),
+  ];
+  try {
+    return {
+      userPools: ((await idp.send(new ListUserPoolsCommand({ MaxResults: 60 }))).UserPools ?? []).filter((p) => p.Name?.startsWith(PREFIX)),
+      identityPools: (await identity.send(new ListIdentityPoolsCommand({ MaxResults: 60 }))).IdentityPools ?? [],
+      apis: (await api.send(new GetApisCommand({}))).Items ?? [],
+      functions: (await lambda.send(new ListFunctionsCommand({}))).Functions ?? [],
+      roles: ((await iam.send(new ListRolesCommand({}))).Roles ?? []).filter((r) => r.RoleName?.startsWith(PREFIX)),
+      logGroups: (await logs.send(new DescribeLogGroupsCommand({ logGroupNamePrefix: `/aws/lambda/${PREFIX}-` }))).logGroups ?? [],
+      stateResources: (await readState(endpoint)).resources,
+    };
+  } finally {
+    for (const client of [idp, identity, api, lambda, iam, logs]) client.destroy();
+  }
+}

@@ -8,7 +8,11 @@ import { lambdaNodeMissing } from "../../tools/local-api/lambda-node";
 import { invoke } from "../../tools/local-api/lambda-runner";
 import { motoMissing } from "../../tools/local-cloud/moto";
 import { terraformMissing } from "../../tools/terraform/terraform";
+import { CognitoIdentityProviderClient, ListUsersCommand } from "@aws-sdk/client-cognito-identity-provider";
+import { LOCAL_OUTPUT_NAMES, writeOutputsFile } from "../../tools/local-api/outputs-file";
+import { LOCAL_CREDENTIALS, LOCAL_REGION } from "../../tools/local-cloud/local-account";
 import { describeWhen } from "../support/requires";
+import { smoke } from "../support/smoke-command";
 
 const ROOT = join(__dirname, "..", "..");
 const run = promisify(execFile);
@@ -26,7 +30,8 @@ async function waitFor(what: string, check: () => boolean | Promise<boolean>, ms
 /**
  * `npm run dev`'s reloads, on a copy of lambdas/ edited the way developers and their editors do: per handler, one
  * reload per save, nothing for editor scratch files or touches, a broken handler serving its last good code while the
- * others reload, and stacks naming the TypeScript source.
+ * others reload, a handler that throws answering 500 with a stack naming the TypeScript source, and `npm run smoke`
+ * failing at the step a broken handler breaks. A session and a cloud of this file's own, since it edits handlers.
  */
 describeWhen(terraformMissing() ?? motoMissing() ?? lambdaNodeMissing())("npm run dev: reloads", () => {
   let scratch: string;
@@ -126,11 +131,38 @@ describeWhen(terraformMissing() ?? motoMissing() ?? lambdaNodeMissing())("npm ru
     await waitFor("the edited log line", () => logs.some((line) => line.includes('"edited":"shared"') && line.includes("greeted a stranger")));
   }, 60_000);
 
-  test("a thrown error's stack names the handler's TypeScript file and line", async () => {
+  test("npm run smoke fails naming the step when GET /private's handler throws, and still deletes its user", async () => {
+    const outputsFile = writeOutputsFile(join(scratch, "outputs.json"), dev.manifest.stack, { ...dev.outputs, [LOCAL_OUTPUT_NAMES.cloud]: dev.cloud.endpoint });
+    const good = readFileSync(file("private.ts"), "utf8");
+    const mark = reloads.length;
+    writeFileSync(file("private.ts"), good.replace("const caller = callerName(event);", 'throw new Error("broken on purpose");\n  const caller = callerName(event);'));
+    try {
+      await waitFor("private.ts to reload", () => since(mark).includes(privateName));
+      const result = await smoke(["dev", "--outputs-file", outputsFile]);
+      expect(result.code).toBe(1);
+      expect(result.stdout).toBe("");
+      expect(result.stderr.trim().split("\n").pop()).toMatch(
+        /^Error: smoke test of api-auth-cognito-dev failed at step "signed GET \/private answers 200 Hello <identity id>!": expected 200 Hello us-east-1:[0-9a-f-]{36}!, got 500 .* from GET http:\/\/127\.0\.0\.1:\d+\/private$/,
+      );
+      expect(result.stderr).toContain("passed: unsigned GET /private answers 403");
+      const idp = new CognitoIdentityProviderClient({ endpoint: dev.cloud.endpoint, region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS });
+      try {
+        expect((await idp.send(new ListUsersCommand({ UserPoolId: dev.outputs.UserPoolId }))).Users ?? []).toEqual([]);
+      } finally {
+        idp.destroy();
+      }
+    } finally {
+      writeFileSync(file("private.ts"), good);
+    }
+  }, 60_000);
+
+  test("a handler that throws answers 500 as API Gateway does, and its stack names the handler's TypeScript file and line", async () => {
     const broken = readFileSync(file("public.ts"), "utf8").replace('log("info", "greeted a stranger", context, event);', 'throw new Error("broken on purpose");');
     const line = broken.split("\n").findIndex((l) => l.includes("broken on purpose")) + 1;
     writeFileSync(file("public.ts"), broken);
     await waitFor("GET /public to fail", async () => (await fetch(`${dev.api.url}/public`)).status === 500);
+    const response = await fetch(`${dev.api.url}/public`);
+    expect([response.status, await response.json()]).toEqual([500, { message: "Internal Server Error" }]);
     await waitFor("the stack in the function's log", () => logs.some((l) => l.includes("broken on purpose") && l.includes(`lambdas/public.ts:${line}:`)));
   }, 60_000);
 

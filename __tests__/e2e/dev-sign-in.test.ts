@@ -1,60 +1,51 @@
 import { execFile } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { promisify } from "node:util";
 import { CognitoIdentityClient, GetCredentialsForIdentityCommand, GetIdCommand } from "@aws-sdk/client-cognito-identity";
 import { AdminConfirmSignUpCommand, CognitoIdentityProviderClient, SignUpCommand } from "@aws-sdk/client-cognito-identity-provider";
-import { DevEnvironment, startDev } from "../../tools/local-api/dev-environment";
 import { lambdaNodeMissing } from "../../tools/local-api/lambda-node";
 import { LOCAL_CREDENTIALS, LOCAL_REGION } from "../../tools/local-cloud/local-account";
 import { motoMissing } from "../../tools/local-cloud/moto";
 import { terraformMissing } from "../../tools/terraform/terraform";
 import { idTokenOf, signIn } from "../support/cognito-sign-in";
 import { describeWhen } from "../support/requires";
+import { SharedDev, sharedDev } from "../support/shared";
 
 const run = promisify(execFile);
 const CONFIG = { region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS };
 const PASSWORD = "Passw0rd-for-dev!";
 
 /**
- * The guide's sign-in as apps and aws-api-gateway-cli-test do it, against `npm run dev`: amazon-cognito-identity-js
+ * The guide's sign-in as apps and aws-api-gateway-cli-test do it, against the run's shared `npm run dev`, by a user of
+ * this file's own: amazon-cognito-identity-js
  * (USER_SRP_AUTH) against the deployed user pool and app client, the identity pool for credentials, and a
  * SigV4-signed GET /private with curl.
  */
 describeWhen(terraformMissing() ?? motoMissing() ?? lambdaNodeMissing())("npm run dev: SRP sign-in to a signed GET /private", () => {
-  let scratch: string;
-  let dev: DevEnvironment;
+  let dev: SharedDev;
 
   beforeAll(async () => {
-    scratch = mkdtempSync(join(tmpdir(), "dev-sign-in-"));
-    dev = await startDev({ workdir: join(scratch, "work"), log: () => undefined });
-  }, 180_000);
-
-  afterAll(async () => {
-    await dev?.stop();
-    if (scratch) rmSync(scratch, { recursive: true, force: true });
-  }, 30_000);
+    dev = await sharedDev();
+  }, 300_000);
 
   test("the right password gets tokens, then credentials, then Hello <identity id>!; a wrong one is refused", async () => {
     const { UserPoolId, UserPoolClientId, IdentityPoolId } = dev.outputs;
-    const idp = new CognitoIdentityProviderClient({ ...CONFIG, endpoint: dev.cloud.endpoint });
-    const identity = new CognitoIdentityClient({ ...CONFIG, endpoint: dev.cloud.endpoint });
+    const idp = new CognitoIdentityProviderClient({ ...CONFIG, endpoint: dev.cloudEndpoint });
+    const identity = new CognitoIdentityClient({ ...CONFIG, endpoint: dev.cloudEndpoint });
     try {
       await idp.send(new SignUpCommand({ ClientId: UserPoolClientId, Username: "srp@example.com", Password: PASSWORD }));
       await idp.send(new AdminConfirmSignUpCommand({ UserPoolId, Username: "srp@example.com" }));
 
-      const wrong = await signIn(dev.cloud.endpoint, UserPoolId, UserPoolClientId, "srp@example.com", "not-the-password");
+      const wrong = await signIn(dev.cloudEndpoint, UserPoolId, UserPoolClientId, "srp@example.com", "not-the-password");
       expect(wrong).toMatchObject({ kind: "error", error: { code: "NotAuthorizedException", message: "Incorrect username or password." } });
 
-      const token = idTokenOf(await signIn(dev.cloud.endpoint, UserPoolId, UserPoolClientId, "srp@example.com", PASSWORD));
+      const token = idTokenOf(await signIn(dev.cloudEndpoint, UserPoolId, UserPoolClientId, "srp@example.com", PASSWORD));
       const Logins = { [`cognito-idp.${LOCAL_REGION}.amazonaws.com/${UserPoolId}`]: token };
       const { IdentityId } = await identity.send(new GetIdCommand({ IdentityPoolId, Logins }));
       const { Credentials } = await identity.send(new GetCredentialsForIdentityCommand({ IdentityId, Logins }));
 
       const { stdout } = await run("curl", [
         "-s", "-w", "\n%{http_code}", "--aws-sigv4", `aws:amz:${LOCAL_REGION}:execute-api`,
-        "--user", `${Credentials!.AccessKeyId}:${Credentials!.SecretKey}`, "-H", `x-amz-security-token: ${Credentials!.SessionToken}`, `${dev.api.url}/private`,
+        "--user", `${Credentials!.AccessKeyId}:${Credentials!.SecretKey}`, "-H", `x-amz-security-token: ${Credentials!.SessionToken}`, `${dev.apiUrl}/private`,
       ]);
       const lines = stdout.split("\n");
       expect({ status: Number(lines.pop()), body: lines.join("\n") }).toEqual({ status: 200, body: `Hello ${IdentityId}!` });

@@ -1,16 +1,12 @@
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { AttachRolePolicyCommand, CreatePolicyCommand, CreateRoleCommand, GetRoleCommand, IAMClient, PutRolePolicyCommand } from "@aws-sdk/client-iam";
-import { deployStack, Outputs } from "../../tools/terraform/local-deploy";
 import { LOCAL_CREDENTIALS, LOCAL_REGION } from "../../tools/local-cloud/local-account";
-import { LocalCloud, startLocalCloud } from "../../tools/local-cloud/front";
 import { mayInvoke, POLICY_CACHE_MS, requestArn } from "../../tools/local-api/invoke-authorization";
+import { lambdaNodeMissing } from "../../tools/local-api/lambda-node";
 import { motoMissing } from "../../tools/local-cloud/moto";
 import { loadRoutes, matchRoute, RouteTable } from "../../tools/local-api/route-table";
-import { synthesize } from "../../tools/terraform/synthesize";
-import { cliConfigFile, terraformMissing } from "../../tools/terraform/terraform";
+import { terraformMissing } from "../../tools/terraform/terraform";
 import { describeWhen } from "../support/requires";
+import { SharedDev, sharedDev } from "../support/shared";
 
 const PREFIX = "api-auth-cognito-dev";
 /** IAM names carry the region's code too (us-east-1). */
@@ -22,13 +18,12 @@ const TRUST_LAMBDA = JSON.stringify({
 });
 
 /**
- * The pieces of the local API server that read the deployed dev stage: its route table from the emulator's API
- * Gateway, and IAM decisions for `AWS_IAM` routes from the emulator's IAM.
+ * The pieces of the local API server that read the deployed dev stage (the run's shared `npm run dev`): its route
+ * table from the emulator's API Gateway, and IAM decisions for `AWS_IAM` routes from the emulator's IAM, with roles of
+ * this file's own.
  */
-describeWhen(terraformMissing() ?? motoMissing())("routes and invoke permissions of dev, read from the local cloud", () => {
-  let scratch: string;
-  let cloud: LocalCloud;
-  let deployed: Outputs;
+describeWhen(terraformMissing() ?? motoMissing() ?? lambdaNodeMissing())("routes and invoke permissions of dev, read from the local cloud", () => {
+  let dev: SharedDev;
   let apiId: string;
   let table: RouteTable;
   let iam: IAMClient;
@@ -37,24 +32,16 @@ describeWhen(terraformMissing() ?? motoMissing())("routes and invoke permissions
   const arn = (method: string, path: string) => requestArn(LOCAL_REGION, accountId, apiId, method, path);
 
   beforeAll(async () => {
-    cliConfigFile();
-    scratch = mkdtempSync(join(tmpdir(), "local-api-routing-"));
-    cloud = await startLocalCloud({ logFile: join(scratch, "moto.log") });
-    const stack = synthesize(join(scratch, "out")).find((s) => s.name === PREFIX)!;
-    deployed = await deployStack(stack, cloud.endpoint, join(scratch, "dev"));
-    apiId = new URL(deployed.ApiEndpoint).hostname.split(".")[0];
-    table = await loadRoutes(cloud.endpoint, apiId);
-    iam = new IAMClient({ endpoint: cloud.endpoint, region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS });
+    dev = await sharedDev();
+    apiId = dev.outputs.ApiId;
+    table = await loadRoutes(dev.cloudEndpoint, apiId);
+    iam = new IAMClient({ endpoint: dev.cloudEndpoint, region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS });
     const { Role } = await iam.send(new GetRoleCommand({ RoleName: `${ROLE_PREFIX}-authenticated` }));
     authenticatedRoleArn = Role!.Arn!;
     accountId = authenticatedRoleArn.split(":")[4];
-  }, 240_000);
+  }, 300_000);
 
-  afterAll(async () => {
-    iam?.destroy();
-    await cloud?.stop();
-    rmSync(scratch, { recursive: true, force: true });
-  }, 30_000);
+  afterAll(() => iam?.destroy());
 
   test("loadRoutes: GET /public (NONE) and GET /private (AWS_IAM), each with its function", () => {
     expect(table.apiId).toBe(apiId);
@@ -76,23 +63,23 @@ describeWhen(terraformMissing() ?? motoMissing())("routes and invoke permissions
   });
 
   test("the authenticated role may invoke GET /private", async () => {
-    const decision = await mayInvoke({ endpoint: cloud.endpoint, roleArn: authenticatedRoleArn, routeArn: arn("GET", "/private") });
+    const decision = await mayInvoke({ endpoint: dev.cloudEndpoint, roleArn: authenticatedRoleArn, routeArn: arn("GET", "/private") });
     expect(decision).toEqual({ allowed: true, reason: expect.stringMatching(/^Allowed: /) });
   });
 
   test("the authenticated role's grant names GET /private only: GET /public's ARN, POST /private and another API are denied", async () => {
     const otherApi = requestArn(LOCAL_REGION, accountId, "otherapi12", "GET", "/private");
     for (const routeArn of [arn("GET", "/public"), arn("POST", "/private"), arn("GET", "/private/x"), otherApi]) {
-      const decision = await mayInvoke({ endpoint: cloud.endpoint, roleArn: authenticatedRoleArn, routeArn });
+      const decision = await mayInvoke({ endpoint: dev.cloudEndpoint, roleArn: authenticatedRoleArn, routeArn });
       expect({ routeArn, ...decision }).toEqual({ routeArn, allowed: false, reason: expect.stringMatching(/^ImplicitlyDenied: /) });
     }
   });
 
   test("a role with no policies is denied, and an unknown role too", async () => {
     const { Role } = await iam.send(new CreateRoleCommand({ RoleName: "local-api-routing-bare", AssumeRolePolicyDocument: TRUST_LAMBDA }));
-    const bare = await mayInvoke({ endpoint: cloud.endpoint, roleArn: Role!.Arn!, routeArn: arn("GET", "/private") });
+    const bare = await mayInvoke({ endpoint: dev.cloudEndpoint, roleArn: Role!.Arn!, routeArn: arn("GET", "/private") });
     expect(bare).toEqual({ allowed: false, reason: expect.stringMatching(/^ImplicitlyDenied: .*\(0 policies\)/) });
-    const unknown = await mayInvoke({ endpoint: cloud.endpoint, roleArn: `arn:aws:iam::${accountId}:role/no-such-role`, routeArn: arn("GET", "/private") });
+    const unknown = await mayInvoke({ endpoint: dev.cloudEndpoint, roleArn: `arn:aws:iam::${accountId}:role/no-such-role`, routeArn: arn("GET", "/private") });
     expect(unknown).toEqual({ allowed: false, reason: expect.stringContaining("does not exist") });
   });
 
@@ -105,7 +92,7 @@ describeWhen(terraformMissing() ?? motoMissing())("routes and invoke permissions
       }),
     );
     await iam.send(new AttachRolePolicyCommand({ RoleName: "local-api-routing-managed", PolicyArn: Policy!.Arn! }));
-    const ask = (method: string) => mayInvoke({ endpoint: cloud.endpoint, roleArn: Role!.Arn!, routeArn: arn(method, "/private") });
+    const ask = (method: string) => mayInvoke({ endpoint: dev.cloudEndpoint, roleArn: Role!.Arn!, routeArn: arn(method, "/private") });
     expect((await ask("POST")).allowed).toBe(true);
     expect((await ask("GET")).allowed).toBe(false);
 

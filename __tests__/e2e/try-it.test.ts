@@ -1,14 +1,13 @@
 import { execFile } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { promisify } from "node:util";
-import { DevEnvironment, startDev } from "../../tools/local-api/dev-environment";
 import { lambdaNodeMissing } from "../../tools/local-api/lambda-node";
 import { motoMissing } from "../../tools/local-cloud/moto";
-import { shellBlock } from "../../tools/local-cloud/shell-block";
 import { terraformMissing } from "../../tools/terraform/terraform";
 import { describeWhen } from "../support/requires";
+import { ownFolder } from "../support/test-run";
+import { SharedDev, sharedDev } from "../support/shared";
 
 const ROOT = join(__dirname, "..", "..");
 const run = promisify(execFile);
@@ -27,31 +26,31 @@ function assigned(block: string): string[] {
 }
 
 /**
- * The README's "Try it", verbatim, against `npm run dev`: the block dev prints is pasted into bash, then every
- * command of the section runs as written, with the real AWS CLI and curl.
+ * The README's "Try it", verbatim, against the run's shared `npm run dev`: the block dev printed is pasted into bash,
+ * then every command of the section runs as written, with the real AWS CLI and curl (the only file of the run that
+ * signs up the README's admin@example.com).
  */
 describeWhen(terraformMissing() ?? motoMissing() ?? lambdaNodeMissing())("README's Try it against npm run dev", () => {
   let scratch: string;
-  let dev: DevEnvironment;
+  let dev: SharedDev;
   let block: string;
 
   beforeAll(async () => {
-    scratch = mkdtempSync(join(tmpdir(), "try-it-"));
-    dev = await startDev({ workdir: join(scratch, "work"), log: () => {} });
-    block = shellBlock({ cloud: dev.cloud.endpoint, api: dev.api.url }, { outputNames: dev.manifest.outputs, outputs: dev.outputs });
-  }, 180_000);
-
-  afterAll(async () => {
-    await dev?.stop();
-    if (scratch) rmSync(scratch, { recursive: true, force: true });
-  }, 30_000);
+    scratch = ownFolder("try-it");
+    dev = await sharedDev();
+    // The block as dev printed it, between its heading and the line that says it serves.
+    const lines = dev.logLines();
+    const from = lines.findIndex((line) => line.startsWith("Paste into your shell"));
+    const to = lines.findIndex((line, i) => i > from && line.startsWith("Serving the API on"));
+    block = lines.slice(from + 1, to).join("\n").trim() + "\n";
+  }, 300_000);
 
   test("the block dev prints sets every variable the README asks you to copy, with API the local API", () => {
     const [outputs] = tryItBlocks();
     expect(assigned(outputs).length).toBeGreaterThanOrEqual(5);
     expect(assigned(block)).toEqual(expect.arrayContaining(assigned(outputs)));
-    expect(block).toContain(`API=${dev.api.url}\n`);
-    expect(block).toContain(`export AWS_ENDPOINT_URL=${dev.cloud.endpoint} `);
+    expect(block).toContain(`API=${dev.apiUrl}\n`);
+    expect(block).toContain(`export AWS_ENDPOINT_URL=${dev.cloudEndpoint} `);
   });
 
   test("after pasting it, every Try it command works as written", async () => {

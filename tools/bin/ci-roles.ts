@@ -18,7 +18,7 @@ runCommand(module, {
     prepareTerraform();
     const scratch = mkdtempSync(join(tmpdir(), "ci-roles-"));
     try {
-      const recording = await recordTerraformCalls(scratch, (phase) => step(`recording: terraform ${phase}`));
+      const recording = await recordTerraformCalls(scratch, (phase) => (phase === "end" ? undefined : step(`recording: terraform ${phase}`)));
       const scope = { accountId: recording.accountId, regions: [recording.region], stateBucket: recording.stateBucket };
       const [plan, deploy] = [planStatements(scope), deployStatements(scope)];
       step("deciding every call with the IAM policy simulator");

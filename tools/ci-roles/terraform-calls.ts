@@ -5,7 +5,7 @@ import { startLocalCloud } from "../local-cloud/front";
 import { LOCAL_ACCOUNT_ID } from "../local-cloud/local-account";
 import { prepareLocalStack } from "../terraform/local-deploy";
 import { stageStack, synthesize } from "../terraform/synthesize";
-import { cliConfigFile, terraformOrThrow } from "../terraform/terraform";
+import { cliConfigFile, terraform } from "../terraform/terraform";
 import { IamRequestResult, iamRequestOf, ObservedCall } from "./iam-request";
 
 /**
@@ -51,10 +51,16 @@ export function isPlanPhase(phase: Phase): boolean {
 }
 
 /**
- * Records the calls of the dev stage's life in `scratch` (a new local cloud, torn down after). `onStep` hears each
- * phase as it starts.
+ * Called before each phase starts, and with `"end"` once the stage is destroyed, with the local cloud's endpoint, so
+ * that a caller can follow along or look at what the phases before did; awaited.
  */
-export async function recordTerraformCalls(scratch: string, onStep: (phase: Phase) => void = () => {}): Promise<Recording> {
+export type StepHook = (phase: Phase | "end", endpoint: string) => void | Promise<void>;
+
+/**
+ * Records the calls of the dev stage's life in `scratch` (a new local cloud, torn down after). A plan of the deployed
+ * stage that has changes (a perpetual diff) fails the recording.
+ */
+export async function recordTerraformCalls(scratch: string, onStep: StepHook = () => {}): Promise<Recording> {
   cliConfigFile();
   let phase: Phase | undefined;
   const calls: TerraformCall[] = [];
@@ -69,21 +75,30 @@ export async function recordTerraformCalls(scratch: string, onStep: (phase: Phas
     const stack = stageStack(synthesize(join(scratch, "out"), { stages: ["dev"] }), "dev");
     const dir = await prepareLocalStack(stack, cloud.endpoint, join(scratch, "dev"));
     const run = async (next: Phase, args: string[]) => {
-      onStep(next);
+      await onStep(next, cloud.endpoint);
       phase = next;
-      await terraformOrThrow(args, dir);
+      const result = await terraform(args, dir);
       phase = undefined;
+      // -detailed-exitcode: 2 is a plan with changes.
+      if (result.code === 2) throw new Error(`the plan of the deployed stage has changes, which the apply should have made: ${changeLine(result.stdout)}`);
+      if (result.code !== 0) throw new Error(`terraform ${args[0]} (${next}) failed in ${dir}:\n${(result.stderr || result.stdout).trim()}`);
     };
     await run("first plan", ["plan", "-input=false"]);
     await run("first apply", ["apply", "-auto-approve", "-input=false"]);
-    await run("plan", ["plan", "-input=false"]);
+    await run("plan", ["plan", "-input=false", "-detailed-exitcode"]);
     editEveryKind(join(dir, "cdk.tf.json"));
     await run("update", ["apply", "-auto-approve", "-input=false"]);
     await run("destroy", ["destroy", "-auto-approve", "-input=false"]);
+    await onStep("end", cloud.endpoint);
     return { calls, accountId: LOCAL_ACCOUNT_ID, region: stack.manifest.region, stateBucket: LOCAL_STATE_BUCKET };
   } finally {
     await cloud.stop();
   }
+}
+
+/** Terraform's `Plan: ...` line of a plan's output, or its last line. */
+function changeLine(stdout: string): string {
+  return /^Plan: .*$/m.exec(stdout)?.[0] ?? stdout.trim().split("\n").pop() ?? "";
 }
 
 /**

@@ -32,9 +32,19 @@ export class GuardedProcess {
   readonly guard: ChildProcess;
   private readonly guardExited: Promise<void>;
 
-  /** Starts `command` (in `cwd`, with `env`) under a guard that removes `directory` once the helper has exited. */
-  constructor(directory: string, command: string, args: readonly string[], options: { readonly env?: NodeJS.ProcessEnv; readonly cwd?: string } = {}) {
-    this.guard = spawn(process.execPath, [GUARD, directory, command, ...args], { stdio: ["ignore", "pipe", "pipe", "ipc"], detached: true, ...options });
+  /**
+   * Starts `command` (in `cwd`, with `env`) under a guard that removes `directory` once the helper has exited. The
+   * helper's output comes through the guard's stdout and stderr pipes, or goes to the open file `output` when given.
+   */
+  constructor(
+    directory: string,
+    command: string,
+    args: readonly string[],
+    options: { readonly env?: NodeJS.ProcessEnv; readonly cwd?: string; readonly output?: number } = {},
+  ) {
+    const { output, ...spawnOptions } = options;
+    const stdio = output === undefined ? (["ignore", "pipe", "pipe", "ipc"] as const) : (["ignore", output, output, "ipc"] as const);
+    this.guard = spawn(process.execPath, [GUARD, directory, command, ...args], { stdio: [...stdio], detached: true, ...spawnOptions });
     let settle: (status: ExitStatus) => void;
     this.exited = new Promise((resolve) => (settle = resolve));
     this.guard.on("message", (message: GuardMessage) => {

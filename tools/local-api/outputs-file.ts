@@ -1,4 +1,4 @@
-import { readFileSync, writeFileSync } from "node:fs";
+import { readFileSync, renameSync, writeFileSync } from "node:fs";
 import { resolve } from "node:path";
 
 /** The outputs `npm run dev` adds to the stack's: where the local API and the local cloud listen. */
@@ -16,7 +16,10 @@ function outputsPath(file: string): string {
  */
 export function writeOutputsFile(file: string, stack: string, outputs: Readonly<Record<string, string>>): string {
   const path = outputsPath(file);
-  writeFileSync(path, `${JSON.stringify({ [stack]: outputs }, null, 2)}\n`);
+  // Whole or not at all: a reader (a script waiting for dev, `npm run smoke`) never sees half a file.
+  const partial = `${path}.${process.pid}.tmp`;
+  writeFileSync(partial, `${JSON.stringify({ [stack]: outputs }, null, 2)}\n`);
+  renameSync(partial, path);
   return path;
 }
 
