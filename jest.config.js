@@ -7,6 +7,15 @@ const shared = {
   setupFilesAfterEnv: ["<rootDir>/jest.setup.js"],
 };
 
+/**
+ * One folder per run (__tests__/support/test-run.ts) for everything the tests that run processes write, and for the
+ * processes the e2e files share (support/shared.ts): made before the first test, removed after the last.
+ */
+const testRun = {
+  globalSetup: "<rootDir>/__tests__/support/test-run-setup.ts",
+  globalTeardown: "<rootDir>/__tests__/support/test-run-teardown.ts",
+};
+
 /** @type {import('jest').Config} */
 module.exports = {
   // One and a half workers per core: the end-to-end suites spend part of their time waiting on Terraform and the
@@ -18,15 +27,8 @@ module.exports = {
     // nothing written outside a temp folder (`npm run test:unit`, the loop to run on every save).
     { ...shared, displayName: "unit", testMatch: ["<rootDir>/__tests__/unit/**/*.test.ts"] },
     // The app, cdktf, tsc, esbuild and the tools' commands as processes; no cloud (`npm run test:integration`).
-    { ...shared, displayName: "integration", testMatch: ["<rootDir>/__tests__/integration/**/*.test.ts"] },
+    { ...shared, ...testRun, displayName: "integration", testMatch: ["<rootDir>/__tests__/integration/**/*.test.ts"] },
     // The real Terraform, the local cloud and dev sessions (`npm run test:e2e`).
-    // One folder per run (support/test-run.ts) for everything they write and the processes they share (support/shared.ts).
-    {
-      ...shared,
-      displayName: "e2e",
-      testMatch: ["<rootDir>/__tests__/e2e/**/*.test.ts"],
-      globalSetup: "<rootDir>/__tests__/support/e2e-setup.ts",
-      globalTeardown: "<rootDir>/__tests__/support/e2e-teardown.ts",
-    },
+    { ...shared, ...testRun, displayName: "e2e", testMatch: ["<rootDir>/__tests__/e2e/**/*.test.ts"] },
   ],
 };

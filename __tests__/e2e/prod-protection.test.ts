@@ -1,12 +1,12 @@
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { LocalCloud, startLocalCloud } from "../../tools/local-cloud/front";
 import { motoMissing } from "../../tools/local-cloud/moto";
 import { apply, prepareLocalStack } from "../../tools/terraform/local-deploy";
 import { stageStack, synthesize } from "../../tools/terraform/synthesize";
 import { cliConfigFile, terraform, terraformMissing } from "../../tools/terraform/terraform";
 import { describeWhen } from "../support/requires";
+import { sharedCloud } from "../support/shared";
+import { ownFolder } from "../support/test-run";
 
 /** The managed resources in the state of the stack at `dir`, as `terraform state list` prints them. */
 async function stateList(dir: string): Promise<string[]> {
@@ -14,28 +14,21 @@ async function stateList(dir: string): Promise<string[]> {
 }
 
 /**
- * Prod deployed to the local cloud with the real Terraform: a destroy fails at plan time, before anything is deleted,
+ * Prod deployed to the run's shared local cloud with the real Terraform (plans only read it): a destroy fails at plan time, before anything is deleted,
  * because its user pool and identity pool have prevent_destroy (Cognito's own deletion protection covers only the
  * user pool, and AWS checks it only when Terraform reaches the pool, after deleting what depends on it).
  */
 describeWhen(terraformMissing() ?? motoMissing())("prod's pools survive terraform destroy", () => {
-  let scratch: string;
-  let cloud: LocalCloud;
   let dir: string;
 
   beforeAll(async () => {
     cliConfigFile();
-    scratch = mkdtempSync(join(tmpdir(), "prod-protection-"));
-    cloud = await startLocalCloud();
+    const scratch = ownFolder("prod-protection");
+    const cloud = await sharedCloud();
     dir = await prepareLocalStack(stageStack(synthesize(join(scratch, "out"), { stages: ["prod"] }), "prod"), cloud.endpoint, join(scratch, "prod"));
     const applied = await apply(dir);
     if (applied.code !== 0) throw new Error(`apply of prod failed: ${applied.stderr}`);
-  }, 240_000);
-
-  afterAll(async () => {
-    await cloud?.stop();
-    if (scratch) rmSync(scratch, { recursive: true, force: true });
-  }, 30_000);
+  }, 300_000);
 
   test("terraform destroy's plan fails at the identity pool, and deletes nothing", async () => {
     const before = await stateList(dir);

@@ -1,43 +1,56 @@
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { execFile } from "node:child_process";
+import { cpSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { promisify } from "node:util";
+import { CI_STACK_NAME } from "../../config";
 import { synthesize } from "../../tools/terraform/synthesize";
-import { cliConfigFile, terraformMissing } from "../../tools/terraform/terraform";
+import { cliConfigFile, PROJECT_ROOT, terraformEnv, terraformMissing } from "../../tools/terraform/terraform";
 import { validateStack, Validation } from "../../tools/terraform/validate";
+import { APP_COMMAND } from "../support/app-command";
 import { describeWhen } from "../support/requires";
+import { VALIDATED_SETTINGS } from "../support/settings";
+import { ownFolder } from "../support/test-run";
 
-/** Real Terraform and the real AWS provider (from the mirror where there is one) check what we synthesize. */
+const run = promisify(execFile);
+
+/**
+ * Real Terraform and the real AWS provider (from the mirror where there is one) check what we synthesize: the CI roles'
+ * stack as JSON (the stages' and the state bucket's JSON are planned, which validates them, in plan.test.ts), every
+ * stack as cdktf's HCL, and the HCL of a stage pointed at the local cloud.
+ */
 describeWhen(terraformMissing())("terraform validate", () => {
   let scratch: string;
   let results: Validation[];
 
   beforeAll(async () => {
     cliConfigFile();
-    scratch = mkdtempSync(join(tmpdir(), "tf-validate-"));
-    // With a GitHub repository, the app has the CI roles' stack too; prod sends its mail through SES.
-    const env = {
-      API_AUTH_COGNITO_GITHUB_REPOSITORY: "my-org/api-auth-cognito",
-      API_AUTH_COGNITO_SES_IDENTITY_PROD: "arn:aws:ses:us-east-1:222222222222:identity/example.com",
-      API_AUTH_COGNITO_EMAIL_FROM_PROD: "Example <no-reply@example.com>",
-    };
-    const json = synthesize(join(scratch, "json-out"), { env }).map((stack) => ({ stack, format: "json" as const }));
-    const hcl = synthesize(join(scratch, "hcl-out"), { hcl: true, env }).map((stack) => ({ stack, format: "hcl" as const }));
+    scratch = ownFolder("validate");
+    const json = synthesize(join(scratch, "json-out"), { env: VALIDATED_SETTINGS }).filter((stack) => stack.name === CI_STACK_NAME).map((stack) => ({ stack, format: "json" as const }));
+    const hcl = synthesize(join(scratch, "hcl-out"), { hcl: true, env: VALIDATED_SETTINGS }).map((stack) => ({ stack, format: "hcl" as const }));
+    // With API_AUTH_COGNITO_TARGET=local, the stage's provider has an endpoints block: it must render as a block in HCL.
+    // The app as cdktf runs it (the tools' synth always targets AWS), unformatted as the app writes it.
+    const local = join(scratch, "local-hcl-out");
+    mkdirSync(local);
+    await run(APP_COMMAND[0], APP_COMMAND.slice(1), {
+      cwd: PROJECT_ROOT,
+      env: terraformEnv({ API_AUTH_COGNITO_STAGES: "dev", API_AUTH_COGNITO_TARGET: "local", SYNTH_HCL_OUTPUT: "true", CDKTF_OUTDIR: local }),
+    });
+    const localDev = { stack: { name: "api-auth-cognito-dev", dir: join(local, "stacks", "api-auth-cognito-dev") }, format: "hcl" as const };
     results = await Promise.all(
-      [...json, ...hcl].map(({ stack, format }) => validateStack(stack, format, join(scratch, "work", format, stack.name))),
+      [...json, ...hcl].map(({ stack, format }) => validateStack(stack, format, join(scratch, "work", format, stack.name))).concat(
+        validateStack(localDev.stack, localDev.format, join(scratch, "work", "local-hcl")).then((result) => ({ ...result, stack: `${result.stack} (local)` })),
+      ),
     );
-  }, 120_000);
-  afterAll(() => rmSync(scratch, { recursive: true, force: true }));
+  }, 180_000);
 
-  test("validates both stages, the state bucket's and the CI roles' stacks, as JSON and as cdktf's HCL", () => {
+  test("validates the CI roles' stack as JSON, and every stack as cdktf's HCL, the local target's too", () => {
     expect(results.map((r) => `${r.stack} ${r.format}`).sort()).toEqual([
       "api-auth-cognito-ci hcl",
       "api-auth-cognito-ci json",
+      "api-auth-cognito-dev (local) hcl",
       "api-auth-cognito-dev hcl",
-      "api-auth-cognito-dev json",
       "api-auth-cognito-prod hcl",
-      "api-auth-cognito-prod json",
       "api-auth-cognito-state hcl",
-      "api-auth-cognito-state json",
     ]);
     for (const result of results) {
       expect(result.diagnostics.filter((d) => d.severity === "error")).toEqual([]);
@@ -60,7 +73,8 @@ describeWhen(terraformMissing())("terraform validate", () => {
   });
 
   test("an invalid stack is reported invalid with Terraform's diagnostic", async () => {
-    const dev = synthesize(join(scratch, "broken-out")).find((s) => s.name === "api-auth-cognito-dev")!;
+    const dev = { name: "api-auth-cognito-dev", dir: join(scratch, "broken") };
+    cpSync(join(scratch, "json-out", "stacks", dev.name), dev.dir, { recursive: true });
     const file = join(dev.dir, "cdk.tf.json");
     const config = JSON.parse(readFileSync(file, "utf8"));
     const [fn] = Object.values(config.resource.aws_lambda_function) as Array<Record<string, unknown>>;

@@ -3,9 +3,10 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 
 /**
- * The folder of one run of the e2e suite: the e2e project's global setup makes it (e2e-setup.ts) and its teardown
- * removes it (e2e-teardown.ts). Everything a test writes goes in a folder of its own inside it, so that no test sees
- * another's files, nor those of another run on the same machine, nor a developer's `.tfwork`.
+ * The folder of one run of the tests that run processes (integration and e2e): the global setup makes it
+ * (test-run-setup.ts) and the teardown removes it (test-run-teardown.ts). Everything such a test writes goes in a
+ * folder of its own inside it, so that no test sees another's files, nor those of another run on the same machine,
+ * nor a developer's `.tfwork`.
  */
 export const TEST_RUN_ENV = "API_AUTH_COGNITO_TEST_RUN";
 

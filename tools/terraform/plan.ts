@@ -32,8 +32,7 @@ export async function planStack(stack: SynthesizedStack, workdir: string, outdir
   step(`terraform init: ${stack.name}`);
   await terraformOrThrow(["init", "-input=false", "-reconfigure"], dir);
   step(`terraform plan: ${stack.name}${remote ? " (remote state and account)" : " (offline)"}`);
-  await terraformOrThrow(["plan", "-input=false", "-out=tfplan"], dir);
-  const text = (await terraformOrThrow(["show", "tfplan"], dir)).stdout;
+  const text = planText((await terraformOrThrow(["plan", "-input=false", "-out=tfplan"], dir)).stdout);
   const json = (await terraformOrThrow(["show", "-json", "tfplan"], dir)).stdout;
   const plan = JSON.parse(json);
   const stackJson = JSON.parse(readFileSync(join(stack.dir, "cdk.tf.json"), "utf8"));
@@ -44,4 +43,21 @@ export async function planStack(stack: SynthesizedStack, workdir: string, outdir
   writeFileSync(files.json, json);
   writeFileSync(files.summary, planSummary(stack.name, plan, stackJson, mode));
   return { stack: stack.name, counts: countChanges(plan), files, archivesStoodIn };
+}
+
+/** What Terraform prints before a plan while it reads data sources and refreshes state: progress, not the plan. */
+const PROGRESS = /^\S+: (Reading\.\.\.|Read complete after|Refreshing state\.\.\.|Still reading\.\.\.|Still refreshing\.\.\.|Preparing import\.\.\.)/;
+
+/**
+ * The plan for review out of what `terraform plan -out` printed, as `terraform show` prints the saved plan (which
+ * would start the AWS provider once more): without the progress lines before it and the note on the saved file after.
+ */
+export function planText(stdout: string): string {
+  const lines = stdout.replace(/\n+$/, "").split("\n");
+  const start = lines.findIndex((line) => line.trim() !== "" && !PROGRESS.test(line));
+  let end = lines.findIndex((line) => line.startsWith("Saved the plan to: "));
+  if (end === -1) end = lines.length;
+  // The rule and blank lines Terraform puts before that note.
+  while (end > start && /^[─\s]*$/.test(lines[end - 1])) end--;
+  return `${lines.slice(Math.max(start, 0), end).join("\n")}\n`;
 }

@@ -8,7 +8,7 @@ import { TEST_RUN_ENV } from "./test-run";
 const STOP_WITHIN_MS = 20_000;
 
 /**
- * The e2e project's global teardown: tells the guard of each shared process (shared.ts) to stop it, as the end of the
+ * The global teardown of the integration and e2e projects: tells the guard of each shared process (shared.ts) to stop it, as the end of the
  * worker that started it would, waits for them, kills any left after that, and removes this run's folder.
  */
 export default async function teardown(): Promise<void> {
@@ -28,6 +28,7 @@ export default async function teardown(): Promise<void> {
   // A guard leads its process group: what is left of it and its helper goes together.
   for (const pid of pids.filter(isAlive)) signal(-pid, "SIGKILL");
   rmSync(run, { recursive: true, force: true });
+  delete process.env[TEST_RUN_ENV];
 }
 
 /** Sends `name` to `pid` (a group when negative), if it is still there. */
