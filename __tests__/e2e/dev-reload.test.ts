@@ -1,7 +1,6 @@
 import { execFile } from "node:child_process";
 import { promisify } from "node:util";
-import { cpSync, mkdtempSync, readFileSync, rmSync, unlinkSync, utimesSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { cpSync, readFileSync, rmSync, unlinkSync, utimesSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { DevEnvironment, startDev } from "../../tools/local-api/dev-environment";
 import { lambdaNodeMissing } from "../../tools/local-api/lambda-node";
@@ -12,6 +11,7 @@ import { CognitoIdentityProviderClient, ListUsersCommand } from "@aws-sdk/client
 import { LOCAL_OUTPUT_NAMES, writeOutputsFile } from "../../tools/local-api/outputs-file";
 import { LOCAL_CREDENTIALS, LOCAL_REGION } from "../../tools/local-cloud/local-account";
 import { describeWhen } from "../support/requires";
+import { ownFolder } from "../support/test-run";
 import { smoke } from "../support/smoke-command";
 
 const ROOT = join(__dirname, "..", "..");
@@ -56,7 +56,7 @@ describeWhen(terraformMissing() ?? motoMissing() ?? lambdaNodeMissing())("npm ru
   const since = (mark: number) => reloads.slice(mark);
 
   beforeAll(async () => {
-    scratch = mkdtempSync(join(tmpdir(), "dev-reload-"));
+    scratch = ownFolder("dev-reload");
     cpSync(join(ROOT, "lambdas"), join(scratch, "lambdas"), { recursive: true });
     dev = await startDev({
       workdir: join(scratch, "work"),

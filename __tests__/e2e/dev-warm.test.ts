@@ -1,6 +1,5 @@
 import { execFile } from "node:child_process";
-import { cpSync, mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { cpSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { LambdaClient, UpdateFunctionCodeCommand } from "@aws-sdk/client-lambda";
@@ -15,6 +14,7 @@ import { motoMissing } from "../../tools/local-cloud/moto";
 import { recordRunningCloud } from "../../tools/local-cloud/running-cloud";
 import { terraformMissing } from "../../tools/terraform/terraform";
 import { describeWhen } from "../support/requires";
+import { ownFolder } from "../support/test-run";
 
 const ROOT = join(__dirname, "..", "..");
 const run = promisify(execFile);
@@ -65,7 +65,7 @@ describeWhen(terraformMissing() ?? motoMissing() ?? lambdaNodeMissing())("npm ru
   }
 
   beforeAll(async () => {
-    scratch = mkdtempSync(join(tmpdir(), "dev-warm-"));
+    scratch = ownFolder("dev-warm");
     cpSync(join(ROOT, "lambdas"), join(scratch, "lambdas"), { recursive: true });
     cloud = await startLocalCloud();
     record = join(scratch, "cloud.json");

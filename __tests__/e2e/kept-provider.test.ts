@@ -1,10 +1,11 @@
-import { existsSync, mkdtempSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { existsSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { KeptProvider } from "../../tools/terraform/kept-provider";
 import { isRunning } from "../../tools/terraform/process-alive";
 import { prepareTerraform, terraform, terraformMissing, terraformOrThrow } from "../../tools/terraform/terraform";
 import { describeWhen } from "../support/requires";
+import { ownFolder } from "../support/test-run";
 
 /** A stack that needs the AWS provider and no cloud: the partition data source is answered by the provider itself. */
 const STACK = {
@@ -27,7 +28,7 @@ describeWhen(terraformMissing())("KeptProvider", () => {
 
   beforeAll(async () => {
     prepareTerraform();
-    dir = mkdtempSync(join(tmpdir(), "kept-provider-test-"));
+    dir = ownFolder("kept-provider-test");
     writeFileSync(join(dir, "main.tf.json"), JSON.stringify(STACK));
     await terraformOrThrow(["init", "-backend=false", "-input=false"], dir);
   }, 120_000);
@@ -70,7 +71,7 @@ describeWhen(terraformMissing())("KeptProvider", () => {
     await provider.stop();
     expect(isRunning(Pid)).toBe(false);
     expect(existsSync(dirname(Addr.String))).toBe(false);
-    const empty = mkdtempSync(join(tmpdir(), "kept-provider-none-"));
+    const empty = ownFolder("kept-provider-none");
     try {
       expect(await provider.envFor(empty)).toEqual({});
     } finally {

@@ -1,5 +1,4 @@
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { rmSync } from "node:fs";
 import { join } from "node:path";
 import { CreateRoleCommand, IAMClient } from "@aws-sdk/client-iam";
 import {
@@ -23,6 +22,7 @@ import { motoMissing } from "../../tools/local-cloud/moto";
 import { buildEvent, mapResponse } from "../../tools/local-api/payload-v2";
 import { LOCAL_CREDENTIALS, LOCAL_REGION } from "../../tools/local-cloud/local-account";
 import { describeWhen } from "../support/requires";
+import { ownFolder } from "../support/test-run";
 
 const CONFIG = { region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS, maxAttempts: 1 };
 
@@ -73,13 +73,13 @@ describeWhen(motoMissing() ?? lambdaNodeMissing())("local cloud: Lambda code and
   beforeAll(async () => {
     cloud = await startLocalCloud();
     lambda = new LambdaClient({ ...CONFIG, endpoint: cloud.endpoint });
-    runner = new LambdaRunner({ cacheDir: join(tmpdir(), "api-auth-cognito-lambda-test") });
+    runner = new LambdaRunner({ cacheDir: join(ownFolder("lambda-runner"), "cache") });
     const iam = new IAMClient({ ...CONFIG, endpoint: cloud.endpoint });
     const document = JSON.stringify({ Version: "2012-10-17", Statement: [{ Effect: "Allow", Principal: { Service: "lambda.amazonaws.com" }, Action: "sts:AssumeRole" }] });
     role = (await iam.send(new CreateRoleCommand({ RoleName: "runner-test", AssumeRolePolicyDocument: document }))).Role!.Arn!;
     iam.destroy();
     // The real handler, bundled as the stacks bundle it.
-    work = mkdtempSync(join(tmpdir(), "lambda-runner-test-"));
+    work = ownFolder("lambda-runner-test");
     buildSync({ entryPoints: [join(__dirname, "..", "..", "lambdas", "public.ts")], bundle: true, platform: "node", target: BUNDLE_TARGET, format: "cjs", outfile: join(work, "bundle", "index.js"), logLevel: "silent" });
     publicZip = zipDirectory(join(work, "bundle"));
   }, 30_000);

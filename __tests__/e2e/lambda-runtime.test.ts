@@ -1,6 +1,5 @@
 import { execFileSync } from "node:child_process";
 import { createHash, randomBytes } from "node:crypto";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { CreateRoleCommand, IAMClient } from "@aws-sdk/client-iam";
 import { CreateFunctionCommand, CreateFunctionCommandInput, LambdaClient, PutFunctionConcurrencyCommand } from "@aws-sdk/client-lambda";
@@ -14,9 +13,12 @@ import { lambdaNodeMissing } from "../../tools/local-api/lambda-node";
 import { motoMissing } from "../../tools/local-cloud/moto";
 import { LOCAL_CREDENTIALS, LOCAL_REGION } from "../../tools/local-cloud/local-account";
 import { describeWhen } from "../support/requires";
+import { ownFolder } from "../support/test-run";
+
+/** Where this file's runners unpack zips: a folder of its own. */
+const cacheDir = join(ownFolder("lambda-runtime"), "cache");
 
 const CONFIG = { region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS, maxAttempts: 1 };
-const CACHE_DIR = join(tmpdir(), "api-auth-cognito-lambda-test");
 
 /** A zip with one `index.js`. */
 const zipOf = (source: string) => zipSync({ "index.js": Buffer.from(source) });
@@ -50,7 +52,7 @@ describeWhen(motoMissing() ?? lambdaNodeMissing())("local Lambda runtime: as the
 
   /** A runner pointed at the local cloud, with the local key pair as the role's credentials. */
   const runnerWith = (options: RunnerOptions = {}) => {
-    const runner = new LambdaRunner({ cacheDir: CACHE_DIR, endpointUrl: cloud.endpoint, credentials: async () => localCredentials(3_600_000), ...options });
+    const runner = new LambdaRunner({ cacheDir, endpointUrl: cloud.endpoint, credentials: async () => localCredentials(3_600_000), ...options });
     runners.push(runner);
     return runner;
   };

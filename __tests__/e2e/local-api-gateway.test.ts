@@ -1,6 +1,5 @@
 import { execFile } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import {
@@ -23,6 +22,7 @@ import { LocalCloud, startLocalCloud } from "../../tools/local-cloud/front";
 import { LOCAL_CREDENTIALS, LOCAL_REGION } from "../../tools/local-cloud/local-account";
 import { motoMissing } from "../../tools/local-cloud/moto";
 import { describeWhen } from "../support/requires";
+import { ownFolder } from "../support/test-run";
 
 const run = promisify(execFile);
 const CONFIG = { region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS, maxAttempts: 1 };
@@ -54,7 +54,7 @@ describeWhen(motoMissing() ?? lambdaNodeMissing())("local API: CORS, throttling 
   let accessLogFile: string;
 
   beforeAll(async () => {
-    scratch = mkdtempSync(join(tmpdir(), "local-api-gateway-"));
+    scratch = ownFolder("local-api-gateway");
     accessLogFile = join(scratch, "access.log");
     cloud = await startLocalCloud({ logFile: join(scratch, "moto.log") });
     const config = { ...CONFIG, endpoint: cloud.endpoint };

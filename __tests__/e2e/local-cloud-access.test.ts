@@ -1,7 +1,6 @@
 import { execFile } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { mkdtempSync, rmSync, statSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { rmSync, statSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { promisify } from "node:util";
 import {
@@ -18,6 +17,7 @@ import { LOCAL_CREDENTIALS, LOCAL_REGION } from "../../tools/local-cloud/local-a
 import { motoMissing } from "../../tools/local-cloud/moto";
 import { RoleCredentials } from "../../tools/local-cloud/role-sessions";
 import { describeWhen } from "../support/requires";
+import { ownFolder } from "../support/test-run";
 import { rejection } from "../support/rejection";
 
 const run = promisify(execFile);
@@ -46,7 +46,7 @@ describeWhen(motoMissing())("local cloud access: only loopback names, known keys
   const roleArn = `arn:aws:iam::${ACCOUNT}:role/${roleName}`;
   let session: RoleCredentials;
   /** An AWS CLI configuration of its own: SigV4 for S3 presigned URLs too (the CLI presigns with SigV2 by default). */
-  const configDir = mkdtempSync(join(tmpdir(), "access-test-"));
+  const configDir = ownFolder("access-test");
   const configFile = join(configDir, "config");
   writeFileSync(configFile, "[default]\ns3 =\n  signature_version = s3v4\n");
 

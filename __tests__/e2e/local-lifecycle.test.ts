@@ -6,9 +6,9 @@ import { lambdaNodeMissing } from "../../tools/local-api/lambda-node";
 import { LambdaRunner } from "../../tools/local-api/lambda-runner";
 import { startLocalCloud } from "../../tools/local-cloud/front";
 import { motoMissing } from "../../tools/local-cloud/moto";
-import { CLOUD_FILE } from "../../tools/local-cloud/running-cloud";
 import { terraformMissing } from "../../tools/terraform/terraform";
 import { describeWhen } from "../support/requires";
+import { isolatedEnv, ownFolder } from "../support/test-run";
 
 /**
  * The local loop survives faults and stops cleanly, with the real commands as a user runs them (`npm run local:up`,
@@ -55,21 +55,28 @@ function descendants(pid: number): ProcessInfo[] {
   return found;
 }
 
-/** A command started as a terminal starts a job: in a process group of its own, led by npm. */
+/**
+ * A command started as a terminal starts a job: in a process group of its own, led by npm, with a folder of its own
+ * for the tools' scratch and temp files (two jobs given the same folder see each other's records, as two commands of
+ * one checkout do).
+ */
 class Job {
   readonly child: ChildProcess;
+  /** The running local cloud's record, where this job's commands keep it. */
+  readonly cloudRecord: string;
+  /** The job's temp folder (TMPDIR). */
+  readonly temp: string;
   stdout = "";
   stderr = "";
   readonly ended: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 
-  constructor(script: string, args: readonly string[] = []) {
-    this.child = spawn("npm", ["run", "--silent", script, ...(args.length ? ["--", ...args] : [])], {
-      cwd: ROOT,
-      detached: true,
-      stdio: ["ignore", "pipe", "pipe"],
-      // Free ports, never the fixed defaults: a developer's own local:up may hold them, and test files run in parallel.
-      env: { ...process.env, NO_COLOR: "1", API_AUTH_COGNITO_CLOUD_PORT: "0", API_AUTH_COGNITO_API_PORT: "0" },
-    });
+  constructor(script: string, dir: string, args: readonly string[] = []) {
+    // Free ports, never the fixed defaults, and folders of its own: a developer's own local:up may hold the ports and
+    // its record, and test files run in parallel.
+    const env = isolatedEnv(dir);
+    this.cloudRecord = join(env.API_AUTH_COGNITO_WORK_DIR!, "local", "cloud.json");
+    this.temp = env.TMPDIR!;
+    this.child = spawn("npm", ["run", "--silent", script, ...(args.length ? ["--", ...args] : [])], { cwd: ROOT, detached: true, stdio: ["ignore", "pipe", "pipe"], env });
     this.child.stdout!.on("data", (chunk: Buffer) => (this.stdout += chunk.toString()));
     this.child.stderr!.on("data", (chunk: Buffer) => (this.stderr += chunk.toString()));
     this.ended = new Promise((resolve) => this.child.once("exit", (code, signal) => resolve({ code, signal })));
@@ -149,9 +156,9 @@ describeWhen(motoMissing())("npm run local:up: faults and every way of stopping"
   const jobs: Job[] = [];
   afterEach(() => jobs.splice(0).forEach((job) => job.kill()));
 
-  /** A running local:up, with the pids of everything it started. */
-  async function localUp() {
-    const job = new Job("local:up");
+  /** A running local:up, with the pids of everything it started; in `dir`, or a folder of its own. */
+  async function localUp(dir = ownFolder("local-up")) {
+    const job = new Job("local:up", dir);
     jobs.push(job);
     const [, endpoint] = await job.printed(LOCAL_UP_READY);
     const tool = job.tool("local-up.ts");
@@ -171,7 +178,7 @@ describeWhen(motoMissing())("npm run local:up: faults and every way of stopping"
     await gone([guard.pid, tool.pid]);
     await job.groupEmpty();
     expect(existsSync(socketDir)).toBe(false);
-    expect(existsSync(CLOUD_FILE)).toBe(false);
+    expect(existsSync(job.cloudRecord)).toBe(false);
   }, 60_000);
 
   test.each([
@@ -180,7 +187,7 @@ describeWhen(motoMissing())("npm run local:up: faults and every way of stopping"
     ["Ctrl-C (SIGINT to the job)", "SIGINT", "group", 130],
   ] as const)("%s stops moto, its guard, the tool and tsx, and removes moto's folder and the record", async (_name, signal, target, exitCode) => {
     const { job, moto, guard, socketDir, tool, endpoint } = await localUp();
-    expect(existsSync(CLOUD_FILE)).toBe(true);
+    expect(existsSync(job.cloudRecord)).toBe(true);
     process.kill(target === "npm" ? job.pid : -job.pid, signal);
     const { code, signal: npmSignal } = await job.ended;
     // npm reports the child's status, or dies of the signal itself; either way it does not claim success.
@@ -188,28 +195,30 @@ describeWhen(motoMissing())("npm run local:up: faults and every way of stopping"
     await gone([moto.pid, guard.pid, tool.pid]);
     await job.groupEmpty();
     expect(existsSync(socketDir)).toBe(false);
-    expect(existsSync(CLOUD_FILE)).toBe(false);
+    expect(existsSync(job.cloudRecord)).toBe(false);
     await expect(fetch(`${endpoint}/`)).rejects.toThrow();
   }, 60_000);
 
   test("kill -9 of the tool: moto's guard stops moto and removes its folder; the next start forgets the stale record and says so", async () => {
-    const first = await localUp();
+    const checkout = ownFolder("local-up-killed");
+    const first = await localUp(checkout);
     process.kill(first.tool.pid, "SIGKILL");
     await gone([first.moto.pid, first.guard.pid]);
     expect(existsSync(first.socketDir)).toBe(false);
     // The record could not be removed by a process killed outright: the next start does it.
-    expect(JSON.parse(readFileSync(CLOUD_FILE, "utf8")).pid).toBe(first.tool.pid);
+    expect(JSON.parse(readFileSync(first.job.cloudRecord, "utf8")).pid).toBe(first.tool.pid);
     first.job.kill();
 
-    const second = await localUp();
+    const second = await localUp(checkout);
     expect(second.job.stderr).toContain(`the local cloud of pid ${first.tool.pid} ended without cleaning up`);
-    expect(JSON.parse(readFileSync(CLOUD_FILE, "utf8")).pid).toBe(second.tool.pid);
+    expect(JSON.parse(readFileSync(second.job.cloudRecord, "utf8")).pid).toBe(second.tool.pid);
     process.kill(second.job.pid, "SIGTERM");
     await gone([second.moto.pid, second.tool.pid]);
   }, 90_000);
 
   test("kill -9 of the tool and of moto's guard: the next start kills the orphaned moto and removes its folder, and says so", async () => {
-    const first = await localUp();
+    const checkout = ownFolder("local-up-orphaned");
+    const first = await localUp(checkout);
     process.kill(first.guard.pid, "SIGKILL");
     process.kill(first.tool.pid, "SIGKILL");
     await gone([first.tool.pid, first.guard.pid]);
@@ -217,7 +226,7 @@ describeWhen(motoMissing())("npm run local:up: faults and every way of stopping"
     expect(isAlive(first.moto.pid)).toBe(true);
     first.job.kill();
 
-    const second = await localUp();
+    const second = await localUp(checkout);
     expect(second.job.stderr).toContain(`killed its moto_server (pid ${first.moto.pid})`);
     expect(second.job.stderr).toContain(`removed ${first.socketDir}`);
     await gone([first.moto.pid]);
@@ -273,7 +282,7 @@ describeWhen(terraformMissing() ?? motoMissing() ?? lambdaNodeMissing())("npm ru
 
   /** A running `npm run dev` that has served GET /public once, so a handler's worker process runs. */
   async function devServing() {
-    const job = new Job("dev");
+    const job = new Job("dev", ownFolder("dev"));
     jobs.push(job);
     const [, api] = await job.printed(/Serving the API on (http:\/\/127\.0\.0\.1:\d+)/);
     expect((await fetch(`${api}/public`)).status).toBe(200);
@@ -316,14 +325,15 @@ describeWhen(terraformMissing() ?? motoMissing() ?? lambdaNodeMissing())("npm ru
     await gone([moto.pid, guard.pid, ...provider, ...workers.map((w) => w.pid)]);
     expect(existsSync(socketDir)).toBe(false);
     job.kill();
+    // The job's temp folder is its own: no other runner on this machine sweeps it meanwhile.
     expect(existsSync(runDir)).toBe(true);
-    const next = new LambdaRunner();
+    const next = withTemp(job.temp, () => new LambdaRunner());
     expect(existsSync(runDir)).toBe(false);
     await next.stop();
   }, 180_000);
 
   test("SIGTERM to npm during the deploy: Terraform is interrupted while moto still answers, and nothing is left", async () => {
-    const job = new Job("dev");
+    const job = new Job("dev", ownFolder("dev-deploying"));
     jobs.push(job);
     while (!/terraform apply/.test(job.stderr)) {
       if (job.child.exitCode !== null) throw new Error(`dev ended before the apply:\n${job.stderr}`);
@@ -339,3 +349,15 @@ describeWhen(terraformMissing() ?? motoMissing() ?? lambdaNodeMissing())("npm ru
     await job.groupEmpty();
   }, 180_000);
 });
+
+/** `make()` with this process's temp folder set to `dir`, as a command started with that TMPDIR has it. */
+function withTemp<T>(dir: string, make: () => T): T {
+  const saved = process.env.TMPDIR;
+  process.env.TMPDIR = dir;
+  try {
+    return make();
+  } finally {
+    if (saved === undefined) delete process.env.TMPDIR;
+    else process.env.TMPDIR = saved;
+  }
+}

@@ -1,6 +1,5 @@
 import { execFile } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { GetFunctionCommand, LambdaClient } from "@aws-sdk/client-lambda";
@@ -12,6 +11,7 @@ import { motoMissing } from "../../tools/local-cloud/moto";
 import { standInForArchives } from "../../tools/terraform/archive-stand-in";
 import { cliConfigFile, mirroredProviders, terraformEnv, terraformMissing } from "../../tools/terraform/terraform";
 import { describeWhen } from "../support/requires";
+import { ownFolder } from "../support/test-run";
 
 const ROOT = join(__dirname, "..", "..");
 const CDKTF = join(ROOT, "node_modules", ".bin", "cdktf");
@@ -47,7 +47,7 @@ describeWhen(terraformMissing() ?? motoMissing())("API_AUTH_COGNITO_TARGET=local
   }
 
   beforeAll(async () => {
-    scratch = mkdtempSync(join(tmpdir(), "local-target-"));
+    scratch = ownFolder("local-target");
     cloud = await startLocalCloud({ buckets: [LOCAL_STATE_BUCKET] });
     env = terraformEnv({ API_AUTH_COGNITO_TARGET: "local", API_AUTH_COGNITO_LOCAL_ENDPOINT: cloud.endpoint, API_AUTH_COGNITO_STAGES: "dev", TF_CLI_CONFIG_FILE: cliConfigFile(), NO_COLOR: "1" });
     const config = { endpoint: cloud.endpoint, region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS };

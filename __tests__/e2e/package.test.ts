@@ -1,6 +1,5 @@
 import { execFileSync, spawnSync } from "node:child_process";
-import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { cpSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { Apigatewayv2Route } from "@cdktf/provider-aws/lib/apigatewayv2-route";
 import { CognitoIdentityPool } from "@cdktf/provider-aws/lib/cognito-identity-pool";
@@ -9,6 +8,7 @@ import { referencedStatements, roleId, SynthesizedStack } from "../../tools/terr
 import { cliConfigFile, terraformMissing } from "../../tools/terraform/terraform";
 import { validateStack } from "../../tools/terraform/validate";
 import { describeWhen } from "../support/requires";
+import { ownFolder } from "../support/test-run";
 
 const ROOT = join(__dirname, "..", "..");
 const BIN = join(ROOT, "node_modules", ".bin");
@@ -25,7 +25,7 @@ describeWhen(terraformMissing())("the packaged construct library in another proj
   let synth: string;
 
   beforeAll(() => {
-    scratch = mkdtempSync(join(tmpdir(), "package-"));
+    scratch = ownFolder("package");
     execFileSync("npm", ["pack", "--pack-destination", scratch], { cwd: ROOT, stdio: "pipe" });
     const tarball = join(scratch, readdirSync(scratch).find((f) => f.endsWith(".tgz"))!);
     files = execFileSync("tar", ["tzf", tarball], { encoding: "utf8" }).trim().split("\n");

@@ -1,5 +1,4 @@
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { GetRoleCommand, IAMClient } from "@aws-sdk/client-iam";
 import { GetObjectCommand, HeadObjectCommand, S3Client } from "@aws-sdk/client-s3";
@@ -11,6 +10,7 @@ import { prepareLocalStack } from "../../tools/terraform/local-deploy";
 import { synthesize } from "../../tools/terraform/synthesize";
 import { cliConfigFile, terraform, terraformMissing, terraformOrThrow } from "../../tools/terraform/terraform";
 import { describeWhen } from "../support/requires";
+import { ownFolder } from "../support/test-run";
 
 /** The state keys of the dev stage: as 0.1.0 wrote them, and with the region since. */
 const OLD_KEY = "api-auth-cognito/dev/terraform.tfstate";
@@ -50,7 +50,7 @@ describeWhen(terraformMissing() ?? motoMissing())("moving a 0.1.0 state to the k
 
   beforeAll(async () => {
     cliConfigFile();
-    scratch = mkdtempSync(join(tmpdir(), "state-migration-"));
+    scratch = ownFolder("state-migration");
     cloud = await startLocalCloud();
     s3 = new S3Client({ endpoint: cloud.endpoint, region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS, forcePathStyle: true });
     iam = new IAMClient({ endpoint: cloud.endpoint, region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS });

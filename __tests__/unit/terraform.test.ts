@@ -1,13 +1,22 @@
-import { readFileSync, statSync, utimesSync } from "node:fs";
-import { cliConfigFile, terraformEnv } from "../../tools/terraform/terraform";
+import { mkdtempSync, readFileSync, rmSync, statSync, utimesSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+
+// The tools' scratch folder moved to a temp folder of this file's own, before the module reads where it is.
+const work = mkdtempSync(join(tmpdir(), "terraform-test-"));
+process.env.API_AUTH_COGNITO_WORK_DIR = work;
+const { cliConfigFile, terraformEnv, WORK_ROOT } = require("../../tools/terraform/terraform") as typeof import("../../tools/terraform/terraform");
+afterAll(() => rmSync(work, { recursive: true, force: true }));
 
 /**
  * The tools' Terraform CLI configuration is read by every Terraform command of every tool and test file, often while
  * another one calls cliConfigFile(): a current file must be left as it is, never rewritten under a reader.
  */
 describe("cliConfigFile", () => {
-  test("is the file terraformEnv points Terraform at", () => {
+  test("is the file terraformEnv points Terraform at, in the tools' scratch folder (API_AUTH_COGNITO_WORK_DIR moves it)", () => {
+    expect(WORK_ROOT).toBe(work);
     expect(terraformEnv().TF_CLI_CONFIG_FILE).toBe(cliConfigFile());
+    expect(cliConfigFile()).toBe(join(work, "terraform.rc"));
   });
 
   test("leaves a current file untouched: same inode, same content, same modification time", () => {
@@ -21,5 +30,20 @@ describe("cliConfigFile", () => {
     expect(after.ino).toBe(before.ino);
     expect(after.mtimeMs).toBe(before.mtimeMs);
     expect(readFileSync(file, "utf8")).toBe(content);
+  });
+});
+
+describe("terraformEnv", () => {
+  test("no telemetry, no prompts, and Go's collector at GOGC=400 unless the caller set GOGC", () => {
+    const saved = process.env.GOGC;
+    try {
+      delete process.env.GOGC;
+      expect(terraformEnv()).toMatchObject({ CHECKPOINT_DISABLE: "1", TF_INPUT: "0", TF_IN_AUTOMATION: "1", GOGC: "400" });
+      process.env.GOGC = "150";
+      expect(terraformEnv().GOGC).toBe("150");
+    } finally {
+      if (saved === undefined) delete process.env.GOGC;
+      else process.env.GOGC = saved;
+    }
   });
 });

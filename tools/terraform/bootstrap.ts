@@ -26,6 +26,8 @@ export interface BootstrapOptions {
   readonly endpoint?: string;
   /** Credentials for the calls. @default the AWS SDK's default chain (environment, profile, SSO, instance role) */
   readonly credentials?: { readonly accessKeyId: string; readonly secretAccessKey: string };
+  /** Where the state stack is synthesized and Terraform's working copy of it goes. @default .tfwork/bootstrap */
+  readonly workdir?: string;
 }
 
 /** What {@link bootstrap} did. */
@@ -63,7 +65,7 @@ export async function bootstrap(options: BootstrapOptions = {}): Promise<Bootstr
   const bucket = bucketToBootstrap(settings.stateBucket, accountId, region);
   step(`state bucket ${bucket} in ${region}, account ${accountId}${bucket === settings.stateBucket ? " (as configured)" : ""}`);
 
-  const work = join(WORK_ROOT, "bootstrap");
+  const work = options.workdir ?? join(WORK_ROOT, "bootstrap");
   const env = { [SETTING_SOURCES.stateBucket.env]: bucket, [SETTING_SOURCES.stateRegion.env]: region };
   const stack = synthesize(join(work, "synth"), { projectRoot: root, env }).find((s) => s.name === STATE_STACK_NAME);
   if (!stack) throw new Error(`the synth wrote no ${STATE_STACK_NAME} stack`);

@@ -72,7 +72,15 @@ export function cliConfigFile(): string {
   return file;
 }
 
-/** The environment Terraform runs in: our CLI config, no telemetry, no prompts. */
+/**
+ * How much Terraform and the AWS provider (Go programs) let their heap grow between collections, unless the caller's
+ * environment sets GOGC: 400 instead of Go's 100. Most of a command's CPU is the provider's schema, built and decoded
+ * anew by every command; collecting a quarter as often cut a deploy's CPU by a tenth here (a plan's Terraform CPU by
+ * a quarter) for 7% more peak memory (636 MB instead of 593 MB for the largest process).
+ */
+const TERRAFORM_GOGC = "400";
+
+/** The environment Terraform runs in: our CLI config, no telemetry, no prompts, fewer garbage collections. */
 export function terraformEnv(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
   return {
     ...process.env,
@@ -80,6 +88,7 @@ export function terraformEnv(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
     CHECKPOINT_DISABLE: "1",
     TF_IN_AUTOMATION: "1",
     TF_INPUT: "0",
+    GOGC: process.env.GOGC ?? TERRAFORM_GOGC,
     ...extra,
   };
 }
