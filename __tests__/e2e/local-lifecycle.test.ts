@@ -327,7 +327,7 @@ describeWhen(terraformMissing() ?? motoMissing() ?? lambdaNodeMissing())("npm ru
     job.kill();
     // The job's temp folder is its own: no other runner on this machine sweeps it meanwhile.
     expect(existsSync(runDir)).toBe(true);
-    const next = withTemp(job.temp, () => new LambdaRunner());
+    const next = new LambdaRunner({ tempDir: job.temp });
     expect(existsSync(runDir)).toBe(false);
     await next.stop();
   }, 180_000);
@@ -350,14 +350,3 @@ describeWhen(terraformMissing() ?? motoMissing() ?? lambdaNodeMissing())("npm ru
   }, 180_000);
 });
 
-/** `make()` with this process's temp folder set to `dir`, as a command started with that TMPDIR has it. */
-function withTemp<T>(dir: string, make: () => T): T {
-  const saved = process.env.TMPDIR;
-  process.env.TMPDIR = dir;
-  try {
-    return make();
-  } finally {
-    if (saved === undefined) delete process.env.TMPDIR;
-    else process.env.TMPDIR = saved;
-  }
-}

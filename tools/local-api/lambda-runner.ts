@@ -67,6 +67,11 @@ export interface RunnerOptions {
    */
   readonly cacheDir?: string;
   /**
+   * The temp folder a runner of its own cache folder keeps it in, and sweeps of the folders killed runners left.
+   * @default the OS temp folder
+   */
+  readonly tempDir?: string;
+  /**
    * The node_modules handlers' `@aws-sdk/*` packages are resolved from, as Lambda resolves them from its runtime's.
    * @default the project's node_modules
    */
@@ -139,7 +144,7 @@ export class LambdaRunner {
   constructor(private readonly options: RunnerOptions = {}) {
     this.nodeBinary = options.nodeBinary ?? lambdaNodeBinary();
     this.ownCacheDir = options.cacheDir === undefined;
-    this.cacheDir = options.cacheDir ?? runCacheDir();
+    this.cacheDir = options.cacheDir ?? runCacheDir(options.tempDir ?? tmpdir());
     this.sdkModules = options.sdkModules ?? projectNodeModules();
     this.maxProcesses = positiveInteger("maxProcessesPerFunction", options.maxProcessesPerFunction ?? 10);
     this.idleTimeoutMs = positiveInteger("idleTimeoutMs", options.idleTimeoutMs ?? 60_000);
@@ -328,13 +333,12 @@ export class LambdaRunner {
 }
 
 /**
- * A runner's own cache directory, `<os tmpdir>/api-auth-cognito-lambda/run-<owner stamp>-<random>`. Those of runners
+ * A runner's own cache directory, `<temp>/api-auth-cognito-lambda/run-<owner stamp>-<random>`. Those of runners
  * whose process ended without removing them (`kill -9`) are removed first: only those (process-owner.ts says how it
  * knows), never a live runner's.
  */
-function runCacheDir(): string {
-  // Read at each call: a process that moves its TMPDIR gets its runs there.
-  const runs = join(tmpdir(), "api-auth-cognito-lambda");
+function runCacheDir(temp: string): string {
+  const runs = join(temp, "api-auth-cognito-lambda");
   for (const name of existsSync(runs) ? readdirSync(runs) : []) {
     // Only `run-<stamp>-*`: other entries are the shared cache of earlier versions, still used by their processes.
     const stamp = new RegExp(`^run-(${OWNER_STAMP.source})-`).exec(name)?.[1];
