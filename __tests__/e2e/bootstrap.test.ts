@@ -3,11 +3,9 @@ import { join } from "node:path";
 import { GetBucketVersioningCommand, S3Client } from "@aws-sdk/client-s3";
 import { copyProject } from "../../tools/bench/project-copy";
 import { LOCAL_CREDENTIALS, LOCAL_REGION } from "../../tools/local-cloud/local-account";
-import { motoMissing } from "../../tools/local-cloud/moto";
 import { bootstrap } from "../../tools/terraform/bootstrap";
 import { synthesize } from "../../tools/terraform/synthesize";
-import { terraformMissing } from "../../tools/terraform/terraform";
-import { describeWhen } from "../support/requires";
+import { describeWhen, missing } from "../support/requires";
 import { SharedCloud, sharedCloud } from "../support/shared";
 import { ownFolder } from "../support/test-run";
 
@@ -17,7 +15,7 @@ const cdktfJson = (project: string) => JSON.parse(readFileSync(join(project, "cd
  * `npm run bootstrap` against the run's shared local cloud (the bucket it creates is its own), with the real Terraform,
  * in a copy of the project.
  */
-describeWhen(terraformMissing() ?? motoMissing())("npm run bootstrap: the state bucket of the caller's account", () => {
+describeWhen(missing("terraform", "moto"))("npm run bootstrap: the state bucket of the caller's account", () => {
   let cloud: SharedCloud;
   let s3: S3Client;
   let root: string;

@@ -1,8 +1,6 @@
 import { deployStatements, IMPLIED_ACTIONS, PermissionScope, PermissionStatement, planStatements } from "../../ci-permissions";
 import { checkRoles, decide, isWildcardOnly, RoleCheck } from "../../tools/ci-roles/role-check";
 import { Recording, recordTerraformCalls } from "../../tools/ci-roles/terraform-calls";
-import { motoMissing } from "../../tools/local-cloud/moto";
-import { terraformMissing } from "../../tools/terraform/terraform";
 import { ApiGatewayV2Client, GetApisCommand } from "@aws-sdk/client-apigatewayv2";
 import { CloudWatchLogsClient, DescribeLogGroupsCommand } from "@aws-sdk/client-cloudwatch-logs";
 import { CognitoIdentityClient, ListIdentityPoolsCommand } from "@aws-sdk/client-cognito-identity";
@@ -12,7 +10,7 @@ import { LambdaClient, ListFunctionsCommand } from "@aws-sdk/client-lambda";
 import { GetObjectCommand, S3Client } from "@aws-sdk/client-s3";
 import { LOCAL_STATE_BUCKET } from "../../config";
 import { LOCAL_CREDENTIALS, LOCAL_REGION } from "../../tools/local-cloud/local-account";
-import { describeWhen } from "../support/requires";
+import { describeWhen, missing } from "../support/requires";
 import { ownFolder } from "../support/test-run";
 
 /**
@@ -21,7 +19,7 @@ import { ownFolder } from "../support/test-run";
  * every call recorded at its front, then each call (and what AWS checks besides while serving it) decided by the IAM
  * policy simulator on the roles' policies. The same life proves where the state goes and that destroy leaves nothing.
  */
-describeWhen(terraformMissing() ?? motoMissing())("CI roles: least privilege, proven on the calls Terraform makes", () => {
+describeWhen(missing("terraform", "moto"))("CI roles: least privilege, proven on the calls Terraform makes", () => {
   let scratch: string;
   let recording: Recording;
   let scope: PermissionScope;

@@ -7,12 +7,9 @@ import { CognitoIdentityProviderClient, DescribeUserPoolClientCommand, DescribeU
 import { GetRoleCommand, GetRolePolicyCommand, IAMClient } from "@aws-sdk/client-iam";
 import { GetFunctionCommand, LambdaClient } from "@aws-sdk/client-lambda";
 import { S3Client } from "@aws-sdk/client-s3";
-import { lambdaNodeMissing } from "../../tools/local-api/lambda-node";
 import { LOCAL_CREDENTIALS, LOCAL_REGION } from "../../tools/local-cloud/local-account";
-import { motoMissing } from "../../tools/local-cloud/moto";
 import { connectRemoteCloud, RemoteCloud } from "../../tools/local-cloud/remote-cloud";
-import { terraformMissing } from "../../tools/terraform/terraform";
-import { describeWhen } from "../support/requires";
+import { describeWhen, missing } from "../support/requires";
 import { SharedDev, sharedDev } from "../support/shared";
 
 const PREFIX = "api-auth-cognito-dev";
@@ -24,7 +21,7 @@ const ROLE_PREFIX = `${PREFIX}-use1`;
  * with the real Terraform and AWS provider to the moto emulator behind our front. A deploy's own lifecycle (the lock,
  * kills, destroy) is local-deploy.test.ts's and ci-roles.test.ts's.
  */
-describeWhen(terraformMissing() ?? motoMissing() ?? lambdaNodeMissing())("the dev stage as deployed to the local cloud", () => {
+describeWhen(missing("terraform", "moto", "lambda-node"))("the dev stage as deployed to the local cloud", () => {
   let dev: SharedDev;
   let clients: ReturnType<typeof makeClients>;
   let remote: RemoteCloud;

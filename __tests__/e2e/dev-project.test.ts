@@ -8,11 +8,8 @@ import { CreateBucketCommand, GetObjectCommand, S3Client } from "@aws-sdk/client
 import { addOpenRoute, copyProject } from "../../tools/bench/project-copy";
 import { GREETINGS_BUCKET, useSdkHandler } from "../../tools/bench/use-sdk-handler";
 import { DevEnvironment, startDev } from "../../tools/local-api/dev-environment";
-import { lambdaNodeMissing } from "../../tools/local-api/lambda-node";
 import { LOCAL_CREDENTIALS, LOCAL_REGION } from "../../tools/local-cloud/local-account";
-import { motoMissing } from "../../tools/local-cloud/moto";
-import { terraformMissing } from "../../tools/terraform/terraform";
-import { describeWhen } from "../support/requires";
+import { describeWhen, missing } from "../support/requires";
 
 const run = promisify(execFile);
 const CONFIG = { region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS };
@@ -26,7 +23,7 @@ const SOMEONE_ELSES = "someone-elses-bucket";
  * the new handler reloads on edit like the others; a main.ts that does not compile is reported in one line while the
  * last good deployment keeps serving), then a handler that calls AWS with its role's credentials.
  */
-describeWhen(terraformMissing() ?? motoMissing() ?? lambdaNodeMissing())("npm run dev on a project copy: infrastructure edits, and a handler calling AWS", () => {
+describeWhen(missing("terraform", "moto", "lambda-node"))("npm run dev on a project copy: infrastructure edits, and a handler calling AWS", () => {
   let project: string;
   let dev: DevEnvironment;
   const logs: string[] = [];

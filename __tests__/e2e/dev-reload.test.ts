@@ -3,14 +3,11 @@ import { promisify } from "node:util";
 import { cpSync, readFileSync, rmSync, unlinkSync, utimesSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { DevEnvironment, startDev } from "../../tools/local-api/dev-environment";
-import { lambdaNodeMissing } from "../../tools/local-api/lambda-node";
 import { invoke } from "../../tools/local-api/lambda-runner";
-import { motoMissing } from "../../tools/local-cloud/moto";
-import { terraformMissing } from "../../tools/terraform/terraform";
 import { CognitoIdentityProviderClient, ListUsersCommand } from "@aws-sdk/client-cognito-identity-provider";
 import { LOCAL_OUTPUT_NAMES, writeOutputsFile } from "../../tools/local-api/outputs-file";
 import { LOCAL_CREDENTIALS, LOCAL_REGION } from "../../tools/local-cloud/local-account";
-import { describeWhen } from "../support/requires";
+import { describeWhen, missing } from "../support/requires";
 import { ownFolder } from "../support/test-run";
 import { smoke } from "../support/smoke-command";
 
@@ -33,7 +30,7 @@ async function waitFor(what: string, check: () => boolean | Promise<boolean>, ms
  * others reload, a handler that throws answering 500 with a stack naming the TypeScript source, and `npm run smoke`
  * failing at the step a broken handler breaks. A session and a cloud of this file's own, since it edits handlers.
  */
-describeWhen(terraformMissing() ?? motoMissing() ?? lambdaNodeMissing())("npm run dev: reloads", () => {
+describeWhen(missing("terraform", "moto", "lambda-node"))("npm run dev: reloads", () => {
   let scratch: string;
   let dev: DevEnvironment;
   const logs: string[] = [];

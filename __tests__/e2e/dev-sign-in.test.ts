@@ -2,12 +2,9 @@ import { execFile } from "node:child_process";
 import { promisify } from "node:util";
 import { CognitoIdentityClient, GetCredentialsForIdentityCommand, GetIdCommand } from "@aws-sdk/client-cognito-identity";
 import { AdminConfirmSignUpCommand, CognitoIdentityProviderClient, SignUpCommand } from "@aws-sdk/client-cognito-identity-provider";
-import { lambdaNodeMissing } from "../../tools/local-api/lambda-node";
 import { LOCAL_CREDENTIALS, LOCAL_REGION } from "../../tools/local-cloud/local-account";
-import { motoMissing } from "../../tools/local-cloud/moto";
-import { terraformMissing } from "../../tools/terraform/terraform";
 import { idTokenOf, signIn } from "../support/cognito-sign-in";
-import { describeWhen } from "../support/requires";
+import { describeWhen, missing } from "../support/requires";
 import { SharedDev, sharedDev } from "../support/shared";
 
 const run = promisify(execFile);
@@ -20,7 +17,7 @@ const PASSWORD = "Passw0rd-for-dev!";
  * (USER_SRP_AUTH) against the deployed user pool and app client, the identity pool for credentials, and a
  * SigV4-signed GET /private with curl.
  */
-describeWhen(terraformMissing() ?? motoMissing() ?? lambdaNodeMissing())("npm run dev: SRP sign-in to a signed GET /private", () => {
+describeWhen(missing("terraform", "moto", "lambda-node"))("npm run dev: SRP sign-in to a signed GET /private", () => {
   let dev: SharedDev;
 
   beforeAll(async () => {

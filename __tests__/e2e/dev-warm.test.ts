@@ -7,13 +7,10 @@ import { zipSync } from "fflate";
 import { CognitoIdentityClient, GetCredentialsForIdentityCommand, GetIdCommand } from "@aws-sdk/client-cognito-identity";
 import { AdminConfirmSignUpCommand, CognitoIdentityProviderClient, InitiateAuthCommand, SignUpCommand } from "@aws-sdk/client-cognito-identity-provider";
 import { DevEnvironment, startDev } from "../../tools/local-api/dev-environment";
-import { lambdaNodeMissing } from "../../tools/local-api/lambda-node";
 import { LocalCloud, startLocalCloud } from "../../tools/local-cloud/front";
 import { LOCAL_CREDENTIALS, LOCAL_REGION } from "../../tools/local-cloud/local-account";
-import { motoMissing } from "../../tools/local-cloud/moto";
 import { recordRunningCloud } from "../../tools/local-cloud/running-cloud";
-import { terraformMissing } from "../../tools/terraform/terraform";
-import { describeWhen } from "../support/requires";
+import { describeWhen, missing } from "../support/requires";
 import { ownFolder } from "../support/test-run";
 
 const ROOT = join(__dirname, "..", "..");
@@ -28,7 +25,7 @@ type Credentials = { AccessKeyId: string; SecretKey: string; SessionToken: strin
  * it), a first `npm run dev` attaches and deploys, a second attaches and finds the synthesized stack already
  * deployed to that cloud, so it runs no Terraform, and serves the same API to the same users and credentials.
  */
-describeWhen(terraformMissing() ?? motoMissing() ?? lambdaNodeMissing())("npm run dev, warm: attaches to the running local cloud and redeploys nothing", () => {
+describeWhen(missing("terraform", "moto", "lambda-node"))("npm run dev, warm: attaches to the running local cloud and redeploys nothing", () => {
   let scratch: string;
   let cloud: LocalCloud;
   let record: string;

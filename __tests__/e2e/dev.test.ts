@@ -3,11 +3,8 @@ import { promisify } from "node:util";
 import { CognitoIdentityClient, CreateIdentityPoolCommand, GetCredentialsForIdentityCommand, GetIdCommand, SetIdentityPoolRolesCommand } from "@aws-sdk/client-cognito-identity";
 import { CognitoIdentityProviderClient, InitiateAuthCommand, SignUpCommand } from "@aws-sdk/client-cognito-identity-provider";
 import { CreateRoleCommand, IAMClient } from "@aws-sdk/client-iam";
-import { lambdaNodeMissing } from "../../tools/local-api/lambda-node";
-import { motoMissing } from "../../tools/local-cloud/moto";
-import { terraformMissing } from "../../tools/terraform/terraform";
 import { LOCAL_CREDENTIALS, LOCAL_REGION } from "../../tools/local-cloud/local-account";
-import { describeWhen } from "../support/requires";
+import { describeWhen, missing } from "../support/requires";
 import { SharedDev, sharedDev } from "../support/shared";
 
 const CONFIG = { region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS };
@@ -19,7 +16,7 @@ type Credentials = { AccessKeyId: string; SecretKey: string; SessionToken: strin
  * v3 Cognito clients, the AWS CLI, and curl --aws-sigv4 for signed calls, by users and an identity pool of this file's
  * own. Edits of handlers while dev runs are dev-reload.test.ts's.
  */
-describeWhen(terraformMissing() ?? motoMissing() ?? lambdaNodeMissing())("npm run dev: the guide's walkthrough, offline", () => {
+describeWhen(missing("terraform", "moto", "lambda-node"))("npm run dev: the guide's walkthrough, offline", () => {
   let dev: SharedDev;
   let idp: CognitoIdentityProviderClient;
   let identity: CognitoIdentityClient;

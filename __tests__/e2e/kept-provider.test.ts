@@ -3,8 +3,8 @@ import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { KeptProvider } from "../../tools/terraform/kept-provider";
 import { isRunning } from "../../tools/terraform/process-alive";
-import { prepareTerraform, terraform, terraformMissing, terraformOrThrow } from "../../tools/terraform/terraform";
-import { describeWhen } from "../support/requires";
+import { prepareTerraform, terraform, terraformOrThrow } from "../../tools/terraform/terraform";
+import { describeWhen, missing } from "../support/requires";
 import { ownFolder } from "../support/test-run";
 
 /** A stack that needs the AWS provider and no cloud: the partition data source is answered by the provider itself. */
@@ -22,7 +22,7 @@ interface Reattach {
 const pidOf = (env: Record<string, string>) => (JSON.parse(env.TF_REATTACH_PROVIDERS) as Reattach)["registry.terraform.io/hashicorp/aws"].Pid;
 
 /** The dev loop's kept AWS provider (kept-provider.ts), with the real Terraform and provider. */
-describeWhen(terraformMissing())("KeptProvider", () => {
+describeWhen(missing("terraform"))("KeptProvider", () => {
   let dir: string;
   const provider = new KeptProvider();
 

@@ -16,12 +16,10 @@ import { zipSync } from "fflate";
 import { zipDirectory } from "../../tools/terraform/archive-stand-in";
 import { LocalCloud, startLocalCloud } from "../../tools/local-cloud/front";
 import { LambdaRunner } from "../../tools/local-api/lambda-runner";
-import { lambdaNodeMissing } from "../../tools/local-api/lambda-node";
 import { BUNDLE_TARGET } from "../../constructs/runtime";
-import { motoMissing } from "../../tools/local-cloud/moto";
 import { buildEvent, mapResponse } from "../../tools/local-api/payload-v2";
 import { LOCAL_CREDENTIALS, LOCAL_REGION } from "../../tools/local-cloud/local-account";
-import { describeWhen } from "../support/requires";
+import { describeWhen, missing } from "../support/requires";
 import { ownFolder } from "../support/test-run";
 
 const CONFIG = { region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS, maxAttempts: 1 };
@@ -49,7 +47,7 @@ const EVENT = buildEvent({
 });
 
 /** The front keeps each function's code; the runner runs it in a Node 22 child process, as Lambda would. */
-describeWhen(motoMissing() ?? lambdaNodeMissing())("local cloud: Lambda code and runner", () => {
+describeWhen(missing("moto", "lambda-node"))("local cloud: Lambda code and runner", () => {
   let cloud: LocalCloud;
   let lambda: LambdaClient;
   let runner: LambdaRunner;

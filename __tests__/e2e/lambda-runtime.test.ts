@@ -9,10 +9,8 @@ import { bundleHandler } from "../../constructs/bundle";
 import { zipDirectory } from "../../tools/terraform/archive-stand-in";
 import { LocalCloud, startLocalCloud } from "../../tools/local-cloud/front";
 import { InvokeResult, LambdaRunner, RunnerOptions, SessionCredentials } from "../../tools/local-api/lambda-runner";
-import { lambdaNodeMissing } from "../../tools/local-api/lambda-node";
-import { motoMissing } from "../../tools/local-cloud/moto";
 import { LOCAL_CREDENTIALS, LOCAL_REGION } from "../../tools/local-cloud/local-account";
-import { describeWhen } from "../support/requires";
+import { describeWhen, missing } from "../support/requires";
 import { ownFolder } from "../support/test-run";
 
 /** Where this file's runners unpack zips: a folder of its own. */
@@ -43,7 +41,7 @@ async function eventually(condition: () => boolean, ms: number): Promise<void> {
 }
 
 /** The local Lambda runtime gives handlers what Lambda's Node.js runtime gives them: the SDK, credentials, environment, logs. */
-describeWhen(motoMissing() ?? lambdaNodeMissing())("local Lambda runtime: as the nodejs22.x runtime behaves", () => {
+describeWhen(missing("moto", "lambda-node"))("local Lambda runtime: as the nodejs22.x runtime behaves", () => {
   let cloud: LocalCloud;
   let lambda: LambdaClient;
   let s3: S3Client;

@@ -17,11 +17,9 @@ import { zipSync } from "fflate";
 import { ACCESS_LOG_FORMAT, SIGV4_HEADERS } from "../../constructs/http-api";
 import { ACCESS_LOG_PREFIX } from "../../tools/local-api/access-log";
 import { LocalApi, startLocalApi } from "../../tools/local-api/api-server";
-import { lambdaNodeMissing } from "../../tools/local-api/lambda-node";
 import { LocalCloud, startLocalCloud } from "../../tools/local-cloud/front";
 import { LOCAL_CREDENTIALS, LOCAL_REGION } from "../../tools/local-cloud/local-account";
-import { motoMissing } from "../../tools/local-cloud/moto";
-import { describeWhen } from "../support/requires";
+import { describeWhen, missing } from "../support/requires";
 import { ownFolder } from "../support/test-run";
 
 const run = promisify(execFile);
@@ -42,7 +40,7 @@ const SENT = 20;
  * API Gateway's own behaviour in the local API, from an HTTP API deployed with the apigatewayv2 SDK: CORS as the
  * API's configuration says, the stage's throttling, its access log format, and SigV4 on an AWS_IAM route.
  */
-describeWhen(motoMissing() ?? lambdaNodeMissing())("local API: CORS, throttling and access logs of the deployed API and stage", () => {
+describeWhen(missing("moto", "lambda-node"))("local API: CORS, throttling and access logs of the deployed API and stage", () => {
   let scratch: string;
   let cloud: LocalCloud;
   let api: LocalApi;

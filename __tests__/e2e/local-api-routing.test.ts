@@ -1,11 +1,8 @@
 import { AttachRolePolicyCommand, CreatePolicyCommand, CreateRoleCommand, GetRoleCommand, IAMClient, PutRolePolicyCommand } from "@aws-sdk/client-iam";
 import { LOCAL_CREDENTIALS, LOCAL_REGION } from "../../tools/local-cloud/local-account";
 import { mayInvoke, POLICY_CACHE_MS, requestArn } from "../../tools/local-api/invoke-authorization";
-import { lambdaNodeMissing } from "../../tools/local-api/lambda-node";
-import { motoMissing } from "../../tools/local-cloud/moto";
 import { loadRoutes, matchRoute, RouteTable } from "../../tools/local-api/route-table";
-import { terraformMissing } from "../../tools/terraform/terraform";
-import { describeWhen } from "../support/requires";
+import { describeWhen, missing } from "../support/requires";
 import { SharedDev, sharedDev } from "../support/shared";
 
 const PREFIX = "api-auth-cognito-dev";
@@ -22,7 +19,7 @@ const TRUST_LAMBDA = JSON.stringify({
  * table from the emulator's API Gateway, and IAM decisions for `AWS_IAM` routes from the emulator's IAM, with roles of
  * this file's own.
  */
-describeWhen(terraformMissing() ?? motoMissing() ?? lambdaNodeMissing())("routes and invoke permissions of dev, read from the local cloud", () => {
+describeWhen(missing("terraform", "moto", "lambda-node"))("routes and invoke permissions of dev, read from the local cloud", () => {
   let dev: SharedDev;
   let apiId: string;
   let table: RouteTable;

@@ -14,9 +14,8 @@ import { CreateRoleCommand, IAMClient, PutRolePolicyCommand } from "@aws-sdk/cli
 import { CreateBucketCommand, GetObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
 import { LocalCloud, startLocalCloud } from "../../tools/local-cloud/front";
 import { LOCAL_CREDENTIALS, LOCAL_REGION } from "../../tools/local-cloud/local-account";
-import { motoMissing } from "../../tools/local-cloud/moto";
 import { RoleCredentials } from "../../tools/local-cloud/role-sessions";
-import { describeWhen } from "../support/requires";
+import { describeWhen, missing } from "../support/requires";
 import { ownFolder } from "../support/test-run";
 import { rejection } from "../support/rejection";
 
@@ -35,7 +34,7 @@ interface Ran {
   readonly stderr: string;
 }
 
-describeWhen(motoMissing())("local cloud access: only loopback names, known keys and allowed role calls", () => {
+describeWhen(missing("moto"))("local cloud access: only loopback names, known keys and allowed role calls", () => {
   let cloud: LocalCloud;
   let port: string;
   const notes: string[] = [];

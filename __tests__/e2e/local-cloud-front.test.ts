@@ -16,11 +16,11 @@ import { SignatureV4 } from "@smithy/signature-v4";
 import { AwsJsonRequest, AwsResponse, Handler, HandlerContext, jsonResponse } from "../../tools/local-cloud/aws-json";
 import { LocalCloud, startFront, startLocalCloud } from "../../tools/local-cloud/front";
 import { identityPoolRoleHandlers, IdentityPoolRoleStore } from "../../tools/local-cloud/identity-pool-roles";
-import { freePort, motoMissing } from "../../tools/local-cloud/moto";
+import { freePort } from "../../tools/local-cloud/moto";
 import { LOCAL_CREDENTIALS, LOCAL_REGION } from "../../tools/local-cloud/local-account";
 import { warmUpMoto } from "../../tools/local-cloud/moto-warm-up";
 import { Sha256 } from "../../tools/local-cloud/sha256";
-import { describeWhen } from "../support/requires";
+import { describeWhen, missing } from "../support/requires";
 import { rejection } from "../support/rejection";
 
 const REGION = LOCAL_REGION;
@@ -51,7 +51,7 @@ function motoRunsOn(socketPath: string): boolean {
   return spawnSync("pgrep", ["-f", `moto_server -H unix://${socketPath}$`]).status === 0;
 }
 
-describeWhen(motoMissing())("local cloud: moto behind a front that answers what moto lacks", () => {
+describeWhen(missing("moto"))("local cloud: moto behind a front that answers what moto lacks", () => {
   let cloud: LocalCloud;
   let identity: CognitoIdentityClient;
   let idp: CognitoIdentityProviderClient;

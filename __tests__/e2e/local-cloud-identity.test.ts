@@ -18,9 +18,9 @@ import { CreateRoleCommand, IAMClient } from "@aws-sdk/client-iam";
 import { Front, LocalCloud, startFront, startLocalCloud } from "../../tools/local-cloud/front";
 import { identityHandlers, IdentityStore } from "../../tools/local-cloud/identities";
 import { identityPoolRoleHandlers, IdentityPoolRoleStore } from "../../tools/local-cloud/identity-pool-roles";
-import { MotoServer, motoMissing, startMoto } from "../../tools/local-cloud/moto";
+import { MotoServer, startMoto } from "../../tools/local-cloud/moto";
 import { LOCAL_CREDENTIALS, LOCAL_REGION } from "../../tools/local-cloud/local-account";
-import { describeWhen } from "../support/requires";
+import { describeWhen, missing } from "../support/requires";
 import { claimsOf, rejection } from "../support/rejection";
 
 const REGION = LOCAL_REGION;
@@ -79,7 +79,7 @@ async function role(iam: IAMClient, name: string): Promise<string> {
   return (await iam.send(new CreateRoleCommand({ RoleName: name, AssumeRolePolicyDocument: document }))).Role!.Arn!;
 }
 
-describeWhen(motoMissing())("local cloud: GetId and GetCredentialsForIdentity per user, from verified user pool ID tokens", () => {
+describeWhen(missing("moto"))("local cloud: GetId and GetCredentialsForIdentity per user, from verified user pool ID tokens", () => {
   let moto: MotoServer;
   let front: Front;
   /** The same handlers on the same moto, with a clock two hours ahead: every token moto issues is expired there. */
@@ -271,7 +271,7 @@ describeWhen(motoMissing())("local cloud: GetId and GetCredentialsForIdentity pe
   });
 });
 
-describeWhen(motoMissing())("local cloud: startLocalCloud answers GetId and GetCredentialsForIdentity itself", () => {
+describeWhen(missing("moto"))("local cloud: startLocalCloud answers GetId and GetCredentialsForIdentity itself", () => {
   let cloud: LocalCloud;
 
   afterAll(async () => {

@@ -12,9 +12,8 @@ import { CreateBucketCommand, PutObjectCommand, S3Client } from "@aws-sdk/client
 import { createHash } from "node:crypto";
 import { zipSync } from "fflate";
 import { LocalCloud, startLocalCloud } from "../../tools/local-cloud/front";
-import { motoMissing } from "../../tools/local-cloud/moto";
 import { LOCAL_CREDENTIALS, LOCAL_REGION } from "../../tools/local-cloud/local-account";
-import { describeWhen } from "../support/requires";
+import { describeWhen, missing } from "../support/requires";
 
 const CONFIG = { region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS, maxAttempts: 1 };
 const CODE = zipSync({ "index.js": Buffer.from("exports.handler = async () => 'ok';") });
@@ -31,7 +30,7 @@ async function createRole(cloud: LocalCloud, name: string): Promise<string> {
 }
 
 /** moto 5.2 drops Lambda's LoggingConfig; the front keeps it, so Terraform sees what it applied. */
-describeWhen(motoMissing())("local cloud: Lambda logging config", () => {
+describeWhen(missing("moto"))("local cloud: Lambda logging config", () => {
   let cloud: LocalCloud;
   let lambda: LambdaClient;
   let moto: LambdaClient;
@@ -93,7 +92,7 @@ describeWhen(motoMissing())("local cloud: Lambda logging config", () => {
 });
 
 /** Code from S3: the front reads the object moto accepted, so the local API runs it as it runs inline code. */
-describeWhen(motoMissing())("local cloud: Lambda code from S3", () => {
+describeWhen(missing("moto"))("local cloud: Lambda code from S3", () => {
   let cloud: LocalCloud;
   let lambda: LambdaClient;
   let s3: S3Client;

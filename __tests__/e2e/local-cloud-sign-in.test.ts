@@ -23,17 +23,16 @@ import {
 import { CreateRoleCommand, IAMClient } from "@aws-sdk/client-iam";
 import { LocalCloud, startLocalCloud } from "../../tools/local-cloud/front";
 import { LOCAL_CREDENTIALS, LOCAL_REGION } from "../../tools/local-cloud/local-account";
-import { motoMissing } from "../../tools/local-cloud/moto";
 import { srpPoolName } from "../../tools/local-cloud/cognito-srp";
 import { completeNewPassword, forgedIdToken, idTokenOf, librarySrpClient, libraryTimestamp, signIn, SrpChallenge } from "../support/cognito-sign-in";
-import { describeWhen } from "../support/requires";
+import { describeWhen, missing } from "../support/requires";
 import { claimsOf, rejection } from "../support/rejection";
 
 const PASSWORD = "Corr3ct-horse-battery!";
 const WRONG_PASSWORD = "Wr0ng-horse-battery!";
 const INCORRECT = "Incorrect username or password.";
 
-describeWhen(motoMissing())("local cloud: user pool sign-in with amazon-cognito-identity-js (USER_SRP_AUTH), as Cognito answers it", () => {
+describeWhen(missing("moto"))("local cloud: user pool sign-in with amazon-cognito-identity-js (USER_SRP_AUTH), as Cognito answers it", () => {
   let cloud: LocalCloud;
   let idp: CognitoIdentityProviderClient;
   let identity: CognitoIdentityClient;

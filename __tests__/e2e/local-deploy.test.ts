@@ -6,11 +6,10 @@ import { LOCAL_STATE_BUCKET } from "../../config";
 import { showProgress } from "../../tools/cli/terminal";
 import { startLocalCloud } from "../../tools/local-cloud/front";
 import { LOCAL_CREDENTIALS, LOCAL_REGION } from "../../tools/local-cloud/local-account";
-import { motoMissing } from "../../tools/local-cloud/moto";
 import { deployStack, prepareLocalStack } from "../../tools/terraform/local-deploy";
-import { cliConfigFile, terraform, terraformMissing } from "../../tools/terraform/terraform";
+import { cliConfigFile, terraform } from "../../tools/terraform/terraform";
 import { probeStack } from "../support/probe-stack";
-import { describeWhen } from "../support/requires";
+import { describeWhen, missing } from "../support/requires";
 import { SharedCloud, sharedCloud } from "../support/shared";
 import { ownFolder } from "../support/test-run";
 
@@ -24,7 +23,7 @@ const CREATING_FUNCTION = /^aws_lambda_function\.\S+: Creating\.\.\.$/m;
  * says so in one line, and the winner's state is whole; a cloud that dies during an apply, or an endpoint where
  * nothing listens, is one line.
  */
-describeWhen(terraformMissing() ?? motoMissing())("the local deployer: its lock, and faults", () => {
+describeWhen(missing("terraform", "moto"))("the local deployer: its lock, and faults", () => {
   let scratch: string;
   let cloud: SharedCloud;
   let s3: S3Client;

@@ -2,12 +2,9 @@ import { ChildProcess, spawn } from "node:child_process";
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { isAlive } from "../../tools/cli/lifecycle";
-import { lambdaNodeMissing } from "../../tools/local-api/lambda-node";
 import { LambdaRunner } from "../../tools/local-api/lambda-runner";
 import { startLocalCloud } from "../../tools/local-cloud/front";
-import { motoMissing } from "../../tools/local-cloud/moto";
-import { terraformMissing } from "../../tools/terraform/terraform";
-import { describeWhen } from "../support/requires";
+import { describeWhen, missing } from "../support/requires";
 import { isolatedEnv, ownFolder } from "../support/test-run";
 
 /**
@@ -152,7 +149,7 @@ async function gone(pids: readonly number[], timeoutMs = 15_000): Promise<void> 
 
 const LOCAL_UP_READY = /^Local cloud on (http:\/\/127\.0\.0\.1:\d+)/m;
 
-describeWhen(motoMissing())("npm run local:up: faults and every way of stopping", () => {
+describeWhen(missing("moto"))("npm run local:up: faults and every way of stopping", () => {
   const jobs: Job[] = [];
   afterEach(() => jobs.splice(0).forEach((job) => job.kill()));
 
@@ -236,7 +233,7 @@ describeWhen(motoMissing())("npm run local:up: faults and every way of stopping"
   }, 90_000);
 });
 
-describeWhen(motoMissing())("the local cloud while moto is dead", () => {
+describeWhen(missing("moto"))("the local cloud while moto is dead", () => {
   test("cloud.died says what died, and the front answers 503 naming it rather than 500", async () => {
     const cloud = await startLocalCloud();
     try {
@@ -276,7 +273,7 @@ describeWhen(motoMissing())("the local cloud while moto is dead", () => {
   }, 30_000);
 });
 
-describeWhen(terraformMissing() ?? motoMissing() ?? lambdaNodeMissing())("npm run dev: faults and stopping", () => {
+describeWhen(missing("terraform", "moto", "lambda-node"))("npm run dev: faults and stopping", () => {
   const jobs: Job[] = [];
   afterEach(() => jobs.splice(0).forEach((job) => job.kill()));
 

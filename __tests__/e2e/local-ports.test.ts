@@ -2,8 +2,7 @@ import { execFile } from "node:child_process";
 import { AddressInfo, createServer, Server } from "node:net";
 import { join } from "node:path";
 import { promisify } from "node:util";
-import { motoMissing } from "../../tools/local-cloud/moto";
-import { describeWhen } from "../support/requires";
+import { describeWhen, missing } from "../support/requires";
 
 const ROOT = join(__dirname, "..", "..");
 const run = promisify(execFile);
@@ -27,7 +26,7 @@ test.each([
   expect(result.stderr.trim().split("\n")).toEqual([`Error: ${message}: expected a number from 1 to 65535, or 0 for any free port`]);
 }, 60_000);
 
-describeWhen(motoMissing())("npm run local:up on a taken port", () => {
+describeWhen(missing("moto"))("npm run local:up on a taken port", () => {
   let holder: Server;
   let port: number;
   beforeAll(async () => {

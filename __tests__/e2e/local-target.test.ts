@@ -7,10 +7,9 @@ import { HeadObjectCommand, S3Client } from "@aws-sdk/client-s3";
 import { LOCAL_STATE_BUCKET } from "../../config";
 import { LOCAL_CREDENTIALS, LOCAL_REGION } from "../../local-cloud-target";
 import { LocalCloud, startLocalCloud } from "../../tools/local-cloud/front";
-import { motoMissing } from "../../tools/local-cloud/moto";
 import { standInForArchives } from "../../tools/terraform/archive-stand-in";
-import { cliConfigFile, mirroredProviders, terraformEnv, terraformMissing } from "../../tools/terraform/terraform";
-import { describeWhen } from "../support/requires";
+import { cliConfigFile, mirroredProviders, terraformEnv } from "../../tools/terraform/terraform";
+import { describeWhen, missing } from "../support/requires";
 import { ownFolder } from "../support/test-run";
 
 const ROOT = join(__dirname, "..", "..");
@@ -22,7 +21,7 @@ const run = promisify(execFile);
  * The ordinary cdktf commands through the one switch, `API_AUTH_COGNITO_TARGET=local`, against a local cloud that
  * created its state bucket when it started: the real cdktf CLI, Terraform and moto.
  */
-describeWhen(terraformMissing() ?? motoMissing())("API_AUTH_COGNITO_TARGET=local npx cdktf synth|deploy|diff|output|destroy", () => {
+describeWhen(missing("terraform", "moto"))("API_AUTH_COGNITO_TARGET=local npx cdktf synth|deploy|diff|output|destroy", () => {
   let scratch: string;
   let cloud: LocalCloud;
   let env: NodeJS.ProcessEnv;

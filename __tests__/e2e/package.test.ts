@@ -5,9 +5,9 @@ import { Apigatewayv2Route } from "@cdktf/provider-aws/lib/apigatewayv2-route";
 import { CognitoIdentityPool } from "@cdktf/provider-aws/lib/cognito-identity-pool";
 import { LambdaFunction } from "@cdktf/provider-aws/lib/lambda-function";
 import { referencedStatements, roleId, SynthesizedStack } from "../../tools/terraform/synthesized-policies";
-import { cliConfigFile, terraformMissing } from "../../tools/terraform/terraform";
+import { cliConfigFile } from "../../tools/terraform/terraform";
 import { validateStack } from "../../tools/terraform/validate";
-import { describeWhen } from "../support/requires";
+import { describeWhen, missing } from "../support/requires";
 import { ownFolder } from "../support/test-run";
 
 const ROOT = join(__dirname, "..", "..");
@@ -19,7 +19,7 @@ const PEERS = ["cdktf", "constructs", "@cdktf/provider-aws", "@cdktf/provider-ar
  * a different app written against it (__tests__/fixtures/consumer), type-checked, synthesized, checked with the
  * Testing matchers and by the real `terraform validate`.
  */
-describeWhen(terraformMissing())("the packaged construct library in another project", () => {
+describeWhen(missing("terraform"))("the packaged construct library in another project", () => {
   let scratch: string;
   let files: string[];
   let synth: string;

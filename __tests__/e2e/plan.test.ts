@@ -5,8 +5,8 @@ import { join } from "node:path";
 import { CI_STACK_NAME } from "../../config";
 import { planStack, PlanResult } from "../../tools/terraform/plan";
 import { synthesize } from "../../tools/terraform/synthesize";
-import { cliConfigFile, PROJECT_ROOT, terraformMissing } from "../../tools/terraform/terraform";
-import { describeWhen } from "../support/requires";
+import { cliConfigFile, PROJECT_ROOT } from "../../tools/terraform/terraform";
+import { describeWhen, missing } from "../support/requires";
 import { VALIDATED_SETTINGS } from "../support/settings";
 import { isolatedEnv, ownFolder } from "../support/test-run";
 
@@ -15,7 +15,7 @@ const run = promisify(execFile);
 /** A row of the change counts: `n` to add, nothing else. */
 const created = (add: number) => ({ add, change: 0, replace: 0, destroy: 0 });
 
-describeWhen(terraformMissing())("offline terraform plan for review", () => {
+describeWhen(missing("terraform"))("offline terraform plan for review", () => {
   let scratch: string;
   const plans: Record<string, PlanResult> = {};
   /** `npm run plan -- dev --detailed-exitcode`, run side by side with the plans of every stack. */

@@ -1,10 +1,9 @@
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { motoMissing } from "../../tools/local-cloud/moto";
 import { apply, prepareLocalStack } from "../../tools/terraform/local-deploy";
 import { stageStack, synthesize } from "../../tools/terraform/synthesize";
-import { cliConfigFile, terraform, terraformMissing } from "../../tools/terraform/terraform";
-import { describeWhen } from "../support/requires";
+import { cliConfigFile, terraform } from "../../tools/terraform/terraform";
+import { describeWhen, missing } from "../support/requires";
 import { sharedCloud } from "../support/shared";
 import { ownFolder } from "../support/test-run";
 
@@ -18,7 +17,7 @@ async function stateList(dir: string): Promise<string[]> {
  * because its user pool and identity pool have prevent_destroy (Cognito's own deletion protection covers only the
  * user pool, and AWS checks it only when Terraform reaches the pool, after deleting what depends on it).
  */
-describeWhen(terraformMissing() ?? motoMissing())("prod's pools survive terraform destroy", () => {
+describeWhen(missing("terraform", "moto"))("prod's pools survive terraform destroy", () => {
   let dir: string;
 
   beforeAll(async () => {

@@ -5,10 +5,9 @@ import { SignatureV4 } from "@smithy/signature-v4";
 import { zipSync } from "fflate";
 import { LocalCloud, startLocalCloud } from "../../tools/local-cloud/front";
 import { LOCAL_CREDENTIALS, LOCAL_REGION } from "../../tools/local-cloud/local-account";
-import { motoMissing } from "../../tools/local-cloud/moto";
 import { connectRemoteCloud, RemoteCloud } from "../../tools/local-cloud/remote-cloud";
 import { Sha256 } from "../../tools/local-cloud/sha256";
-import { describeWhen } from "../support/requires";
+import { describeWhen, missing } from "../support/requires";
 
 const CONFIG = { region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS };
 const zipOf = (source: string) => Buffer.from(zipSync({ "index.js": Buffer.from(source) }));
@@ -17,7 +16,7 @@ const zipOf = (source: string) => Buffer.from(zipSync({ "index.js": Buffer.from(
  * The local cloud's control API and its client: a local API in another process sees the front's stores (identity
  * credentials, role sessions, function code) through it, and only callers signing with the local key pair may ask.
  */
-describeWhen(motoMissing())("remote cloud: the front's stores over the control API", () => {
+describeWhen(missing("moto"))("remote cloud: the front's stores over the control API", () => {
   let cloud: LocalCloud;
   let remote: RemoteCloud;
   let lambda: LambdaClient;

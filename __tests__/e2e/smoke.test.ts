@@ -1,10 +1,7 @@
 import { join } from "node:path";
 import { CognitoIdentityProviderClient, ListUsersCommand } from "@aws-sdk/client-cognito-identity-provider";
-import { lambdaNodeMissing } from "../../tools/local-api/lambda-node";
 import { LOCAL_CREDENTIALS, LOCAL_REGION } from "../../tools/local-cloud/local-account";
-import { motoMissing } from "../../tools/local-cloud/moto";
-import { terraformMissing } from "../../tools/terraform/terraform";
-import { describeWhen } from "../support/requires";
+import { describeWhen, missing } from "../support/requires";
 import { SharedDev, sharedDev } from "../support/shared";
 import { smoke } from "../support/smoke-command";
 
@@ -14,7 +11,7 @@ import { smoke } from "../support/smoke-command";
  * user; bad input is one line each. That it fails naming the step when GET /private's handler throws is proven on a
  * session whose handlers may be broken (dev-reload.test.ts).
  */
-describeWhen(terraformMissing() ?? motoMissing() ?? lambdaNodeMissing())("npm run smoke against the local cloud", () => {
+describeWhen(missing("terraform", "moto", "lambda-node"))("npm run smoke against the local cloud", () => {
   let dev: SharedDev;
   let idp: CognitoIdentityProviderClient;
 

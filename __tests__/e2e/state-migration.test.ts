@@ -5,11 +5,10 @@ import { GetObjectCommand, HeadObjectCommand, S3Client } from "@aws-sdk/client-s
 import { LOCAL_STATE_BUCKET } from "../../config";
 import { LocalCloud, startLocalCloud } from "../../tools/local-cloud/front";
 import { LOCAL_CREDENTIALS, LOCAL_REGION } from "../../tools/local-cloud/local-account";
-import { motoMissing } from "../../tools/local-cloud/moto";
 import { prepareLocalStack } from "../../tools/terraform/local-deploy";
 import { synthesize } from "../../tools/terraform/synthesize";
-import { cliConfigFile, terraform, terraformMissing, terraformOrThrow } from "../../tools/terraform/terraform";
-import { describeWhen } from "../support/requires";
+import { cliConfigFile, terraform, terraformOrThrow } from "../../tools/terraform/terraform";
+import { describeWhen, missing } from "../support/requires";
 import { ownFolder } from "../support/test-run";
 
 /** The state keys of the dev stage: as 0.1.0 wrote them, and with the region since. */
@@ -41,7 +40,7 @@ function as010(dir: string): void {
  * the real Terraform on a stage deployed to the local cloud under the old key, in a fresh working directory as a new
  * checkout or CI has it.
  */
-describeWhen(terraformMissing() ?? motoMissing())("moving a 0.1.0 state to the key with the region", () => {
+describeWhen(missing("terraform", "moto"))("moving a 0.1.0 state to the key with the region", () => {
   let scratch: string;
   let cloud: LocalCloud;
   let s3: S3Client;

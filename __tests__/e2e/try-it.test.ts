@@ -2,10 +2,7 @@ import { execFile } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { promisify } from "node:util";
-import { lambdaNodeMissing } from "../../tools/local-api/lambda-node";
-import { motoMissing } from "../../tools/local-cloud/moto";
-import { terraformMissing } from "../../tools/terraform/terraform";
-import { describeWhen } from "../support/requires";
+import { describeWhen, missing } from "../support/requires";
 import { ownFolder } from "../support/test-run";
 import { SharedDev, sharedDev } from "../support/shared";
 
@@ -30,7 +27,7 @@ function assigned(block: string): string[] {
  * then every command of the section runs as written, with the real AWS CLI and curl (the only file of the run that
  * signs up the README's admin@example.com).
  */
-describeWhen(terraformMissing() ?? motoMissing() ?? lambdaNodeMissing())("README's Try it against npm run dev", () => {
+describeWhen(missing("terraform", "moto", "lambda-node"))("README's Try it against npm run dev", () => {
   let scratch: string;
   let dev: SharedDev;
   let block: string;

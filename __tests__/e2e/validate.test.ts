@@ -4,10 +4,10 @@ import { join } from "node:path";
 import { promisify } from "node:util";
 import { CI_STACK_NAME } from "../../config";
 import { synthesize } from "../../tools/terraform/synthesize";
-import { cliConfigFile, PROJECT_ROOT, terraformEnv, terraformMissing } from "../../tools/terraform/terraform";
+import { cliConfigFile, PROJECT_ROOT, terraformEnv } from "../../tools/terraform/terraform";
 import { validateStack, Validation } from "../../tools/terraform/validate";
 import { APP_COMMAND } from "../support/app-command";
-import { describeWhen } from "../support/requires";
+import { describeWhen, missing } from "../support/requires";
 import { VALIDATED_SETTINGS } from "../support/settings";
 import { ownFolder } from "../support/test-run";
 
@@ -18,7 +18,7 @@ const run = promisify(execFile);
  * stack as JSON (the stages' and the state bucket's JSON are planned, which validates them, in plan.test.ts), every
  * stack as cdktf's HCL, and the HCL of a stage pointed at the local cloud.
  */
-describeWhen(terraformMissing())("terraform validate", () => {
+describeWhen(missing("terraform"))("terraform validate", () => {
   let scratch: string;
   let results: Validation[];
 

@@ -1,7 +1,37 @@
+import { lambdaNodeMissing } from "../../tools/local-api/lambda-node";
+import { motoMissing } from "../../tools/local-cloud/moto";
+import { terraformMissing } from "../../tools/terraform/terraform";
+
 /**
- * Tests that need a real external part (Terraform, the moto emulator) run only where it is present,
- * and otherwise say why they were skipped, in one line, instead of skipping silently.
+ * Tests that need a real external part (Terraform, the moto emulator, the Lambda runtime's Node) run only where it is
+ * present, and otherwise say why they were skipped, in one line, instead of skipping silently. Whether each part is
+ * here is asked once per run (the global setup, test-run-setup.ts, hands the answers to the workers): asking starts
+ * it (`moto_server --help` alone is half a second of CPU), and every file asks.
  */
+
+/** The external parts a test may need, and how to ask whether each is missing. */
+const PARTS = { terraform: terraformMissing, moto: motoMissing, "lambda-node": lambdaNodeMissing } as const;
+
+/** A part of {@link PARTS}. */
+export type Part = keyof typeof PARTS;
+
+/** Where the global setup puts the answers: `{ "<part>": "<why it is missing>" | null }`. */
+export const PARTS_ENV = "API_AUTH_COGNITO_TEST_PARTS";
+
+/** Asks about every part: for the global setup. */
+export function askAboutParts(): Record<Part, string | null> {
+  return Object.fromEntries(Object.entries(PARTS).map(([part, missing]) => [part, missing() ?? null])) as Record<Part, string | null>;
+}
+
+/** Why the first of `parts` that is missing here is missing, or `undefined` when all are here. */
+export function missing(...parts: Part[]): string | undefined {
+  const known = process.env[PARTS_ENV] ? (JSON.parse(process.env[PARTS_ENV]) as Record<Part, string | null>) : undefined;
+  for (const part of parts) {
+    const why = known ? known[part] : PARTS[part]();
+    if (why) return why;
+  }
+  return undefined;
+}
 
 /** `describe` when nothing is missing; else `describe.skip`, after printing the reason once. */
 export function describeWhen(missing: string | undefined): jest.Describe {

@@ -1,6 +1,7 @@
 import { readdirSync, readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { isAlive } from "../../tools/cli/lifecycle";
+import { PARTS_ENV } from "./requires";
 import { SHARED_PIDS } from "./shared";
 import { TEST_RUN_ENV } from "./test-run";
 
@@ -29,6 +30,7 @@ export default async function teardown(): Promise<void> {
   for (const pid of pids.filter(isAlive)) signal(-pid, "SIGKILL");
   rmSync(run, { recursive: true, force: true });
   delete process.env[TEST_RUN_ENV];
+  delete process.env[PARTS_ENV];
 }
 
 /** Sends `name` to `pid` (a group when negative), if it is still there. */

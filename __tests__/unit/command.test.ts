@@ -55,6 +55,16 @@ describe("execute", () => {
     ]);
   });
 
+  test("an unknown flag is one line on stderr naming it and what is known, exit 2, and the command does not run", async () => {
+    const stderr = quiet();
+    const run = jest.fn(async () => 0);
+    expect(await execute(sample(run), ["--no-such-flag"])).toBe(2);
+    expect(run).not.toHaveBeenCalled();
+    expect(stderr.mock.calls.map(([text]) => String(text))).toEqual([
+      expect.stringMatching(/^Error: Unknown option '--no-such-flag': expected --fast, --level, --help \(usage: npm run sample -- <thing>\)\n$/),
+    ]);
+  });
+
   test("a string option without its value is refused with exit 2", async () => {
     const stderr = quiet();
     expect(await execute(sample(async () => 0), ["--level"])).toBe(2);

@@ -13,7 +13,6 @@ runCommand(module, {
     const { mkdirSync } = await import("node:fs");
     const { dirname, join } = await import("node:path");
     const { startLocalCloud } = await import("../local-cloud/front");
-    const { motoMissing } = await import("../local-cloud/moto");
     const { recordRunningCloud, forgetRunningCloud, clearStaleCloud, CLOUD_FILE } = await import("../local-cloud/running-cloud");
     const { explainTakenPort } = await import("../local-cloud/port-taken");
     const { shellBlock } = await import("../local-cloud/shell-block");
@@ -29,8 +28,6 @@ runCommand(module, {
     }
     // From the first moment: a Ctrl-C while moto starts stops it too.
     const shutdown = handleShutdown();
-    const missing = motoMissing();
-    if (missing) throw new Error(missing);
     const stale = clearStaleCloud();
     if (stale) note(stale);
     step(`starting moto and its front on 127.0.0.1:${port}`);

@@ -266,9 +266,7 @@ async function openCloud(record: string | false, log: (line: string) => void, po
       }
     }
   }
-  const [{ motoMissing }, { startLocalCloud }] = await Promise.all([import("../local-cloud/moto"), import("../local-cloud/front")]);
-  const missing = motoMissing();
-  if (missing) throw new Error(missing);
+  const { startLocalCloud } = await import("../local-cloud/front");
   step("starting the local cloud");
   const cloud = await startLocalCloud({ logFile: join(WORK_ROOT, "dev-moto.log"), onNote: log, port });
   return { cloud, attached: false, forget: () => undefined, died: cloud.died.then((why) => `the local cloud stopped: ${why}; start again with npm run dev`) };

@@ -46,7 +46,10 @@ export interface StartMotoOptions {
   readonly logFile?: string;
 }
 
-/** Why `moto_server` cannot run here, in one line with how to get it, or `undefined` when it can. */
+/**
+ * Why `moto_server` cannot run here, in one line with how to get it, or `undefined` when it can; for tests that need
+ * it. Half a second of CPU (it starts Python and moto): the commands start moto and report the same faults instead.
+ */
 export function motoMissing(): string | undefined {
   // Running it, not just finding it on PATH: a pyenv shim is on PATH even when the active Python lacks moto.
   const result = spawnSync("moto_server", ["--help"], { stdio: "ignore", timeout: 15_000 });
@@ -221,8 +224,11 @@ export function freePort(): Promise<number> {
 async function waitUntilReady(socketPath: string, guard: GuardedProcess): Promise<void> {
   const deadline = Date.now() + START_TIMEOUT_MS;
   for (;;) {
-    if (guard.spawnError) throw new Error(`moto_server could not be started: ${guard.spawnError} (${INSTALL_HINT})`);
-    if (guard.status !== undefined) throw new Error(`moto_server exited before it was ready (${guard.status})`);
+    if (guard.spawnError) {
+      throw new Error(/ENOENT/.test(guard.spawnError) ? `moto_server is not on PATH (${INSTALL_HINT})` : `moto_server could not be started: ${guard.spawnError} (${INSTALL_HINT})`);
+    }
+    // A pyenv shim is on PATH even when the active Python lacks moto: it exits at once.
+    if (guard.status !== undefined) throw new Error(`moto_server exited before it was ready (${guard.status}; ${INSTALL_HINT})`);
     // The pid arrives just after the spawn; ready means both.
     if ((await statusOf(socketPath)) === 200 && guard.pid !== undefined) return;
     if (Date.now() > deadline) throw new Error(`moto_server did not answer on ${socketPath} within ${START_TIMEOUT_MS / 1000} s`);
