@@ -1,9 +1,9 @@
-import { rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { join, relative } from "node:path";
 import { ArchiveProvider } from "@cdktf/provider-archive/lib/provider";
 import { DataAwsCallerIdentity } from "@cdktf/provider-aws/lib/data-aws-caller-identity";
 import { AwsProvider } from "@cdktf/provider-aws/lib/provider";
-import { App, LocalBackend, S3Backend, TerraformOutput, TerraformStack } from "cdktf";
+import { App, AssetType, LocalBackend, S3Backend, TerraformAsset, TerraformOutput, TerraformStack } from "cdktf";
 import { Construct } from "constructs";
 import { CI_DEPLOY_ENVIRONMENTS, CI_PLAN_SUBJECTS, CI_ROLE_NAMES, deployStatements, planStatements, policyDocument } from "./ci-permissions";
 import { APP_NAME, CI_STACK_NAME, ResolvedStage, resolveSettings, Settings, stackName, STATE_STACK_NAME } from "./config";
@@ -14,7 +14,7 @@ import { physicalName, regionCode } from "./constructs/naming";
 import { NodejsFunction } from "./constructs/nodejs-function";
 import { StateBucket } from "./constructs/state-bucket";
 import { ValidationError } from "./constructs/validation";
-import { LOCAL_CREDENTIALS, localAwsProvider, localEndpoints, localS3Backend } from "./local-cloud-target";
+import { LOCAL_CLOUD_PROFILE, LOCAL_CREDENTIALS, localAwsProvider, localCloudConfig, localS3Backend } from "./local-cloud-target";
 import { ManifestFunction, OUTPUT_NAMES, STAGE_MANIFEST_FILE, StageManifest } from "./stage-manifest";
 
 /** Properties of an {@link ApiAuthCognitoStack}. */
@@ -39,15 +39,15 @@ export class ApiAuthCognitoStack extends TerraformStack {
     // IAM names are global to an account: the region code keeps the same stage in two regions apart.
     const roleName = (logicalName?: string) => physicalName(APP_NAME, `${stage.name}-${regionCode(stage.region)}`, logicalName);
 
-    // The same stack for the local cloud, only its provider and state pointed there, so the AWS stack stays as it was.
-    // `endpoints` is a block, passed as a prop so that HCL output renders it as one; the arguments are overrides.
+    // The same stack for the local cloud, only its provider and state pointed there, so the AWS stack stays as it was:
+    // the provider reads the local cloud's endpoint from a config file the stack carries (an asset beside it).
     const local = settings.target === "local";
     // A stage's deploy role (another account's, say) is assumed for every call; the local cloud has one account.
     const provider = new AwsProvider(this, "aws", {
       region: stage.region,
       defaultTags: [{ tags: { App: APP_NAME, Stage: stage.name, ManagedBy: "cdktf" } }],
       ...(stage.deployRoleArn && !local && { assumeRole: [{ roleArn: stage.deployRoleArn, sessionName: name() }] }),
-      ...(local && { endpoints: localEndpoints(settings.localEndpoint) }),
+      ...(local && { profile: LOCAL_CLOUD_PROFILE, sharedConfigFiles: [localCloudConfigAsset(this, settings.localEndpoint).path] }),
     });
     new ArchiveProvider(this, "archive");
     const stageStateKey = stateKey(stage);
@@ -175,6 +175,18 @@ export function stateKey(stage: Pick<ResolvedStage, "name" | "region">): string 
 }
 
 export { CI_STACK_NAME, stackName, STATE_STACK_NAME };
+
+/**
+ * The local cloud's AWS config file (local-cloud-target.ts) as an asset of `stack`: written into the app's output
+ * folder, copied beside the stack, and named by a path relative to it, as Terraform runs there.
+ */
+function localCloudConfigAsset(stack: TerraformStack, endpoint: string): TerraformAsset {
+  const dir = join(App.of(stack).outdir, "local-cloud");
+  mkdirSync(dir, { recursive: true });
+  const file = join(dir, "aws-config");
+  writeFileSync(file, localCloudConfig(endpoint));
+  return new TerraformAsset(stack, "LocalCloudConfig", { path: file, type: AssetType.FILE });
+}
 
 /**
  * Adds the state bucket's stack, the CI roles' stack (with a GitHub repository configured) and one stack per

@@ -2,7 +2,7 @@ import { spawnSync } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { LOCAL_CREDENTIALS, localAwsProvider, localEndpoints, localS3Backend } from "../../local-cloud-target";
+import { LOCAL_CLOUD_PROFILE, LOCAL_CREDENTIALS, localAwsProvider, localCloudConfig, localS3Backend } from "../../local-cloud-target";
 import { readStageManifest } from "../../stage-manifest";
 import { APP_COMMAND } from "../support/app-command";
 import { snapshot } from "../support/snapshot";
@@ -97,9 +97,15 @@ describe("the app as cdktf synth runs it", () => {
       for (const stack of stacks) {
         const aws = JSON.parse(readFileSync(join(outdir, "stacks", stack, "cdk.tf.json"), "utf8"));
         const json = JSON.parse(readFileSync(join(localOut, "stacks", stack, "cdk.tf.json"), "utf8"));
-        expect(json.provider.aws).toEqual([{ ...aws.provider.aws[0], ...localAwsProvider(LOCAL_CREDENTIALS.accessKeyId, false), endpoints: localEndpoints(endpoint) }]);
+        const [provider] = json.provider.aws;
+        expect(provider).toEqual({ ...aws.provider.aws[0], ...localAwsProvider(LOCAL_CREDENTIALS.accessKeyId, false), profile: LOCAL_CLOUD_PROFILE, shared_config_files: [expect.any(String)] });
         expect(json.terraform.backend).toEqual({ s3: { ...aws.terraform.backend.s3, ...localS3Backend(endpoint, aws.terraform.backend.s3.key) } });
-        expect(json.provider.aws[0].endpoints[0].lambda).toBe(endpoint);
+        // The profile's config file is beside the stack, named relative to it (Terraform runs there), and sends every
+        // call to the local cloud.
+        const config = provider.shared_config_files[0] as string;
+        expect(config).toMatch(/^assets\//);
+        expect(readFileSync(join(localOut, "stacks", stack, config), "utf8")).toBe(localCloudConfig(endpoint));
+        expect(localCloudConfig(endpoint)).toContain(`[profile ${LOCAL_CLOUD_PROFILE}]\nendpoint_url = ${endpoint}\n`);
         // Everything else (resources, data sources, outputs, the archive provider) is the AWS stack's; cdktf's
         // metadata ("//") lists the overrides.
         const rest = (config: Record<string, unknown>) => {
