@@ -65,7 +65,8 @@ class CodeChanges {
   /** Resolves at the next change or after `ms`, whichever is first. */
   next(ms: number): Promise<void> {
     return new Promise((resolve) => {
-      const timer = setTimeout(resolve, ms);
+      // A long poll waiting here keeps no process alive: not the cloud's, once it stops, nor a test worker's.
+      const timer = setTimeout(resolve, ms).unref();
       this.waiters.push(() => {
         clearTimeout(timer);
         resolve();

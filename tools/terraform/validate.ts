@@ -1,7 +1,7 @@
 import { join } from "node:path";
 import { prepareStack } from "./stack-workdir";
 import { synthesize, SynthesizedStack } from "./synthesize";
-import { terraformOrThrow, WORK_ROOT } from "./terraform";
+import { terraform, terraformOrThrow, WORK_ROOT } from "./terraform";
 import { step } from "../cli/terminal";
 
 /** One diagnostic of `terraform validate -json`. */
@@ -29,12 +29,14 @@ export async function validateStack(stack: SynthesizedStack, format: Validation[
   const { dir, archivesStoodIn } = await prepareStack(stack.dir, workdir);
   step(`validating ${stack.name} (${format})`);
   await terraformOrThrow(["init", "-backend=false", "-input=false"], dir);
-  const result = await terraformOrThrow(["validate", "-json"], dir).catch((error: Error) => {
-    // validate exits 1 on invalid configuration but still prints its JSON report.
-    const json = error.message.slice(error.message.indexOf("{"));
-    return { stdout: json, stderr: "", code: 1 };
-  });
-  const report = JSON.parse(result.stdout) as { valid: boolean; diagnostics: Diagnostic[] };
+  // validate exits 1 on an invalid configuration, and prints its JSON report on stdout either way.
+  const result = await terraform(["validate", "-json"], dir);
+  let report: { valid: boolean; diagnostics: Diagnostic[] };
+  try {
+    report = JSON.parse(result.stdout);
+  } catch {
+    throw new Error(`terraform validate of ${stack.name} printed no report (exit ${result.code}):\n${(result.stderr || result.stdout).trim()}`);
+  }
   return { stack: stack.name, format, valid: report.valid, diagnostics: report.diagnostics, archivesStoodIn };
 }
 
