@@ -22,6 +22,8 @@ module.exports = {
   // emulator (the AWS provider sleeps 5 s after each CreateFunction). A number, because jest reads a percentage above
   // 100 as that many workers.
   maxWorkers: Math.max(1, Math.floor(availableParallelism() * 1.5)),
+  // The files that wait longest start first (__tests__/support/sequencer.js).
+  testSequencer: "<rootDir>/__tests__/support/sequencer.js",
   projects: [
     // In-process tests of the constructs, stacks, handlers, tools and docs: no process of their own, no network,
     // nothing written outside a temp folder (`npm run test:unit`, the loop to run on every save).
