@@ -5,7 +5,7 @@ import { promisify } from "node:util";
 import { CI_STACK_NAME } from "../../config";
 import { synthesize } from "../../tools/terraform/synthesize";
 import { cliConfigFile, PROJECT_ROOT, terraformEnv } from "../../tools/terraform/terraform";
-import { validateStack, Validation } from "../../tools/terraform/validate";
+import { validateStacks, Validation } from "../../tools/terraform/validate";
 import { APP_COMMAND } from "../support/app-command";
 import { describeWhen, missing } from "../support/requires";
 import { VALIDATED_SETTINGS } from "../support/settings";
@@ -27,20 +27,17 @@ describeWhen(missing("terraform"))("terraform validate", () => {
     scratch = ownFolder("validate");
     const json = synthesize(join(scratch, "json-out"), { env: VALIDATED_SETTINGS }).filter((stack) => stack.name === CI_STACK_NAME).map((stack) => ({ stack, format: "json" as const }));
     const hcl = synthesize(join(scratch, "hcl-out"), { hcl: true, env: VALIDATED_SETTINGS }).map((stack) => ({ stack, format: "hcl" as const }));
-    // With API_AUTH_COGNITO_TARGET=local, the stage's provider has an endpoints block: it must render as a block in HCL.
-    // The app as cdktf runs it (the tools' synth always targets AWS), unformatted as the app writes it.
+    // With API_AUTH_COGNITO_TARGET=local, the stage's provider and backend point at the local cloud, and the provider
+    // names the config file the stack carries: its HCL must be valid too. The app as cdktf runs it (the tools' synth
+    // always targets AWS), unformatted as the app writes it.
     const local = join(scratch, "local-hcl-out");
     mkdirSync(local);
     await run(APP_COMMAND[0], APP_COMMAND.slice(1), {
       cwd: PROJECT_ROOT,
       env: terraformEnv({ API_AUTH_COGNITO_STAGES: "dev", API_AUTH_COGNITO_TARGET: "local", SYNTH_HCL_OUTPUT: "true", CDKTF_OUTDIR: local }),
     });
-    const localDev = { stack: { name: "api-auth-cognito-dev", dir: join(local, "stacks", "api-auth-cognito-dev") }, format: "hcl" as const };
-    results = await Promise.all(
-      [...json, ...hcl].map(({ stack, format }) => validateStack(stack, format, join(scratch, "work", format, stack.name))).concat(
-        validateStack(localDev.stack, localDev.format, join(scratch, "work", "local-hcl")).then((result) => ({ ...result, stack: `${result.stack} (local)` })),
-      ),
-    );
+    const localDev = { stack: { name: "api-auth-cognito-dev (local)", dir: join(local, "stacks", "api-auth-cognito-dev") }, format: "hcl" as const };
+    results = await validateStacks([...json, ...hcl, localDev], join(scratch, "work"));
   }, 180_000);
 
   test("validates the CI roles' stack as JSON, and every stack as cdktf's HCL, the local target's too", () => {
@@ -72,7 +69,7 @@ describeWhen(missing("terraform"))("terraform validate", () => {
     expect(hcl).not.toMatch(/jsonencode|\\"Statement\\"/);
   });
 
-  test("an invalid stack is reported invalid with Terraform's diagnostic", async () => {
+  test("an invalid stack among valid ones is reported invalid with Terraform's diagnostic, and only that one", async () => {
     const dev = { name: "api-auth-cognito-dev", dir: join(scratch, "broken") };
     cpSync(join(scratch, "json-out", "stacks", dev.name), dev.dir, { recursive: true });
     const file = join(dev.dir, "cdk.tf.json");
@@ -80,8 +77,10 @@ describeWhen(missing("terraform"))("terraform validate", () => {
     const [fn] = Object.values(config.resource.aws_lambda_function) as Array<Record<string, unknown>>;
     fn.runtime = "nodejs24.x";
     writeFileSync(file, JSON.stringify(config));
-    const result = await validateStack(dev, "json", join(scratch, "work", "broken"));
-    expect(result.valid).toBe(false);
-    expect(result.diagnostics.map((d) => `${d.summary} ${d.detail ?? ""}`).join("\n")).toMatch(/nodejs24\.x/);
+    const ci = { name: CI_STACK_NAME, dir: join(scratch, "json-out", "stacks", CI_STACK_NAME) };
+    const [broken, valid] = await validateStacks([{ stack: dev, format: "json" }, { stack: ci, format: "json" }], join(scratch, "work-broken"));
+    expect(broken.valid).toBe(false);
+    expect(broken.diagnostics.map((d) => `${d.summary} ${d.detail ?? ""}`).join("\n")).toMatch(/nodejs24\.x/);
+    expect(valid).toMatchObject({ stack: CI_STACK_NAME, valid: true });
   }, 60_000);
 });

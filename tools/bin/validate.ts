@@ -4,7 +4,7 @@ import { runCommand } from "../cli/command";
 runCommand(module, {
   usage: "npm run validate",
   description:
-    "Synthesizes every stack as JSON and as HCL (cdktf synth --hcl) into .tfwork/synth/, then runs the real terraform init -backend=false and terraform validate on each: no backend, no AWS account. Prints one line per stack; exits 1 if any is invalid.",
+    "Synthesizes every stack as JSON and as HCL (cdktf synth --hcl) into .tfwork/synth/, then runs the real terraform init -backend=false and terraform validate on them, in one run with each stack a module (the AWS provider's schema is read once): no backend, no AWS account. Prints one line per stack; exits 1 if any is invalid.",
   async run() {
     const { prepareTerraform } = await import("../terraform/terraform");
     const { validateApp } = await import("../terraform/validate");
