@@ -69,7 +69,7 @@ describeWhen(missing("moto", "lambda-node"))("local cloud: Lambda code and runne
   };
 
   beforeAll(async () => {
-    cloud = await startLocalCloud();
+    cloud = await startLocalCloud({ warmUp: false });
     lambda = new LambdaClient({ ...CONFIG, endpoint: cloud.endpoint });
     runner = new LambdaRunner({ cacheDir: join(ownFolder("lambda-runner"), "cache") });
     const iam = new IAMClient({ ...CONFIG, endpoint: cloud.endpoint });

@@ -69,7 +69,7 @@ describeWhen(missing("moto", "lambda-node"))("local Lambda runtime: as the nodej
   };
 
   beforeAll(async () => {
-    cloud = await startLocalCloud();
+    cloud = await startLocalCloud({ warmUp: false });
     lambda = new LambdaClient({ ...CONFIG, endpoint: cloud.endpoint });
     s3 = new S3Client({ ...CONFIG, endpoint: cloud.endpoint, forcePathStyle: true });
     const iam = new IAMClient({ ...CONFIG, endpoint: cloud.endpoint });

@@ -54,7 +54,7 @@ describeWhen(missing("moto", "lambda-node"))("local API: CORS, throttling and ac
   beforeAll(async () => {
     scratch = ownFolder("local-api-gateway");
     accessLogFile = join(scratch, "access.log");
-    cloud = await startLocalCloud({ logFile: join(scratch, "moto.log") });
+    cloud = await startLocalCloud({ warmUp: false, logFile: join(scratch, "moto.log") });
     const config = { ...CONFIG, endpoint: cloud.endpoint };
     const iam = new IAMClient(config);
     const lambda = new LambdaClient(config);

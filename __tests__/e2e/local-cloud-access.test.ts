@@ -82,7 +82,7 @@ describeWhen(missing("moto"))("local cloud access: only loopback names, known ke
   }
 
   beforeAll(async () => {
-    cloud = await startLocalCloud({ onNote: (note) => notes.push(note) });
+    cloud = await startLocalCloud({ warmUp: false, onNote: (note) => notes.push(note) });
     port = new URL(cloud.endpoint).port;
     const config = { endpoint: cloud.endpoint, region: REGION, credentials: LOCAL_CREDENTIALS, maxAttempts: 1 };
     const s3 = new S3Client({ ...config, forcePathStyle: true });

@@ -74,7 +74,7 @@ describeWhen(missing("moto"))("local cloud: moto behind a front that answers wha
   }
 
   beforeAll(async () => {
-    cloud = await startLocalCloud();
+    cloud = await startLocalCloud({ warmUp: false });
     // Every client talks to the front only; maxAttempts 1 so that a broken behaviour fails fast instead of retrying.
     const config = { endpoint: cloud.endpoint, region: REGION, credentials: CREDENTIALS, maxAttempts: 1 };
     identity = new CognitoIdentityClient(config);
@@ -219,7 +219,7 @@ describeWhen(missing("moto"))("local cloud: moto behind a front that answers wha
   });
 
   test("stop() closes the front's port and ends moto", async () => {
-    const other = await startLocalCloud();
+    const other = await startLocalCloud({ warmUp: false });
     // The front answers (and refuses moto's own API), moto answers behind it.
     expect((await fetch(`${other.endpoint}/moto-api/`)).status).toBe(403);
     expect((await fetch(`${other.motoEndpoint}/moto-api/`)).status).toBe(200);

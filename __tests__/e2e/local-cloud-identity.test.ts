@@ -279,7 +279,7 @@ describeWhen(missing("moto"))("local cloud: startLocalCloud answers GetId and Ge
   }, 15_000);
 
   test("a signed-in user gets an ASIA key of their own, not moto's fixed pair", async () => {
-    cloud = await startLocalCloud();
+    cloud = await startLocalCloud({ warmUp: false });
     const config = { endpoint: cloud.endpoint, region: REGION, credentials: CREDENTIALS, maxAttempts: 1 };
     const identity = new CognitoIdentityClient(config);
     const idp = new CognitoIdentityProviderClient(config);

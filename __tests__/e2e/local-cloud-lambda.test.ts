@@ -42,7 +42,7 @@ describeWhen(missing("moto"))("local cloud: Lambda logging config", () => {
     );
 
   beforeAll(async () => {
-    cloud = await startLocalCloud();
+    cloud = await startLocalCloud({ warmUp: false });
     lambda = new LambdaClient({ ...CONFIG, endpoint: cloud.endpoint });
     moto = new LambdaClient({ ...CONFIG, endpoint: cloud.motoEndpoint });
     role = await createRole(cloud, "logging-test");
@@ -99,7 +99,7 @@ describeWhen(missing("moto"))("local cloud: Lambda code from S3", () => {
   let role: string;
 
   beforeAll(async () => {
-    cloud = await startLocalCloud();
+    cloud = await startLocalCloud({ warmUp: false });
     lambda = new LambdaClient({ ...CONFIG, endpoint: cloud.endpoint });
     s3 = new S3Client({ ...CONFIG, endpoint: cloud.endpoint, forcePathStyle: true });
     await s3.send(new CreateBucketCommand({ Bucket: "code" }));

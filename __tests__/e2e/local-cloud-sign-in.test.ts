@@ -54,7 +54,7 @@ describeWhen(missing("moto"))("local cloud: user pool sign-in with amazon-cognit
   }
 
   beforeAll(async () => {
-    cloud = await startLocalCloud();
+    cloud = await startLocalCloud({ warmUp: false });
     const config = { endpoint: cloud.endpoint, region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS, maxAttempts: 1 };
     idp = new CognitoIdentityProviderClient(config);
     identity = new CognitoIdentityClient(config);

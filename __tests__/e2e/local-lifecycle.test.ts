@@ -235,7 +235,7 @@ describeWhen(missing("moto"))("npm run local:up: faults and every way of stoppin
 
 describeWhen(missing("moto"))("the local cloud while moto is dead", () => {
   test("cloud.died says what died, and the front answers 503 naming it rather than 500", async () => {
-    const cloud = await startLocalCloud();
+    const cloud = await startLocalCloud({ warmUp: false });
     try {
       process.kill(cloud.motoPid, "SIGKILL");
       expect(await cloud.died).toMatch(new RegExp(`^moto_server \\(pid ${cloud.motoPid}\\) exited \\(killed by SIGKILL\\)`));
@@ -254,7 +254,7 @@ describeWhen(missing("moto"))("the local cloud while moto is dead", () => {
   }, 30_000);
 
   test("a hung moto (SIGSTOP) is reported as not answering", async () => {
-    const cloud = await startLocalCloud();
+    const cloud = await startLocalCloud({ warmUp: false });
     try {
       process.kill(cloud.motoPid, "SIGSTOP");
       expect(await cloud.died).toMatch(/stopped answering on .*moto\.sock for 4 s/);
@@ -265,7 +265,7 @@ describeWhen(missing("moto"))("the local cloud while moto is dead", () => {
   }, 30_000);
 
   test("stop() leaves died pending: a stop asked for is no death", async () => {
-    const cloud = await startLocalCloud();
+    const cloud = await startLocalCloud({ warmUp: false });
     await cloud.stop();
     const outcome = await Promise.race([cloud.died, new Promise((resolve) => setTimeout(() => resolve("pending"), 1_500))]);
     expect(outcome).toBe("pending");

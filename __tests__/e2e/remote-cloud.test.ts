@@ -42,7 +42,7 @@ describeWhen(missing("moto"))("remote cloud: the front's stores over the control
   }
 
   beforeAll(async () => {
-    cloud = await startLocalCloud();
+    cloud = await startLocalCloud({ warmUp: false });
     remote = await connectRemoteCloud(cloud.endpoint);
     lambda = new LambdaClient({ ...CONFIG, endpoint: cloud.endpoint });
     const iam = new IAMClient({ ...CONFIG, endpoint: cloud.endpoint });
