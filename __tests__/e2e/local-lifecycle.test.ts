@@ -139,7 +139,7 @@ function motoOf(toolPid: number): { moto: ProcessInfo; guard: ProcessInfo; socke
 }
 
 /** Waits until `pids` have all ended, or throws naming those left after `timeoutMs`. */
-async function gone(pids: readonly number[], timeoutMs = 15_000): Promise<void> {
+async function gone(pids: readonly number[], timeoutMs = 30_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (pids.some(isAlive)) {
     if (Date.now() > deadline) throw new Error(`still running: ${pids.filter(isAlive).join(", ")}`);
