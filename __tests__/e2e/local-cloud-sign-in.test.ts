@@ -263,7 +263,7 @@ describeWhen(missing("moto"))("local cloud: user pool sign-in with amazon-cognit
     test("a token forged with moto's published key for a made-up user is NotAuthorizedException", async () => {
       const now = Math.floor(Date.now() / 1000);
       const sub = "00000000-1111-4222-8333-444444444444";
-      const token = forgedIdToken({ iss: `https://${provider}`, sub, aud: hidingClient, token_use: "id", "cognito:username": sub, iat: now, auth_time: now, exp: now + 3600 });
+      const token = forgedIdToken({ iss: `https://${provider}`, sub, aud: hidingClient, token_use: "id", "cognito:username": sub, iat: now, auth_time: now, exp: now + 3600 }, cloud.motoPid);
       const error = await rejection(getId(token));
       expect(error.name).toBe("NotAuthorizedException");
       expect(error.message).toMatch(/^Invalid login token\. .*does not exist/);

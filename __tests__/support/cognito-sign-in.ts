@@ -91,10 +91,15 @@ export async function librarySrpClient(poolName: string): Promise<{ srpA: string
   };
 }
 
-/** The key moto signs every user pool's tokens with: it ships inside the moto package (n, e and d; no primes). */
-function motoSigningKey(): { n: bigint; d: bigint; bytes: number } {
-  const located = spawnSync("python3", ["-c", "import moto.cognitoidp, os; print(os.path.dirname(moto.cognitoidp.__file__))"], { encoding: "utf8" });
-  if (located.status !== 0) throw new Error(`could not locate moto's package with python3: ${located.stderr}`);
+/**
+ * The key moto signs every user pool's tokens with: it ships inside the moto package (n, e and d; no primes). The
+ * package is found by the Python that runs moto (`motoPid`'s own interpreter, as /proc tells it), which need not be
+ * the `python3` on PATH: pipx, for one, gives moto a Python of its own.
+ */
+function motoSigningKey(motoPid: number): { n: bigint; d: bigint; bytes: number } {
+  const [python] = readFileSync(`/proc/${motoPid}/cmdline`, "utf8").split("\0");
+  const located = spawnSync(python, ["-c", "import moto.cognitoidp, os; print(os.path.dirname(moto.cognitoidp.__file__))"], { encoding: "utf8" });
+  if (located.status !== 0) throw new Error(`could not locate moto's package with ${python}: ${located.stderr}`);
   const jwk = JSON.parse(gunzipSync(readFileSync(join(located.stdout.trim(), "resources", "jwks-private.json.gz"))).toString("utf8")) as { n: string; d: string };
   const number = (base64url: string) => BigInt("0x" + Buffer.from(base64url, "base64url").toString("hex"));
   return { n: number(jwk.n), d: number(jwk.d), bytes: Buffer.from(jwk.n, "base64url").length };
@@ -113,9 +118,9 @@ function rs256(message: Buffer, key: { n: bigint; d: bigint; bytes: number }): B
   return Buffer.from(result.toString(16).padStart(key.bytes * 2, "0"), "hex");
 }
 
-/** An ID token, signed with moto's published key, with these claims: what an attacker can mint for anyone. */
-export function forgedIdToken(claims: Record<string, unknown>): string {
+/** An ID token, signed with the published key of the moto at `motoPid`, with these claims: what an attacker can mint for anyone. */
+export function forgedIdToken(claims: Record<string, unknown>, motoPid: number): string {
   const encode = (value: unknown) => Buffer.from(JSON.stringify(value)).toString("base64url");
   const signingInput = `${encode({ kid: "dummy", alg: "RS256" })}.${encode(claims)}`;
-  return `${signingInput}.${rs256(Buffer.from(signingInput), motoSigningKey()).toString("base64url")}`;
+  return `${signingInput}.${rs256(Buffer.from(signingInput), motoSigningKey(motoPid)).toString("base64url")}`;
 }
