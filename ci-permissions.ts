@@ -4,7 +4,7 @@ import { APP_NAME } from "./config";
  * What the CI roles may do: the plan role reads a stage and takes the state lock, the deploy role also creates,
  * updates and deletes it. Every action here was recorded at the local cloud while the real Terraform planned,
  * applied, updated and destroyed a stage (`npm run ci-roles` prints the calls and these policies), or is a call AWS
- * makes on the deployer's behalf ({@link IMPLIED_ACTIONS}). `__tests__/ci-roles.e2e.test.ts` proves with an IAM
+ * makes on the deployer's behalf ({@link IMPLIED_ACTIONS}). `__tests__/e2e/ci-roles.test.ts` proves with an IAM
  * policy simulator that the deploy role allows every recorded call and the plan role every call of a plan, that the
  * plan role denies every change, and that nothing here goes unused.
  */

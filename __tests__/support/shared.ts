@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, openSync, readFileSync, writeFileSync } from "node:fs";
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { readStageManifest, StageManifest } from "../../stage-manifest";
 import { GuardedProcess } from "../../tools/cli/guarded-process";
@@ -41,7 +41,9 @@ async function shared<T>(name: string, args: readonly string[], ready: (dir: str
   const log = join(dir, "output.log");
   const pidFile = join(testRunFolder(), SHARED_PIDS, name);
   if (claim(join(dir, "claim"))) {
-    const helper = new GuardedProcess(join(dir, "guard"), TSX, args, { cwd: PROJECT_ROOT, env: isolatedEnv(dir, env), output: openSync(log, "a") });
+    const output = openSync(log, "a");
+    const helper = new GuardedProcess(join(dir, "guard"), TSX, args, { cwd: PROJECT_ROOT, env: isolatedEnv(dir, env), output });
+    closeSync(output);
     // The guard's channel must not keep this worker alive: the worker's end is what stops the shared process.
     helper.guard.unref();
     (helper.guard.channel as { unref?: () => void } | undefined)?.unref?.();

@@ -4,7 +4,7 @@ import { runCommand } from "../cli/command";
 runCommand(module, {
   usage: "npm run plan -- <stage>... [--remote] [--detailed-exitcode] [--out DIR]",
   description:
-    "Synthesizes the named stages and runs the real terraform plan on each, writing plans/<stack>/plan.txt, plan.json and summary.md (or into --out) (changes by resource type, every IAM policy in full). Offline by default: fake credentials, every AWS endpoint on a dead loopback port and an empty state, so it shows what a first deploy creates and touches no account.",
+    "Synthesizes the named stages and runs the real terraform plan on each, writing plan.txt, plan.json and summary.md (changes by resource type, every IAM policy in full) to plans/<stack>/, or to --out. Offline by default: fake credentials, every AWS endpoint on a dead loopback port and an empty state, so it shows what a first deploy creates and touches no account.",
   options: {
     remote: { type: "boolean", description: "plan against the stack's S3 backend and the caller's AWS account (as CI does)" },
     "detailed-exitcode": { type: "boolean", description: "as terraform plan's: exit 2 when a stage has changes (drift, against --remote), 0 when none has" },
