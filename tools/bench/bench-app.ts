@@ -174,7 +174,7 @@ export async function benchApp(runs: number): Promise<number> {
     }
 
     // 6. npm run validate: every stack, as JSON and as HCL, in one terraform validate.
-    log(timedFigure("npm run validate (8 stacks)", runs, () => measure("npm", ["run", "--silent", "validate"], { API_AUTH_COGNITO_WORK_DIR: join(scratch, "validate") })));
+    log(timedFigure("npm run validate (every stack, JSON and HCL)", runs, () => measure("npm", ["run", "--silent", "validate"], { API_AUTH_COGNITO_WORK_DIR: join(scratch, "validate") })));
 
     // 7. Each Lambda: its zip, and its handler's cold load and first invocation in a fresh Node process.
     const dev = stageStack(synthesize(join(scratch, "handlers-out"), { stages: ["dev"] }), "dev");
