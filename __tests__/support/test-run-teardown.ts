@@ -9,8 +9,9 @@ import { TEST_RUN_ENV } from "./test-run";
 const STOP_WITHIN_MS = 20_000;
 
 /**
- * The global teardown of the integration and e2e projects: tells the guard of each shared process (shared.ts) to stop it, as the end of the
- * worker that started it would, waits for them, kills any left after that, and removes this run's folder.
+ * The global teardown of the integration and e2e projects: tells the guard of each shared process (shared.ts) to stop
+ * it, as the end of the worker that started it would, waits for them, kills any left after that, and removes this
+ * run's folder (once: the second project's teardown finds it gone).
  */
 export default async function teardown(): Promise<void> {
   const run = process.env[TEST_RUN_ENV];
