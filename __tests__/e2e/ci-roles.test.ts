@@ -1,15 +1,15 @@
 import { deployStatements, IMPLIED_ACTIONS, PermissionScope, PermissionStatement, planStatements } from "../../ci-permissions";
 import { checkRoles, decide, isWildcardOnly, RoleCheck } from "../../tools/ci-roles/role-check";
 import { Recording, recordTerraformCalls } from "../../tools/ci-roles/terraform-calls";
-import { ApiGatewayV2Client, GetApisCommand } from "@aws-sdk/client-apigatewayv2";
-import { CloudWatchLogsClient, DescribeLogGroupsCommand } from "@aws-sdk/client-cloudwatch-logs";
-import { CognitoIdentityClient, ListIdentityPoolsCommand } from "@aws-sdk/client-cognito-identity";
-import { CognitoIdentityProviderClient, ListUserPoolsCommand } from "@aws-sdk/client-cognito-identity-provider";
-import { IAMClient, ListRolesCommand } from "@aws-sdk/client-iam";
-import { LambdaClient, ListFunctionsCommand } from "@aws-sdk/client-lambda";
-import { GetObjectCommand, S3Client } from "@aws-sdk/client-s3";
+import { GetApisCommand } from "@aws-sdk/client-apigatewayv2";
+import { DescribeLogGroupsCommand } from "@aws-sdk/client-cloudwatch-logs";
+import { ListIdentityPoolsCommand } from "@aws-sdk/client-cognito-identity";
+import { ListUserPoolsCommand } from "@aws-sdk/client-cognito-identity-provider";
+import { ListRolesCommand } from "@aws-sdk/client-iam";
+import { ListFunctionsCommand } from "@aws-sdk/client-lambda";
+import { GetObjectCommand } from "@aws-sdk/client-s3";
 import { LOCAL_STATE_BUCKET } from "../../config";
-import { LOCAL_CREDENTIALS, LOCAL_REGION } from "../../tools/local-cloud/local-account";
+import { localClients } from "../support/local-clients";
 import { describeWhen, missing } from "../support/requires";
 import { ownFolder } from "../support/test-run";
 
@@ -111,25 +111,17 @@ const PREFIX = "api-auth-cognito-dev";
 
 /** The dev stage's state object in the local cloud at `endpoint`. */
 async function readState(endpoint: string): Promise<{ resources: Array<{ mode: string; type: string; name: string }> }> {
-  const s3 = new S3Client({ endpoint, region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS, forcePathStyle: true });
+  const { s3, destroy } = localClients(endpoint);
   try {
     return JSON.parse(await (await s3.send(new GetObjectCommand({ Bucket: LOCAL_STATE_BUCKET, Key: STATE_KEY }))).Body!.transformToString());
   } finally {
-    s3.destroy();
+    destroy();
   }
 }
 
 /** What of the dev stage the local cloud at `endpoint` still holds, kind by kind, and the resources its state lists. */
 async function whatIsLeft(endpoint: string): Promise<Record<string, unknown[]>> {
-  const config = { endpoint, region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS };
-  const [idp, identity, api, lambda, iam, logs] = [
-    new CognitoIdentityProviderClient(config),
-    new CognitoIdentityClient(config),
-    new ApiGatewayV2Client(config),
-    new LambdaClient(config),
-    new IAMClient(config),
-    new CloudWatchLogsClient(config),
-  ];
+  const { idp, identity, api, lambda, iam, logs, destroy } = localClients(endpoint);
   try {
     return {
       userPools: ((await idp.send(new ListUserPoolsCommand({ MaxResults: 60 }))).UserPools ?? []).filter((p) => p.Name?.startsWith(PREFIX)),
@@ -141,6 +133,6 @@ async function whatIsLeft(endpoint: string): Promise<Record<string, unknown[]>> 
       stateResources: (await readState(endpoint)).resources,
     };
   } finally {
-    for (const client of [idp, identity, api, lambda, iam, logs]) client.destroy();
+    destroy();
   }
 }

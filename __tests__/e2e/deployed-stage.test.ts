@@ -1,14 +1,13 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { ApiGatewayV2Client, GetIntegrationsCommand, GetRoutesCommand } from "@aws-sdk/client-apigatewayv2";
-import { CloudWatchLogsClient, DescribeLogGroupsCommand } from "@aws-sdk/client-cloudwatch-logs";
-import { CognitoIdentityClient, DescribeIdentityPoolCommand, GetIdentityPoolRolesCommand } from "@aws-sdk/client-cognito-identity";
-import { CognitoIdentityProviderClient, DescribeUserPoolClientCommand, DescribeUserPoolCommand } from "@aws-sdk/client-cognito-identity-provider";
-import { GetRoleCommand, GetRolePolicyCommand, IAMClient } from "@aws-sdk/client-iam";
-import { GetFunctionCommand, LambdaClient } from "@aws-sdk/client-lambda";
-import { S3Client } from "@aws-sdk/client-s3";
-import { LOCAL_CREDENTIALS, LOCAL_REGION } from "../../tools/local-cloud/local-account";
+import { GetIntegrationsCommand, GetRoutesCommand } from "@aws-sdk/client-apigatewayv2";
+import { DescribeLogGroupsCommand } from "@aws-sdk/client-cloudwatch-logs";
+import { DescribeIdentityPoolCommand, GetIdentityPoolRolesCommand } from "@aws-sdk/client-cognito-identity";
+import { DescribeUserPoolClientCommand, DescribeUserPoolCommand } from "@aws-sdk/client-cognito-identity-provider";
+import { GetRoleCommand, GetRolePolicyCommand } from "@aws-sdk/client-iam";
+import { GetFunctionCommand } from "@aws-sdk/client-lambda";
 import { connectRemoteCloud, RemoteCloud } from "../../tools/local-cloud/remote-cloud";
+import { LocalClients, localClients } from "../support/local-clients";
 import { describeWhen, missing } from "../support/requires";
 import { SharedDev, sharedDev } from "../support/shared";
 
@@ -23,12 +22,12 @@ const ROLE_PREFIX = `${PREFIX}-use1`;
  */
 describeWhen(missing("terraform", "moto", "lambda-node"))("the dev stage as deployed to the local cloud", () => {
   let dev: SharedDev;
-  let clients: ReturnType<typeof makeClients>;
+  let clients: LocalClients;
   let remote: RemoteCloud;
 
   beforeAll(async () => {
     dev = await sharedDev();
-    clients = makeClients(dev.cloudEndpoint);
+    clients = localClients(dev.cloudEndpoint);
     remote = await connectRemoteCloud(dev.cloudEndpoint);
   }, 300_000);
 
@@ -120,18 +119,3 @@ describeWhen(missing("terraform", "moto", "lambda-node"))("the dev stage as depl
     ]);
   });
 });
-
-/** AWS SDK v3 clients of every service the stack uses, pointed at the local cloud. */
-function makeClients(endpoint: string) {
-  const config = { endpoint, region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS };
-  const clients = {
-    idp: new CognitoIdentityProviderClient(config),
-    identity: new CognitoIdentityClient(config),
-    iam: new IAMClient(config),
-    api: new ApiGatewayV2Client(config),
-    lambda: new LambdaClient(config),
-    logs: new CloudWatchLogsClient(config),
-    s3: new S3Client({ ...config, forcePathStyle: true }),
-  };
-  return { ...clients, destroy: () => Object.values(clients).forEach((client) => client.destroy()) };
-}
