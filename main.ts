@@ -13,7 +13,7 @@ import { HttpApi } from "./constructs/http-api";
 import { physicalName, regionCode } from "./constructs/naming";
 import { NodejsFunction } from "./constructs/nodejs-function";
 import { StateBucket } from "./constructs/state-bucket";
-import { ValidationError } from "./constructs/validation";
+import { oneLine, ValidationError } from "./constructs/validation";
 import { LOCAL_CLOUD_PROFILE, LOCAL_CREDENTIALS, localAwsProvider, localCloudConfig, localS3Backend } from "./local-cloud-target";
 import { ManifestFunction, OUTPUT_NAMES, STAGE_MANIFEST_FILE, StageManifest } from "./stage-manifest";
 
@@ -229,7 +229,7 @@ if (require.main === module) {
   } catch (error) {
     // Bad input is the user's to fix: one line, no stack trace, and cdktf.out is left as it was.
     if (!(error instanceof ValidationError)) throw error;
-    console.error(`Error: ${error.message}`);
+    console.error(`Error: ${oneLine(error.message)}`);
     process.exit(1);
   }
 }

@@ -12,6 +12,36 @@ export class ValidationError extends Error {
   }
 }
 
+/** How many characters of a value {@link quoted} shows before it cuts the rest. */
+export const QUOTED_LENGTH = 80;
+
+/** Characters a terminal acts on or a reader cannot see: C0 and C1 controls, DEL, Unicode line and bidi controls. */
+const CONTROL = /[\u0000-\u001f\u007f-\u009f\u2028\u2029\u200e\u200f\u202a-\u202e\u2066-\u2069]/g;
+
+/** `text` with every {@link CONTROL} character escaped: `\n`, `\r`, `\t`, else `\u001b` and the like. */
+function escapeControls(text: string): string {
+  const named: Record<string, string> = { "\n": "\\n", "\r": "\\r", "\t": "\\t" };
+  return text.replace(CONTROL, (c) => named[c] ?? `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`);
+}
+
+/**
+ * `value` as it should appear in a message: in double quotes, with quotes, backslashes and control characters escaped
+ * (so the message stays one line and no escape sequence reaches a terminal), cut after {@link QUOTED_LENGTH}
+ * characters with how many more there were. Every message that names a user-given value uses it.
+ */
+export function quoted(value: unknown): string {
+  const text = typeof value === "string" ? value : (JSON.stringify(value) ?? String(value));
+  const chars = [...text];
+  const cut = chars.length > QUOTED_LENGTH;
+  const shown = escapeControls((cut ? chars.slice(0, QUOTED_LENGTH).join("") : text).replace(/[\\"]/g, "\\$&"));
+  return cut ? `"${shown}"… (${chars.length - QUOTED_LENGTH} more characters)` : `"${shown}"`;
+}
+
+/** `message` as one line that is safe to print: its control characters escaped as {@link quoted} does, nothing cut. */
+export function oneLine(message: string): string {
+  return escapeControls(message);
+}
+
 /** AWS region codes such as `us-east-1`, `eu-central-2` or `us-gov-west-1`. */
 export const REGION_PATTERN = /^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d{1,2}$/;
 

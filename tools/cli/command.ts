@@ -1,5 +1,5 @@
 import { parseArgs } from "node:util";
-import { ValidationError } from "../../constructs/validation";
+import { oneLine, quoted, ValidationError } from "../../constructs/validation";
 import { paint, showProgress } from "./terminal";
 
 // Plain JavaScript shared with the app runner (run-app.cjs).
@@ -57,7 +57,7 @@ export async function execute(command: Command, argv: readonly string[]): Promis
   } catch (error) {
     const message = (error as Error).message.replace(/\. To specify a positional argument.*$/s, "");
     const known = Object.keys({ ...command.options, help: true }).map((name) => `--${name}`).join(", ");
-    process.stderr.write(`${paint("red", "Error:")} ${message}: expected ${known} (usage: ${command.usage})\n`);
+    process.stderr.write(`${paint("red", "Error:")} ${oneLine(message)}: expected ${known} (usage: ${command.usage})\n`);
     return 2;
   }
   if (parsed.values.help) {
@@ -70,7 +70,7 @@ export async function execute(command: Command, argv: readonly string[]): Promis
     return await command.run(parsed.values, parsed.positionals);
   } catch (error) {
     if (!(error instanceof Error)) throw error;
-    process.stderr.write(`${paint("red", "Error:")} ${error.message}\n`);
+    process.stderr.write(`${paint("red", "Error:")} ${oneLine(error.message)}\n`);
     return error instanceof UsageError ? 2 : 1;
   }
 }
@@ -84,7 +84,7 @@ function checkArguments(command: Command, positionals: readonly string[]): void 
   const usage = `(usage: ${command.usage})`;
   if (positionals.length < min) throw new UsageError(`no ${name} given ${usage}`);
   if (positionals.length <= max) return;
-  const extra = max === 0 ? `unexpected argument "${positionals[0]}"` : `too many arguments: expected at most ${max} ${name}, got ${positionals.join(" ")}`;
+  const extra = max === 0 ? `unexpected argument ${quoted(positionals[0])}` : `too many arguments: expected at most ${max} ${name}, got ${positionals.map(quoted).join(" ")}`;
   throw new UsageError(`${extra} ${usage}`);
 }
 
