@@ -1,7 +1,8 @@
+import { readFileSync } from "node:fs";
 import { assertGithubRepository } from "./constructs/github-actions-roles";
 import { MAX_NAME_PREFIX_LENGTH, MAX_REGION_CODE_LENGTH, physicalName } from "./constructs/naming";
 import { assertIdentityServes, assertSenderOfIdentity, senderAddress, UserPoolEmail } from "./constructs/user-pool-email";
-import { assertBucketName, assertRegion, ValidationError } from "./constructs/validation";
+import { assertBucketName, assertRegion, oneLine, quoted, ValidationError } from "./constructs/validation";
 import { cloudPort, DEFAULT_CLOUD_PORT } from "./local-ports";
 
 /** Name of the app: the first part of every stack and physical name. */
@@ -107,6 +108,61 @@ export function stageSettingSource(setting: keyof typeof STAGE_SETTING_SOURCES, 
   return { env: `${env}${stage.toUpperCase().replace(/-/g, "_")}`, context: `${context}${stage}` };
 }
 
+/** cdktf.json as the app and the tools read it: the command that runs the app, the context (settings), and the rest as it is. */
+export interface CdktfJson {
+  readonly [key: string]: unknown;
+  readonly app: string;
+  readonly context: Readonly<Record<string, unknown>>;
+}
+
+/** Throws a {@link ValidationError} unless `value` is a JSON object (what cdktf.json's `context` must be). */
+function assertContextObject(value: unknown, where: string): asserts value is Record<string, unknown> {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) {
+    throw new ValidationError(`invalid ${where}: ${quoted(value)} is not an object; expected an object of settings such as {"region": "eu-west-1"}`);
+  }
+}
+
+/** `text` parsed as JSON; throws a {@link ValidationError} naming `where` and the parser's one-line reason. */
+function parseJson(text: string, where: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch (error) {
+    throw new ValidationError(`${where} is not valid JSON: ${oneLine((error as Error).message)}`);
+  }
+}
+
+/** The project's cdktf.json at `file`, checked: `app` a command, `context` (when set) an object. */
+export function readCdktfJson(file: string): CdktfJson {
+  let text: string;
+  try {
+    text = readFileSync(file, "utf8");
+  } catch (error) {
+    throw new ValidationError(`cannot read ${file}: ${oneLine((error as Error).message)}`);
+  }
+  const project = parseJson(text, file);
+  assertContextObject(project, file);
+  const { app, context = {} } = project;
+  if (typeof app !== "string" || app.trim() === "") throw new ValidationError(`invalid "app" in ${file}: ${quoted(app)}; expected the command that runs the app`);
+  assertContextObject(context, `"context" in ${file}`);
+  return { ...project, app, context };
+}
+
+/**
+ * The context cdktf passes the app in `CDKTF_CONTEXT_JSON` (cdktf.json's `context`), checked before cdktf's `App`
+ * reads it: cdktf would crash with a stack trace on bad JSON or `null`, and silently ignore a string or a list.
+ */
+export function contextFromEnvironment(env: NodeJS.ProcessEnv = process.env): Readonly<Record<string, unknown>> {
+  const json = env[CONTEXT_ENV];
+  if (json === undefined || json === "") return {};
+  const where = `${CONTEXT_ENV} (cdktf.json's "context", as cdktf passes it to the app)`;
+  const context = parseJson(json, where);
+  assertContextObject(context, where);
+  return context;
+}
+
+/** The environment variable in which cdktf passes cdktf.json's context to the app. */
+const CONTEXT_ENV = "CDKTF_CONTEXT_JSON";
+
 /**
  * Reads and validates the settings. `context` looks up a cdktf.json context key (`app.node.tryGetContext`).
  * Throws a {@link ValidationError} naming the bad value and where it came from.
@@ -119,9 +175,9 @@ export function resolveSettings(context: (key: string) => unknown, env: NodeJS.P
     const fromContext = context(contextKey);
     if (fromContext === undefined) return fallback;
     if (typeof fromContext !== "string") {
-      throw new ValidationError(`invalid cdktf.json context "${contextKey}": ${JSON.stringify(fromContext)} is not a string`);
+      throw new ValidationError(`invalid cdktf.json context ${quoted(contextKey)}: ${quoted(fromContext)} is not a string`);
     }
-    return { value: fromContext, source: `cdktf.json context "${contextKey}"` };
+    return { value: fromContext, source: `cdktf.json context ${quoted(contextKey)}` };
   };
   const read = (key: keyof Settings) => lookup(SETTING_SOURCES[key].env, SETTING_SOURCES[key].context, { value: SETTING_SOURCES[key].default, source: "default" });
   const stages = read("stages");
@@ -152,8 +208,7 @@ export function resolveSettings(context: (key: string) => unknown, env: NodeJS.P
   from(stateBucket.source, () => assertBucketName(stateBucket.value, "state bucket"));
   from(stateRegion.source, () => assertRegion(stateRegion.value, "state region"));
   from(target.source, () => assertTarget(target.value));
-  const endpoint = localEndpoint.source === "default" ? `http://127.0.0.1:${cloudPort(env)}` : localEndpoint.value;
-  from(localEndpoint.source, () => assertLocalEndpoint(endpoint));
+  const endpoint = from(localEndpoint.source, () => localEndpointOf(localEndpoint.source === "default" ? `http://127.0.0.1:${cloudPort(env)}` : localEndpoint.value));
   if (githubRepository.value !== "") from(githubRepository.source, () => assertGithubRepository(githubRepository.value));
   if (githubOidcProviderArn.value !== "") from(githubOidcProviderArn.source, () => assertGithubOidcProvider(githubOidcProviderArn.value));
   return {
@@ -185,16 +240,22 @@ export function stageNamed(name: string, base: string = SETTING_SOURCES.baseStag
   const listed = STAGES.find((s) => s.name === name);
   if (listed) return listed;
   if (!/^[a-z][a-z0-9]*(-[a-z0-9]+)*$/.test(name)) {
-    throw new ValidationError(`invalid stage name "${name}": expected lowercase letters, digits and single hyphens, starting with a letter`);
+    throw new ValidationError(`invalid stage name ${quoted(name)}: expected lowercase letters, digits and single hyphens, starting with a letter`);
   }
   if (name.length > MAX_STAGE_NAME_LENGTH) {
     throw new ValidationError(
-      `invalid stage name "${name}": ${name.length} characters, at most ${MAX_STAGE_NAME_LENGTH} (its longest name, ${APP_NAME}-<stage>-<region code>-unauthenticated, must fit IAM's 64 in any region)`,
+      `invalid stage name ${quoted(name)}: ${name.length} characters, at most ${MAX_STAGE_NAME_LENGTH} (its longest name, ${APP_NAME}-<stage>-<region code>-unauthenticated, must fit IAM's 64 in any region)`,
     );
+  }
+  if (RESERVED_STAGE_NAMES.includes(name)) {
+    throw new ValidationError(`invalid stage name ${quoted(name)}: its stack would be ${APP_NAME}-${name}, the name of the app's own ${name === "ci" ? "CI roles" : "state"} stack; choose another name`);
   }
   assertBaseStage(base);
   return { ...STAGES.find((s) => s.name === base)!, name, base };
 }
+
+/** Names no stage may take: their stacks' names are the app's own stacks (the state bucket's, the CI roles'). */
+const RESERVED_STAGE_NAMES = ["state", "ci"];
 
 /** The name of the state bucket's stack. */
 export const STATE_STACK_NAME = `${APP_NAME}-state`;
@@ -210,14 +271,14 @@ export function stackName(stage: Pick<StageConfig, "name">): string {
 /** Throws unless `name` is a stage of {@link STAGES}, which other stages may take their settings from. */
 function assertBaseStage(name: string): void {
   if (!STAGES.some((s) => s.name === name)) {
-    throw new ValidationError(`invalid base stage "${name}": expected one of ${STAGES.map((s) => s.name).join(", ")} (the stages in config.ts)`);
+    throw new ValidationError(`invalid base stage ${quoted(name)}: expected one of ${STAGES.map((s) => s.name).join(", ")} (the stages in config.ts)`);
   }
 }
 
 /** Throws unless `value` is an IAM role ARN, `arn:<partition>:iam::<12-digit account>:role/<path and name>`. */
 function assertRoleArn(value: string, what: string): void {
   if (!/^arn:aws(-[a-z]+)*:iam::\d{12}:role\/[\w+=,.@/-]{1,512}$/.test(value)) {
-    throw new ValidationError(`invalid ${what} "${value}": expected an IAM role ARN such as arn:aws:iam::123456789012:role/deploy`);
+    throw new ValidationError(`invalid ${what} ${quoted(value)}: expected an IAM role ARN such as arn:aws:iam::123456789012:role/deploy`);
   }
 }
 
@@ -247,7 +308,7 @@ function stageEmail(
 function assertGithubOidcProvider(value: string): void {
   if (!/^arn:aws(-[a-z]+)*:iam::\d{12}:oidc-provider\/token\.actions\.githubusercontent\.com$/.test(value)) {
     throw new ValidationError(
-      `invalid GitHub OIDC provider "${value}": expected arn:aws:iam::<12-digit account>:oidc-provider/token.actions.githubusercontent.com`,
+      `invalid GitHub OIDC provider ${quoted(value)}: expected arn:aws:iam::<12-digit account>:oidc-provider/token.actions.githubusercontent.com`,
     );
   }
 }
@@ -255,21 +316,25 @@ function assertGithubOidcProvider(value: string): void {
 /** Throws unless `value` is one of {@link TARGETS}. */
 function assertTarget(value: string): void {
   if (!(TARGETS as readonly string[]).includes(value)) {
-    throw new ValidationError(`invalid target "${value}": expected one of ${TARGETS.join(", ")} (aws is the default)`);
+    throw new ValidationError(`invalid target ${quoted(value)}: expected one of ${TARGETS.join(", ")} (aws is the default)`);
   }
 }
 
-/** Throws unless `value` is an http(s) URL with nothing after the host and port. */
-function assertLocalEndpoint(value: string): void {
+/**
+ * The local endpoint `value` names, as its origin (`http://<host>:<port>`): it is written into every provider, so
+ * anything more (credentials, a path, a query) is refused rather than carried along.
+ */
+function localEndpointOf(value: string): string {
   let url: URL | undefined;
   try {
     url = new URL(value);
   } catch {
     url = undefined;
   }
-  if (!url || !/^https?:$/.test(url.protocol) || url.pathname !== "/" || url.search || url.hash) {
-    throw new ValidationError(`invalid local endpoint "${value}": expected http://<host>:<port> such as http://127.0.0.1:${DEFAULT_CLOUD_PORT}`);
+  if (!url || !/^https?:$/.test(url.protocol) || url.username || url.password || url.pathname !== "/" || url.search || url.hash || !/^https?:\/\/[^/?#]+\/?$/.test(value)) {
+    throw new ValidationError(`invalid local endpoint ${quoted(value)}: expected http://<host>:<port> with nothing else, such as http://127.0.0.1:${DEFAULT_CLOUD_PORT}`);
   }
+  return url.origin;
 }
 
 /** The configured stages of a comma-separated list such as `dev,prod` or `pr-42`, those not in STAGES based on `base`. */

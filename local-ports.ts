@@ -1,4 +1,4 @@
-import { ValidationError } from "./constructs/validation";
+import { quoted, ValidationError } from "./constructs/validation";
 
 /**
  * The fixed loopback ports of the local environment, so a printed endpoint stays valid across restarts (as
@@ -36,6 +36,6 @@ export function cloudPort(env: NodeJS.ProcessEnv = process.env): number {
 /** `value` as a TCP port, 0-65535. */
 function parsePort(value: string, source: string): number {
   const port = Number(value);
-  if (!/^\d+$/.test(value) || port > 65535) throw new ValidationError(`invalid port "${value}" (from ${source}): expected a number from 1 to 65535, or 0 for any free port`);
+  if (!/^\d+$/.test(value) || port > 65535) throw new ValidationError(`invalid port ${quoted(value)} (from ${source}): expected a number from 1 to 65535, or 0 for any free port`);
   return port;
 }

@@ -1,12 +1,12 @@
-import { mkdirSync, rmSync, writeFileSync } from "node:fs";
-import { join, relative } from "node:path";
+import { existsSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
+import { join, relative, resolve } from "node:path";
 import { ArchiveProvider } from "@cdktf/provider-archive/lib/provider";
 import { DataAwsCallerIdentity } from "@cdktf/provider-aws/lib/data-aws-caller-identity";
 import { AwsProvider } from "@cdktf/provider-aws/lib/provider";
 import { App, AssetType, LocalBackend, S3Backend, TerraformAsset, TerraformOutput, TerraformStack } from "cdktf";
 import { Construct } from "constructs";
 import { CI_DEPLOY_ENVIRONMENTS, CI_PLAN_SUBJECTS, CI_ROLE_NAMES, deployStatements, planStatements, policyDocument } from "./ci-permissions";
-import { APP_NAME, CI_STACK_NAME, ResolvedStage, resolveSettings, Settings, stackName, STATE_STACK_NAME } from "./config";
+import { APP_NAME, CI_STACK_NAME, contextFromEnvironment, readCdktfJson, ResolvedStage, resolveSettings, Settings, stackName, STATE_STACK_NAME } from "./config";
 import { CognitoAuth } from "./constructs/cognito-auth";
 import { GithubActionsRoles } from "./constructs/github-actions-roles";
 import { HttpApi } from "./constructs/http-api";
@@ -16,6 +16,7 @@ import { StateBucket } from "./constructs/state-bucket";
 import { oneLine, ValidationError } from "./constructs/validation";
 import { LOCAL_CLOUD_PROFILE, LOCAL_CREDENTIALS, localAwsProvider, localCloudConfig, localS3Backend } from "./local-cloud-target";
 import { ManifestFunction, OUTPUT_NAMES, STAGE_MANIFEST_FILE, StageManifest } from "./stage-manifest";
+import { publishSynth, removeAbandonedSynths, stagingFolder, writeFailure } from "./synth-output";
 
 /** Properties of an {@link ApiAuthCognitoStack}. */
 export interface ApiAuthCognitoStackProps {
@@ -200,18 +201,6 @@ export function buildApp(app: App = new App(), env: NodeJS.ProcessEnv = process.
   return app;
 }
 
-/**
- * Removes the other format's file from each stack folder `app.synth()` just wrote: cdktf does not, and a `cdk.tf`
- * left by `cdktf synth --hcl` beside a new `cdk.tf.json` fails every Terraform command there with "Duplicate
- * backend configuration". Call after `app.synth()`.
- */
-export function removeOtherFormat(app: App): void {
-  const stale = app.hclOutput ? "cdk.tf.json" : "cdk.tf";
-  for (const stack of app.node.children) {
-    if (stack instanceof TerraformStack) rmSync(join(app.outdir, "stacks", stack.node.id, stale), { force: true });
-  }
-}
-
 /** Writes each stage's {@link StageManifest} beside its synthesized stack. Call after `app.synth()`. */
 export function writeStageManifests(app: App): void {
   for (const stack of app.node.children) {
@@ -221,15 +210,23 @@ export function writeStageManifests(app: App): void {
 }
 
 if (require.main === module) {
+  const outdir = process.env.CDKTF_OUTDIR ?? "cdktf.out";
+  const staging = stagingFolder(outdir);
   try {
-    const app = buildApp();
+    // cdktf passes only an object context on, and ignores any other: check the file it came from as well.
+    if (existsSync("cdktf.json")) readCdktfJson(resolve("cdktf.json"));
+    contextFromEnvironment();
+    removeAbandonedSynths(outdir);
+    const app = buildApp(new App({ outdir: staging }));
     app.synth();
-    removeOtherFormat(app);
     writeStageManifests(app);
+    publishSynth(staging, outdir);
   } catch (error) {
-    // Bad input is the user's to fix: one line, no stack trace, and cdktf.out is left as it was.
-    if (!(error instanceof ValidationError)) throw error;
-    console.error(`Error: ${oneLine(error.message)}`);
+    rmSync(staging, { recursive: true, force: true });
+    // Bad input is the user's to fix, a full disk the machine's: one line, no stack trace, and cdktf.out is left as it was.
+    const line = error instanceof ValidationError ? error.message : writeFailure(error, outdir);
+    if (line === undefined) throw error;
+    console.error(`Error: ${oneLine(line)}`);
     process.exit(1);
   }
 }

@@ -5,7 +5,7 @@ import { dirname, isAbsolute, join, resolve } from "node:path";
 import { buildSync, Message, OutputFile } from "esbuild";
 import { contentHash } from "./content-hash";
 import { BUNDLE_TARGET } from "./runtime";
-import { ValidationError } from "./validation";
+import { quoted, ValidationError } from "./validation";
 
 /**
  * The mode of every file in a function's zip (`output_file_mode` of its `archive_file`): without it the zip records
@@ -70,7 +70,7 @@ export function bundleHandlerWithInputs(entry: string, options: BundleOptions = 
   const root = resolve(options.root ?? process.cwd());
   const file = resolve(root, entry);
   if (!existsSync(file)) {
-    throw new ValidationError(`handler file "${entry}" not found (resolved from ${root}): expected a .ts or .js file`);
+    throw new ValidationError(`handler file ${quoted(entry)} not found (resolved from ${root}): expected a .ts or .js file`);
   }
   const key = `${root}\0${file}`;
   const known = builtBundles.get(key);
@@ -165,6 +165,6 @@ function build(entry: string, file: string, root: string): { code: Uint8Array; m
     const first = (error as { errors?: Message[] }).errors?.[0];
     if (!first) throw error;
     const where = first.location ? `${first.location.file}:${first.location.line}:${first.location.column}: ` : "";
-    throw new ValidationError(`cannot bundle handler file "${entry}": ${where}${first.text}`);
+    throw new ValidationError(`cannot bundle handler file ${quoted(entry)}: ${where}${first.text}`);
   }
 }

@@ -12,7 +12,7 @@ import type { InvokeGrantee } from "./http-api";
 import { assertPhysicalName, derivedName, identityPoolName, MAX_NAME_PREFIX_LENGTH } from "./naming";
 import { refuseOverrides, Refusals } from "./overrides";
 import { UserPoolEmail, userPoolEmailConfiguration } from "./user-pool-email";
-import { ValidationError } from "./validation";
+import { quoted, ValidationError } from "./validation";
 
 /** Something that can let an IAM role call it, such as an {@link HttpApi}. */
 export interface InvokeGrantable {
@@ -225,11 +225,11 @@ export class CognitoAuth extends Construct {
     assertPhysicalName(prefix, /^[A-Za-z0-9-]+$/, MAX_NAME_PREFIX_LENGTH, "name prefix", "letters, digits and hyphens");
     assertPhysicalName(rolePrefix, /^[A-Za-z0-9-]+$/, MAX_NAME_PREFIX_LENGTH, "role name prefix", "letters, digits and hyphens");
     if (props.existingUserPoolId !== undefined && !Token.isUnresolved(props.existingUserPoolId) && !USER_POOL_ID.test(props.existingUserPoolId)) {
-      throw new ValidationError(`invalid existing user pool id "${props.existingUserPoolId}": expected <region>_<id>, such as us-east-1_AbC123xyZ`);
+      throw new ValidationError(`invalid existing user pool id ${quoted(props.existingUserPoolId)}: expected <region>_<id>, such as us-east-1_AbC123xyZ`);
     }
     if (props.existingUserPoolId !== undefined && (props.deletionProtection !== undefined || props.email !== undefined || props.cdk?.userPool !== undefined)) {
       throw new ValidationError(
-        `deletionProtection, email and cdk.userPool configure a new user pool: with existingUserPoolId "${props.existingUserPoolId}", set them where that pool is defined`,
+        `deletionProtection, email and cdk.userPool configure a new user pool: with existingUserPoolId ${quoted(props.existingUserPoolId)}, set them where that pool is defined`,
       );
     }
     refuseOverrides("cdk.userPool", props.cdk?.userPool, props.email ? { ...USER_POOL_REFUSALS, emailConfiguration: "email" } : USER_POOL_REFUSALS);

@@ -5,7 +5,7 @@ import { IamRolePolicy } from "@cdktf/provider-aws/lib/iam-role-policy";
 import { Fn, Token } from "cdktf";
 import { Construct } from "constructs";
 import { assertPhysicalName } from "./naming";
-import { ValidationError } from "./validation";
+import { quoted, ValidationError } from "./validation";
 
 /** The issuer of GitHub Actions' OIDC tokens. */
 export const GITHUB_OIDC_ISSUER = "token.actions.githubusercontent.com";
@@ -14,7 +14,7 @@ export const GITHUB_OIDC_ISSUER = "token.actions.githubusercontent.com";
 export function assertGithubRepository(repository: string): void {
   if (Token.isUnresolved(repository)) return;
   if (!/^[A-Za-z0-9][A-Za-z0-9-]{0,38}\/[A-Za-z0-9._-]{1,100}$/.test(repository)) {
-    throw new ValidationError(`invalid GitHub repository "${repository}": expected owner/name such as my-org/api-auth-cognito`);
+    throw new ValidationError(`invalid GitHub repository ${quoted(repository)}: expected owner/name such as my-org/api-auth-cognito`);
   }
 }
 
@@ -63,7 +63,7 @@ export class GithubActionsRoles extends Construct {
     const roles: Record<string, { role: IamRole; policy: IamRolePolicy }> = {};
     for (const [roleId, spec] of Object.entries(props.roles)) {
       assertPhysicalName(spec.roleName, /^[\w+=,.@-]+$/, 64, "role name", "letters, digits and +=,.@_-");
-      if (spec.subjects.length === 0) throw new ValidationError(`role "${spec.roleName}" has no subjects: expected at least one, e.g. "ref:refs/heads/main"`);
+      if (spec.subjects.length === 0) throw new ValidationError(`role ${quoted(spec.roleName)} has no subjects: expected at least one, e.g. "ref:refs/heads/main"`);
       const trust = new DataAwsIamPolicyDocument(this, `${roleId} Trust`, {
         statement: [
           {

@@ -14,7 +14,7 @@ import { assertLogRetention } from "./log-retention";
 import { ExistingRole } from "./nodejs-function";
 import { refuseOverrides, Refusals } from "./overrides";
 import { parseRouteKey, ParsedRouteKey, routeArn, routeSignature } from "./route-key";
-import { assertIntegerInRange, assertOneOf, ValidationError } from "./validation";
+import { assertIntegerInRange, assertOneOf, quoted, ValidationError } from "./validation";
 
 /** How API Gateway authorizes a route: not at all, or by a SigV4 signature checked against IAM policies. */
 export type AuthorizationType = "NONE" | "AWS_IAM";
@@ -209,19 +209,19 @@ export class HttpApi extends Construct {
     refuseOverrides("cdk.stage", props.cdk?.stage, STAGE_REFUSALS);
     const routeKeys = Object.keys(props.routes);
     if (routeKeys.length === 0) {
-      throw new ValidationError(`API "${props.name}" has no routes: expected at least one, e.g. { "GET /": fn }`);
+      throw new ValidationError(`API ${quoted(props.name)} has no routes: expected at least one, e.g. { "GET /": fn }`);
     }
     const signatures = new Map<string, string>();
     for (const key of routeKeys) {
       const route = parseRouteKey(key);
       const clash = signatures.get(routeSignature(route));
       if (clash !== undefined) {
-        throw new ValidationError(`duplicate route "${key}": it matches the same requests as "${clash}"; expected each method and path once`);
+        throw new ValidationError(`duplicate route ${quoted(key)}: it matches the same requests as ${quoted(clash)}; expected each method and path once`);
       }
       signatures.set(routeSignature(route), key);
       const authorizationType = toRouteProps(props.routes[key]).authorizationType ?? defaultAuthorizationType;
       if (!AUTHORIZATION_TYPES.includes(authorizationType)) {
-        throw new ValidationError(`invalid authorization type "${authorizationType}" for route "${key}": expected one of ${AUTHORIZATION_TYPES.join(", ")}`);
+        throw new ValidationError(`invalid authorization type ${quoted(authorizationType)} for route ${quoted(key)}: expected one of ${AUTHORIZATION_TYPES.join(", ")}`);
       }
       this.routeAuthorization.set(key, { route, authorizationType });
     }
@@ -317,7 +317,7 @@ export class HttpApi extends Construct {
     }
     for (const key of keys) {
       if (this.authorizationTypeOf(key) !== "AWS_IAM") {
-        throw new ValidationError(`cannot grant invoke on route "${key}": its authorization type is NONE; grants apply to AWS_IAM routes only`);
+        throw new ValidationError(`cannot grant invoke on route ${quoted(key)}: its authorization type is NONE; grants apply to AWS_IAM routes only`);
       }
     }
     const grantKey = this.grantKeyOf(role);
@@ -376,7 +376,7 @@ export class HttpApi extends Construct {
   private routeOf(routeKey: string): { route: ParsedRouteKey; authorizationType: AuthorizationType } {
     const entry = this.routeAuthorization.get(routeKey);
     if (!entry) {
-      throw new ValidationError(`unknown route "${routeKey}": this API has ${this.routeKeys.map((key) => `"${key}"`).join(", ")}`);
+      throw new ValidationError(`unknown route ${quoted(routeKey)}: this API has ${this.routeKeys.map((key) => `${quoted(key)}`).join(", ")}`);
     }
     return entry;
   }

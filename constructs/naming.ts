@@ -1,5 +1,5 @@
 import { Token } from "cdktf";
-import { ValidationError } from "./validation";
+import { quoted, ValidationError } from "./validation";
 
 /** App and stage names, and logical names: lowercase letters, digits and single hyphens. */
 const NAME_PART = /^[a-z][a-z0-9]*(-[a-z0-9]+)*$/;
@@ -19,7 +19,7 @@ export function physicalName(app: string, stage: string, logicalName?: string): 
   const parts: Array<[string, string | undefined]> = [["app name", app], ["stage name", stage], ["logical name", logicalName]];
   for (const [what, value] of parts) {
     if (value !== undefined && !NAME_PART.test(value)) {
-      throw new ValidationError(`invalid ${what} "${value}": expected lowercase letters, digits and single hyphens, starting with a letter`);
+      throw new ValidationError(`invalid ${what} ${quoted(value)}: expected lowercase letters, digits and single hyphens, starting with a letter`);
     }
   }
   return [app, stage, logicalName].filter((part) => part !== undefined).join("-");
@@ -48,7 +48,7 @@ export function regionCode(region: string): string {
 export function assertPhysicalName(name: string, pattern: RegExp, maxLength: number, what: string, allowed: string): void {
   if (Token.isUnresolved(name)) return;
   if (name.length === 0 || name.length > maxLength || !pattern.test(name)) {
-    throw new ValidationError(`invalid ${what} "${name}": expected 1 to ${maxLength} characters of ${allowed}`);
+    throw new ValidationError(`invalid ${what} ${quoted(name)}: expected 1 to ${maxLength} characters of ${allowed}`);
   }
 }
 

@@ -11,7 +11,7 @@ import { assertLogRetention } from "./log-retention";
 import { NODEJS_RUNTIME } from "./runtime";
 import { assertPhysicalName, inlinePolicyName, lambdaLogGroupName } from "./naming";
 import { refuseOverrides, Refusals } from "./overrides";
-import { assertIntegerInRange, assertOneOf, ValidationError } from "./validation";
+import { assertIntegerInRange, assertOneOf, quoted, ValidationError } from "./validation";
 
 
 /** Properties of a {@link NodejsFunction}. */
@@ -146,7 +146,7 @@ export class NodejsFunction extends Construct {
 
     assertPhysicalName(props.functionName, FUNCTION_NAME, 64, "function name", "letters, digits, hyphens and underscores");
     if (!/^[A-Za-z_$][A-Za-z0-9_$]*$/.test(handler)) {
-      throw new ValidationError(`invalid handler "${handler}": expected the name of an exported function, such as handler`);
+      throw new ValidationError(`invalid handler ${quoted(handler)}: expected the name of an exported function, such as handler`);
     }
     assertIntegerInRange(memorySize, 128, 10240, "memory size (MiB)");
     assertIntegerInRange(timeout, 1, 900, "timeout (seconds)");
@@ -168,7 +168,7 @@ export class NodejsFunction extends Construct {
     });
 
     if (props.role && props.roleName !== undefined) {
-      throw new ValidationError(`roleName "${props.roleName}" names a new role: with role "${props.role.name}", the function runs as that role`);
+      throw new ValidationError(`roleName ${quoted(props.roleName)} names a new role: with role ${quoted(props.role.name)}, the function runs as that role`);
     }
     if (props.roleName !== undefined) assertPhysicalName(props.roleName, /^[\w+=,.@-]+$/, 64, "role name", "letters, digits and +=,.@_-");
     const role = props.role ? undefined : this.newRole(props.roleName ?? props.functionName);

@@ -1,5 +1,5 @@
 import { executeApiArn } from "./execute-api-arn";
-import { ValidationError } from "./validation";
+import { quoted, ValidationError } from "./validation";
 
 /** HTTP methods an API Gateway HTTP API route can match; `ANY` matches them all. */
 export const HTTP_METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS", "ANY"] as const;
@@ -33,19 +33,19 @@ export function parseRouteKey(key: string): ParsedRouteKey {
   if (key === DEFAULT_ROUTE_KEY) return { key };
   const fail = (why: string): never => {
     throw new ValidationError(
-      `invalid route key "${key}": ${why}; expected "METHOD /path" with METHOD one of ${HTTP_METHODS.join(", ")}, or "${DEFAULT_ROUTE_KEY}"`,
+      `invalid route key ${quoted(key)}: ${why}; expected "METHOD /path" with METHOD one of ${HTTP_METHODS.join(", ")}, or "${DEFAULT_ROUTE_KEY}"`,
     );
   };
   const match = /^(\S+) (\/\S*)$/.exec(key);
   if (!match) return fail("not a method and a path separated by one space");
   const [, method, path] = match;
-  if (!(HTTP_METHODS as readonly string[]).includes(method)) fail(`unknown method "${method}"`);
+  if (!(HTTP_METHODS as readonly string[]).includes(method)) fail(`unknown method ${quoted(method)}`);
   if (path !== "/") {
     const segments = path.slice(1).split("/");
     segments.forEach((segment, index) => {
       const last = index === segments.length - 1;
       const ok = LITERAL_SEGMENT.test(segment) || PARAMETER_SEGMENT.test(segment) || (last && GREEDY_SEGMENT.test(segment));
-      if (!ok) fail(`bad path segment "${segment}" (segments are literals, {param}, or a final {proxy+})`);
+      if (!ok) fail(`bad path segment ${quoted(segment)} (segments are literals, {param}, or a final {proxy+})`);
     });
   }
   return { key, method: method as HttpMethod, path };

@@ -1,6 +1,6 @@
 import type { CognitoUserPoolEmailConfiguration } from "@cdktf/provider-aws/lib/cognito-user-pool";
 import { Token } from "cdktf";
-import { REGION_PATTERN, ValidationError } from "./validation";
+import { quoted, REGION_PATTERN, ValidationError } from "./validation";
 
 /**
  * A user pool's email sender through your own Amazon SES identity (Cognito's `DEVELOPER` sending account), instead of
@@ -47,8 +47,8 @@ const EMAIL_ADDRESS = /^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@([A-Za-z0-9](?:[A-Za-z0
 /** A domain name of at least two labels. */
 const DOMAIN = /^[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)+$/;
 
-/** A sender with a name: `Example <no-reply@example.com>`. */
-const NAMED_SENDER = /^([^<>]*[^<>\s])\s*<([^<>]+)>$/;
+/** A sender with a name: `Example <no-reply@example.com>`; the name holds no control character (a CR LF would start a header of its own). */
+const NAMED_SENDER = /^([^<>\u0000-\u001f\u007f]*[^<>\s\u0000-\u001f\u007f]) *<([^<>]+)>$/;
 
 /** SES configuration set names, as Cognito's EmailConfigurationType allows them. */
 const CONFIGURATION_SET = /^[A-Za-z0-9_-]{1,64}$/;
@@ -59,7 +59,7 @@ export function parseSesIdentityArn(arn: string, what = "SES identity ARN"): Ses
   const [region, account, identity] = match ? match.slice(1) : [];
   if (!match || !REGION_PATTERN.test(region) || !(EMAIL_ADDRESS.test(identity) || DOMAIN.test(identity))) {
     throw new ValidationError(
-      `invalid ${what} "${arn}": expected arn:<partition>:ses:<region>:<12-digit account>:identity/<email address or domain>, such as arn:aws:ses:eu-west-1:123456789012:identity/example.com`,
+      `invalid ${what} ${quoted(arn)}: expected arn:<partition>:ses:<region>:<12-digit account>:identity/<email address or domain>, such as arn:aws:ses:eu-west-1:123456789012:identity/example.com`,
     );
   }
   return { region, account, identity };
@@ -69,7 +69,7 @@ export function parseSesIdentityArn(arn: string, what = "SES identity ARN"): Ses
 export function senderAddress(from: string, what = "email sender"): string {
   const address = NAMED_SENDER.exec(from)?.[2] ?? from;
   if (!EMAIL_ADDRESS.test(address)) {
-    throw new ValidationError(`invalid ${what} "${from}": expected an email address or a name and address, such as no-reply@example.com or Example <no-reply@example.com>`);
+    throw new ValidationError(`invalid ${what} ${quoted(from)}: expected an email address or a name and address, such as no-reply@example.com or Example <no-reply@example.com>`);
   }
   return address;
 }
@@ -85,7 +85,7 @@ export function assertSenderOfIdentity(from: string, arn: string): void {
   const fits = identity.includes("@") ? address === identity : domain === identity || domain.endsWith(`.${identity}`);
   if (!fits) {
     throw new ValidationError(
-      `email sender "${from}" is not an address of the SES identity ${identity}: Cognito sends only from the identity's own address, or from an address in its domain`,
+      `email sender ${quoted(from)} is not an address of the SES identity ${identity}: Cognito sends only from the identity's own address, or from an address in its domain`,
     );
   }
 }
@@ -100,10 +100,10 @@ export function userPoolEmailConfiguration(email: UserPoolEmail): CognitoUserPoo
   if (literal(email.from)) senderAddress(email.from);
   if (literal(email.sesIdentityArn) && literal(email.from)) assertSenderOfIdentity(email.from, email.sesIdentityArn);
   if (literal(email.replyTo) && !EMAIL_ADDRESS.test(email.replyTo)) {
-    throw new ValidationError(`invalid reply-to address "${email.replyTo}": expected an email address such as support@example.com`);
+    throw new ValidationError(`invalid reply-to address ${quoted(email.replyTo)}: expected an email address such as support@example.com`);
   }
   if (literal(email.configurationSet) && !CONFIGURATION_SET.test(email.configurationSet)) {
-    throw new ValidationError(`invalid SES configuration set "${email.configurationSet}": expected 1 to 64 letters, digits, hyphens and underscores`);
+    throw new ValidationError(`invalid SES configuration set ${quoted(email.configurationSet)}: expected 1 to 64 letters, digits, hyphens and underscores`);
   }
   return {
     emailSendingAccount: "DEVELOPER",

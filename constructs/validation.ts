@@ -25,16 +25,19 @@ function escapeControls(text: string): string {
 }
 
 /**
- * `value` as it should appear in a message: in double quotes, with quotes, backslashes and control characters escaped
- * (so the message stays one line and no escape sequence reaches a terminal), cut after {@link QUOTED_LENGTH}
- * characters with how many more there were. Every message that names a user-given value uses it.
+ * `value` as it should appear in a message: a string in double quotes, with quotes, backslashes and control
+ * characters escaped (so the message stays one line and no escape sequence reaches a terminal), any other value as
+ * JSON (`42`, `null`, `["a"]`); cut after {@link QUOTED_LENGTH} characters, saying how many more there were. Every
+ * message that names a user-given value uses it.
  */
 export function quoted(value: unknown): string {
-  const text = typeof value === "string" ? value : (JSON.stringify(value) ?? String(value));
+  const isString = typeof value === "string";
+  const text = isString ? value : (JSON.stringify(value) ?? String(value));
   const chars = [...text];
   const cut = chars.length > QUOTED_LENGTH;
-  const shown = escapeControls((cut ? chars.slice(0, QUOTED_LENGTH).join("") : text).replace(/[\\"]/g, "\\$&"));
-  return cut ? `"${shown}"… (${chars.length - QUOTED_LENGTH} more characters)` : `"${shown}"`;
+  const kept = cut ? chars.slice(0, QUOTED_LENGTH).join("") : text;
+  const shown = isString ? `"${escapeControls(kept.replace(/[\\"]/g, "\\$&"))}"` : escapeControls(kept);
+  return cut ? `${shown}… (${chars.length - QUOTED_LENGTH} more characters)` : shown;
 }
 
 /** `message` as one line that is safe to print: its control characters escaped as {@link quoted} does, nothing cut. */
@@ -49,7 +52,7 @@ export const REGION_PATTERN = /^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d{1,2}$/;
 export function assertRegion(region: string, what = "region"): void {
   if (Token.isUnresolved(region)) return;
   if (!REGION_PATTERN.test(region)) {
-    throw new ValidationError(`invalid ${what} "${region}": expected an AWS region code such as us-east-1 or eu-west-2`);
+    throw new ValidationError(`invalid ${what} ${quoted(region)}: expected an AWS region code such as us-east-1 or eu-west-2`);
   }
 }
 
@@ -57,14 +60,14 @@ export function assertRegion(region: string, what = "region"): void {
 export function assertIntegerInRange(value: number, min: number, max: number, what: string): void {
   if (Token.isUnresolved(value)) return;
   if (!Number.isInteger(value) || value < min || value > max) {
-    throw new ValidationError(`invalid ${what} ${value}: expected a whole number from ${min} to ${max}`);
+    throw new ValidationError(`invalid ${what} ${quoted(value)}: expected a whole number from ${min} to ${max}`);
   }
 }
 
 /** Throws unless `value` is one of `allowed`. */
 export function assertOneOf<T>(value: T, allowed: readonly T[], what: string): void {
   if (!allowed.includes(value)) {
-    throw new ValidationError(`invalid ${what} ${JSON.stringify(value)}: expected one of ${allowed.join(", ")}`);
+    throw new ValidationError(`invalid ${what} ${quoted(value)}: expected one of ${allowed.join(", ")}`);
   }
 }
 
@@ -88,5 +91,5 @@ function bucketNameProblem(name: string): string | undefined {
 export function assertBucketName(name: string, what = "bucket name"): void {
   if (Token.isUnresolved(name)) return;
   const problem = bucketNameProblem(name);
-  if (problem) throw new ValidationError(`invalid ${what} "${name}": ${problem}`);
+  if (problem) throw new ValidationError(`invalid ${what} ${quoted(name)}: ${problem}`);
 }

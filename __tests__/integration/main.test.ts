@@ -1,5 +1,5 @@
 import { spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { LOCAL_CLOUD_PROFILE, LOCAL_CREDENTIALS, localAwsProvider, localCloudConfig, localS3Backend } from "../../local-cloud-target";
@@ -8,6 +8,7 @@ import { APP_COMMAND } from "../support/app-command";
 import { snapshot } from "../support/snapshot";
 
 const ROOT = join(__dirname, "..", "..");
+const FULL_DISK = join(__dirname, "..", "fixtures", "full-disk.cjs");
 
 /** The app as cdktf.json runs it, in the project directory. */
 function runApp(outdir: string, env: NodeJS.ProcessEnv = {}) {
@@ -131,6 +132,52 @@ describe("the app as cdktf synth runs it", () => {
     expect(failed.stderr.trim().split("\n")).toEqual([
       'Error: invalid target "localstack": expected one of aws, local (aws is the default) (from environment variable API_AUTH_COGNITO_TARGET)',
     ]);
+  });
+
+  test("a synth the disk cannot hold (ENOSPC half way) is one line, exit 1, and leaves the previous output whole", () => {
+    const parent = mkdtempSync(join(tmpdir(), "api-auth-cognito-full-disk-"));
+    const out = join(parent, "cdktf.out");
+    try {
+      expect(runApp(out).status).toBe(0);
+      const before = snapshot(out);
+      // Room for the first stack or so of a synth that differs from the one on disk in every stack.
+      const full = { NODE_OPTIONS: `--require ${FULL_DISK}`, FULL_DISK_UNDER: parent, FULL_DISK_AFTER_BYTES: "30000", API_AUTH_COGNITO_REGION: "eu-west-1" };
+      const failed = runApp(out, full);
+      expect(failed.stderr.trim().split("\n")).toEqual([expect.stringMatching(/^Error: the synth could not be written \(ENOSPC on (write|copyfile): .*\); .*cdktf\.out is left as it was$/)]);
+      expect(failed.status).toBe(1);
+      expect(snapshot(out)).toEqual(before);
+      expect(readdirSync(parent)).toEqual(["cdktf.out"]);
+    } finally {
+      rmSync(parent, { recursive: true, force: true });
+    }
+  });
+
+  test("a synth keeps each stack's Terraform files (.terraform, the lock file), so a deploy after it need not init again", () => {
+    const out = mkdtempSync(join(tmpdir(), "api-auth-cognito-kept-init-"));
+    try {
+      expect(runApp(out, { API_AUTH_COGNITO_STAGES: "dev" }).status).toBe(0);
+      const dev = join(out, "stacks", "api-auth-cognito-dev");
+      mkdirSync(join(dev, ".terraform"));
+      writeFileSync(join(dev, ".terraform", "terraform.tfstate"), "backend");
+      writeFileSync(join(dev, ".terraform.lock.hcl"), "lock");
+      expect(runApp(out, { API_AUTH_COGNITO_STAGES: "dev", API_AUTH_COGNITO_REGION: "eu-west-1" }).status).toBe(0);
+      expect([readFileSync(join(dev, ".terraform", "terraform.tfstate"), "utf8"), readFileSync(join(dev, ".terraform.lock.hcl"), "utf8")]).toEqual(["backend", "lock"]);
+      expect(readFileSync(join(dev, "cdk.tf.json"), "utf8")).toContain("eu-west-1");
+    } finally {
+      rmSync(out, { recursive: true, force: true });
+    }
+  });
+
+  test.each([
+    ["{bad", /^Error: CDKTF_CONTEXT_JSON \(cdktf.json's "context", as cdktf passes it to the app\) is not valid JSON: .*position 1.*$/],
+    ["null", /^Error: invalid CDKTF_CONTEXT_JSON \(cdktf.json's "context", as cdktf passes it to the app\): null is not an object; expected an object of settings/],
+    ['"us-east-1"', /^Error: invalid CDKTF_CONTEXT_JSON .*: "us-east-1" is not an object/],
+  ])("a context of %s (CDKTF_CONTEXT_JSON) is one line naming where it came from, exit 1", (json, line) => {
+    const out = join(outdir, "never-written");
+    const failed = runApp(out, { CDKTF_CONTEXT_JSON: json });
+    expect(failed.stderr.trim().split("\n")).toEqual([expect.stringMatching(line)]);
+    expect(failed.status).toBe(1);
+    expect(existsSync(out)).toBe(false);
   });
 
   test("a synth in one format removes the other format's file that an earlier synth left in the same folder", () => {

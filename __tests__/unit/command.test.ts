@@ -37,6 +37,17 @@ describe("execute", () => {
     expect(stderr.mock.calls.map(([text]) => text)).toEqual(["Error: no thing given\n", "Error: the emulator is gone\n"]);
   });
 
+  test("an error or an option that carries a user's control characters is still one line, its controls escaped", async () => {
+    const stderr = quiet();
+    expect(await execute(sample(async () => Promise.reject(new Error("bad value\nsecond line \u001b]0;title\u0007"))), [])).toBe(1);
+    expect(await execute(sample(async () => 0), ["--\u001b[2Jx"])).toBe(2);
+    expect(await execute(sample(async () => 0), ["a", "b\nc"])).toBe(2);
+    const lines = stderr.mock.calls.map(([text]) => String(text));
+    expect(lines[0]).toBe("Error: bad value\\nsecond line \\u001b]0;title\\u0007\n");
+    for (const line of lines) expect(line.slice(0, -1)).not.toMatch(/[\u0000-\u001f]/);
+    expect(lines[2]).toContain('"b\\nc"');
+  });
+
   test("positional arguments beyond what the command takes, or too few, are refused with exit 2 before it runs", async () => {
     const stderr = quiet();
     const ran: string[][] = [];
@@ -51,7 +62,7 @@ describe("execute", () => {
     expect(stderr.mock.calls.map(([text]) => text)).toEqual([
       'Error: unexpected argument "extra" (usage: npm run sample -- <thing>)\n',
       "Error: no stage given (usage: npm run sample -- <thing>)\n",
-      "Error: too many arguments: expected at most 1 stage, got dev prod (usage: npm run sample -- <thing>)\n",
+      'Error: too many arguments: expected at most 1 stage, got "dev" "prod" (usage: npm run sample -- <thing>)\n',
     ]);
   });
 

@@ -1,4 +1,7 @@
-import { MAX_STAGE_NAME_LENGTH, resolveSettings, SETTING_SOURCES, stageNamed, stageSettingSource, STAGES } from "../../config";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { contextFromEnvironment, MAX_STAGE_NAME_LENGTH, readCdktfJson, resolveSettings, SETTING_SOURCES, stageNamed, stageSettingSource, STAGES } from "../../config";
 import { MAX_REGION_CODE_LENGTH, physicalName } from "../../constructs/naming";
 import { ValidationError } from "../../constructs/validation";
 
@@ -69,10 +72,17 @@ describe("resolveSettings", () => {
       );
     });
 
-    test.each(["127.0.0.1:4599", "ftp://127.0.0.1:4599", "http://127.0.0.1:4599/path", "nonsense"])("a bad local endpoint %p is refused", (endpoint) => {
-      expect(() => resolveSettings(noContext, { API_AUTH_COGNITO_LOCAL_ENDPOINT: endpoint })).toThrow(
-        `invalid local endpoint "${endpoint}": expected http://<host>:<port> such as http://127.0.0.1:4599 (from environment variable API_AUTH_COGNITO_LOCAL_ENDPOINT)`,
-      );
+    test.each(["127.0.0.1:4599", "ftp://127.0.0.1:4599", "http://127.0.0.1:4599/path", "nonsense", "http://user:secret@127.0.0.1:4599", "http://127.0.0.1:4599/./", "http://127.0.0.1:4599//", "http://127.0.0.1:4599?x"])(
+      "a bad local endpoint %p is refused, never written into a provider",
+      (endpoint) => {
+        expect(() => resolveSettings(noContext, { API_AUTH_COGNITO_LOCAL_ENDPOINT: endpoint })).toThrow(
+          `invalid local endpoint "${endpoint}": expected http://<host>:<port> with nothing else, such as http://127.0.0.1:4599 (from environment variable API_AUTH_COGNITO_LOCAL_ENDPOINT)`,
+        );
+      },
+    );
+
+    test("a local endpoint is used as its origin: a trailing slash or an upper-case host makes no second spelling", () => {
+      expect(resolveSettings(noContext, { API_AUTH_COGNITO_LOCAL_ENDPOINT: "http://LOCALHOST:5000/" }).localEndpoint).toBe("http://localhost:5000");
     });
 
     test("a bad port variable is refused, naming it", () => {
@@ -211,6 +221,30 @@ describe("resolveSettings", () => {
     );
   });
 
+  test.each(["state", "ci"])("refuses the stage name %p: its stack would be one of the app's own stacks", (name) => {
+    expect(() => resolveSettings(noContext, { API_AUTH_COGNITO_STAGES: `dev,${name}` })).toThrow(
+      new ValidationError(`invalid stage name "${name}": its stack would be api-auth-cognito-${name}, the name of the app's own ${name === "ci" ? "CI roles" : "state"} stack; choose another name (from environment variable API_AUTH_COGNITO_STAGES)`),
+    );
+  });
+
+  test("a value with control characters or of any length is named in one line, escaped and cut", () => {
+    const hostile = `x\n\u001b]0;owned\u0007${"y".repeat(10_000)}`;
+    let message = "";
+    try {
+      resolveSettings(noContext, { API_AUTH_COGNITO_STAGES: hostile });
+    } catch (error) {
+      message = (error as Error).message;
+    }
+    expect(message).toMatch(/^invalid stage name "x\\n\\u001b\]0;owned\\u0007y+"… \(\d+ more characters\): expected lowercase letters/);
+    expect(message).not.toMatch(/[\u0000-\u001f]/);
+    expect(message.length).toBeLessThan(400);
+  });
+
+  test("refuses an email sender whose name holds a control character (a CR LF would start a mail header of its own)", () => {
+    const env = { API_AUTH_COGNITO_SES_IDENTITY_DEV: "arn:aws:ses:us-east-1:123456789012:identity/example.com", API_AUTH_COGNITO_EMAIL_FROM_DEV: "Example\r\nBcc: all@example.org <a@example.com>" };
+    expect(() => resolveSettings(noContext, env)).toThrow('invalid email sender of stage "dev" "Example\\r\\nBcc: all@example.org <a@example.com>": expected an email address');
+  });
+
   test("rejects a context value that is not a string", () => {
     expect(() => resolveSettings(context({ stateBucket: 42 }), {})).toThrow('invalid cdktf.json context "stateBucket": 42 is not a string');
   });
@@ -232,5 +266,49 @@ describe("physicalName", () => {
     expect(() => physicalName("app", stage)).toThrow(
       `invalid ${what} "${stage}": expected lowercase letters, digits and single hyphens, starting with a letter`,
     );
+  });
+});
+
+describe("readCdktfJson", () => {
+  let dir: string;
+  beforeAll(() => {
+    dir = mkdtempSync(join(tmpdir(), "api-auth-cognito-cdktf-json-"));
+  });
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  /** cdktf.json with `text`, read back. */
+  const read = (text: string) => {
+    const file = join(dir, "cdktf.json");
+    writeFileSync(file, text);
+    return () => readCdktfJson(file);
+  };
+
+  test("keeps every key, with the context (an object) and the app command", () => {
+    expect(read('{"app": "node main.js", "language": "typescript", "context": {"region": "eu-west-1"}}')()).toEqual({ app: "node main.js", language: "typescript", context: { region: "eu-west-1" } });
+    expect(read('{"app": "node main.js"}')().context).toEqual({});
+  });
+
+  test.each([
+    ['{"app": "node main.js", "context": "eu-west-1"}', /^invalid "context" in .*cdktf\.json: "eu-west-1" is not an object; expected an object of settings/],
+    ['{"app": "node main.js", "context": null}', /^invalid "context" in .*cdktf\.json: null is not an object/],
+    ['{"app": "node main.js", "context": ["a"]}', /^invalid "context" in .*cdktf\.json: \["a"\] is not an object/],
+    ['{"app": 42}', /^invalid "app" in .*cdktf\.json: 42; expected the command that runs the app$/],
+    ['{"app": "node main.js",\n  "context": {,}}', /^.*cdktf\.json is not valid JSON: .*position \d+/],
+    ["[]", /^invalid .*cdktf\.json: \[\] is not an object/],
+  ])("refuses %j in one line naming the file", (text, message) => {
+    expect(read(text)).toThrow(ValidationError);
+    expect(read(text)).toThrow(message);
+    expect(() => read(text)()).not.toThrow(/\n/);
+  });
+
+  test("a missing file is one line naming it", () => {
+    expect(() => readCdktfJson(join(dir, "none", "cdktf.json"))).toThrow(/^cannot read .*none\/cdktf\.json: ENOENT/);
+  });
+});
+
+describe("contextFromEnvironment", () => {
+  test("the context cdktf passes, or none", () => {
+    expect(contextFromEnvironment({ CDKTF_CONTEXT_JSON: '{"region": "eu-west-1"}' })).toEqual({ region: "eu-west-1" });
+    expect(contextFromEnvironment({})).toEqual({});
   });
 });

@@ -1,4 +1,4 @@
-import { runCommand, UsageError } from "../cli/command";
+import { quoted, runCommand, UsageError } from "../cli/command";
 
 /** `npm run bench`: synth, test and package figures with their budgets. */
 runCommand(module, {
@@ -8,7 +8,7 @@ runCommand(module, {
   options: { runs: { type: "string", valueName: "N", description: "runs per figure, a whole number of at least 3 (default 3)" } },
   async run(options) {
     const runs = options.runs === undefined ? 3 : Number(options.runs);
-    if (!Number.isInteger(runs) || runs < 3) throw new UsageError(`invalid --runs "${options.runs}": expected a whole number of at least 3`);
+    if (!Number.isInteger(runs) || runs < 3) throw new UsageError(`invalid --runs ${quoted(options.runs)}: expected a whole number of at least 3`);
     const { benchApp } = await import("../bench/bench-app");
     return benchApp(runs);
   },

@@ -2,6 +2,9 @@ import { parseArgs } from "node:util";
 import { oneLine, quoted, ValidationError } from "../../constructs/validation";
 import { paint, showProgress } from "./terminal";
 
+/** Commands name a user's values in their messages through this (see constructs/validation.ts). */
+export { quoted };
+
 // Plain JavaScript shared with the app runner (run-app.cjs).
 const { nodeTooOld } = require("./node-version.cjs") as { nodeTooOld: (version?: string) => string | undefined };
 

@@ -1,6 +1,6 @@
-import { readFileSync, renameSync, writeFileSync } from "node:fs";
+import { renameSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { APP_NAME, resolveSettings, SETTING_SOURCES, STATE_STACK_NAME } from "../../config";
+import { APP_NAME, readCdktfJson, resolveSettings, SETTING_SOURCES, STATE_STACK_NAME } from "../../config";
 import { assertRegion } from "../../constructs/validation";
 import { step } from "../cli/terminal";
 import { awsProviderOverride } from "./provider-override";
@@ -57,8 +57,8 @@ export function bucketToBootstrap(configured: string, accountId: string, region:
 export async function bootstrap(options: BootstrapOptions = {}): Promise<BootstrapResult> {
   const root = options.projectRoot ?? PROJECT_ROOT;
   const cdktfJson = join(root, "cdktf.json");
-  const project = JSON.parse(readFileSync(cdktfJson, "utf8")) as { context?: Record<string, unknown> };
-  const settings = resolveSettings((key) => project.context?.[key]);
+  const project = readCdktfJson(cdktfJson);
+  const settings = resolveSettings((key) => project.context[key]);
   const region = options.region ?? settings.stateRegion;
   assertRegion(region, "state region");
   const accountId = await callerAccount(region, options);
@@ -79,7 +79,7 @@ export async function bootstrap(options: BootstrapOptions = {}): Promise<Bootstr
     if (result.code !== 0) throw new Error(bootstrapFailure(args[0], bucket, result.stderr || result.stdout));
   }
 
-  const context = project.context ?? {};
+  const { context } = project;
   const recorded = context.stateBucket !== bucket || context.stateRegion !== region;
   if (recorded) {
     const partial = `${cdktfJson}.${process.pid}`;

@@ -1,7 +1,7 @@
 import { execFile, spawnSync } from "node:child_process";
 import { mkdirSync, readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
-import { SETTING_SOURCES, stageNamed } from "../../config";
+import { readCdktfJson, SETTING_SOURCES, stageNamed } from "../../config";
 import { readStageManifest, StageManifest } from "../../stage-manifest";
 import { step } from "../cli/terminal";
 import { PROJECT_ROOT } from "./terraform";
@@ -66,7 +66,7 @@ function synthRun(outdir: string, options: SynthesizeOptions) {
   const stageSetting = stages ? { [SETTING_SOURCES.stages.env]: stages.join(",") } : {};
   // The tools point stacks where they deploy them themselves (override files): always synthesize the AWS stacks.
   const targetSetting = { [SETTING_SOURCES.target.env]: "aws" };
-  const { app, context = {} } = JSON.parse(readFileSync(join(root, "cdktf.json"), "utf8")) as { app: string; context?: object };
+  const { app, context } = readCdktfJson(join(root, "cdktf.json"));
   // cdktf runs `app` as a shell command in the project directory, with cdktf.json's context in CDKTF_CONTEXT_JSON.
   return {
     command: "/bin/sh",
