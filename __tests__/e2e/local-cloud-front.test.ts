@@ -1,5 +1,8 @@
-import { spawnSync } from "node:child_process";
+import { execFile, spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
+import { promisify } from "node:util";
+import * as cognitoIdentity from "@aws-sdk/client-cognito-identity";
+import * as cognitoIdentityProvider from "@aws-sdk/client-cognito-identity-provider";
 import { ApiGatewayV2Client, CreateApiCommand, CreateStageCommand, GetStageCommand, UpdateStageCommand } from "@aws-sdk/client-apigatewayv2";
 import {
   CognitoIdentityClient,
@@ -23,6 +26,7 @@ import { Sha256 } from "../../tools/local-cloud/sha256";
 import { describeWhen, missing } from "../support/requires";
 import { rejection } from "../support/rejection";
 
+const run = promisify(execFile);
 const REGION = LOCAL_REGION;
 const CREDENTIALS = LOCAL_CREDENTIALS;
 const TARGET = "AWSCognitoIdentityService";
@@ -44,6 +48,39 @@ async function postJson(endpoint: string, target: string, body: string): Promise
   });
   const response = await fetch(endpoint, { method: "POST", headers: signed.headers, body });
   return { status: response.status, json: (await response.json()) as Record<string, unknown> };
+}
+
+/** The operations of an AWS SDK v3 client package, from its command classes. */
+function operationsOf(sdk: Record<string, unknown>): string[] {
+  return Object.keys(sdk).filter((name) => /^[A-Z]\w+Command$/.test(name) && name !== "Command" && name !== "$Command").map((name) => name.replace(/Command$/, ""));
+}
+
+/**
+ * `count` unsigned AWS JSON calls at once, each on a connection of its own, from another process (as many clients
+ * would be): alternately `first` and `second` as [target, body]; the count of each answer's `<status> <__type>`.
+ */
+async function callsAtOnce(endpoint: string, count: number, first: [string, string], second: [string, string]): Promise<Record<string, number>> {
+  const script = `
+    const http = require("node:http");
+    const [endpoint, count, first, second] = [process.argv[1], Number(process.argv[2]), JSON.parse(process.argv[3]), JSON.parse(process.argv[4])];
+    const { hostname, port } = new URL(endpoint);
+    const call = ([target, body]) => new Promise((resolve) => {
+      const headers = { "x-amz-target": target, "content-type": "application/x-amz-json-1.1", "content-length": Buffer.byteLength(body) };
+      const req = http.request({ hostname, port, method: "POST", path: "/", agent: false, headers }, (res) => {
+        let text = "";
+        res.on("data", (chunk) => (text += chunk));
+        res.on("end", () => { try { resolve(res.statusCode + " " + JSON.parse(text).__type); } catch { resolve(res.statusCode + " not JSON"); } });
+      });
+      req.on("error", (error) => resolve("error " + error.code));
+      req.end(body);
+    });
+    Promise.all(Array.from({ length: count }, (_, i) => call(i % 2 ? second : first))).then((answers) => {
+      const counts = {};
+      for (const answer of answers) counts[answer] = (counts[answer] ?? 0) + 1;
+      process.stdout.write(JSON.stringify(counts));
+    });`;
+  const { stdout } = await run(process.execPath, ["-e", script, endpoint, String(count), JSON.stringify(first), JSON.stringify(second)], { timeout: 60_000 });
+  return JSON.parse(stdout) as Record<string, number>;
 }
 
 /** Whether a `moto_server` process listens on this socket (ours have it on their command line). */
@@ -185,6 +222,24 @@ describeWhen(missing("moto"))("local cloud: moto behind a front that answers wha
     expect(json.message).toMatch(message);
   });
 
+  test.each([
+    { case: "malformed JSON", body: "{not json", message: /not valid JSON/ },
+    { case: "an array", body: "[]", message: /must be a JSON object, got an array/ },
+    { case: "null", body: "null", message: /must be a JSON object, got null/ },
+  ])("every Cognito operation, answered here or by moto, answers $case with 400 SerializationException in JSON", async ({ body, message }) => {
+    const targets = [
+      ...operationsOf(cognitoIdentityProvider).map((operation) => `AWSCognitoIdentityProviderService.${operation}`),
+      ...operationsOf(cognitoIdentity).map((operation) => `${TARGET}.${operation}`),
+    ];
+    expect(targets.length).toBeGreaterThan(100);
+    const wrong = [];
+    for (const target of targets) {
+      const answer = await postJson(cloud.endpoint, target, body).catch((error: Error) => ({ status: 0, json: { message: error.message } as Record<string, unknown> }));
+      if (answer.status !== 400 || answer.json.__type !== "SerializationException" || !message.test(String(answer.json.message))) wrong.push({ target, ...answer });
+    }
+    expect(wrong).toEqual([]);
+  }, 60_000);
+
   test("moto's own errors are forwarded: DescribeIdentityPool of an unknown pool is moto's ResourceNotFoundException", async () => {
     const error = await rejection(identity.send(new DescribeIdentityPoolCommand({ IdentityPoolId: UNKNOWN_POOL })));
     expect(error.name).toBe("ResourceNotFoundException");
@@ -230,6 +285,36 @@ describeWhen(missing("moto"))("local cloud: moto behind a front that answers wha
     await expect(fetch(`${other.motoEndpoint}/moto-api/`)).rejects.toThrow();
     expect(motoRunsOn(other.motoSocketPath)).toBe(false);
   }, 20_000);
+});
+
+describeWhen(missing("moto"))("local cloud: connections to moto", () => {
+  let cloud: LocalCloud;
+
+  beforeAll(async () => {
+    cloud = await startLocalCloud({ warmUp: false });
+  }, 30_000);
+
+  afterAll(async () => {
+    process.kill(cloud.motoPid, "SIGCONT");
+    await cloud?.stop();
+  }, 15_000);
+
+  test("500 clients at once, each on its own connection, while moto accepts none, all get their answer once it does (none a 502)", async () => {
+    // moto busy (here: stopped) is when connections pile up: past its backlog of 128, connect() fails at once.
+    process.kill(cloud.motoPid, "SIGSTOP");
+    const answers = callsAtOnce(
+      cloud.endpoint,
+      500,
+      // Forwarded to moto by the front.
+      ["AWSCognitoIdentityProviderService.InitiateAuth", JSON.stringify({ AuthFlow: "USER_PASSWORD_AUTH", ClientId: "nope", AuthParameters: {} })],
+      // Answered by the front's handler, which asks moto itself.
+      [`${TARGET}.GetId`, JSON.stringify({ IdentityPoolId: UNKNOWN_POOL })],
+    );
+    // Well within the 4 s after which the front takes a silent moto for dead.
+    await new Promise((resolve) => setTimeout(resolve, 1_000));
+    process.kill(cloud.motoPid, "SIGCONT");
+    expect(await answers).toEqual({ "400 ResourceNotFoundException": 500 });
+  }, 60_000);
 });
 
 describe("front router, without moto", () => {

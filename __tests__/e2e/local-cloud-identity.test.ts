@@ -4,6 +4,7 @@ import {
   CreateIdentityPoolCommand,
   GetCredentialsForIdentityCommand,
   GetIdCommand,
+  GetOpenIdTokenCommand,
   SetIdentityPoolRolesCommand,
 } from "@aws-sdk/client-cognito-identity";
 import {
@@ -239,6 +240,23 @@ describeWhen(missing("moto"))("local cloud: GetId and GetCredentialsForIdentity 
       expect(error.name).toBe("NotAuthorizedException");
       expect(error.message).toMatch(/Logins don't match/);
     }
+  });
+
+  test("GetOpenIdToken of a user's identity needs that user's token, as GetCredentialsForIdentity does; a guest's needs none", async () => {
+    const openIdToken = (IdentityId: string, token?: string) => identity.send(new GetOpenIdTokenCommand({ IdentityId, Logins: token === undefined ? undefined : { [provider]: token } }));
+    const idA = (await getId(membersPool, userA.token)).IdentityId!;
+    for (const attempt of [() => openIdToken(idA), () => openIdToken(idA, userB.token)]) {
+      const error = await rejection(attempt());
+      expect(error.name).toBe("NotAuthorizedException");
+      expect(error.message).toMatch(/Logins don't match/);
+    }
+    const own = await openIdToken(idA, userA.token);
+    expect(own.IdentityId).toBe(idA);
+    expect(own.Token).toBeTruthy();
+
+    const guest = (await getId(guestsPool)).IdentityId!;
+    expect((await openIdToken(guest)).IdentityId).toBe(guest);
+    expect((await rejection(openIdToken(`${REGION}:00000000-0000-0000-0000-000000000000`))).name).toBe("ResourceNotFoundException");
   });
 
   test("with guests off, GetId without Logins is NotAuthorizedException", async () => {

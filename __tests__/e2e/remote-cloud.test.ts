@@ -7,6 +7,7 @@ import { LocalCloud, startLocalCloud } from "../../tools/local-cloud/front";
 import { LOCAL_CREDENTIALS, LOCAL_REGION } from "../../tools/local-cloud/local-account";
 import { connectRemoteCloud, RemoteCloud } from "../../tools/local-cloud/remote-cloud";
 import { Sha256 } from "../../tools/local-cloud/sha256";
+import { MESSAGES, verifySignedRequest } from "../../tools/local-cloud/sigv4-verifier";
 import { describeWhen, missing } from "../support/requires";
 
 const CONFIG = { region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS };
@@ -84,6 +85,29 @@ describeWhen(missing("moto"))("remote cloud: the front's stores over the control
     expect(cloud.roleSessions.session(issued.accessKeyId)).toMatchObject({ roleArn: role, sessionName: "my-function", secretAccessKey: issued.secretAccessKey });
     await expect(remote.roleSessions.issue("not-an-arn", "my-function")).rejects.toThrow(/invalid role ARN "not-an-arn"/);
     expect(await remote.identities.credentials("ASIANOSUCHKEY0000000")).toBeUndefined();
+  });
+
+  test("any key id a caller may send is simply not found: lower case, spaces, slashes, malformed escapes", async () => {
+    for (const key of ["asiaabcdefghijklmnop", "a b", "x/y", "%zz", "ASIA\u001b[2J", "é"]) {
+      expect(await remote.identities.credentials(key)).toBeUndefined();
+    }
+  });
+
+  test("the local API's IAM check refuses a lower-case key id with API Gateway's 403, not a 500", async () => {
+    const { host } = new URL(cloud.endpoint);
+    const signer = new SignatureV4({ service: "execute-api", region: LOCAL_REGION, credentials: { accessKeyId: "asiaabcdefghijklmnop", secretAccessKey: "x", sessionToken: "t" }, sha256: Sha256 });
+    const signed = await signer.sign({ method: "GET", protocol: "http:", hostname: "127.0.0.1", path: "/private", headers: { host } });
+    const verdict = await verifySignedRequest({ method: "GET", url: "/private", headers: signed.headers, body: Buffer.alloc(0) }, (key) => remote.identities.credentials(key), { region: LOCAL_REGION });
+    expect(verdict).toEqual({ ok: false, status: 403, message: MESSAGES.invalidToken });
+  });
+
+  test("a control path that names no operation is answered 404 by the front, however spelled, and never reaches moto", async () => {
+    for (const path of ["/_local-cloud/nope", "/_local-cloud/credentials/", "/_local-cloud/functions/%zz"]) {
+      const { status, body } = await controlGet(path, LOCAL_CREDENTIALS);
+      expect({ path, status, type: JSON.parse(body).__type }).toEqual({ path, status: 404, type: "ResourceNotFoundException" });
+    }
+    // Spelled another way, it is still the control API: closed to everyone but the local key pair.
+    expect((await controlGet("/%5Flocal-cloud/instance")).status).toBe(403);
   });
 
   test("function code comes over as stored, and a changed function is read anew", async () => {

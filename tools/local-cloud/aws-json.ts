@@ -85,6 +85,15 @@ export function errorResponse(error: AwsError): AwsResponse {
   return { ...response, headers: { ...response.headers, "x-amzn-errortype": error.type } };
 }
 
+/**
+ * Whether a request speaks the AWS JSON protocol (1.0 or 1.1): a POST that names its operation in `X-Amz-Target` and
+ * whose body is JSON (CBOR services name theirs the same way). Its body must then be a JSON object ({@link parseJsonObject}).
+ */
+export function isAwsJsonRequest(method: string | undefined, headers: IncomingHttpHeaders): boolean {
+  const contentType = String(headers["content-type"] ?? "").toLowerCase();
+  return method === "POST" && headers["x-amz-target"] !== undefined && !contentType.startsWith("application/x-amz-cbor");
+}
+
 /** The body of a request as a JSON object; anything else is the `SerializationException` AWS sends. */
 export function parseJsonObject(body: Buffer): Record<string, unknown> {
   let value: unknown;

@@ -12,7 +12,7 @@ import { AwsError, AwsResponse, errorResponse } from "./aws-json";
 export type ErrorProtocol = "json" | "query" | "s3";
 
 /** Why a request is refused. */
-export type RefusalReason = "unknownKey" | "invalidToken" | "expiredToken" | "badSignature" | "malformed" | "missingAuthentication" | "accessDenied" | "serviceUnavailable";
+export type RefusalReason = "unknownKey" | "invalidToken" | "expiredToken" | "badSignature" | "malformed" | "missingAuthentication" | "accessDenied" | "tooLarge" | "serviceUnavailable";
 
 /** The services of the Query protocol that the local cloud serves. */
 const QUERY_SERVICES = new Set(["sts", "iam", "sns", "ses", "elasticloadbalancing", "autoscaling", "cloudformation", "rds", "ec2"]);
@@ -54,11 +54,24 @@ const CODES: Record<RefusalReason, Record<ErrorProtocol, readonly [code: string,
     query: ["AccessDenied", "Access Denied"],
     s3: ["AccessDenied", "Access Denied"],
   },
+  /** Lambda's code, which the JSON services share; S3's own. */
+  tooLarge: {
+    json: ["RequestEntityTooLargeException", "Request must be smaller than the limit."],
+    query: ["RequestEntityTooLarge", "Request must be smaller than the limit."],
+    s3: ["EntityTooLarge", "Your proposed upload exceeds the maximum allowed size"],
+  },
   serviceUnavailable: {
     json: ["ServiceUnavailableException", "Service is unavailable."],
     query: ["ServiceUnavailable", "Service is unavailable."],
     s3: ["ServiceUnavailable", "Service is unable to handle request."],
   },
+};
+
+/** The statuses other than 403, by protocol where they differ: S3 answers a malformed authorization and a body too large with 400. */
+const STATUS: Partial<Record<RefusalReason, number | Partial<Record<ErrorProtocol, number>>>> = {
+  malformed: { s3: 400 },
+  tooLarge: { json: 413, query: 413, s3: 400 },
+  serviceUnavailable: 503,
 };
 
 /**
@@ -73,13 +86,14 @@ export function errorProtocolOf(service: string | undefined, headers: IncomingHt
 }
 
 /**
- * A 403 refusal (400 for a malformed S3 authorization, 503 when the service is unavailable) in the protocol's style;
- * `message` replaces AWS's default.
+ * A 403 refusal (400 for a malformed S3 authorization, 413 for a body too large, 400 in S3's case, 503 when the
+ * service is unavailable) in the protocol's style; `message` replaces AWS's default.
  */
 export function refusal(protocol: ErrorProtocol, reason: RefusalReason, message?: string, accessKeyId?: string): AwsResponse {
   const [code, defaultMessage] = CODES[reason][protocol];
   const text = message ?? defaultMessage;
-  const status = reason === "serviceUnavailable" ? 503 : protocol === "s3" && reason === "malformed" ? 400 : 403;
+  const special = STATUS[reason];
+  const status = (typeof special === "number" ? special : special?.[protocol]) ?? 403;
   const requestId = randomUUID();
   if (protocol === "json") return errorResponse(new AwsError(status, code, text));
   const body =

@@ -1,13 +1,16 @@
+import { quoted } from "../../constructs/validation";
 import { AwsError, AwsResponse, jsonResponse, parseJsonObject, RestRoute } from "./aws-json";
 import { IdentityStore } from "./identities";
 import { LambdaCodeStore } from "./lambda-code";
+import { reducedPath } from "./request-target";
 import { RoleSessionStore } from "./role-sessions";
 
 /**
  * The local cloud's control API: what a local API Gateway in another process (`npm run dev` attached to
  * `npm run local:up`) needs of the front's own stores, which live in the front's process. Served by the front under
  * {@link CONTROL_PREFIX}, only to requests signed with the local key pair (the account's admin, which Terraform and
- * the tools sign with); the front refuses every other caller there (see `front.ts`).
+ * the tools sign with); the front refuses every other caller there (see `front.ts`), and answers 404 itself for a
+ * path under it that names no operation: none of it reaches moto.
  *
  * - `GET  /_local-cloud/instance`: `{ instanceId, seq }` (the last change number), also the health check.
  * - `GET  /_local-cloud/credentials/<accessKeyId>`: identity pool credentials the front minted, or 404.
@@ -23,9 +26,9 @@ export const CONTROL_PREFIX = "/_local-cloud/";
 /** How long a `changes` request waits for a change before answering with none. */
 export const LONG_POLL_MS = 20_000;
 
-/** Whether a request path (with or without query) is the control API's. */
+/** Whether a request path (with or without query) is the control API's, however it is spelled (`%5F`, `//`, ...). */
 export function isControlPath(path: string): boolean {
-  return path.startsWith(CONTROL_PREFIX);
+  return `${reducedPath(path)}/`.startsWith(CONTROL_PREFIX);
 }
 
 /** The stores the control API reads. */
@@ -75,6 +78,15 @@ class CodeChanges {
   }
 }
 
+/** A percent-encoded path segment decoded; `undefined` for a malformed escape, which names nothing the cloud holds. */
+function decodedSegment(segment: string): string | undefined {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    return undefined;
+  }
+}
+
 /** Changes kept for clients that are behind. */
 const MAX_LOG = 1000;
 
@@ -86,10 +98,12 @@ export function controlRoutes(stores: ControlStores): RestRoute[] {
     { method: "GET", path: path("instance"), handler: async () => jsonResponse({ instanceId: stores.instanceId, seq: changes.seq }) },
     {
       method: "GET",
-      path: path("credentials/([A-Z0-9]+)"),
+      // Any key id a caller sends (lower case, spaces, ...): one the cloud never minted is simply not found.
+      path: path("credentials/([^/]+)"),
       handler: async (_request, _context, match) => {
-        const issued = stores.identities.credentials(match[1]);
-        if (!issued) throw new AwsError(404, "ResourceNotFoundException", `the local cloud issued no credentials with access key id ${match[1]}`);
+        const accessKeyId = decodedSegment(match[1]);
+        const issued = accessKeyId === undefined ? undefined : stores.identities.credentials(accessKeyId);
+        if (!issued) throw new AwsError(404, "ResourceNotFoundException", `the local cloud issued no credentials with access key id ${quoted(accessKeyId ?? match[1])}`);
         return jsonResponse(issued);
       },
     },
@@ -112,9 +126,9 @@ export function controlRoutes(stores: ControlStores): RestRoute[] {
       method: "GET",
       path: path("functions/([^/]+)"),
       handler: async (_request, _context, match) => {
-        const name = decodeURIComponent(match[1]);
-        const code = stores.lambdaCode.code(name);
-        if (!code) throw new AwsError(404, "ResourceNotFoundException", `the local cloud holds no code of a function named ${name}`);
+        const name = decodedSegment(match[1]);
+        const code = name === undefined ? undefined : stores.lambdaCode.code(name);
+        if (!code) throw new AwsError(404, "ResourceNotFoundException", `the local cloud holds no code of a function named ${quoted(name ?? match[1])}`);
         return jsonResponse({ ...code, zip: code.zip.toString("base64") });
       },
     },

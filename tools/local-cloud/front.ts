@@ -3,8 +3,10 @@ import { Agent, createServer, IncomingHttpHeaders, IncomingMessage, OutgoingHttp
 import { AddressInfo } from "node:net";
 import { AccessControl } from "./access-control";
 import { apiStageUpdateRoutes } from "./api-stage-updates";
-import { AwsError, AwsResponse, errorResponse, Handler, jsonResponse, RestRoute, signingScope } from "./aws-json";
+import { quoted } from "../../constructs/validation";
+import { AwsError, AwsResponse, errorResponse, Handler, isAwsJsonRequest, jsonResponse, parseJsonObject, RestRoute, signingScope } from "./aws-json";
 import { errorProtocolOf, refusal } from "./aws-refusals";
+import { BodyLimit, bodyLimitOf, BodyTooLarge, declaredLength, readBodyWithin } from "./body-limits";
 import { callerIdentityResponse, isGetCallerIdentity } from "./caller-identity";
 import { CloudView } from "./cloud-view";
 import { controlRoutes, isControlPath } from "./control-api";
@@ -14,17 +16,19 @@ import { identityPoolRoleHandlers, IdentityPoolRoleStore } from "./identity-pool
 import { lambdaCodeRoutes, LambdaCodeStore, layerRoutes } from "./lambda-code";
 import { warmUpMoto } from "./moto-warm-up";
 import { lambdaLoggingConfigRoutes } from "./lambda-logging-config";
-import { MotoServer, startMoto } from "./moto";
+import { MOTO_CONNECTIONS, MotoServer, startMoto } from "./moto";
 import { userPoolSignInHandlers, UserPoolSignInStore } from "./user-pool-sign-in";
 import { userPoolUpdateHandlers } from "./user-pool-updates";
 import { signatureClaim } from "./request-signature";
+import { requestTargetRefusal } from "./request-target";
 import { RoleSessionStore } from "./role-sessions";
 
 /**
  * The local cloud's front door on loopback: a request router that answers the operations moto lacks itself and
  * forwards everything else to moto unchanged, streaming bodies both ways where no signature needs them. It serves
- * only requests addressed to a loopback name (`Host`), never moto's own `/moto-api/`, and, in a local cloud, only
- * requests its access control admits (`access-control.ts`).
+ * only requests addressed to a loopback name (`Host`), never moto's own `/moto-api/` however spelled
+ * (`request-target.ts`), no body over its service's limit (`body-limits.ts`), no AWS JSON request whose body is not a
+ * JSON object, and, in a local cloud, only requests its access control admits (`access-control.ts`).
  */
 
 /**
@@ -178,7 +182,8 @@ function downReason(moto: MotoServer): () => string | undefined {
  * handler, and a request of a REST API by the first of `restRoutes` that matches its method and path; every other
  * request goes to `motoEndpoint` as received (method, path and query, headers including `Host`, body) and moto's
  * response comes back the same way. Before that, a request with a `Host` other than the front's loopback names, or
- * for moto's own `/moto-api/`, is refused with 403, and `options.access` decides on the rest.
+ * for moto's own `/moto-api/`, is refused with 403, a body over its limit with 413, and `options.access` decides on
+ * the rest. At most {@link MOTO_CONNECTIONS} requests are on their way to moto at once; the others wait their turn.
  */
 export async function startFront(
   motoEndpoint: string,
@@ -187,11 +192,22 @@ export async function startFront(
   options: FrontOptions = {},
 ): Promise<Front> {
   const moto = new URL(motoEndpoint);
-  // Our own agent, so that stop() can close its sockets; moto closes each connection anyway.
-  const agent = new Agent({ keepAlive: false });
-  const server = createServer((req, res) => {
+  // Our own agent, so that stop() can close its sockets; moto closes each connection anyway. Bounded: moto listens
+  // with a backlog of 128 connections, and a connection past it fails at once (EAGAIN) rather than waiting, so a
+  // burst of clients would get 502s; past the bound, the agent queues requests until a connection is free.
+  const agent = new Agent({ keepAlive: false, maxSockets: MOTO_CONNECTIONS });
+  const serve = (req: IncomingMessage, res: ServerResponse) => {
     // The last line of defence: whatever goes wrong, the client gets an answer and the process keeps running.
-    route(req, res).catch((error: Error) => send(res, errorResponse(new AwsError(500, "InternalFailure", error.message))));
+    route(req, res).catch((error: Error) => send(res, failure(req, error)));
+  };
+  const server = createServer(serve);
+  // A client that asks before sending its body (`Expect: 100-continue`, as the SDKs and curl do for large ones) is
+  // refused before it sends any of it.
+  server.on("checkContinue", (req: IncomingMessage, res: ServerResponse) => {
+    const refused = refusalOf(req);
+    if (refused) return send(res, refused);
+    res.writeContinue();
+    serve(req, res);
   });
   // Idle keep-alive connections outlive the clients' own idle timeouts (the Go SDK's, Terraform's, is 90 s): with
   // Node's 5 s, the front could close a connection just as a client sends a request on it, and that request (a POST
@@ -216,9 +232,11 @@ export async function startFront(
     if (refused) return send(res, refused);
     const down = options.motoDown?.();
     if (down !== undefined) return send(res, motoUnavailable(req, down));
+    const limit = bodyLimitOf(signatureClaimService(req));
+    const readBody = () => readBodyWithin(req, limit);
     let body: Buffer | undefined;
     if (options.access) {
-      const admission = await options.access.admit({ method: req.method ?? "GET", url: req.url ?? "/", headers: req.headers }, () => readBody(req), port);
+      const admission = await options.access.admit({ method: req.method ?? "GET", url: req.url ?? "/", headers: req.headers }, readBody, port);
       if (!admission.ok) return send(res, admission.response);
       body = admission.body;
       if (admission.caller.kind !== "local" && isControlPath(req.url ?? "/")) {
@@ -229,12 +247,21 @@ export async function startFront(
       }
     }
     if (options.onRequest) {
-      body ??= await readBody(req);
+      body ??= await readBody();
       options.onRequest({ method: req.method ?? "GET", url: req.url ?? "/", headers: req.headers, body });
     }
+    if (isAwsJsonRequest(req.method, req.headers)) {
+      // moto answers a body that is not a JSON object with an HTML 500 (or takes it for {}); AWS with a 400.
+      body ??= await readBody();
+      parseJsonObject(body);
+    }
     const handler = handlerOf(req);
-    if (!handler) return proxy(req, res, body);
-    body ??= await readBody(req);
+    if (!handler && isControlPath(req.url ?? "/")) {
+      // The control API is the front's own: a path it does not serve is not moto's either.
+      return send(res, errorResponse(new AwsError(404, "ResourceNotFoundException", `the local cloud's control API has no operation ${req.method} ${quoted(req.url)}`)));
+    }
+    if (!handler) return proxy(req, res, limit, body);
+    body ??= await readBody();
     const forward = () => forwardBuffered(req, body);
     let response: AwsResponse;
     try {
@@ -253,17 +280,36 @@ export async function startFront(
     send(res, response);
   }
 
-  /** The refusal of a request the front never serves, whoever signed it: a foreign `Host` or web page, or moto's own API. */
+  /**
+   * The refusal of a request the front never serves, whoever signed it, decided before its body is read: a foreign
+   * `Host` or web page, a target that is not a path or is moto's own API, a declared body over the service's limit.
+   */
   function refusalOf(req: IncomingMessage): AwsResponse | undefined {
-    const protocol = errorProtocolOf(signatureClaimService(req), req.headers);
+    const service = signatureClaimService(req);
+    const protocol = errorProtocolOf(service, req.headers);
     const badHost = hostRefusal(req.headers.host, port);
     if (badHost) return refusal(protocol, "accessDenied", badHost);
     const fromWebPage = webPageRefusal(header(req.headers, "origin"), header(req.headers, "sec-fetch-site"));
     if (fromWebPage) return refusal(protocol, "accessDenied", fromWebPage);
-    if (/^\/moto-api(\/|\?|$)/.test(req.url ?? "/")) {
-      return refusal(protocol, "accessDenied", "the local cloud does not serve moto's own API (/moto-api/) through its front: it would let any caller reset or rewrite the emulator's state");
-    }
+    const badTarget = requestTargetRefusal(req.url ?? "/");
+    if (badTarget) return refusal(protocol, "accessDenied", badTarget);
+    const limit = bodyLimitOf(service);
+    const declared = declaredLength(req.headers);
+    if (declared !== undefined && declared > limit) return tooLarge(req, limit, declared);
     return undefined;
+  }
+
+  /** The answer to a body over its limit, in the service's words; the connection closes, so the rest is not read. */
+  function tooLarge(req: IncomingMessage, limit: number, declared?: number): AwsResponse {
+    const size = declared === undefined ? "a request body larger than that" : `a request body of ${declared} bytes`;
+    const response = refusal(errorProtocolOf(signatureClaimService(req), req.headers), "tooLarge", `Request must be smaller than ${limit} bytes; the local cloud got ${size}`);
+    return { ...response, headers: { ...response.headers, connection: "close" } };
+  }
+
+  /** The answer to a request whose handling threw: the client's error as AWS words it, anything else a 500. */
+  function failure(req: IncomingMessage, error: Error): AwsResponse {
+    if (error instanceof BodyTooLarge) return tooLarge(req, error.limit);
+    return errorResponse(error instanceof AwsError ? error : new AwsError(500, "InternalFailure", error.message));
   }
 
   /** The answer to every request while moto is down: 503 in the caller's protocol, naming what died and what to run. */
@@ -274,16 +320,18 @@ export async function startFront(
 
   /**
    * Streams a request to moto and moto's response back; a body that was already read (to verify its signature) goes
-   * whole, with its content-length.
+   * whole, with its content-length. A streamed body that passes `limit` is cut off, and the client told so.
    */
-  function proxy(req: IncomingMessage, res: ServerResponse, body?: Buffer): void {
+  function proxy(req: IncomingMessage, res: ServerResponse, limit: number, body?: Buffer): void {
     const headers = body === undefined ? forwardedHeaders(req.headers) : { ...withoutHopByHop(req.headers), "content-length": body.length };
+    let cutOff = false;
     const upstream = httpRequest(motoOptions(req, headers), (answer) => {
       res.writeHead(answer.statusCode ?? 502, answer.statusMessage, withoutHopByHop(answer.headers));
       answer.pipe(res);
       answer.on("error", () => res.destroy());
     });
     upstream.on("error", (error) => {
+      if (cutOff) return;
       if (res.headersSent) res.destroy(error);
       else send(res, badGateway(error));
     });
@@ -296,7 +344,13 @@ export async function startFront(
       return;
     }
     req.on("error", () => upstream.destroy());
-    req.pipe(upstream);
+    const limited = req.pipe(new BodyLimit(limit));
+    limited.on("error", (error: Error) => {
+      cutOff = true;
+      upstream.destroy();
+      send(res, failure(req, error));
+    });
+    limited.pipe(upstream);
   }
 
   /** Sends a request whose body was already read to moto, and reads moto's whole answer. */
@@ -305,7 +359,7 @@ export async function startFront(
       // The body is whole now: it goes with a content-length, whatever framing the client used.
       const headers = { ...withoutHopByHop(req.headers), "content-length": body.length };
       const upstream = httpRequest(motoOptions(req, headers), (answer) => {
-        readBody(answer).then(
+        readBodyWithin(answer, Infinity).then(
           (answerBody) => resolve({ status: answer.statusCode ?? 502, headers: withoutHopByHop(answer.headers), body: answerBody }),
           (error: Error) => resolve(badGateway(error)),
         );
@@ -399,12 +453,3 @@ function signatureClaimService(req: IncomingMessage): string | undefined {
   return typeof claim === "object" ? claim.service : undefined;
 }
 
-/** Reads a whole message body. */
-function readBody(message: IncomingMessage): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    message.on("data", (chunk: Buffer) => chunks.push(chunk));
-    message.on("end", () => resolve(Buffer.concat(chunks)));
-    message.on("error", reject);
-  });
-}

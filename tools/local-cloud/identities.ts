@@ -9,8 +9,9 @@ import { findUser } from "./moto-user-pools";
 
 /**
  * Identity pool identities and their temporary credentials, which moto 5.2 gets wrong for our purpose: its `GetId`
- * returns a new random id on every call and its `GetCredentialsForIdentity` one fixed key pair for everybody. Here
- * the front answers both itself: it verifies the user pool ID token in `Logins`, keeps one identity per user, and
+ * returns a new random id on every call, its `GetCredentialsForIdentity` one fixed key pair for everybody, and its
+ * `GetOpenIdToken` a token for any id, without logins. Here the front answers the first two itself, and lets the
+ * third through to moto only for an identity it issued, with the logins that identity needs: it verifies the user pool ID token in `Logins`, keeps one identity per user, and
  * mints credentials per identity, mapped to the role of the pool's roles attachment. A token counts only while its
  * user exists in the user pool and is enabled: moto signs with a key anyone can read in its package. The API server
  * of the local cloud looks callers up by access key id ({@link IdentityStore.credentials}) to check signatures and
@@ -198,6 +199,32 @@ export function identityHandlers(store: IdentityStore): Record<string, Handler> 
     return { provider, issuer, sub: claims.sub };
   }
 
+  /**
+   * Checks that a request may act for `identity`, as AWS does for GetCredentialsForIdentity and GetOpenIdToken: a
+   * user's identity needs that user's valid token every time (the id alone is no secret), a guest identity none, in a
+   * pool that still admits guests.
+   */
+  async function checkLoginsFor(identity: Identity, input: Record<string, unknown>, context: HandlerContext): Promise<void> {
+    const pool = await describePool(context.motoEndpoint, identity.identityPoolId, poolScope(identity.identityPoolId, identity.motoAccessKeyId));
+    const login = await loginOf(input, pool, context, identity.motoAccessKeyId);
+    if (identity.login) {
+      if (!login || login.provider !== identity.login.provider || login.sub !== identity.login.sub) {
+        throw new AwsError(400, "NotAuthorizedException", LOGINS_DO_NOT_MATCH);
+      }
+    } else {
+      if (login) throw invalid("the local cloud does not link a login to a guest identity: call GetId with the Logins instead");
+      if (!pool.AllowUnauthenticatedIdentities) throw new AwsError(400, "NotAuthorizedException", GUESTS_OFF);
+    }
+  }
+
+  /** The identity a request names in `IdentityId`; `ResourceNotFoundException` for one this cloud never issued. */
+  function identityOf(input: Record<string, unknown>): Identity {
+    const identityId = regionGuidOf(input, "IdentityId");
+    const identity = store.identity(identityId);
+    if (!identity) throw new AwsError(400, "ResourceNotFoundException", `Identity '${identityId}' not found.`);
+    return identity;
+  }
+
   return {
     [`${SERVICE}.GetId`]: async (request, context) => {
       const input = parseJsonObject(request.body);
@@ -216,21 +243,9 @@ export function identityHandlers(store: IdentityStore): Record<string, Handler> 
 
     [`${SERVICE}.GetCredentialsForIdentity`]: async (request, context) => {
       const input = parseJsonObject(request.body);
-      const identityId = regionGuidOf(input, "IdentityId");
+      const identity = identityOf(input);
       if (input.CustomRoleArn !== undefined) throw invalid("CustomRoleArn is not supported by the local cloud (role mappings are not implemented)");
-      const identity = store.identity(identityId);
-      if (!identity) throw new AwsError(400, "ResourceNotFoundException", `Identity '${identityId}' not found.`);
-      const pool = await describePool(context.motoEndpoint, identity.identityPoolId, poolScope(identity.identityPoolId, identity.motoAccessKeyId));
-      const login = await loginOf(input, pool, context, identity.motoAccessKeyId);
-      if (identity.login) {
-        // A user's identity needs that user's valid token every time, as in AWS: the id alone is no secret.
-        if (!login || login.provider !== identity.login.provider || login.sub !== identity.login.sub) {
-          throw new AwsError(400, "NotAuthorizedException", LOGINS_DO_NOT_MATCH);
-        }
-      } else {
-        if (login) throw invalid("the local cloud does not link a login to a guest identity: call GetId with the Logins instead");
-        if (!pool.AllowUnauthenticatedIdentities) throw new AwsError(400, "NotAuthorizedException", GUESTS_OFF);
-      }
+      await checkLoginsFor(identity, input, context);
       const credentials = store.issue(identity);
       return jsonResponse({
         IdentityId: identity.identityId,
@@ -242,6 +257,13 @@ export function identityHandlers(store: IdentityStore): Record<string, Handler> 
           Expiration: Math.floor(credentials.expiration.getTime() / 1000),
         },
       });
+    },
+
+    // moto's token is a random string, not a signed OpenID token; what matters here is who may get one.
+    [`${SERVICE}.GetOpenIdToken`]: async (request, context) => {
+      const input = parseJsonObject(request.body);
+      await checkLoginsFor(identityOf(input), input, context);
+      return context.forward();
     },
   };
 }

@@ -23,6 +23,14 @@ const START_TIMEOUT_MS = 20_000;
 /** How much of moto's output an error message quotes. */
 const TAIL_CHARS = 2_000;
 
+/**
+ * How many connections to moto's socket each way in (the front's requests, the relay of this process's own calls)
+ * opens at once; more wait for a free one. moto (werkzeug) listens with a backlog of 128 (`LISTEN_QUEUE`): a connection
+ * past it fails at once with EAGAIN instead of waiting, so 500 clients at once got 169 answers of 502. Two times 32
+ * stays well under it, and moto, one Python process, serves no faster with more.
+ */
+export const MOTO_CONNECTIONS = 32;
+
 /** A running moto server. */
 export interface MotoServer {
   /** `http://127.0.0.1:<port>`: the relay to moto, which answers connections of this process only. */
@@ -170,10 +178,24 @@ interface Relay {
 
 /**
  * A loopback TCP port that relays connections of this process to moto's socket and drops every other one. Where
- * the system cannot tell a connection's process (no `/proc`), it relays all, as moto on a TCP port did before.
+ * the system cannot tell a connection's process (no `/proc`), it relays all, as moto on a TCP port did before. At most
+ * {@link MOTO_CONNECTIONS} are relayed at once; a connection past them waits, paused, until one closes.
  */
 async function startRelay(socketPath: string): Promise<Relay> {
   const open = new Set<Socket>();
+  const slots = new Slots(MOTO_CONNECTIONS);
+  const relay = (client: Socket) => {
+    if (client.destroyed) return slots.release();
+    const upstream = connect(socketPath);
+    upstream.on("error", () => client.destroy());
+    client.on("close", () => upstream.destroy());
+    upstream.on("close", () => {
+      client.destroy();
+      slots.release();
+    });
+    client.pipe(upstream).pipe(client);
+    client.resume();
+  };
   const server = createServer({ pauseOnConnect: true }, (client) => {
     open.add(client);
     client.on("close", () => open.delete(client));
@@ -184,12 +206,7 @@ async function startRelay(socketPath: string): Promise<Relay> {
           client.destroy();
           return;
         }
-        const upstream = connect(socketPath);
-        upstream.on("error", () => client.destroy());
-        client.on("close", () => upstream.destroy());
-        upstream.on("close", () => client.destroy());
-        client.pipe(upstream).pipe(client);
-        client.resume();
+        slots.take(() => relay(client));
       },
       () => client.destroy(),
     );
@@ -206,6 +223,29 @@ async function startRelay(socketPath: string): Promise<Relay> {
         for (const socket of open) socket.destroy();
       }),
   };
+}
+
+/** A count of free places and the work waiting for one, first come first served. */
+class Slots {
+  private readonly waiting: (() => void)[] = [];
+
+  constructor(private free: number) {}
+
+  /** Runs `work` now if a place is free, else once one is; `work` must call {@link release} when done with it. */
+  take(work: () => void): void {
+    if (this.free > 0) {
+      this.free--;
+      work();
+    } else {
+      this.waiting.push(work);
+    }
+  }
+
+  release(): void {
+    const next = this.waiting.shift();
+    if (next) next();
+    else this.free++;
+  }
 }
 
 /** A free TCP port on loopback: the kernel picks one, and we release it for moto. */
