@@ -1,5 +1,6 @@
 import { join } from "node:path";
 import { CognitoIdentityProviderClient, ListUsersCommand } from "@aws-sdk/client-cognito-identity-provider";
+import { quoted } from "../../constructs/validation";
 import { LOCAL_CREDENTIALS, LOCAL_REGION } from "../../tools/local-cloud/local-account";
 import { describeWhen, missing } from "../support/requires";
 import { SharedDev, sharedDev } from "../support/shared";
@@ -50,10 +51,10 @@ describeWhen(missing("terraform", "moto", "lambda-node"))("npm run smoke against
     const missing = await smoke(["dev", "--outputs-file", nowhere]);
     expect(missing.code).toBe(1);
     expect(missing.stderr).toBe(
-      `Error: outputs file ${nowhere} not found: write it with npx cdktf deploy api-auth-cognito-dev --outputs-file ${nowhere}, or npm run dev -- --outputs-file ${nowhere}\n`,
+      `Error: outputs file ${quoted(nowhere)} not found: write it with npx cdktf deploy api-auth-cognito-dev --outputs-file ${quoted(nowhere)}, or npm run dev -- --outputs-file ${quoted(nowhere)}\n`,
     );
     const other = await smoke(["prod", "--outputs-file", dev.outputsFile]);
-    expect(other).toMatchObject({ code: 1, stderr: `Error: outputs file ${dev.outputsFile} has no outputs of api-auth-cognito-prod: it holds api-auth-cognito-dev\n` });
+    expect(other).toMatchObject({ code: 1, stderr: `Error: outputs file ${quoted(dev.outputsFile)} has no outputs of api-auth-cognito-prod: it holds "api-auth-cognito-dev"\n` });
     const local = await smoke(["dev"], { API_AUTH_COGNITO_TARGET: "local" });
     expect(local).toMatchObject({
       code: 1,

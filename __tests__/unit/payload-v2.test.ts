@@ -129,10 +129,38 @@ describe("mapResponse", () => {
     ["an array, as JSON", { kind: "ok", result: [1, 2] }, { statusCode: 200, headers: JSON_TYPE, body: "[1,2]" }],
     ["a number, as JSON", { kind: "ok", result: 42 }, { statusCode: 200, headers: JSON_TYPE, body: "42" }],
     ["null, as JSON", { kind: "ok", result: null }, { statusCode: 200, headers: JSON_TYPE, body: "null" }],
-    ["a malformed statusCode is API Gateway's 500", { kind: "ok", result: { statusCode: "200" } }, { statusCode: 500, headers: JSON_TYPE, body: '{"message":"Internal Server Error"}' }],
     ["a function error is a 500", { kind: "error", errorType: "Error", errorMessage: "boom" }, { statusCode: 500, headers: JSON_TYPE, body: '{"message":"Internal Server Error"}' }],
     ["a timeout is a 503", { kind: "timeout" }, { statusCode: 503, headers: JSON_TYPE, body: '{"message":"Service Unavailable"}' }],
+    ["the function's content-length and transfer-encoding give way to the server's framing", { kind: "ok", result: { statusCode: 200, headers: { "Content-Length": "999", "Transfer-Encoding": "chunked" }, body: "ok" } }, { statusCode: 200, headers: {}, body: "ok" }],
+    ["multiValueHeaders, a payload 1.0 field, are ignored whatever they hold", { kind: "ok", result: { statusCode: 200, multiValueHeaders: { "x-a": [{}, "b\r\nc"], "bad name": 1 }, body: "ok" } }, { statusCode: 200, headers: {}, body: "ok" }],
   ])("%s", (_name, result, expected) => {
     expect(text(mapResponse(result))).toEqual(expected);
+  });
+
+  const INTERNAL = { statusCode: 500, headers: JSON_TYPE, body: '{"message":"Internal Server Error"}' };
+  test.each<[string, Record<string, unknown>, RegExp]>([
+    ["a statusCode that is a string", { statusCode: "200" }, /^statusCode "200": expected a whole number from 100 to 599$/],
+    ["a statusCode out of range", { statusCode: 700 }, /^statusCode "?700"?: expected/],
+    ["a statusCode that is not whole", { statusCode: 200.5 }, /^statusCode "?200.5"?: expected/],
+    ["a header value with CRLF", { statusCode: 200, headers: { "x-echo": "a\r\nset-cookie: x=1" } }, /^header "x-echo": "a\\r\\nset-cookie: x=1" is not a valid HTTP header/],
+    ["a header name with a space", { statusCode: 200, headers: { "bad name": "v" } }, /^header "bad name": "v" is not a valid HTTP header/],
+    ["a header value with a NUL", { statusCode: 200, headers: { "x-a": "a\u0000b" } }, /is not a valid HTTP header/],
+    ["a header value that is an object", { statusCode: 200, headers: { "x-a": { nested: true } } }, /^header "x-a" has the value .*: expected a string$/],
+    ["headers that are a list", { statusCode: 200, headers: ["x-a", "b"] }, /^headers .*: expected an object of names and values$/],
+    ["headers that are a string", { statusCode: 200, headers: "x-a: b" }, /^headers "x-a: b": expected an object/],
+    ["a cookie with CRLF", { statusCode: 200, cookies: ["a=1\r\nx-injected: 1"] }, /^header "set-cookie": .* is not a valid HTTP header/],
+    ["cookies that are not a list", { statusCode: 200, cookies: "a=1" }, /^cookies "a=1": expected a list of strings$/],
+    ["a cookie that is an object", { statusCode: 200, cookies: [{ a: 1 }] }, /^cookie 0 has the value/],
+    ["a base64 body that is not base64", { statusCode: 200, body: "not base64!", isBase64Encoded: true }, /^body "not base64!": isBase64Encoded is true but it is not base64$/],
+  ])("a malformed response is API Gateway's 500, saying why: %s", (_name, result, why) => {
+    const response = mapResponse({ kind: "ok", result });
+    expect(text({ ...response, malformed: undefined })).toEqual({ ...INTERNAL, malformed: undefined });
+    expect(response.malformed).toMatch(why);
+    // One line, whatever the function put in it.
+    expect(response.malformed).not.toMatch(/[\r\n]/);
+  });
+
+  test("a throttled invocation (Lambda's TooManyRequestsException) is API Gateway's 500, not a 429", () => {
+    expect(text(mapResponse({ kind: "error", errorType: "TooManyRequestsException", errorMessage: "Rate Exceeded." }))).toEqual(INTERNAL);
   });
 });

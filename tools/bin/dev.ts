@@ -14,7 +14,7 @@ runCommand(module, {
   examples: ["npm run dev", "npm run dev -- prod", "npm run dev -- --port 4700 --api-port 4701", "npm run dev -- --outputs-file outputs.json"],
   async run(options, positionals) {
     const { startDev } = await import("../local-api/dev-environment");
-    const { LOCAL_OUTPUT_NAMES, writeOutputsFile } = await import("../local-api/outputs-file");
+    const { checkOutputsFileTarget, LOCAL_OUTPUT_NAMES, writeOutputsFile } = await import("../local-api/outputs-file");
     const { explainTakenPort } = await import("../local-cloud/port-taken");
     const { shellBlock } = await import("../local-cloud/shell-block");
     const { API_PORT_ENV, CLOUD_PORT_ENV, DEFAULT_API_PORT, DEFAULT_CLOUD_PORT, portSetting } = await import("../../local-ports");
@@ -23,6 +23,8 @@ runCommand(module, {
     try {
       cloudPort = portSetting({ name: "port", value: options.port as string | undefined }, CLOUD_PORT_ENV, DEFAULT_CLOUD_PORT);
       apiPort = portSetting({ name: "api-port", value: options["api-port"] as string | undefined }, API_PORT_ENV, DEFAULT_API_PORT);
+      // Before the deploy: a file that cannot be written is found in an instant, not after it.
+      if (typeof options["outputs-file"] === "string") checkOutputsFileTarget(options["outputs-file"]);
     } catch (error) {
       throw new UsageError((error as Error).message);
     }

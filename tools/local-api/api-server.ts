@@ -1,6 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { createServer, IncomingMessage, ServerResponse } from "node:http";
 import { AddressInfo } from "node:net";
+import { oneLine } from "../../constructs/validation";
 import { IssuedCredentials } from "../local-cloud/identities";
 import { accessLogWriter, AccessLogSink, contextVariables, renderAccessLog } from "./access-log";
 import { isPreflight, preflightResponse, withCorsHeaders } from "./cors";
@@ -128,14 +129,18 @@ export async function startLocalApi(options: LocalApiOptions): Promise<LocalApi>
     });
     const invoked = Date.now();
     const result = await runner.invoke(code, event, { requestId, onLog: options.onLog });
-    const response = withCorsHeaders(table.cors, req.headers, mapResponse(result));
+    const mapped = mapResponse(result);
+    // API Gateway's execution log says the same of a response it cannot use; the client sees only the 500.
+    if (mapped.malformed !== undefined) options.onLog?.(`Malformed Lambda proxy response from ${code.functionName}: ${mapped.malformed}`, { requestId, stream: "stderr" });
+    const response = withCorsHeaders(table.cors, req.headers, mapped);
     return {
       response,
       routeKey,
       authorizerIam,
       integrationLatency: Date.now() - invoked,
       integrationStatus: result.kind === "ok" ? response.statusCode : undefined,
-      integrationErrorMessage: result.kind === "error" ? result.errorMessage : result.kind === "timeout" ? "Task timed out" : undefined,
+      integrationErrorMessage:
+        result.kind === "error" ? result.errorMessage : result.kind === "timeout" ? "Task timed out" : mapped.malformed !== undefined ? "Malformed Lambda proxy response" : undefined,
     };
   }
 
@@ -172,7 +177,10 @@ export async function startLocalApi(options: LocalApiOptions): Promise<LocalApi>
     const requestId = randomUUID();
     const arrived = new Date();
     answer(req, requestId, arrived)
-      .catch((): Outcome => gatewayError(500, "Internal Server Error"))
+      .catch((error: unknown): Outcome => {
+        options.onLog?.(`request failed: ${oneLine(String((error as Error | undefined)?.message ?? error))}`, { requestId, stream: "stderr" });
+        return gatewayError(500, "Internal Server Error");
+      })
       .then((outcome) => {
         // Before the response: a client that has its answer finds the line already written.
         try {
@@ -180,11 +188,30 @@ export async function startLocalApi(options: LocalApiOptions): Promise<LocalApi>
         } catch (error) {
           options.onLog?.(`access log not written: ${(error as Error).message}`, { requestId, stream: "stderr" });
         }
-        const { response } = outcome;
-        res.writeHead(response.statusCode, { ...response.headers, "content-length": response.body.length });
-        res.end(response.body);
+        send(res, outcome.response, requestId);
+      })
+      // The last resort: nothing one request brings may end the server.
+      .catch((error: unknown) => {
+        options.onLog?.(`response not written: ${oneLine(String((error as Error | undefined)?.message ?? error))}`, { requestId, stream: "stderr" });
+        res.destroy();
       });
   });
+
+  /**
+   * Writes `response`; should Node still refuse it (mapResponse refuses what it knows Node refuses), the client gets
+   * API Gateway's 500 instead, and the reason goes to the log.
+   */
+  function send(res: ServerResponse, response: HttpResponse, requestId: string): void {
+    try {
+      res.writeHead(response.statusCode, { ...response.headers, "content-length": response.body.length });
+    } catch (error) {
+      options.onLog?.(`Malformed Lambda proxy response: ${oneLine((error as Error).message)}`, { requestId, stream: "stderr" });
+      const refused = json(500, { message: "Internal Server Error" });
+      res.writeHead(refused.statusCode, { ...refused.headers, "content-length": refused.body.length });
+      return void res.end(refused.body);
+    }
+    res.end(response.body);
+  }
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
     server.listen(options.port ?? 0, "127.0.0.1", () => resolve());

@@ -5,7 +5,8 @@
  *
  * A real file, type-checked with the rest of the tools; the runner compiles it with esbuild (the bundler of the
  * handlers, already loaded) to CommonJS for the runtime's Node, since a child must not depend on tsx. It imports
- * only Node's own modules and nothing of this project, so it runs from any directory.
+ * only Node's own modules and sandbox-processes.ts (which imports only Node's own, and is bundled in), so it runs
+ * from any directory.
  *
  * As Lambda's runtime does, it makes the AWS SDK v3 resolvable without the bundle carrying it (bundles keep
  * `@aws-sdk/*` external), and with the JSON log format (`AWS_LAMBDA_LOG_FORMAT=JSON`) it writes each console call as
@@ -16,6 +17,7 @@
 import Module from "node:module";
 import path from "node:path";
 import { format } from "node:util";
+import { killSandbox, SANDBOX_ENV } from "./sandbox-processes";
 
 /** What the runner sends for one invocation. */
 interface InvocationMessage {
@@ -52,6 +54,10 @@ let initError: InvokeError | undefined;
 let current: InvocationMessage | undefined;
 // Read before the handler runs: it may change process.env, the context keeps what the runtime set.
 const { AWS_LAMBDA_FUNCTION_VERSION: functionVersion, AWS_LAMBDA_LOG_GROUP_NAME: logGroupName, AWS_LAMBDA_LOG_STREAM_NAME: logStreamName } = process.env;
+const sandboxId = process.env[SANDBOX_ENV];
+
+/** Lambda's limit on a synchronous invocation's response payload: 6 MB. */
+const MAX_RESPONSE_BYTES = 6_291_556;
 
 /** The package of an AWS SDK v3 module request: `@aws-sdk/client-s3` of `@aws-sdk/client-s3/dist-cjs/x`. */
 const SDK_PACKAGE = /^@aws-sdk\/[^/]+/;
@@ -180,8 +186,12 @@ resolveSdkFromProject();
 if (jsonLogs) patchConsoleForJson();
 process.on("uncaughtException", (error) => fail(error));
 process.on("unhandledRejection", (reason) => fail(reason, "Runtime.UnhandledPromiseRejection"));
-// The parent has gone (or let this process go): nothing will be invoked any more.
-process.on("disconnect", () => process.exit(0));
+// The parent has gone (or let this process go): nothing will be invoked any more. What the handler started goes
+// too, as when the runner ends a sandbox: a runner killed with SIGKILL leaves no handler's process behind.
+process.on("disconnect", () => {
+  if (sandboxId !== undefined) killSandbox(sandboxId);
+  process.exit(0);
+});
 
 process.on("message", (message: InvocationMessage) => {
   current = message;
@@ -211,6 +221,10 @@ process.on("message", (message: InvocationMessage) => {
         json = JSON.stringify(value === undefined ? null : value);
       } catch (error) {
         return answer(errorOf(error, "Runtime.MarshalError"));
+      }
+      // Lambda refuses a larger response rather than carry it; so the runner never holds one either.
+      if (Buffer.byteLength(json) > MAX_RESPONSE_BYTES) {
+        return answer({ errorType: "Function.ResponseSizeTooLarge", errorMessage: `Response payload size exceeded maximum allowed payload size (${MAX_RESPONSE_BYTES} bytes).` });
       }
       answer({ json });
     },

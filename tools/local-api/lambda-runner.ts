@@ -85,8 +85,11 @@ export interface RunnerOptions {
   /** The endpoint every AWS SDK client of a handler uses (`AWS_ENDPOINT_URL`), e.g. the local cloud's. @default AWS's own */
   readonly endpointUrl?: string;
   /**
-   * Most processes, busy or idle, of one function; the function's reserved concurrency lowers it. Invocations beyond
-   * it wait, first come first served (Lambda would throttle them instead). @default 10
+   * Most processes of one function, however far along (starting, busy, idle or being ended). Invocations beyond it
+   * wait for one, first come first served, and their timeout starts when they run: Lambda would have run them at once
+   * in a new sandbox, which a laptop running every function of every stage cannot. A function's reserved concurrency
+   * is Lambda's own bound and is applied as Lambda applies it: invocations beyond it are throttled, not queued.
+   * @default 10
    */
   readonly maxProcessesPerFunction?: number;
   /**
@@ -111,11 +114,14 @@ export async function invoke(code: RunnableCode, event: unknown, options: Invoke
 
 /** The processes of one function. */
 interface FunctionPool {
+  /** Every process from its start until it has exited: the pool's bound counts these (and those `starting`). */
+  readonly members: Set<Worker>;
   readonly idle: Worker[];
   readonly busy: Set<Worker>;
-  /** Processes being started (their credentials are being fetched) or killed but not yet exited. */
+  /** Processes about to be started (their credentials are being fetched). */
   starting: number;
-  dying: number;
+  /** Invocations admitted and not yet answered, waiting ones included: Lambda's concurrency of the function. */
+  running: number;
   /** Invocations waiting for a process, first come first served. */
   readonly waiting: Array<() => void>;
   /** The code and configuration invoked last: processes of any other are not kept. */
@@ -158,19 +164,27 @@ export class LambdaRunner {
     if (this.stopped) throw new Error("the Lambda runner has been stopped");
     const started = performance.now();
     const requestId = options.requestId ?? randomUUID();
-    if (code.reservedConcurrency === 0) {
-      return { kind: "error", errorType: "TooManyRequestsException", errorMessage: `Rate Exceeded: ${code.functionName} has a reserved concurrency of 0`, durationMs: 0 };
-    }
-    const key = workerKey(code);
     const pool = this.poolOf(code.functionName);
-    const { worker, coldStart } = await this.acquire(pool, code, key);
-    let result: InvokeResult;
-    try {
-      result = await worker.invoke(event, requestId, code, options.onLog);
-    } finally {
-      this.release(pool, worker);
+    // Lambda throttles an invocation that would take the function past its reserved concurrency (429
+    // TooManyRequestsException, "Rate Exceeded."); it does not queue it. API Gateway then answers 500 (payload-v2.ts).
+    if (code.reservedConcurrency !== undefined && pool.running >= code.reservedConcurrency) {
+      const reason = `Rate Exceeded. ${code.functionName} is at its reserved concurrency of ${code.reservedConcurrency}`;
+      return { kind: "error", errorType: "TooManyRequestsException", errorMessage: reason, durationMs: 0 };
     }
-    return { ...result, durationMs: Math.round((performance.now() - started) * 10) / 10, coldStart };
+    pool.running += 1;
+    try {
+      const key = workerKey(code);
+      const { worker, coldStart } = await this.acquire(pool, code, key);
+      let result: InvokeResult;
+      try {
+        result = await worker.invoke(event, requestId, code, options.onLog);
+      } finally {
+        this.release(pool, worker);
+      }
+      return { ...result, durationMs: Math.round((performance.now() - started) * 10) / 10, coldStart };
+    } finally {
+      pool.running -= 1;
+    }
   }
 
   /** Processes (busy, idle, starting or ending) of one function, or of all; for tests and diagnostics. */
@@ -185,7 +199,9 @@ export class LambdaRunner {
     const workers = [...this.pools.values()].flatMap((pool) => {
       // Waiting invocations wake, see the runner stopped and reject.
       for (const wake of pool.waiting.splice(0)) wake();
-      return [...pool.busy, ...pool.idle.splice(0)];
+      pool.idle.splice(0);
+      // Those being ended too: stop() resolves once every process (and what each started) is gone.
+      return [...pool.members];
     });
     for (const timer of this.idleTimers.values()) clearTimeout(timer);
     this.idleTimers.clear();
@@ -195,7 +211,7 @@ export class LambdaRunner {
 
   private poolOf(functionName: string): FunctionPool {
     let pool = this.pools.get(functionName);
-    if (!pool) this.pools.set(functionName, (pool = { idle: [], busy: new Set(), starting: 0, dying: 0, waiting: [] }));
+    if (!pool) this.pools.set(functionName, (pool = { members: new Set(), idle: [], busy: new Set(), starting: 0, running: 0, waiting: [] }));
     return pool;
   }
 
@@ -248,12 +264,17 @@ export class LambdaRunner {
       throw error;
     }
     pool.starting -= 1;
+    pool.members.add(worker);
     pool.busy.add(worker);
-    // A process may end while idle (a stray timer's uncaught error): its room goes to the next invocation.
+    // Its room is free only once it and what it started have gone, however it ended (idle with a stray timer's
+    // uncaught error, timed out, retired): counting a process being killed keeps the bound exact.
     void worker.ended.then(() => {
-      if (!pool.idle.includes(worker)) return;
-      this.clearIdleTimer(worker);
-      pool.idle.splice(pool.idle.indexOf(worker), 1);
+      pool.members.delete(worker);
+      const index = pool.idle.indexOf(worker);
+      if (index >= 0) {
+        this.clearIdleTimer(worker);
+        pool.idle.splice(index, 1);
+      }
       this.wake(pool);
     });
     return worker;
@@ -270,16 +291,12 @@ export class LambdaRunner {
     } else this.retire(pool, worker);
   }
 
-  /** Ends a process that is not busy; it still counts in its pool until it has exited. */
+  /** Ends a process that is not busy; it still counts in its pool until it has exited (see {@link start}). */
   private retire(pool: FunctionPool, worker: Worker): void {
     this.clearIdleTimer(worker);
     const index = pool.idle.indexOf(worker);
     if (index >= 0) pool.idle.splice(index, 1);
-    pool.dying += 1;
-    void worker.kill().then(() => {
-      pool.dying -= 1;
-      this.wake(pool);
-    });
+    void worker.kill();
   }
 
   private clearIdleTimer(worker: Worker): void {
@@ -352,7 +369,7 @@ const BOOTSTRAP_SOURCE = join(__dirname, "lambda-bootstrap.ts");
 
 /** Processes of a pool, however far along. */
 function countOf(pool: FunctionPool): number {
-  return pool.idle.length + pool.busy.size + pool.starting + pool.dying;
+  return pool.members.size + pool.starting;
 }
 
 /** `value` when it is a whole number above 0; else a clear error naming the option. */

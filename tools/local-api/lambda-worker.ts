@@ -1,8 +1,10 @@
 import { ChildProcess, spawn } from "node:child_process";
-import { createHash } from "node:crypto";
+import { createHash, randomUUID } from "node:crypto";
 import { Readable } from "node:stream";
+import { BoundedLineSplitter } from "./bounded-lines";
 import { lambdaEnvironment } from "./lambda-environment";
 import type { InvokeResult, LogSink, RunnableCode, SessionCredentials } from "./lambda-runner";
+import { killSandbox, SANDBOX_ENV } from "./sandbox-processes";
 
 /** One warm process of a local Lambda function: started with the function's environment, it serves one invocation at a time. */
 
@@ -38,16 +40,29 @@ export interface WorkerSetting {
 /** The end of an invocation's output on a stream: written by the child after the handler's answer (see lambda-bootstrap.ts). */
 const END = "\u0000END\u0000";
 
+/** What a cut line ends with: Lambda cuts a long line to fit a log event; this says so, and how much went. */
+function truncation(cutBytes: number): string {
+  return ` [truncated: ${cutBytes} more bytes; a log event holds at most 256 KB]`;
+}
+
 /** One child process running one function's handler. */
 export class Worker {
   private readonly child: ChildProcess;
+  /** Set once the process has exited (or never started). */
   private exited = false;
-  /** Resolves once the process has exited, for whatever reason. */
+  /** Set once the process is being ended: it takes no more invocations, though it still counts until {@link ended}. */
+  private ending = false;
+  /**
+   * Resolves once the process has exited, for whatever reason, and every process it started is gone too: until then it
+   * holds its place in the pool's bound.
+   */
   readonly ended: Promise<void>;
   /** The request whose output is arriving; lines written between invocations go to the last one. */
   private requestId = "INIT";
   private onLog: LogSink | undefined;
   private pending: { resolve: (result: InvokeResult) => void; reply?: InvokeResult; ends: number } | undefined;
+  /** Marks every process of this worker's sandbox (sandbox-processes.ts). */
+  private readonly sandboxId = randomUUID();
 
   /** When the credentials the process was started with expire; `undefined` when it has none that do. */
   readonly credentialsExpiration: Date | undefined;
@@ -67,18 +82,36 @@ export class Worker {
     const flags = ["--enable-source-maps", ...memoryArguments(code.memorySize ?? 128)];
     this.child = spawn(nodeBinary, [...flags, bootstrap, taskRoot, code.handler, setting.sdkModules], {
       cwd: taskRoot,
-      env,
+      env: { ...env, [SANDBOX_ENV]: this.sandboxId },
       stdio: ["ignore", "pipe", "pipe", "ipc"],
       serialization: "json",
     });
-    this.ended = new Promise((resolve) => this.child.once("exit", () => resolve()));
+    this.ended = new Promise((resolve) => {
+      const gone = () => {
+        this.exited = true;
+        this.ending = true;
+        // What the handler started outlives its parent unless ended here: Lambda ends the whole sandbox.
+        killSandbox(this.sandboxId);
+        resolve();
+      };
+      this.child.once("exit", gone);
+      // A process that could not be started never exits.
+      this.child.once("error", () => this.child.pid === undefined && gone());
+    });
     this.child.once("exit", (status, signal) => {
-      this.exited = true;
       this.settle({ kind: "error", errorType: "Runtime.ExitError", errorMessage: `RequestId: ${this.requestId} Error: Runtime exited ${signal ? `with signal: ${signal}` : `with error: exit status ${status}`}` }, true);
     });
-    this.child.once("error", (error) => {
-      this.exited = true;
-      this.settle({ kind: "error", errorType: "Runtime.StartError", errorMessage: `could not start ${nodeBinary}: ${error.message}` }, true);
+    // Every error, not only the first: an unheard one would end the runner's process.
+    this.child.on("error", (error) => {
+      const started = this.child.pid !== undefined;
+      this.settle(
+        started
+          ? { kind: "error", errorType: "Runtime.ExitError", errorMessage: `RequestId: ${this.requestId} Error: the runtime process failed: ${error.message}` }
+          : { kind: "error", errorType: "Runtime.StartError", errorMessage: `could not start ${nodeBinary}: ${error.message}` },
+        true,
+      );
+      // A process the runner cannot talk to serves no one: end it, so that its place in the pool is freed.
+      if (started) void this.kill();
     });
     this.child.on("message", (message: { errorType?: string; errorMessage?: string; json?: string }) => {
       const reply: InvokeResult =
@@ -92,8 +125,9 @@ export class Worker {
     this.lines(this.child.stderr!, "stderr");
   }
 
+  /** Whether the process may serve an invocation: started, not exited, and not being ended. */
   get alive(): boolean {
-    return !this.exited;
+    return !this.exited && !this.ending;
   }
 
   /** Whether the process's credentials expire within `ms` from now. */
@@ -120,15 +154,19 @@ export class Worker {
         },
         ends: 0,
       };
-      if (this.exited) return this.settle({ kind: "error", errorType: "Runtime.ExitError", errorMessage: "the runtime process has exited" }, true);
-      this.child.send({
-        event,
-        requestId,
-        functionName: code.functionName,
-        deadline: Date.now() + timeoutMs,
-        invokedFunctionArn: `arn:aws:lambda:${code.region ?? "us-east-1"}:000000000000:function:${code.functionName}`,
-        memoryLimitInMB: String(code.memorySize ?? 128),
-      });
+      if (!this.alive) return this.settle({ kind: "error", errorType: "Runtime.ExitError", errorMessage: "the runtime process has exited" }, true);
+      // A send that fails (the process died meanwhile) comes back as the child's "error" event, which ends it.
+      this.child.send(
+        {
+          event,
+          requestId,
+          functionName: code.functionName,
+          deadline: Date.now() + timeoutMs,
+          invokedFunctionArn: `arn:aws:lambda:${code.region ?? "us-east-1"}:000000000000:function:${code.functionName}`,
+          memoryLimitInMB: String(code.memorySize ?? 128),
+        },
+        (error) => error && this.child.emit("error", error),
+      );
     });
   }
 
@@ -143,11 +181,18 @@ export class Worker {
     for (const handle of [this.child.channel, this.child.stdout, this.child.stderr] as unknown as ({ ref?(): void } | null)[]) handle?.ref?.();
   }
 
-  /** Ends the process (SIGKILL: a handler gets no say) and resolves once it has exited. */
+  /**
+   * Ends the process and every process it started (SIGKILL: a handler gets no say), as Lambda ends a sandbox, and
+   * resolves once they are gone.
+   */
   kill(): Promise<void> {
-    if (this.exited) return Promise.resolve();
+    // Once is enough: a timeout and the runner's retirement both end the same process.
+    if (this.exited || this.ending) return this.ended;
+    this.ending = true;
     // A parked process is unreferenced: without this, the parent could exit while waiting for it to end.
     this.unpark();
+    // With the worker still alive, so that its descendants are still known by their parent.
+    killSandbox(this.sandboxId, this.child.pid);
     this.child.kill("SIGKILL");
     return this.ended;
   }
@@ -165,30 +210,17 @@ export class Worker {
     if (this.pending?.reply && this.pending.ends === 2) this.settle(this.pending.reply, true);
   }
 
+  /** Passes on each line of `stream`, each cut to a log event's size (bounded-lines.ts), and counts the end markers. */
   private lines(stream: Readable, name: "stdout" | "stderr"): void {
-    let buffered = "";
-    stream.setEncoding("utf8");
-    stream.on("data", (chunk: string) => {
-      buffered += chunk;
-      let newline: number;
-      while ((newline = buffered.indexOf("\n")) >= 0) {
-        const line = buffered.slice(0, newline);
-        buffered = buffered.slice(newline + 1);
-        const end = line.indexOf(END);
-        if (end < 0) {
-          this.log(name, line);
-          continue;
-        }
-        // The handler's last line may lack its newline: the marker then follows it on the same line.
-        if (end > 0) this.log(name, line.slice(0, end));
-        if (this.pending) this.pending.ends += 1;
-        this.settleIfDone();
-      }
-    });
-    stream.on("end", () => {
-      if (buffered !== "") this.log(name, buffered);
-      buffered = "";
-    });
+    const splitter = new BoundedLineSplitter(({ text, cutBytes, endsWithSuffix }) => {
+      // The handler's last line may lack its newline: the marker then follows it on the same line.
+      if (!endsWithSuffix || text !== "" || cutBytes > 0) this.log(name, cutBytes > 0 ? `${text}${truncation(cutBytes)}` : text);
+      if (!endsWithSuffix) return;
+      if (this.pending) this.pending.ends += 1;
+      this.settleIfDone();
+    }, END);
+    stream.on("data", (chunk: Buffer) => splitter.push(chunk));
+    stream.on("end", () => splitter.end());
   }
 
   /** A line of the runtime's own: in the function's log format (JSON's fields approximate Lambda's platform events). */

@@ -1,3 +1,5 @@
+import { validateHeaderName, validateHeaderValue } from "node:http";
+import { quoted } from "../../constructs/validation";
 import type { InvokeResult } from "./lambda-runner";
 
 /**
@@ -82,6 +84,11 @@ export interface HttpResponse {
   readonly statusCode: number;
   readonly headers: Record<string, string | string[]>;
   readonly body: Buffer;
+  /**
+   * Why the function's response was refused, on the 500 that replaced it (API Gateway logs "Malformed Lambda proxy
+   * response"); `undefined` for every other response.
+   */
+  readonly malformed?: string;
 }
 
 const MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
@@ -136,28 +143,86 @@ export function buildEvent(input: EventInput): HttpApiEventV2 {
 /**
  * The HTTP response for an invocation's result, payload format 2.0: an object with a `statusCode` is a response
  * (statusCode, headers, cookies, body, isBase64Encoded); any other value is a 200 JSON body (a string as is, anything
- * else JSON-stringified). A function error is a 500, a timeout a 503, as API Gateway answers them.
+ * else JSON-stringified). A function error is a 500, a timeout a 503, as API Gateway answers them. A function error
+ * includes Lambda's own refusals: a throttled invocation (`TooManyRequestsException`) reaches the client as API
+ * Gateway's 500 `{"message":"Internal Server Error"}`, not a 429, since AWS documents that API Gateway answers 500
+ * when the Lambda API rejects the invocation (Lambda developer guide, "Handling Lambda errors with an API Gateway
+ * API"); a 429 comes only from the stage's own throttling.
+ *
+ * Whatever the function returned, the answer is well-formed HTTP: a response Node could not write (a header with CR
+ * or LF, a name that is not a token, ...) is refused as API Gateway refuses a malformed one, with a 500 whose
+ * `malformed` says why.
  */
 export function mapResponse(result: InvokeResult): HttpResponse {
   if (result.kind === "error") return message(500, "Internal Server Error");
   if (result.kind === "timeout") return message(503, "Service Unavailable");
   const value = result.result;
-  if (typeof value === "object" && value !== null && !Array.isArray(value) && "statusCode" in value) return structured(value as Record<string, unknown>);
+  if (typeof value === "object" && value !== null && !Array.isArray(value) && "statusCode" in value) {
+    try {
+      return structured(value as Record<string, unknown>);
+    } catch (error) {
+      if (!(error instanceof MalformedResponse)) throw error;
+      return { ...message(500, "Internal Server Error"), malformed: error.message };
+    }
+  }
   const body = typeof value === "string" ? value : JSON.stringify(value ?? null);
   return { statusCode: 200, headers: { "content-type": "application/json" }, body: Buffer.from(body) };
 }
 
-/** A response the function spelled out; a malformed one is API Gateway's 500. */
+/** Why a function's response cannot be written as HTTP. */
+class MalformedResponse extends Error {}
+
+/**
+ * Headers a function may not set: the server frames the body itself (its own content-length), and a second framing
+ * header would make the answer ambiguous to the client.
+ */
+const FRAMING_HEADERS = ["content-length", "transfer-encoding"];
+
+/** A response the function spelled out; throws {@link MalformedResponse} for one that cannot be written. */
 function structured(value: Record<string, unknown>): HttpResponse {
   const { statusCode, headers, cookies, body, isBase64Encoded } = value;
-  if (typeof statusCode !== "number" || !Number.isInteger(statusCode) || statusCode < 100 || statusCode > 599) return message(500, "Internal Server Error");
-  const out: Record<string, string | string[]> = {};
-  if (typeof headers === "object" && headers !== null) {
-    for (const [name, header] of Object.entries(headers)) if (header !== undefined && header !== null) out[name.toLowerCase()] = String(header);
+  if (typeof statusCode !== "number" || !Number.isInteger(statusCode) || statusCode < 100 || statusCode > 599) {
+    throw new MalformedResponse(`statusCode ${quoted(statusCode)}: expected a whole number from 100 to 599`);
   }
-  if (Array.isArray(cookies) && cookies.length > 0) out["set-cookie"] = cookies.map(String);
+  const out: Record<string, string | string[]> = {};
+  if (headers !== undefined && headers !== null) {
+    if (typeof headers !== "object" || Array.isArray(headers)) throw new MalformedResponse(`headers ${quoted(headers)}: expected an object of names and values`);
+    for (const [name, header] of Object.entries(headers)) {
+      if (header === undefined || header === null) continue;
+      const lower = name.toLowerCase();
+      if (FRAMING_HEADERS.includes(lower)) continue;
+      out[lower] = headerValue(`header ${quoted(name)}`, header);
+      checkHeader(name, out[lower] as string);
+    }
+  }
+  if (cookies !== undefined && cookies !== null) {
+    if (!Array.isArray(cookies)) throw new MalformedResponse(`cookies ${quoted(cookies)}: expected a list of strings`);
+    const values = cookies.map((cookie, index) => headerValue(`cookie ${index}`, cookie));
+    for (const cookie of values) checkHeader("set-cookie", cookie);
+    if (values.length > 0) out["set-cookie"] = values;
+  }
   const text = body === undefined || body === null ? "" : typeof body === "string" ? body : JSON.stringify(body);
+  if (isBase64Encoded === true && !BASE64.test(text)) throw new MalformedResponse(`body ${quoted(text)}: isBase64Encoded is true but it is not base64`);
   return { statusCode, headers: out, body: isBase64Encoded === true ? Buffer.from(text, "base64") : Buffer.from(text) };
+}
+
+/** Base64 as a strict decoder takes it: the standard alphabet, padding optional, no length that leaves 6 bits. */
+const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}(?:==)?|[A-Za-z0-9+/]{3}=?)?$/;
+
+/** A header value as text: strings, numbers and booleans are, anything else is malformed. */
+function headerValue(what: string, value: unknown): string {
+  if (typeof value === "string" || typeof value === "number" || typeof value === "boolean") return String(value);
+  throw new MalformedResponse(`${what} has the value ${quoted(value)}: expected a string`);
+}
+
+/** Throws unless Node's HTTP writer, the one that answers, accepts this header. */
+function checkHeader(name: string, value: string): void {
+  try {
+    validateHeaderName(name);
+    validateHeaderValue(name, value);
+  } catch {
+    throw new MalformedResponse(`header ${quoted(name)}: ${quoted(value)} is not a valid HTTP header (a name must be a token, a value may not hold CR, LF or other controls)`);
+  }
 }
 
 function message(statusCode: number, text: string): HttpResponse {

@@ -1,0 +1,108 @@
+import { rmSync } from "node:fs";
+import { request } from "node:http";
+import { join } from "node:path";
+import { ApiGatewayV2Client, CreateApiCommand, CreateIntegrationCommand, CreateRouteCommand, CreateStageCommand } from "@aws-sdk/client-apigatewayv2";
+import { CreateRoleCommand, IAMClient } from "@aws-sdk/client-iam";
+import { CreateFunctionCommand, LambdaClient } from "@aws-sdk/client-lambda";
+import { zipSync } from "fflate";
+import { LocalApi, startLocalApi } from "../../tools/local-api/api-server";
+import { LocalCloud, startLocalCloud } from "../../tools/local-cloud/front";
+import { LOCAL_CREDENTIALS, LOCAL_REGION } from "../../tools/local-cloud/local-account";
+import { describeWhen, missing } from "../support/requires";
+import { ownFolder } from "../support/test-run";
+
+const CONFIG = { region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS, maxAttempts: 1 };
+const TRUST_LAMBDA = JSON.stringify({ Version: "2012-10-17", Statement: [{ Effect: "Allow", Principal: { Service: "lambda.amazonaws.com" }, Action: "sts:AssumeRole" }] });
+
+/** Responses a handler can return that Node cannot write as they are, by the name GET /<name> asks for. */
+const MALFORMED = {
+  "crlf-header": { statusCode: 200, headers: { "x-echo": "a\r\nset-cookie: x=1" }, body: "injected" },
+  "spaced-name": { statusCode: 200, headers: { "bad name": "v" }, body: "x" },
+  "crlf-cookie": { statusCode: 200, cookies: ["a=1\r\nset-cookie: x=1"], body: "x" },
+  "string-status": { statusCode: "200", body: "x" },
+  "status-999": { statusCode: 999, body: "x" },
+  "list-headers": { statusCode: 200, headers: ["x-a", "b"], body: "x" },
+  "object-header": { statusCode: 200, headers: { "x-a": { nested: true } }, body: "x" },
+  "bad-base64": { statusCode: 200, body: "%%%", isBase64Encoded: true },
+} as const;
+
+/** GET /ok answers this once the others have been refused. */
+const HANDLER = `const CASES = ${JSON.stringify(MALFORMED)};
+exports.handler = async (event) => CASES[event.pathParameters.name] ?? { statusCode: 200, headers: { "content-type": "text/plain" }, body: "still serving" };`;
+
+/** One GET on a socket of its own: the status line and headers as they came over the wire. */
+function rawGet(url: string): Promise<{ status: number; headers: string[]; body: string }> {
+  return new Promise((resolve, reject) => {
+    const req = request(url, (res) => {
+      let body = "";
+      res.setEncoding("utf8");
+      res.on("data", (chunk: string) => (body += chunk));
+      res.on("end", () => resolve({ status: res.statusCode!, headers: res.rawHeaders, body }));
+    });
+    req.on("error", reject);
+    req.end();
+  });
+}
+
+/**
+ * The server `npm run dev` runs holds whatever a handler returns: a response Node could not write is API Gateway's 500,
+ * the reason goes to the log, and the next request is served.
+ */
+describeWhen(missing("moto", "lambda-node"))("local API server: hostile handler responses", () => {
+  let scratch: string;
+  let cloud: LocalCloud;
+  let api: LocalApi;
+  const logs: string[] = [];
+
+  beforeAll(async () => {
+    scratch = ownFolder("local-api-server");
+    cloud = await startLocalCloud({ warmUp: false, logFile: join(scratch, "moto.log") });
+    const config = { ...CONFIG, endpoint: cloud.endpoint };
+    const iam = new IAMClient(config);
+    const lambda = new LambdaClient(config);
+    const apigw = new ApiGatewayV2Client(config);
+    let apiId: string;
+    try {
+      const role = (await iam.send(new CreateRoleCommand({ RoleName: "server-fn", AssumeRolePolicyDocument: TRUST_LAMBDA }))).Role!.Arn!;
+      const fn = await lambda.send(
+        new CreateFunctionCommand({ FunctionName: "server-fn", Runtime: "nodejs22.x", Role: role, Handler: "index.handler", Code: { ZipFile: zipSync({ "index.js": Buffer.from(HANDLER) }) } }),
+      );
+      apiId = (await apigw.send(new CreateApiCommand({ Name: "server-test", ProtocolType: "HTTP" }))).ApiId!;
+      const { IntegrationId } = await apigw.send(
+        new CreateIntegrationCommand({
+          ApiId: apiId,
+          IntegrationType: "AWS_PROXY",
+          IntegrationUri: `arn:aws:apigateway:${LOCAL_REGION}:lambda:path/2015-03-31/functions/${fn.FunctionArn}/invocations`,
+          IntegrationMethod: "POST",
+          PayloadFormatVersion: "2.0",
+        }),
+      );
+      await apigw.send(new CreateRouteCommand({ ApiId: apiId, RouteKey: "GET /{name}", AuthorizationType: "NONE", Target: `integrations/${IntegrationId}` }));
+      await apigw.send(new CreateStageCommand({ ApiId: apiId, StageName: "$default", AutoDeploy: true }));
+    } finally {
+      for (const client of [iam, lambda, apigw]) client.destroy();
+    }
+    api = await startLocalApi({ cloud, apiId, region: LOCAL_REGION, onLog: (line) => logs.push(line) });
+  }, 120_000);
+
+  afterAll(async () => {
+    await api?.stop();
+    await cloud?.stop();
+    if (scratch) rmSync(scratch, { recursive: true, force: true });
+  }, 30_000);
+
+  const refusals = () => logs.filter((line) => line.startsWith("Malformed Lambda proxy response from server-fn: "));
+
+  test.each(Object.keys(MALFORMED))("a handler's %s response is answered 500 Internal Server Error, logged as malformed, and the server keeps serving", async (name) => {
+    const before = refusals().length;
+    const answer = await rawGet(`${api.url}/${name}`);
+    expect(answer.status).toBe(500);
+    expect(JSON.parse(answer.body)).toEqual({ message: "Internal Server Error" });
+    // Nothing of the handler's headers reached the wire: no injected cookie.
+    expect(answer.headers.map((header) => header.toLowerCase())).not.toContain("set-cookie");
+    expect(refusals()).toHaveLength(before + 1);
+    expect(refusals()[before]).not.toMatch(/[\r\n]/);
+    const next = await rawGet(`${api.url}/ok`);
+    expect(next).toMatchObject({ status: 200, body: "still serving" });
+  }, 60_000);
+});
