@@ -8,8 +8,11 @@ import { basename, dirname, join } from "node:path";
  * and only a complete synth takes its place.
  */
 
-/** Terraform's own files in a stack's folder, kept across synths: a deploy after a synth need not `init` again. */
-const TERRAFORM_FILES = [".terraform", ".terraform.lock.hcl"];
+/**
+ * Terraform's own files in a stack's folder, kept across synths: its working folder and lock file (a deploy after a
+ * synth need not `init` again) and any local state a stack keeps there (a local backend's default place).
+ */
+const isTerraformFile = (name: string) => name === ".terraform" || name === ".terraform.lock.hcl" || /\.tfstate(\.|$)/.test(name);
 
 /** The folder a synth writes before it replaces `outdir`: beside it, so that the swap is a rename. */
 export function stagingFolder(outdir: string): string {
@@ -21,7 +24,7 @@ export function publishSynth(staging: string, outdir: string): void {
   const stacks = join(outdir, "stacks");
   for (const stack of existsSync(stacks) ? readdirSync(stacks) : []) {
     if (!existsSync(join(staging, "stacks", stack))) continue;
-    for (const file of TERRAFORM_FILES.filter((name) => existsSync(join(stacks, stack, name)))) {
+    for (const file of readdirSync(join(stacks, stack)).filter(isTerraformFile)) {
       renameSync(join(stacks, stack, file), join(staging, "stacks", stack, file));
     }
   }

@@ -152,7 +152,7 @@ describe("the app as cdktf synth runs it", () => {
     }
   });
 
-  test("a synth keeps each stack's Terraform files (.terraform, the lock file), so a deploy after it need not init again", () => {
+  test("a synth keeps each stack's Terraform files (.terraform, the lock file, a local state), so a deploy after it need not init again", () => {
     const out = mkdtempSync(join(tmpdir(), "api-auth-cognito-kept-init-"));
     try {
       expect(runApp(out, { API_AUTH_COGNITO_STAGES: "dev" }).status).toBe(0);
@@ -160,8 +160,10 @@ describe("the app as cdktf synth runs it", () => {
       mkdirSync(join(dev, ".terraform"));
       writeFileSync(join(dev, ".terraform", "terraform.tfstate"), "backend");
       writeFileSync(join(dev, ".terraform.lock.hcl"), "lock");
+      writeFileSync(join(dev, "terraform.tfstate"), "state");
       expect(runApp(out, { API_AUTH_COGNITO_STAGES: "dev", API_AUTH_COGNITO_REGION: "eu-west-1" }).status).toBe(0);
-      expect([readFileSync(join(dev, ".terraform", "terraform.tfstate"), "utf8"), readFileSync(join(dev, ".terraform.lock.hcl"), "utf8")]).toEqual(["backend", "lock"]);
+      const kept = [join(dev, ".terraform", "terraform.tfstate"), join(dev, ".terraform.lock.hcl"), join(dev, "terraform.tfstate")].map((file) => readFileSync(file, "utf8"));
+      expect(kept).toEqual(["backend", "lock", "state"]);
       expect(readFileSync(join(dev, "cdk.tf.json"), "utf8")).toContain("eu-west-1");
     } finally {
       rmSync(out, { recursive: true, force: true });
