@@ -1,12 +1,14 @@
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { join } from "node:path";
+import { GetFunctionCommand, LambdaClient } from "@aws-sdk/client-lambda";
 import { GetObjectCommand, S3Client } from "@aws-sdk/client-s3";
 import { LOCAL_STATE_BUCKET } from "../../config";
+import { isAlive } from "../../tools/cli/lifecycle";
 import { showProgress } from "../../tools/cli/terminal";
 import { startLocalCloud } from "../../tools/local-cloud/front";
 import { LOCAL_CREDENTIALS, LOCAL_REGION } from "../../tools/local-cloud/local-account";
-import { deployStack, prepareLocalStack } from "../../tools/terraform/local-deploy";
+import { deployStack, destroyStack, prepareLocalStack } from "../../tools/terraform/local-deploy";
 import { cliConfigFile, terraform } from "../../tools/terraform/terraform";
 import { probeStack } from "../support/probe-stack";
 import { describeWhen, missing } from "../support/requires";
@@ -18,52 +20,78 @@ const CREATING_FUNCTION = /^aws_lambda_function\.\S+: Creating\.\.\.$/m;
 
 /**
  * The deployer (local-deploy.ts) with the real Terraform and moto, on probe stacks (support/probe-stack.ts) of each
- * test's own in the run's shared local cloud: a deploy whose Terraform is killed with SIGKILL in the middle of its
- * apply is recovered by deploying again; two deploys at once exclude each other through the state lock, the loser
- * says so in one line, and the winner's state is whole; a cloud that dies during an apply, or an endpoint where
- * nothing listens, is one line.
+ * test's own in the run's shared local cloud: a deploy whose Terraform is killed with SIGKILL, at any moment of its
+ * apply, says so in one line, releases the lock its dead Terraform left (saying which and why), leaves no provider
+ * process, and is recovered by deploying again; the same for a destroy; two deploys at once exclude each other
+ * through the state lock, the loser (a deploy or a destroy) says so in one line naming the live holder, and the
+ * winner's state is whole; a cloud that dies during an apply, or an endpoint where nothing listens, is one line.
  */
 describeWhen(missing("terraform", "moto"))("the local deployer: its lock, and faults", () => {
   let scratch: string;
   let cloud: SharedCloud;
   let s3: S3Client;
+  let lambda: LambdaClient;
 
   beforeAll(async () => {
     cliConfigFile();
     scratch = ownFolder("local-deploy");
     cloud = await sharedCloud();
-    s3 = new S3Client({ endpoint: cloud.endpoint, region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS, forcePathStyle: true });
+    const config = { endpoint: cloud.endpoint, region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS };
+    s3 = new S3Client({ ...config, forcePathStyle: true });
+    lambda = new LambdaClient(config);
   }, 300_000);
 
-  afterAll(() => s3?.destroy());
+  afterAll(() => {
+    s3?.destroy();
+    lambda?.destroy();
+  });
 
   /** The state object of a probe stack, or of its lock with `.tflock`. */
   const stateObject = async (name: string, suffix = "") =>
     JSON.parse(await (await s3.send(new GetObjectCommand({ Bucket: LOCAL_STATE_BUCKET, Key: `probe/${name}/terraform.tfstate${suffix}` }))).Body!.transformToString());
 
-  test("kill -9 of terraform mid-apply: the next deploy releases the stale lock, adopts what was created, and succeeds", async () => {
+  /** The lock of a probe stack's state, or `undefined` while there is none. */
+  const lockOf = (name: string) => stateObject(name, ".tflock").catch(() => undefined) as Promise<{ ID: string } | undefined>;
+
+  /**
+   * Runs `command` (a deploy or destroy) and, once `moment` holds, SIGKILLs its Terraform (that process only, by pid),
+   * noting the AWS provider Terraform started. Resolves with how the command failed, the pids, and the lock the dead
+   * Terraform held.
+   */
+  async function killTerraformWhen(command: (watch: { onStart: (pid: number) => void }) => Promise<unknown>, moment: () => Promise<boolean>, name: string) {
+    let terraformPid: number | undefined;
+    const outcome = command({ onStart: (pid) => (terraformPid = pid) }).then(
+      () => new Error("the command succeeded"),
+      (error: Error) => error,
+    );
+    let settled = false;
+    void outcome.then(() => (settled = true));
+    for (;;) {
+      if (settled) throw new Error(`the command ended before the moment to kill came: ${(await outcome).message}`);
+      if (terraformPid !== undefined && (await moment())) break;
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    const lock = await lockOf(name);
+    const provider = childrenOf(terraformPid!).filter((pid) => /^terraform-provi/.test(commOf(pid)));
+    process.kill(terraformPid!, "SIGKILL");
+    return { error: await outcome, terraformPid: terraformPid!, provider, lock };
+  }
+
+  test("kill -9 of terraform mid-apply: the deploy says so and releases the lock the dead terraform left, no provider outlives it, and the next deploy adopts what was created and succeeds", async () => {
     const stack = probeStack(scratch, "probe-killed");
     const workdir = join(scratch, "killed");
-    let terraformPid: number | undefined;
-    let killed = false;
-    const first = deployStack(stack, cloud.endpoint, workdir, {
-      onStart: (pid) => (terraformPid = pid),
-      onStdout: (stdout) => {
-        if (killed || !CREATING_FUNCTION.test(stdout)) return;
-        killed = true;
-        // A second later the function exists (the provider then waits 5 s before it reads it back): the worst
-        // case, since the provider would retry a second CreateFunction's conflict for minutes.
-        setTimeout(() => killTree(terraformPid!), 1_000);
-      },
-    });
-    await expect(first).rejects.toThrow(/terraform apply of probe-killed failed/);
-    expect(killed).toBe(true);
-    // What the dead apply left: its lock, and no state (Terraform had not persisted any yet).
-    const lock = await stateObject("probe-killed", ".tflock");
-    expect(lock.ID).toMatch(/^[0-9a-f-]{36}$/);
+    // Killed once the function exists (the provider then waits 5 s before it reads it back): the worst case, since
+    // the provider would retry a second CreateFunction's conflict for minutes.
+    const functionExists = () => lambda.send(new GetFunctionCommand({ FunctionName: "probe-killed" })).then(() => true, () => false);
+    const { error, provider, lock } = await killTerraformWhen((watch) => deployStack(stack, cloud.endpoint, workdir, watch), functionExists, "probe-killed");
+    expect(lock?.ID).toMatch(/^[0-9a-f-]{36}$/);
+    expect(error.message).toMatch(new RegExp(`^terraform apply of probe-killed was killed by SIGKILL; released the state lock ${lock!.ID} of probe/probe-killed/terraform\\.tfstate \\(apply by \\S+@\\S+ since .+\\): its terraform is gone, no terraform process on this host works on that state; run this command again: it adopts what the killed apply created$`));
+    // Nothing of the dead apply runs on: its provider ended with it, and its lock is gone.
+    expect(provider.length).toBeGreaterThan(0);
+    expect(provider.filter(isAlive)).toEqual([]);
+    expect(await lockOf("probe-killed")).toBeUndefined();
 
     const progress = await capturingProgress(() => deployStack(stack, cloud.endpoint, workdir));
-    expect(progress.lines).toContainEqual(expect.stringContaining(`released the state lock ${lock.ID} left by terraform pid ${terraformPid}, which is gone`));
     expect(progress.lines).toContainEqual(expect.stringMatching(/adopting 3 resource\(s\) an interrupted deploy left behind: .*probe-killed/));
     expect(progress.result).toEqual({ FunctionName: "probe-killed" });
     // The same directory, backend and providers as the killed run: init is not run again.
@@ -73,26 +101,54 @@ describeWhen(missing("terraform", "moto"))("the local deployer: its lock, and fa
     const plan = await terraform(["plan", "-detailed-exitcode", "-input=false"], workdir);
     expect(plan.stderr).toBe("");
     expect(plan.code).toBe(0);
-    await expect(stateObject("probe-killed", ".tflock")).rejects.toThrow();
+    expect(await lockOf("probe-killed")).toBeUndefined();
   }, 300_000);
 
-  test("two deploys at once: the second is refused with one line naming the live holder; the first completes, and its state is whole", async () => {
+  test("kill -9 of terraform the moment it holds the lock, before it prints anything: the deploy says so, releases the lock, and the next deploy succeeds", async () => {
+    const stack = probeStack(scratch, "probe-early");
+    const workdir = join(scratch, "early");
+    const locked = async () => (await lockOf("probe-early")) !== undefined;
+    const { error, lock } = await killTerraformWhen((watch) => deployStack(stack, cloud.endpoint, workdir, watch), locked, "probe-early");
+    expect(error.message).toContain(`terraform apply of probe-early was killed by SIGKILL; released the state lock ${lock!.ID} of probe/probe-early/terraform.tfstate`);
+    expect(error.message).not.toContain("\n");
+    expect(await lockOf("probe-early")).toBeUndefined();
+    expect(await deployStack(stack, cloud.endpoint, workdir)).toEqual({ FunctionName: "probe-early" });
+  }, 300_000);
+
+  test("kill -9 of terraform mid-destroy: the destroy says so and releases the lock; the next destroy completes", async () => {
+    const stack = probeStack(scratch, "probe-undone");
+    const workdir = join(scratch, "undone");
+    await deployStack(stack, cloud.endpoint, workdir);
+    const locked = async () => (await lockOf("probe-undone")) !== undefined;
+    const { error, lock } = await killTerraformWhen((watch) => destroyStack(stack, cloud.endpoint, workdir, watch), locked, "probe-undone");
+    expect(error.message).toContain(`terraform destroy of probe-undone was killed by SIGKILL; released the state lock ${lock!.ID} of probe/probe-undone/terraform.tfstate`);
+    expect(await lockOf("probe-undone")).toBeUndefined();
+    await destroyStack(stack, cloud.endpoint, workdir);
+    expect((await stateObject("probe-undone")).resources).toEqual([]);
+    await expect(lambda.send(new GetFunctionCommand({ FunctionName: "probe-undone" }))).rejects.toThrow();
+  }, 300_000);
+
+  test("a deploy and a destroy while another deploy runs: each is refused with one line naming the live holder; the first completes, and its state is whole", async () => {
     const stack = probeStack(scratch, "probe-raced");
-    // The second starts once the first's Terraform has the lock (its first output), and is settled as it ends.
-    let second: Promise<string> | undefined;
+    // The others start once the first's Terraform has the lock (its first output), and are settled as they end.
+    let others: Promise<string[]> | undefined;
+    let holder: number | undefined;
+    const refusal = (command: Promise<unknown>) => command.then(() => "it succeeded", (error: Error) => error.message);
     const first = deployStack(stack, cloud.endpoint, join(scratch, "race-a"), {
+      onStart: (pid) => (holder = pid),
       onStdout: () =>
-        (second ??= deployStack(stack, cloud.endpoint, join(scratch, "race-b")).then(
-          () => "the second deploy succeeded",
-          (error: Error) => error.message,
-        )),
+        (others ??= Promise.all([
+          refusal(deployStack(stack, cloud.endpoint, join(scratch, "race-b"))),
+          refusal(destroyStack(stack, cloud.endpoint, join(scratch, "race-c"))),
+        ])),
     });
     expect(await first).toEqual({ FunctionName: "probe-raced" });
-    expect(second).toBeDefined();
-    const refusal = await second!;
-    expect(refusal).toMatch(/^the state of probe-raced is locked by another deploy \(terraform pid \d+ on \S+, still running; apply since .+\): wait for it to finish/);
-    expect(refusal).toContain("force-unlock -force");
-    expect(refusal).not.toContain("\n");
+    expect(others).toBeDefined();
+    for (const message of await others!) {
+      // The other refused command's terraform may still be there too, trying for the lock: it is named as well.
+      expect(message).toMatch(/^the state of probe-raced is locked by a terraform still running on this host \(.*; apply by \S+ since .+\): wait for it to finish, or stop it, then run this command again$/);
+      expect(message).toContain(`pid ${holder} in ${join(scratch, "race-a")}`);
+    }
     // The state survived the race: under the stack's own key, every resource in it, and a plan from a fresh working
     // copy has nothing to do.
     const managed = (await stateObject("probe-raced")).resources.filter((r: { mode: string }) => r.mode === "managed").map((r: { type: string }) => r.type);
@@ -135,13 +191,12 @@ describeWhen(missing("terraform", "moto"))("the local deployer: its lock, and fa
   }, 30_000);
 });
 
-/** SIGKILL to a process and everything it started (Terraform and its provider plugin), leaves first. */
-function killTree(pid: number): void {
-  for (const child of childrenOf(pid)) killTree(child);
+/** The command name of `pid` (`terraform-provi`, cut at 15 characters), or "" once it is gone. */
+function commOf(pid: number): string {
   try {
-    process.kill(pid, "SIGKILL");
+    return readFileSync(`/proc/${pid}/comm`, "utf8").trim();
   } catch {
-    // Already gone.
+    return "";
   }
 }
 

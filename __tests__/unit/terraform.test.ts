@@ -5,7 +5,7 @@ import { join } from "node:path";
 // The tools' scratch folder moved to a temp folder of this file's own, before the module reads where it is.
 const work = mkdtempSync(join(tmpdir(), "terraform-test-"));
 process.env.API_AUTH_COGNITO_WORK_DIR = work;
-const { cliConfigFile, terraformEnv, WORK_ROOT } = require("../../tools/terraform/terraform") as typeof import("../../tools/terraform/terraform");
+const { cliConfigFile, terraformEnv, terraformError, WORK_ROOT } = require("../../tools/terraform/terraform") as typeof import("../../tools/terraform/terraform");
 afterAll(() => rmSync(work, { recursive: true, force: true }));
 
 /**
@@ -45,5 +45,33 @@ describe("terraformEnv", () => {
       if (saved === undefined) delete process.env.GOGC;
       else process.env.GOGC = saved;
     }
+  });
+});
+
+describe("terraformError", () => {
+  test("is each Error block's summary with the resource it names, on one line, never the plan printed before it", () => {
+    const stderr = [
+      "╷",
+      "│ Error: creating Lambda Function (probe): operation error Lambda: CreateFunction, StatusCode: 409, ResourceConflictException: Function already exist: probe",
+      "│ ",
+      "│   with aws_lambda_function.probe,",
+      "│   on cdk.tf.json line 40, in resource.aws_lambda_function.probe:",
+      "│   40:       },",
+      "╵",
+      "╷",
+      "│ Error: Error acquiring the state lock",
+      "│ ",
+      "│ Error message: operation error S3: PutObject, https response error StatusCode: 412",
+      "╵",
+    ].join("\n");
+    const message = terraformError({ code: 1, stdout: "Terraform will perform the following actions:\n".repeat(700), stderr });
+    expect(message).toBe(
+      "creating Lambda Function (probe): operation error Lambda: CreateFunction, StatusCode: 409, ResourceConflictException: Function already exist: probe (aws_lambda_function.probe); Error acquiring the state lock",
+    );
+  });
+
+  test("without an Error block, the last line Terraform printed on stderr, or that it printed none", () => {
+    expect(terraformError({ code: 1, stdout: "", stderr: "one\nthe last line\n\n" })).toBe("the last line");
+    expect(terraformError({ code: 1, stdout: "a whole plan", stderr: "" })).toBe("it printed no error (exit code 1)");
   });
 });

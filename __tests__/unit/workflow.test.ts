@@ -67,10 +67,21 @@ describe("infrastructure.yml", () => {
     const prod = job("deploy-prod");
     expect(dev.if).toBe("github.event_name == 'push' && github.ref == 'refs/heads/main'");
     expect(dev.environment).toBe("dev");
-    expect(runs(dev.steps)).toMatch(/npx cdktf deploy api-auth-cognito-dev --auto-approve --outputs-file outputs\.json\nnpm run smoke -- dev --outputs-file outputs\.json/);
+    expect(runs(dev.steps)).toMatch(/npx cdktf deploy api-auth-cognito-dev --auto-approve --outputs-file outputs\.json\n.*\nnpm run smoke -- dev --outputs-file outputs\.json/);
     expect(prod.needs).toBe("deploy-dev");
     expect(prod.environment).toBe("prod");
-    expect(runs(prod.steps)).toMatch(/npx cdktf deploy api-auth-cognito-prod --auto-approve --outputs-file outputs\.json\nnpm run smoke -- prod --outputs-file outputs\.json/);
+    expect(runs(prod.steps)).toMatch(/npx cdktf deploy api-auth-cognito-prod --auto-approve --outputs-file outputs\.json\n.*\nnpm run smoke -- prod --outputs-file outputs\.json/);
+  });
+
+  test("no deploy is trusted on cdktf's exit code alone: the step after each one checks that it produced its stack's outputs", () => {
+    const deploys = jobs(infrastructure).flatMap(([name, j]) =>
+      j.steps.flatMap((step, index) => {
+        const deploy = /npx cdktf deploy (.+?) --auto-approve .*--outputs-file (\S+)/.exec(step.run ?? "");
+        return deploy ? [{ name, next: j.steps[index + 1]?.run, expected: `.github/scripts/deployed-outputs.sh ${deploy[2]} ${deploy[1]}` }] : [];
+      }),
+    );
+    expect(deploys.map((d) => d.name)).toEqual(["preview", "deploy-dev", "deploy-prod"]);
+    for (const { name, next, expected } of deploys) expect({ name, next }).toEqual({ name, next: expected });
   });
 });
 

@@ -2,10 +2,12 @@ import { readdirSync, readFileSync } from "node:fs";
 import { note } from "./terminal";
 
 /**
- * How a long-running command (`npm run dev`, `local:up`) ends: one path for Ctrl-C (SIGINT), SIGTERM, SIGHUP (the
- * terminal closed), the end of the npm process that ran it, and a fault the command races against (moto died). Each
- * runs the registered stops once, last registered first, within a deadline, and exits with the shell's code for the
- * signal (130, 143, 129). A second signal during the stops exits at once.
+ * How a command ends when it is stopped (`npm run dev`, `local:up`, and the one-shot `local:deploy`, `local:destroy`,
+ * `plan`): one path for Ctrl-C (SIGINT), SIGTERM, SIGHUP (the terminal closed), the end of the npm process that ran it,
+ * and a fault the command races against (moto died). Each first interrupts the work in flight (a Terraform command,
+ * which then stops gracefully and releases its state lock) and waits for it, saying so; then runs the registered stops
+ * once, last registered first, all within a deadline, and exits with the shell's code for the signal (130, 143, 129).
+ * A second signal exits at once, saying what it leaves running and what to run about it.
  *
  * Why the npm watch: npm 11 answers SIGTERM by ending its `sh -c` child, which does not pass the signal on, so tsx
  * and this process never hear of it and would run on as orphans. Every ancestor in this process's process group
@@ -21,10 +23,48 @@ export const STOP_EXIT_CODES: Readonly<Record<StopSignal, number>> = { SIGHUP: 1
 /** How often the ancestors are looked at. */
 const ANCESTOR_CHECK_MS = 1_000;
 
+/**
+ * A signal this soon after the first is that same stop delivered twice, not a second Ctrl-C: a terminal's Ctrl-C
+ * reaches tsx and this process, and tsx relays it again unless this process tells tsx within 30 ms that it had it.
+ */
+export const SAME_STOP_WITHIN_MS = 500;
+
 /** Options of {@link handleShutdown}. */
 export interface ShutdownOptions {
   /** Most time all stops together may take; then the process exits anyway, naming the stop it waited for. @default 15000 */
   readonly deadlineMs?: number;
+}
+
+/**
+ * Work in flight that a stop must interrupt, and wait for, before anything else stops: a Terraform command, which may
+ * hold a state lock (the cloud it talks to must still answer while it stops).
+ */
+export interface InFlight {
+  /** Asks it to stop gracefully; called once. */
+  interrupt(): void;
+  /** Resolves once it has stopped. */
+  readonly ended: Promise<unknown>;
+  /** The line said while waiting for it: `waiting for terraform apply (pid 12) to release the state lock…`. */
+  readonly waiting: string;
+  /** The line said when it is left running (a second signal, the deadline): what is left, and what to run about it. */
+  readonly abandoned: string;
+}
+
+/** The work in flight of this process, whatever started it. */
+const inFlight = new Set<InFlight>();
+
+/** Whether a stop has begun in this process. */
+let stopBegun = false;
+
+/** Registers `work` until it ends: a stop interrupts it first and waits for it (see {@link InFlight}). */
+export function trackInFlight(work: InFlight): void {
+  inFlight.add(work);
+  void work.ended.finally(() => inFlight.delete(work));
+}
+
+/** Whether this process is stopping (a stop signal came): work that has not started yet should not start. */
+export function stopping(): boolean {
+  return stopBegun;
 }
 
 /** Why a command stops. */
@@ -39,6 +79,8 @@ export class Shutdown {
   private readonly deadlineMs: number;
   private readonly watch: NodeJS.Timeout | undefined;
   private cause: Cause | undefined;
+  private causeAt = 0;
+  private deadline = 0;
   private waited = false;
   private finished: ((code: number) => void) | undefined;
   private failed: ((error: Error) => void) | undefined;
@@ -76,21 +118,49 @@ export class Shutdown {
     });
   }
 
+  /**
+   * Runs a one-shot command's `work` under these stops: resolves with its exit code, or, when a stop came first, with
+   * the stop's code once the work in flight has ended, the work itself has wound down (within the deadline: what an
+   * interrupted Terraform left, such as its lock, is cleaned up) and the stops have run. The work's failure after a
+   * stop began is the stop's doing (an interrupted Terraform fails), and is not reported.
+   */
+  async run(work: () => Promise<number>): Promise<number> {
+    const stopped = this.until();
+    const outcome = work().then(
+      (code) => ({ code }),
+      (error: unknown) => ({ error }),
+    );
+    const first = await Promise.race([outcome, stopped.then(() => undefined)]);
+    if (!this.cause && first) {
+      if ("error" in first) throw first.error;
+      return first.code;
+    }
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([outcome, new Promise((resolve) => (timer = setTimeout(resolve, Math.max(0, this.deadline - Date.now()))))]);
+    clearTimeout(timer);
+    return stopped;
+  }
+
   private begin(cause: Cause): void {
     if (this.cause) {
-      // A second Ctrl-C: the user does not want to wait. moto's guard still stops moto when this process is gone.
-      if (cause.kind === "signal") {
+      // A second Ctrl-C: the user does not want to wait. The guards still stop moto when this process is gone, and
+      // let an interrupted Terraform finish stopping (within their grace period).
+      if (cause.kind === "signal" && Date.now() - this.causeAt >= SAME_STOP_WITHIN_MS) {
         note(`${cause.signal} again: exiting without waiting for the stops`);
+        for (const work of inFlight) note(work.abandoned);
         process.exit(exitCodeOf(this.cause));
       }
       return;
     }
     this.cause = cause;
+    this.causeAt = Date.now();
+    stopBegun = true;
     clearInterval(this.watch);
     if (cause.kind === "signal") note(`${cause.signal}: stopping`);
     if (cause.kind === "orphaned") note(`the process that ran this command (pid ${cause.pid}) has ended: stopping`);
-    const deadline = Date.now() + this.deadlineMs;
-    void endChildren(deadline)
+    const deadline = (this.deadline = Date.now() + this.deadlineMs);
+    void this.interruptInFlight(deadline)
+      .then(() => endChildren(deadline))
       .then(() => this.runStops(deadline))
       .then(() => {
         const code = exitCodeOf(cause);
@@ -98,6 +168,20 @@ export class Shutdown {
         if (cause.kind === "fault") this.failed!(new Error(cause.message));
         else this.finished!(code);
       });
+  }
+
+  /** Interrupts the work in flight, saying so, and waits for it until the deadline; says what it leaves then. */
+  private async interruptInFlight(deadline: number): Promise<void> {
+    const works = [...inFlight];
+    for (const work of works) {
+      note(work.waiting);
+      work.interrupt();
+    }
+    let timer: NodeJS.Timeout | undefined;
+    const timeLeft = new Promise<void>((resolve) => (timer = setTimeout(resolve, Math.max(0, deadline - Date.now()))));
+    await Promise.race([Promise.all(works.map((work) => work.ended)), timeLeft]);
+    clearTimeout(timer);
+    for (const work of inFlight) note(`${work.abandoned} (it took longer than ${this.deadlineMs / 1000} s)`);
   }
 
   /** Runs every stop, last registered first, until the deadline; a stop that fails or hangs is named and passed. */
@@ -122,10 +206,10 @@ export function handleShutdown(options: ShutdownOptions = {}): Shutdown {
 }
 
 /**
- * Ends the child processes in this process's group (those Ctrl-C in a terminal reaches) before the stops: a Terraform
- * that a signal interrupted mid-deploy stops gracefully (it writes its state and releases its lock) while the local
- * cloud still answers. SIGTERM, then SIGKILL to those left at the deadline. Children in a session of their own (moto's
- * guard) are left to their owner's stop. Where there is no `/proc`, nothing.
+ * Ends the child processes in this process's group (those Ctrl-C in a terminal reaches) before the stops, while the
+ * local cloud still answers. SIGTERM, then SIGKILL to those left at the deadline. Children in a session of their own
+ * (the guards of moto and of Terraform) are left to their owner's stop, or to the interrupt of the work in flight.
+ * Where there is no `/proc`, nothing.
  */
 async function endChildren(deadline: number): Promise<void> {
   let names: string[];

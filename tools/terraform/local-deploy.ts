@@ -6,10 +6,11 @@ import { functionCodeFromS3 } from "./function-code-from-s3";
 import { orphans, writeImports } from "./orphan-import";
 import { awsProviderOverride } from "./provider-override";
 import { prepareStack } from "./stack-workdir";
-import { heldLockMessage, readLock, recordHolder, releaseStaleLock, StateLocation } from "./state-lock";
+import { heldLockMessage, LockCheck, releasedLockMessage, releaseStaleLock, StateLocation } from "./state-lock";
 import { SynthesizedStack } from "./synthesize";
-import { terraform, TerraformResult, TerraformWatch, terraformOrThrow } from "./terraform";
+import { terraform, terraformError, TerraformResult, TerraformWatch, terraformOrThrow } from "./terraform";
 import { claimWorkdir } from "./workdir-claim";
+import { stopping } from "../cli/lifecycle";
 import { step } from "../cli/terminal";
 import { LOCAL_STATE_BUCKET } from "../../config";
 import { localS3Backend } from "../../local-cloud-target";
@@ -27,6 +28,9 @@ const OVERRIDE_FILE = "harness_override.tf.json";
 /** Where a prepared directory keeps what its last successful `terraform init` saw (inside `.terraform`, which is kept). */
 const INIT_RECORD = join(".terraform", "harness-init.sha256");
 
+/** What releases a state lock that a local apply or destroy leaves when it is abandoned (every one of these). */
+const LOCAL_LOCK_REMEDY = "the next local:deploy, local:destroy, dev or local:unlock of the stage";
+
 /**
  * Copies a synthesized stack into `workdir`, pointed at the local cloud at `endpoint`: every AWS call goes
  * there, and the state lives in the emulator's S3 under the stack's own key, with S3-native locking as in AWS.
@@ -37,8 +41,7 @@ const INIT_RECORD = join(".terraform", "harness-init.sha256");
 export async function prepareLocalStack(stack: SynthesizedStack, endpoint: string, workdir: string): Promise<string> {
   await assertReachable(endpoint);
   await ensureStateBucket(endpoint);
-  const { key } = JSON.parse(readFileSync(join(stack.dir, "cdk.tf.json"), "utf8")).terraform.backend.s3;
-  const backend = { s3: localS3Backend(endpoint, key) };
+  const backend = { s3: localS3Backend(endpoint, stateKey(stack)) };
   const provider = awsProviderOverride(endpoint, LOCAL_CREDENTIALS.accessKeyId, false);
   const { dir } = await prepareStack(stack.dir, workdir, { provider: provider.provider, terraform: { backend } }, provider.env);
   functionCodeFromS3(dir, LOCAL_STATE_BUCKET, stack.name);
@@ -69,54 +72,59 @@ function initialized(dir: string): boolean {
   return existsSync(record) && existsSync(join(dir, ".terraform", "providers")) && readFileSync(record, "utf8") === initInputs(dir);
 }
 
+/** The key of a synthesized stack's state, as its S3 backend names it. */
+function stateKey(stack: SynthesizedStack): string {
+  return JSON.parse(readFileSync(join(stack.dir, "cdk.tf.json"), "utf8")).terraform.backend.s3.key;
+}
+
 /**
  * `terraform apply` in a prepared directory; the result tells whether it won the state lock. A lock left by a
  * deploy that was killed is released first, with a line saying so; a live one is left to refuse this apply.
  * `watch` follows the Terraform process; `env` is added to its environment (a kept provider's, kept-provider.ts).
  */
 export async function apply(dir: string, watch: TerraformWatch = {}, env: NodeJS.ProcessEnv = {}): Promise<TerraformResult> {
-  const location = stateLocation(dir);
-  let recording: Promise<void> | undefined;
-  try {
-    await releaseLockOfTheDead(location);
-    step("terraform apply");
-    let holder: number | undefined;
-    return await terraform(["apply", "-auto-approve", "-input=false"], dir, env, {
-      onStart: (pid) => {
-        holder = pid;
-        watch.onStart?.(pid);
-      },
-      onStdout: (stdout) => {
-        watch.onStdout?.(stdout);
-        // Apply takes the lock before it plans: its first line of output means it has the lock (a refused apply
-        // prints only its error, on stderr).
-        if (recording || holder === undefined || stdout.trim() === "") return;
-        recording = recordLockHolder(location, holder);
-      },
-    });
-  } finally {
-    await recording;
-    location.s3.destroy();
-  }
+  await checkLock(dir);
+  step("terraform apply");
+  return terraform(["apply", "-auto-approve", "-input=false"], dir, env, { lockRemedy: LOCAL_LOCK_REMEDY, ...watch });
 }
 
-/** `terraform destroy` in a prepared directory, after releasing a lock left by a killed deploy; throws with Terraform's message if it fails. */
-export async function destroy(dir: string): Promise<void> {
-  const location = stateLocation(dir);
-  try {
-    await releaseLockOfTheDead(location);
-  } finally {
-    location.s3.destroy();
-  }
+/** `terraform destroy` in a prepared directory, after releasing a lock left by a killed deploy; `watch` follows it. */
+export async function destroy(dir: string, watch: TerraformWatch = {}): Promise<TerraformResult> {
+  await checkLock(dir);
   step("terraform destroy");
-  await terraformOrThrow(["destroy", "-auto-approve", "-input=false"], dir);
+  return terraform(["destroy", "-auto-approve", "-input=false"], dir, {}, { lockRemedy: LOCAL_LOCK_REMEDY, ...watch });
 }
 
-/** Releases the state's lock if a killed deploy left it (state-lock.ts), with a line saying so. */
-async function releaseLockOfTheDead(location: StateLocation): Promise<void> {
-  const check = await releaseStaleLock(location);
-  if (check.state === "released") {
-    step(`released the state lock ${check.lock.ID} left by terraform pid ${check.holder.pid}, which is gone (${check.lock.Created})`);
+/**
+ * Releases the state's lock if its terraform is gone (state-lock.ts), with a line saying so unless not to `say`, and
+ * says what it found.
+ * A lock another terraform holds is left to refuse the command, which then says who holds it.
+ */
+async function checkLock(dir: string, say = true): Promise<LockCheck> {
+  const location = stateLocation(dir);
+  try {
+    const check = await releaseStaleLock(location);
+    if (check.state === "released" && say) step(releasedLockMessage(location.key, check.lock));
+    return check;
+  } finally {
+    location.s3.destroy();
+  }
+}
+
+/**
+ * Releases the lock of a stack's state in the local cloud at `endpoint` if its terraform is gone, for a deploy that
+ * these tools did not run (`cdktf deploy` killed). Returns one line saying what it released and why that was safe, or
+ * that there was no lock; throws one line naming the holder when a terraform still holds it.
+ */
+export async function unlockStack(stack: SynthesizedStack, endpoint: string): Promise<string> {
+  const location = { s3: stateClient(endpoint), bucket: LOCAL_STATE_BUCKET, key: stateKey(stack) };
+  try {
+    const check = await releaseStaleLock(location);
+    if (check.state === "free") return `the state of ${stack.name} is not locked: nothing to release`;
+    if (check.state === "released") return releasedLockMessage(location.key, check.lock);
+    throw new Error(heldLockMessage(stack.name, check));
+  } finally {
+    location.s3.destroy();
   }
 }
 
@@ -166,45 +174,47 @@ export async function deployStack(stack: SynthesizedStack, endpoint: string, wor
     writeImports(dir, adopted);
     if (adopted.length > 0) step(`adopting ${adopted.length} resource(s) an interrupted deploy left behind: ${adopted.map((block) => block.id).join(", ")}`);
     const result = await apply(dir, watch);
-    if (result.code !== 0) throw new Error(await applyFailure(stack, endpoint, dir, result));
+    if (result.code !== 0) throw new Error(await failure("apply", stack, endpoint, dir, result));
     return await outputs(dir);
   } finally {
     release();
   }
 }
 
-/** Destroys a stack deployed to the local cloud. */
-export async function destroyStack(stack: SynthesizedStack, endpoint: string, workdir: string): Promise<void> {
+/**
+ * Destroys a stack deployed to the local cloud, after releasing a lock a killed deploy or destroy left. Throws one line
+ * when it fails: another deploy holds the lock, its Terraform was killed, or Terraform's errors. `watch` follows it.
+ */
+export async function destroyStack(stack: SynthesizedStack, endpoint: string, workdir: string, watch: TerraformWatch = {}): Promise<void> {
   const release = claimWorkdir(workdir, stack.name);
   try {
-    await destroy(await prepareLocalStack(stack, endpoint, workdir));
+    const dir = await prepareLocalStack(stack, endpoint, workdir);
+    const result = await destroy(dir, watch);
+    if (result.code !== 0) throw new Error(await failure("destroy", stack, endpoint, dir, result));
   } finally {
     release();
   }
 }
 
-/** Why an apply failed: one line for a local cloud that died or a lock another deploy holds, else Terraform's own message. */
-async function applyFailure(stack: SynthesizedStack, endpoint: string, dir: string, result: TerraformResult): Promise<string> {
+/**
+ * Why an apply or destroy failed, in one line: a local cloud that died; a Terraform that was killed (the lock it left is
+ * released here, since its holder is gone, and said so); a lock another Terraform holds; else Terraform's errors.
+ */
+async function failure(command: "apply" | "destroy", stack: SynthesizedStack, endpoint: string, dir: string, result: TerraformResult): Promise<string> {
   const gone = await unreachable(endpoint);
   if (gone) {
-    return `the local cloud at ${endpoint} stopped answering during the deploy of ${stack.name} (${gone}): start it again, then run this command again`;
+    const during = command === "apply" ? "deploy" : "destroy";
+    return `the local cloud at ${endpoint} stopped answering during the ${during} of ${stack.name} (${gone}): start it again, then run this command again`;
   }
-  if (result.stderr.includes("Error acquiring the state lock")) {
-    const location = stateLocation(dir);
-    try {
-      const check = await releaseStaleLock(location);
-      if (check.state === "held") return heldLockMessage(stack.name, check, dir);
-    } finally {
-      location.s3.destroy();
-    }
+  // The failure's message says what was released, unless the command is stopping: then no failure is shown.
+  const check = await checkLock(dir, stopping());
+  if (result.signal) {
+    const lock = check.state === "released" ? `; ${releasedLockMessage(stateKey(stack), check.lock)}` : "";
+    const adopts = command === "apply" ? ": it adopts what the killed apply created" : "";
+    return `terraform ${command} of ${stack.name} was killed by ${result.signal}${lock}; run this command again${adopts}`;
   }
-  return `terraform apply of ${stack.name} failed:\n${(result.stderr || result.stdout).trim()}`;
-}
-
-/** Records Terraform `pid` as the holder of the state's lock, once the lock is there. */
-async function recordLockHolder(location: StateLocation, pid: number): Promise<void> {
-  const lock = await readLock(location).catch(() => undefined);
-  if (lock) await recordHolder(location, lock, pid).catch(() => undefined);
+  if ((check.state === "held" || check.state === "unknown") && result.stderr.includes("Error acquiring the state lock")) return heldLockMessage(stack.name, check, dir);
+  return `terraform ${command} of ${stack.name} failed: ${terraformError(result)}`;
 }
 
 /** The state's bucket and key, from the backend of a prepared directory, with a client for its S3. */

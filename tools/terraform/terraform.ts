@@ -1,7 +1,9 @@
-import { spawn, spawnSync } from "node:child_process";
+import { spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { homedir } from "node:os";
 import { join, resolve } from "node:path";
+import { GuardedProcess } from "../cli/guarded-process";
+import { stopping, trackInFlight } from "../cli/lifecycle";
 import { step } from "../cli/terminal";
 
 /** The project root: this file is tools/terraform/terraform.ts. */
@@ -93,20 +95,37 @@ export function terraformEnv(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
   };
 }
 
-/** Callbacks of a caller that follows a running Terraform command. */
+/** Callbacks of a caller that follows a running Terraform command, and what to tell if it is left running. */
 export interface TerraformWatch {
   /** Called with Terraform's pid once it runs. */
   readonly onStart?: (pid: number) => void;
   /** Called with everything Terraform has printed on stdout so far, each time it prints more. */
   readonly onStdout?: (stdout: string) => void;
+  /**
+   * What releases a state lock the command leaves when a second Ctrl-C abandons it, for the line said then.
+   * @default "terraform force-unlock, once it has ended"
+   */
+  readonly lockRemedy?: string;
 }
 
 /** What a Terraform command printed, and how it ended. */
 export interface TerraformResult {
   readonly code: number;
+  /** The signal that killed Terraform (`SIGKILL`), when one did. */
+  readonly signal?: NodeJS.Signals;
   readonly stdout: string;
   readonly stderr: string;
 }
+
+/** The subcommands that take the state lock. */
+const LOCKING = new Set(["apply", "destroy", "plan", "refresh", "import", "taint", "untaint", "state"]);
+
+/**
+ * How long an interrupted Terraform gets to finish what it is doing, write its state and release its lock: before its
+ * guard kills it (when the tool is gone), and the deadline of a command that waits for it (lifecycle.ts). A local
+ * apply's longest step is a Lambda creation's 5 s wait.
+ */
+export const TERRAFORM_STOP_MS = 60_000;
 
 /** Terraform's line-per-resource progress of apply and destroy. */
 const RESOURCE_PROGRESS = /^\S+: (Creating|Creation complete|Modifying|Modifications complete|Destroying|Destruction complete|Still \w+)/;
@@ -131,37 +150,76 @@ export function harnessEnv(dir: string): NodeJS.ProcessEnv {
 /**
  * Runs `terraform <args>` in `cwd` and collects its output, with the environment the harness recorded for `cwd`
  * ({@link HARNESS_ENV_FILE}) and then `env`. Never throws for a non-zero exit.
+ *
+ * Terraform runs under the tools' process guard (guarded-process.ts), in a process group of its own: its provider
+ * plugins end with it however it ends (`kill -9` too), and when this process ends, however it ends, the guard
+ * interrupts it (once: a second interrupt makes Terraform exit at once, leaving its lock), so it stops gracefully and
+ * releases its state lock. While it runs it is work in flight (lifecycle.ts): Ctrl-C or SIGTERM to a command
+ * interrupts it once and waits for it, saying so. A command that is stopping starts no Terraform.
  */
 export function terraform(args: string[], cwd: string, env: NodeJS.ProcessEnv = {}, watch: TerraformWatch = {}): Promise<TerraformResult> {
+  if (stopping()) return Promise.reject(new Error(`terraform ${args[0]} not started: this command is stopping`));
   if (!existsSync(join(WORK_ROOT, "terraform.rc"))) cliConfigFile();
+  // -no-color goes after the (sub)command: `terraform state list -no-color`, `terraform plan -no-color ...`.
+  const command = args[0] === "state" ? 2 : 1;
+  const argv = [...args.slice(0, command), "-no-color", ...args.slice(command)];
+  const helper = new GuardedProcess(undefined, "terraform", argv, { cwd, env: terraformEnv({ ...harnessEnv(cwd), ...env }), graceMs: TERRAFORM_STOP_MS });
+  const name = `terraform ${args[0]}`;
+  const pid = () => (helper.pid === undefined ? "" : ` (pid ${helper.pid})`);
+  const lock = LOCKING.has(args[0]);
+  trackInFlight({
+    interrupt: () => helper.interrupt("SIGINT"),
+    ended: helper.ended,
+    get waiting() {
+      return `waiting for ${name}${pid()} to ${lock ? "release the state lock" : "stop"}…`;
+    },
+    get abandoned() {
+      const remedy = watch.lockRemedy ?? "terraform force-unlock, once it has ended";
+      const limit = `its guard kills it after ${TERRAFORM_STOP_MS / 1000} s`;
+      return `left ${name}${pid()} to stop on its own (${limit})${lock ? `: if it leaves its state lock, ${remedy} releases it` : ""}`;
+    },
+  });
+  void helper.started.then((started) => started !== undefined && watch.onStart?.(started));
   return new Promise((resolve, reject) => {
-    // -no-color goes after the (sub)command: `terraform state list -no-color`, `terraform plan -no-color ...`.
-    const command = args[0] === "state" ? 2 : 1;
-    const argv = [...args.slice(0, command), "-no-color", ...args.slice(command)];
-    const child = spawn("terraform", argv, { cwd, env: terraformEnv({ ...harnessEnv(cwd), ...env }) });
-    if (child.pid !== undefined) watch.onStart?.(child.pid);
     let stdout = "";
     let stderr = "";
-    child.stdout.on("data", (chunk: Buffer) => {
+    helper.guard.stdout!.on("data", (chunk: Buffer) => {
       const text = chunk.toString();
       stdout += text;
       watch.onStdout?.(stdout);
       // Terraform's own progress (a line per resource, and "Still creating..." every 10 s) as progress lines.
       for (const line of text.split("\n")) if (RESOURCE_PROGRESS.test(line)) step(`  ${line.trim()}`);
     });
-    child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
+    helper.guard.stderr!.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
     // A command that prints nothing for a while (init, plan) still reports that it runs.
     const begun = Date.now();
-    const heartbeat = setInterval(() => step(`  terraform ${args[0]} still running (${Math.round((Date.now() - begun) / 1000)}s)`), HEARTBEAT_MS);
-    child.on("error", (error) => {
+    const heartbeat = setInterval(() => step(`  ${name} still running (${Math.round((Date.now() - begun) / 1000)}s)`), HEARTBEAT_MS);
+    // 'close': the guard has exited and its pipes, which carried Terraform's output, are drained.
+    helper.guard.once("close", () => {
       clearInterval(heartbeat);
-      reject(error);
-    });
-    child.on("close", (code) => {
-      clearInterval(heartbeat);
-      resolve({ code: code ?? 1, stdout, stderr });
+      if (helper.spawnError !== undefined) return reject(new Error(`could not start terraform: ${helper.spawnError}`));
+      const exit = helper.exit;
+      // No exit from the guard: the guard itself was killed, and with it our view of Terraform.
+      if (!exit) return resolve({ code: 1, stdout, stderr: stderr || `${name}'s guard ended: ${helper.status}` });
+      resolve({ code: exit.code ?? 1, ...(exit.signal ? { signal: exit.signal } : {}), stdout, stderr });
     });
   });
+}
+
+/**
+ * What went wrong in a failed Terraform command, on one line: the summary of each of its `Error:` blocks, else the
+ * last line it printed on stderr. Never the plan it printed on stdout, which can run to hundreds of lines.
+ */
+export function terraformError(result: TerraformResult): string {
+  const lines = result.stderr.split("\n").map((line) => line.replace(/^[│╷╵]\s*/, "").trim());
+  const errors = lines.flatMap((line, index) => {
+    if (!line.startsWith("Error: ")) return [];
+    // The block's `with aws_lambda_function.x,` line names the resource, a few lines further.
+    const resource = lines.slice(index + 1, index + 4).map((next) => /^with (\S+),$/.exec(next)?.[1]).find(Boolean);
+    return [`${line.slice("Error: ".length)}${resource ? ` (${resource})` : ""}`];
+  });
+  if (errors.length > 0) return errors.join("; ");
+  return lines.filter(Boolean).pop() ?? `it printed no error (exit code ${result.code})`;
 }
 
 /** Like {@link terraform}, but throws with Terraform's own message when the command fails. */
