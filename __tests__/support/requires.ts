@@ -1,16 +1,22 @@
+import { spawnSync } from "node:child_process";
 import { lambdaNodeMissing } from "../../tools/local-api/lambda-node";
 import { motoMissing } from "../../tools/local-cloud/moto";
 import { terraformMissing } from "../../tools/terraform/terraform";
 
 /**
- * Tests that need a real external part (Terraform, the moto emulator, the Lambda runtime's Node) run only where it is
+ * Tests that need a real external part (Terraform, the moto emulator, the Lambda runtime's Node, shellcheck) run only where it is
  * present, and otherwise say why they were skipped, in one line, instead of skipping silently. Whether each part is
  * here is asked once per run (the global setup, test-run-setup.ts, hands the answers to the workers): asking starts
  * it (`moto_server --help` alone is half a second of CPU), and every file asks.
  */
 
+/** Why shellcheck is missing, or `undefined` when it runs. */
+function shellcheckMissing(): string | undefined {
+  return spawnSync("shellcheck", ["--version"]).status === 0 ? undefined : "shellcheck is not installed (apt-get install shellcheck; .ci/run installs it)";
+}
+
 /** The external parts a test may need, and how to ask whether each is missing. */
-const PARTS = { terraform: terraformMissing, moto: motoMissing, "lambda-node": lambdaNodeMissing } as const;
+const PARTS = { terraform: terraformMissing, moto: motoMissing, "lambda-node": lambdaNodeMissing, shellcheck: shellcheckMissing } as const;
 
 /** A part of {@link PARTS}. */
 export type Part = keyof typeof PARTS;
