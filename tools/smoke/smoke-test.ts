@@ -12,6 +12,8 @@ import { OUTPUT_NAMES } from "../../stage-manifest";
 import { LOCAL_OUTPUT_NAMES } from "../local-api/outputs-file";
 import { LOCAL_CREDENTIALS } from "../local-cloud/local-account";
 import { Sha256 } from "../local-cloud/sha256";
+import { ApiAnswerError } from "./api-answer-error";
+import { errorText, retryTransient, RetryPolicy } from "./smoke-retry";
 
 /**
  * The guide's walkthrough as a check of a deployed stage: a throwaway user signs in, trades the ID token for
@@ -60,9 +62,10 @@ export class SmokeTestFailure extends Error {
 
 /**
  * Runs the walkthrough against `target`, calling `passed` after each step, and deletes the user it created whatever
- * happens. Resolves with the steps that passed; rejects with a {@link SmokeTestFailure} naming the first that did not.
+ * happens. Each step retries the errors AWS gives while a new stage propagates, as `retry` says (smoke-retry.ts).
+ * Resolves with the steps that passed; rejects with a {@link SmokeTestFailure} naming the first that did not.
  */
-export async function smokeTest(target: SmokeTarget, passed: (step: SmokeStep) => void = () => {}): Promise<SmokeStep[]> {
+export async function smokeTest(target: SmokeTarget, passed: (step: SmokeStep) => void = () => {}, retry: RetryPolicy = {}): Promise<SmokeStep[]> {
   const output = (key: keyof typeof OUTPUT_NAMES) => {
     const value = target.outputs[OUTPUT_NAMES[key]];
     if (!value) throw new SmokeTestFailure("read the stage's outputs", `no ${OUTPUT_NAMES[key]} among ${Object.keys(target.outputs).join(", ") || "no outputs"}`);
@@ -74,15 +77,18 @@ export async function smokeTest(target: SmokeTarget, passed: (step: SmokeStep) =
   const identityPoolId = output("identityPoolId");
   const api = (target.apiUrl ?? output("apiEndpoint")).replace(/\/$/, "");
   const steps: SmokeStep[] = [];
-  /** Runs one step: its result is its detail; any error becomes a failure of that step. */
+  /**
+   * Runs one step, again on a transient error within the window: its result is its detail; any other error, or the
+   * last one once the window is over, becomes a failure of that step. A step is whole: a retry repeats all its calls.
+   */
   const step = async <T>(name: string, run: () => Promise<{ value: T; detail: string }>): Promise<T> => {
     try {
-      const { value, detail } = await run();
+      const { value, detail } = await retryTransient(name, run, retry);
       steps.push({ name, detail });
       passed({ name, detail });
       return value;
     } catch (error) {
-      throw error instanceof SmokeTestFailure ? error : new SmokeTestFailure(name, (error as Error).message);
+      throw error instanceof SmokeTestFailure ? error : new SmokeTestFailure(name, errorText(error));
     }
   };
 
@@ -95,7 +101,8 @@ export async function smokeTest(target: SmokeTarget, passed: (step: SmokeStep) =
   let created = false;
   try {
     await step("create a throwaway user", async () => {
-      await idp.send(new AdminCreateUserCommand({ UserPoolId: userPoolId, Username: username, MessageAction: "SUPPRESS", TemporaryPassword: password }));
+      // A retry after the user was made (AdminSetUserPassword failed) must not create it twice.
+      if (!created) await idp.send(new AdminCreateUserCommand({ UserPoolId: userPoolId, Username: username, MessageAction: "SUPPRESS", TemporaryPassword: password }));
       created = true;
       await idp.send(new AdminSetUserPasswordCommand({ UserPoolId: userPoolId, Username: username, Password: password, Permanent: true }));
       return { value: undefined, detail: username };
@@ -115,9 +122,10 @@ export async function smokeTest(target: SmokeTarget, passed: (step: SmokeStep) =
       const keys = { accessKeyId: Credentials.AccessKeyId, secretAccessKey: Credentials.SecretKey, sessionToken: Credentials.SessionToken };
       return { value: { identityId: IdentityId, credentials: keys }, detail: IdentityId };
     });
-    await step("GET /public answers 200 Hello stranger!", () => expectAnswer(`${api}/public`, {}, 200, "Hello stranger!"));
-    await step("unsigned GET /private answers 403", () => expectAnswer(`${api}/private`, {}, 403));
+    await step("GET /public answers 200 Hello stranger!", () => expectAnswer(`${api}/public`, undefined, 200, "Hello stranger!"));
+    await step("unsigned GET /private answers 403", () => expectAnswer(`${api}/private`, undefined, 403));
     await step(`signed GET /private answers 200 Hello <identity id>!`, async () => {
+      // Signed anew on each attempt: a signature is valid for minutes only, and the window may outlast the first.
       const headers = await signedHeaders(`${api}/private`, region, credentials);
       return expectAnswer(`${api}/private`, headers, 200, `Hello ${identityId}!`);
     });
@@ -129,13 +137,16 @@ export async function smokeTest(target: SmokeTarget, passed: (step: SmokeStep) =
   }
 }
 
-/** GETs `url` and checks the status (and body, when given); the detail is what it saw. */
-async function expectAnswer(url: string, headers: Record<string, string>, status: number, body?: string): Promise<{ value: undefined; detail: string }> {
-  const response = await fetch(url, { headers, signal: AbortSignal.timeout(30_000) });
+/**
+ * GETs `url`, signed when `headers` are given, and checks the status (and body, when given); the detail is what it
+ * saw. Any other answer is an {@link ApiAnswerError}.
+ */
+async function expectAnswer(url: string, headers: Record<string, string> | undefined, status: number, body?: string): Promise<{ value: undefined; detail: string }> {
+  const response = await fetch(url, { headers: headers ?? {}, signal: AbortSignal.timeout(30_000) });
   const text = await response.text();
   const seen = `${response.status} ${text.slice(0, 200)}`;
   if (response.status !== status || (body !== undefined && text !== body)) {
-    throw new Error(`expected ${status}${body === undefined ? "" : ` ${body}`}, got ${seen} from GET ${url}`);
+    throw new ApiAnswerError(response.status, headers !== undefined, `expected ${status}${body === undefined ? "" : ` ${body}`}, got ${seen} from GET ${url}`);
   }
   return { value: undefined, detail: seen };
 }
