@@ -91,6 +91,26 @@ export const SETTING_SOURCES: { readonly [K in keyof Settings]: { readonly env: 
 };
 
 /**
+ * The S3 backend's `bucket` while the state bucket is still the placeholder default: not a string, so `terraform init`
+ * (and with it `cdktf deploy`, `diff` and `destroy`) stops on its configuration, offline, before any request to S3, and
+ * the line it quotes says what to do. The placeholder is a global S3 name anyone can own: no state may go there.
+ */
+export const UNBOOTSTRAPPED_BACKEND_BUCKET = ["no state bucket yet: run npm run bootstrap, which creates one for the account"];
+
+/** Whether `bucket` (a synthesized backend's) is the placeholder: the default `stateBucket`, or its stand-in above. */
+export function isPlaceholderBucket(bucket: unknown): boolean {
+  return bucket === SETTING_SOURCES.stateBucket.default || typeof bucket !== "string";
+}
+
+/** Throws a {@link ValidationError} when `bucket` is the placeholder ({@link isPlaceholderBucket}): for the tools, before Terraform starts. */
+export function assertStateBucketBootstrapped(bucket: unknown): void {
+  if (!isPlaceholderBucket(bucket)) return;
+  throw new ValidationError(
+    `no state bucket yet: the default ${quoted(SETTING_SOURCES.stateBucket.default)} is a placeholder, a global S3 name anyone can own; run npm run bootstrap (or set ${SETTING_SOURCES.stateBucket.env}) before a plan or deploy against AWS`,
+  );
+}
+
+/**
  * The settings a stage may set for itself, besides config.ts: `API_AUTH_COGNITO_<SETTING>_<STAGE>` (the stage's name
  * in upper case, hyphens as underscores: `API_AUTH_COGNITO_REGION_PR_42`), then the context key `<setting>.<stage>`
  * (`region.prod`), then the stage's own value in config.ts.

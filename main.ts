@@ -5,8 +5,13 @@ import { DataAwsCallerIdentity } from "@cdktf/provider-aws/lib/data-aws-caller-i
 import { AwsProvider } from "@cdktf/provider-aws/lib/provider";
 import { App, AssetType, LocalBackend, S3Backend, TerraformAsset, TerraformOutput, TerraformStack } from "cdktf";
 import { Construct } from "constructs";
-import { CI_DEPLOY_ENVIRONMENTS, CI_PLAN_SUBJECTS, CI_ROLE_NAMES, deployStatements, planStatements, policyDocument } from "./ci-permissions";
-import { APP_NAME, CI_STACK_NAME, contextFromEnvironment, readCdktfJson, ResolvedStage, resolveSettings, Settings, stackName, STATE_STACK_NAME } from "./config";
+import { IamPolicy } from "@cdktf/provider-aws/lib/iam-policy";
+import { Fn } from "cdktf";
+import {
+  boundaryPolicyArn, boundaryStatements, CI_BOUNDARY_NAME, CI_DEPLOY_ENVIRONMENTS, CI_PLAN_SUBJECTS, CI_ROLE_NAMES, deployStatements, ENVIRONMENT_STAGES,
+  planStatements, policyDocument,
+} from "./ci-permissions";
+import { APP_NAME, CI_STACK_NAME, contextFromEnvironment, isPlaceholderBucket, readCdktfJson, ResolvedStage, resolveSettings, Settings, stackName, STATE_STACK_NAME, UNBOOTSTRAPPED_BACKEND_BUCKET } from "./config";
 import { CognitoAuth } from "./constructs/cognito-auth";
 import { GithubActionsRoles } from "./constructs/github-actions-roles";
 import { HttpApi } from "./constructs/http-api";
@@ -52,28 +57,32 @@ export class ApiAuthCognitoStack extends TerraformStack {
     });
     new ArchiveProvider(this, "archive");
     const stageStateKey = stateKey(stage);
-    const backend = new S3Backend(this, {
-      bucket: settings.stateBucket,
-      key: stageStateKey,
-      region: settings.stateRegion,
-      encrypt: true,
-    });
-    // S3-native state locking; cdktf 0.21's S3Backend has no option for it.
-    backend.addOverride("use_lockfile", true);
+    const backend = stateBackend(this, settings, stageStateKey);
     if (local) {
       for (const [key, value] of Object.entries(localAwsProvider(LOCAL_CREDENTIALS.accessKeyId, false))) provider.addOverride(key, value);
       for (const [key, value] of Object.entries(localS3Backend(settings.localEndpoint, stageStateKey))) backend.addOverride(key, value);
     }
 
+    // With CI roles, every role of the stage carries their permissions boundary: the deploy roles may create no other.
+    // A stage in another account is deployed through its own role there, outside the CI roles' policies.
+    const permissionsBoundary =
+      !local && settings.githubRepository !== "" && !stage.deployRoleArn ? boundaryPolicyArn(new DataAwsCallerIdentity(this, "Account").accountId) : undefined;
+
     // deletionProtection also turns on prevent_destroy of both pools: a destroy of prod fails before it deletes anything.
-    this.auth = new CognitoAuth(this, "Auth", { namePrefix: name(), roleNamePrefix: roleName(), deletionProtection: stage.deletionProtection, email: stage.email });
+    this.auth = new CognitoAuth(this, "Auth", {
+      namePrefix: name(),
+      roleNamePrefix: roleName(),
+      deletionProtection: stage.deletionProtection,
+      email: stage.email,
+      permissionsBoundary,
+    });
 
     // A function for lambdas/<handler>.ts, named <app>-<stage>-<handler>, recorded for the manifest.
     const functions = new Map<NodejsFunction, ManifestFunction>();
     const fn = (handler: string, id: string) => {
       const entry = join(__dirname, "lambdas", `${handler}.ts`);
       const functionName = name(handler);
-      const created = new NodejsFunction(this, id, { entry, functionName, roleName: roleName(handler), logRetentionInDays: stage.logRetentionInDays });
+      const created = new NodejsFunction(this, id, { entry, functionName, roleName: roleName(handler), logRetentionInDays: stage.logRetentionInDays, permissionsBoundary });
       functions.set(created, { name: functionName, entry: relative(__dirname, entry), bundle: created.resources.asset.path });
       return created;
     };
@@ -138,33 +147,63 @@ export class StateStack extends TerraformStack {
  */
 export class CiRolesStack extends TerraformStack {
   readonly roles: GithubActionsRoles;
+  /** The permissions boundary of every role the pipelines create. */
+  readonly boundary: IamPolicy;
 
   constructor(scope: Construct, id: string, settings: Settings) {
     super(scope, id);
     new AwsProvider(this, "aws", { region: settings.stateRegion, defaultTags: [{ tags: { App: APP_NAME, ManagedBy: "cdktf" } }] });
-    const backend = new S3Backend(this, { bucket: settings.stateBucket, key: `ci/${APP_NAME}/terraform.tfstate`, region: settings.stateRegion, encrypt: true });
-    backend.addOverride("use_lockfile", true);
+    stateBackend(this, settings, `ci/${APP_NAME}/terraform.tfstate`);
     const permissions = {
       accountId: new DataAwsCallerIdentity(this, "Account").accountId,
       regions: [...new Set([settings.region, ...settings.stages.map((stage) => stage.region)])],
       stateBucket: settings.stateBucket,
-      stageRoleArns: settings.stages.flatMap((stage) => (stage.deployRoleArn ? [stage.deployRoleArn] : [])),
+    };
+    // The most any role a pipeline creates may do: the deploy roles create roles only with it (ci-permissions.ts).
+    this.boundary = new IamPolicy(this, "Boundary", {
+      name: CI_BOUNDARY_NAME,
+      description: "Permissions boundary of every role the api-auth-cognito pipelines create",
+      policy: Fn.jsonencode(policyDocument(boundaryStatements(permissions))),
+    });
+    const deployRole = (environment: (typeof CI_DEPLOY_ENVIRONMENTS)[number]) => {
+      const stages = ENVIRONMENT_STAGES[environment];
+      const pattern = new RegExp(`^${stages.replace(/\*/g, ".*")}$`);
+      // A stage in another account is deployed through its own role there: only its environment's role may assume it.
+      const stageRoleArns = settings.stages.flatMap((stage) => (stage.deployRoleArn && pattern.test(stage.name) ? [stage.deployRoleArn] : []));
+      return {
+        roleName: CI_ROLE_NAMES[environment],
+        subjects: [`environment:${environment}`],
+        policy: policyDocument(deployStatements({ ...permissions, stages, stageRoleArns })),
+      };
     };
     this.roles = new GithubActionsRoles(this, "GithubActions", {
       repository: settings.githubRepository,
       existingProviderArn: settings.githubOidcProviderArn || undefined,
       roles: {
         Plan: { roleName: CI_ROLE_NAMES.plan, subjects: CI_PLAN_SUBJECTS, policy: policyDocument(planStatements(permissions)) },
-        Deploy: {
-          roleName: CI_ROLE_NAMES.deploy,
-          subjects: CI_DEPLOY_ENVIRONMENTS.map((environment) => `environment:${environment}`),
-          policy: policyDocument(deployStatements(permissions)),
-        },
+        Preview: deployRole("preview"),
+        Dev: deployRole("dev"),
+        Prod: deployRole("prod"),
       },
     });
-    new TerraformOutput(this, "PlanRoleArn", { value: this.roles.resources.roles.Plan.role.arn });
-    new TerraformOutput(this, "DeployRoleArn", { value: this.roles.resources.roles.Deploy.role.arn });
+    for (const [id, output] of Object.entries(CI_ROLE_OUTPUTS)) new TerraformOutput(this, output, { value: this.roles.resources.roles[id].role.arn });
+    new TerraformOutput(this, "BoundaryPolicyArn", { value: this.boundary.arn });
   }
+}
+
+/** The CI stack's outputs: the ARN of each role, by the role's construct id. The workflows read them. */
+export const CI_ROLE_OUTPUTS = { Plan: "PlanRoleArn", Preview: "PreviewRoleArn", Dev: "DevRoleArn", Prod: "ProdRoleArn" } as const;
+
+/**
+ * A stack's S3 backend in the state bucket, with S3-native locking (cdktf 0.21's S3Backend has no option for it). While
+ * the bucket is the placeholder default, its `bucket` is a stand-in `terraform init` refuses (config.ts): a synth still
+ * works offline, but nothing reads or writes state in a bucket anyone could own.
+ */
+function stateBackend(stack: TerraformStack, settings: Settings, key: string): S3Backend {
+  const backend = new S3Backend(stack, { bucket: settings.stateBucket, key, region: settings.stateRegion, encrypt: true });
+  backend.addOverride("use_lockfile", true);
+  if (settings.target === "aws" && isPlaceholderBucket(settings.stateBucket)) backend.addOverride("bucket", UNBOOTSTRAPPED_BACKEND_BUCKET);
+  return backend;
 }
 
 /**

@@ -12,7 +12,7 @@ import type { InvokeGrantee } from "./http-api";
 import { assertPhysicalName, derivedName, identityPoolName, MAX_NAME_PREFIX_LENGTH } from "./naming";
 import { refuseOverrides, Refusals } from "./overrides";
 import { UserPoolEmail, userPoolEmailConfiguration } from "./user-pool-email";
-import { quoted, ValidationError } from "./validation";
+import { assertPolicyArn, quoted, ValidationError } from "./validation";
 
 /** Something that can let an IAM role call it, such as an {@link HttpApi}. */
 export interface InvokeGrantable {
@@ -134,6 +134,11 @@ export interface CognitoAuthProps {
    * keeps buying credentials until it expires (up to an hour). @default true
    */
   readonly serverSideTokenCheck?: boolean;
+  /**
+   * ARN of a managed policy that bounds the permissions of the roles this creates (the authenticated and guest roles),
+   * such as the one a deployment pipeline requires of every role it creates. @default none
+   */
+  readonly permissionsBoundary?: string;
   /** Settings for the user pool, client and identity pool that override ours. @default none */
   readonly cdk?: CognitoAuthOverrides;
 }
@@ -232,6 +237,7 @@ export class CognitoAuth extends Construct {
         `deletionProtection, email and cdk.userPool configure a new user pool: with existingUserPoolId ${quoted(props.existingUserPoolId)}, set them where that pool is defined`,
       );
     }
+    if (props.permissionsBoundary !== undefined) assertPolicyArn(props.permissionsBoundary, "permissions boundary");
     refuseOverrides("cdk.userPool", props.cdk?.userPool, props.email ? { ...USER_POOL_REFUSALS, emailConfiguration: "email" } : USER_POOL_REFUSALS);
     refuseOverrides("cdk.userPoolClient", props.cdk?.userPoolClient, USER_POOL_CLIENT_REFUSALS);
     refuseOverrides("cdk.identityPool", props.cdk?.identityPool, IDENTITY_POOL_REFUSALS);
@@ -265,9 +271,9 @@ export class CognitoAuth extends Construct {
       lifecycle: guardedLifecycle("cdk.identityPool", props.cdk?.identityPool?.lifecycle, preventDestroy),
     });
 
-    const authenticatedRole = this.identityPoolRole(identityPool.id, derivedName(rolePrefix, "authenticated"), "authenticated");
+    const authenticatedRole = this.identityPoolRole(identityPool.id, derivedName(rolePrefix, "authenticated"), "authenticated", props.permissionsBoundary);
     const unauthenticatedRole = allowGuestAccess
-      ? this.identityPoolRole(identityPool.id, derivedName(rolePrefix, "unauthenticated"), "unauthenticated")
+      ? this.identityPoolRole(identityPool.id, derivedName(rolePrefix, "unauthenticated"), "unauthenticated", props.permissionsBoundary)
       : undefined;
     const rolesAttachment = new CognitoIdentityPoolRolesAttachment(this, "RolesAttachment", {
       identityPoolId: identityPool.id,
@@ -344,7 +350,7 @@ export class CognitoAuth extends Construct {
   }
 
   /** A role that only identities of the identity pool `identityPoolId` in the given sign-in state can assume. */
-  private identityPoolRole(identityPoolId: string, name: string, kind: IdentityKind): IamRole {
+  private identityPoolRole(identityPoolId: string, name: string, kind: IdentityKind, permissionsBoundary: string | undefined): IamRole {
     const id = kind === "authenticated" ? "AuthenticatedRole" : "UnauthenticatedRole";
     const trust = new DataAwsIamPolicyDocument(this, `${id}TrustPolicy`, {
       statement: [
@@ -361,6 +367,6 @@ export class CognitoAuth extends Construct {
       ],
     });
     // Renamed, the new role is in place before the old one goes: signed-in users never meet a deleted role.
-    return new IamRole(this, id, { name, assumeRolePolicy: trust.json, lifecycle: { createBeforeDestroy: true } });
+    return new IamRole(this, id, { name, assumeRolePolicy: trust.json, permissionsBoundary, lifecycle: { createBeforeDestroy: true } });
   }
 }

@@ -11,7 +11,7 @@ import { assertLogRetention } from "./log-retention";
 import { NODEJS_RUNTIME } from "./runtime";
 import { assertPhysicalName, inlinePolicyName, lambdaLogGroupName } from "./naming";
 import { refuseOverrides, Refusals } from "./overrides";
-import { assertIntegerInRange, assertOneOf, quoted, ValidationError } from "./validation";
+import { assertIntegerInRange, assertOneOf, assertPolicyArn, quoted, ValidationError } from "./validation";
 
 
 /** Properties of a {@link NodejsFunction}. */
@@ -49,6 +49,11 @@ export interface NodejsFunctionProps {
    * @default the function name
    */
   readonly roleName?: string;
+  /**
+   * ARN of a managed policy that bounds the new role's permissions (its permissions boundary), such as the one a
+   * deployment pipeline requires of every role it creates. Refused with `role`. @default none
+   */
+  readonly permissionsBoundary?: string;
   /** Settings for the Lambda function that override ours: the escape hatch. @default none */
   readonly cdk?: NodejsFunctionOverrides;
 }
@@ -171,7 +176,11 @@ export class NodejsFunction extends Construct {
       throw new ValidationError(`roleName ${quoted(props.roleName)} names a new role: with role ${quoted(props.role.name)}, the function runs as that role`);
     }
     if (props.roleName !== undefined) assertPhysicalName(props.roleName, /^[\w+=,.@-]+$/, 64, "role name", "letters, digits and +=,.@_-");
-    const role = props.role ? undefined : this.newRole(props.roleName ?? props.functionName);
+    if (props.role && props.permissionsBoundary !== undefined) {
+      throw new ValidationError(`permissionsBoundary ${quoted(props.permissionsBoundary)} bounds a new role: with role ${quoted(props.role.name)}, set the boundary where that role is defined`);
+    }
+    if (props.permissionsBoundary !== undefined) assertPolicyArn(props.permissionsBoundary, "permissions boundary");
+    const role = props.role ? undefined : this.newRole(props.roleName ?? props.functionName, props.permissionsBoundary);
     const roleArn = props.role?.arn ?? role!.arn;
     const roleName = props.role?.name ?? role!.name;
 
@@ -211,11 +220,11 @@ export class NodejsFunction extends Construct {
   }
 
   /** A role only Lambda may assume. */
-  private newRole(name: string): IamRole {
+  private newRole(name: string, permissionsBoundary: string | undefined): IamRole {
     const assumeRole = new DataAwsIamPolicyDocument(this, "AssumeRolePolicy", {
       statement: [{ effect: "Allow", actions: ["sts:AssumeRole"], principals: [{ type: "Service", identifiers: ["lambda.amazonaws.com"] }] }],
     });
     // Renamed, the new role is in place before the old one goes: the function never runs as a deleted role.
-    return new IamRole(this, "Role", { name, assumeRolePolicy: assumeRole.json, lifecycle: { createBeforeDestroy: true } });
+    return new IamRole(this, "Role", { name, assumeRolePolicy: assumeRole.json, permissionsBoundary, lifecycle: { createBeforeDestroy: true } });
   }
 }

@@ -93,3 +93,12 @@ export function assertBucketName(name: string, what = "bucket name"): void {
   const problem = bucketNameProblem(name);
   if (problem) throw new ValidationError(`invalid ${what} ${quoted(name)}: ${problem}`);
 }
+
+/** IAM managed policy ARNs: `arn:<partition>:iam::<account or aws>:policy/<path><name>`. */
+const POLICY_ARN = /^arn:aws[a-z-]*:iam::(\d{12}|aws):policy\/([\w+=,.@-]+\/)*[\w+=,.@-]{1,128}$/;
+
+/** Throws unless `arn` is an IAM managed policy's ARN, such as a permissions boundary's. Tokens pass unchecked. */
+export function assertPolicyArn(arn: string, what: string): void {
+  if (Token.isUnresolved(arn)) return;
+  if (!POLICY_ARN.test(arn)) throw new ValidationError(`invalid ${what} ${quoted(arn)}: expected an IAM policy ARN, arn:aws:iam::<12-digit account>:policy/<name>`);
+}

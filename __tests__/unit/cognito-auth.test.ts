@@ -419,3 +419,26 @@ describe("CognitoAuth protection from terraform destroy", () => {
     );
   });
 });
+
+describe("CognitoAuth permissionsBoundary", () => {
+  const BOUNDARY = "arn:aws:iam::123456789012:policy/api-auth-cognito-ci-boundary";
+
+  test("defaults to none: the identity pool's roles have no permissions boundary", () => {
+    const { auth, synth } = synthAuth({ allowGuestAccess: true });
+    expect(bodyOf(synth, auth.authenticatedRole).permissions_boundary).toBeUndefined();
+    expect(bodyOf(synth, auth.unauthenticatedRole!).permissions_boundary).toBeUndefined();
+  });
+
+  test("bounds the authenticated and the guest role", () => {
+    const { auth, synth } = synthAuth({ allowGuestAccess: true, permissionsBoundary: BOUNDARY });
+    expect(bodyOf(synth, auth.authenticatedRole).permissions_boundary).toBe(BOUNDARY);
+    expect(bodyOf(synth, auth.unauthenticatedRole!).permissions_boundary).toBe(BOUNDARY);
+  });
+
+  test("refuses anything but an IAM policy ARN, with one line", () => {
+    expect(() => synthAuth({ permissionsBoundary: "arn:aws:iam::123456789012:user/x" })).toThrow(
+      /^invalid permissions boundary "arn:aws:iam::123456789012:user\/x": expected an IAM policy ARN/,
+    );
+    expect(() => synthAuth({ permissionsBoundary: "x" })).toThrow(ValidationError);
+  });
+});

@@ -6,6 +6,7 @@ import { AwsProvider } from "@cdktf/provider-aws/lib/provider";
 import { S3Bucket } from "@cdktf/provider-aws/lib/s3-bucket";
 import { TerraformStack, Testing } from "cdktf";
 import { ApiAuthCognitoStack, buildApp, STATE_STACK_NAME, StateStack } from "../../main";
+import { UNBOOTSTRAPPED_BACKEND_BUCKET } from "../../config";
 import { parse, policyStatements, ref, resourcesOf } from "../support/synthesized";
 
 /** Builds the app as `cdktf synth` would, with the given environment, and synthesizes every stack. */
@@ -50,10 +51,10 @@ describe.each(STAGES)("the %s stack", (stage, { stack, synth }) => {
     });
   });
 
-  test("keeps its state in S3 under its own key, encrypted and locked", () => {
+  test("keeps its state in S3 under its own key, encrypted and locked; before npm run bootstrap, in no bucket terraform init accepts", () => {
     expect(parse(synth).terraform?.backend).toEqual({
       s3: {
-        bucket: "api-auth-cognito-terraform-state",
+        bucket: UNBOOTSTRAPPED_BACKEND_BUCKET,
         key: `api-auth-cognito/${stage}/us-east-1/terraform.tfstate`,
         region: "us-east-1",
         encrypt: true,
@@ -220,7 +221,7 @@ describe("settings reach the stacks", () => {
     expect(prod.stack.manifest.region).toBe("eu-west-1");
     // The state stays in the one state bucket, reached with the caller's credentials (the backend assumes nothing).
     expect(parse(prod.synth).terraform?.backend?.s3).toEqual({
-      bucket: "api-auth-cognito-terraform-state",
+      bucket: UNBOOTSTRAPPED_BACKEND_BUCKET,
       key: "api-auth-cognito/prod/eu-west-1/terraform.tfstate",
       region: "us-east-1",
       encrypt: true,

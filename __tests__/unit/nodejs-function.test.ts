@@ -8,7 +8,7 @@ import { CloudwatchLogGroup } from "@cdktf/provider-aws/lib/cloudwatch-log-group
 import { IamRole } from "@cdktf/provider-aws/lib/iam-role";
 import { LambdaFunction } from "@cdktf/provider-aws/lib/lambda-function";
 import { AwsProvider } from "@cdktf/provider-aws/lib/provider";
-import { App, TerraformStack, Testing } from "cdktf";
+import { App, Fn, TerraformStack, Testing } from "cdktf";
 import { NodejsFunction, NodejsFunctionProps } from "../../constructs/nodejs-function";
 import { ValidationError } from "../../constructs/validation";
 import { bodyOf, policyStatements, ref, resourcesOf } from "../support/synthesized";
@@ -284,5 +284,37 @@ describe("NodejsFunction validation", () => {
       ? readdirSync(join(tmpdir(), "api-auth-cognito-bundles")).length
       : 0;
     expect(after).toBe(before);
+  });
+});
+
+describe("NodejsFunction permissionsBoundary", () => {
+  const BOUNDARY = "arn:aws:iam::123456789012:policy/api-auth-cognito-ci-boundary";
+
+  test("defaults to none: the role has no permissions boundary", () => {
+    const { fn, synth } = synthFunction();
+    expect(bodyOf(synth, fn.resources.role!).permissions_boundary).toBeUndefined();
+  });
+
+  test("bounds the new role", () => {
+    const { fn, synth } = synthFunction({ permissionsBoundary: BOUNDARY });
+    expect(bodyOf(synth, fn.resources.role!).permissions_boundary).toBe(BOUNDARY);
+  });
+
+  test("a token passes unchecked", () => {
+    const { fn, synth } = synthFunction({ permissionsBoundary: Fn.join("", ["not-an-arn:", "policy/b"]) });
+    expect(bodyOf(synth, fn.resources.role!).permissions_boundary).toContain("policy/b");
+  });
+
+  test("refuses anything but an IAM policy ARN, with one line", () => {
+    expect(() => synthFunction({ permissionsBoundary: "arn:aws:iam::123456789012:role/x" })).toThrow(
+      /^invalid permissions boundary "arn:aws:iam::123456789012:role\/x": expected an IAM policy ARN/,
+    );
+    expect(() => synthFunction({ permissionsBoundary: "boundary" })).toThrow(ValidationError);
+  });
+
+  test("is refused with an existing role, whose boundary is set where it is defined", () => {
+    expect(() => synthFunction({ permissionsBoundary: BOUNDARY, role: { arn: "arn:aws:iam::123456789012:role/shared", name: "shared" } })).toThrow(
+      /^permissionsBoundary ".*" bounds a new role: with role "shared", set the boundary where that role is defined$/,
+    );
   });
 });

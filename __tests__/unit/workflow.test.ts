@@ -12,30 +12,88 @@ const infrastructure = parse(text("workflows/infrastructure.yml"));
 const drift = parse(text("workflows/drift.yml"));
 const setup = parse(text("actions/setup/action.yml"));
 const scripts = Object.keys(JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8")).scripts);
-type Step = { uses?: string; run?: string; with?: Record<string, unknown>; env?: Record<string, string> };
-type Job = { if?: string; needs?: string; environment?: string; permissions?: Record<string, string>; env?: Record<string, string>; steps: Step[]; strategy?: { matrix: { stage: string[] } } };
+type Step = { id?: string; if?: string; uses?: string; run?: string; with?: Record<string, unknown>; env?: Record<string, string> };
+type Job = { if?: string; needs?: string; concurrency?: { group: string; "cancel-in-progress": boolean }; environment?: string; permissions?: Record<string, string>; env?: Record<string, string>; steps: Step[]; strategy?: { matrix: { stage: string[] } } };
 const jobs = (workflow: { jobs: Record<string, Job> }) => Object.entries(workflow.jobs);
 const job = (name: string): Job => infrastructure.jobs[name];
 const runs = (steps: Step[]) => steps.map((step) => step.run ?? "").join("\n");
 
 describe("infrastructure.yml", () => {
-  test("the jobs that assume the deploy role run in exactly the environments the CI deploy role trusts", () => {
-    const deployJobs = jobs(infrastructure).filter(([, j]) => j.steps.some((step) => String(step.with?.["role-to-assume"] ?? "").includes("DEPLOY_ROLE_ARN")));
+  test("each job that deploys assumes its own environment's role (vars.<ENVIRONMENT>_ROLE_ARN), which trusts that environment only; every environment has its jobs", () => {
+    const roleOf = (j: Job) => j.steps.map((step) => String(step.with?.["role-to-assume"] ?? "")).find(Boolean);
+    const deployJobs = jobs(infrastructure).filter(([, j]) => j.environment !== undefined);
     expect(deployJobs.length).toBeGreaterThan(0);
-    for (const [name, j] of deployJobs) expect({ name, environment: j.environment && (CI_DEPLOY_ENVIRONMENTS as readonly string[]).includes(j.environment) }).toEqual({ name, environment: true });
+    for (const [name, j] of deployJobs) {
+      expect({ name, environment: (CI_DEPLOY_ENVIRONMENTS as readonly string[]).includes(j.environment!), role: roleOf(j) }).toEqual({
+        name,
+        environment: true,
+        role: `\${{ vars.${j.environment!.toUpperCase()}_ROLE_ARN }}`,
+      });
+    }
     expect(new Set(deployJobs.map(([, j]) => j.environment))).toEqual(new Set(CI_DEPLOY_ENVIRONMENTS));
+    // Jobs without an environment assume only the plan role.
+    for (const [name, j] of jobs(infrastructure).filter(([, j]) => j.environment === undefined)) {
+      expect({ name, role: roleOf(j) ?? "none" }).toEqual({ name, role: expect.stringMatching(/^(none|\$\{\{ vars\.PLAN_ROLE_ARN \}\})$/) });
+    }
   });
 
-  test("runs on pull requests (closing one too, for its preview) and on pushes to main", () => {
-    expect(infrastructure.on).toEqual({ pull_request: { types: ["opened", "synchronize", "reopened", "labeled", "closed"] }, push: { branches: ["main"] } });
+  test("runs on pull requests (closing one or removing a label too, for its preview) and on pushes to main", () => {
+    expect(infrastructure.on).toEqual({ pull_request: { types: ["opened", "synchronize", "reopened", "labeled", "unlabeled", "closed"] }, push: { branches: ["main"] } });
     expect(infrastructure.permissions).toEqual({ contents: "read" });
-    expect(job("test").if).toBe("github.event.action != 'closed'");
+    expect(job("test").if).toBe("github.event.action != 'closed' && github.event.action != 'unlabeled'");
+  });
+
+  test("the end-to-end tests' moto comes from pipx: ubuntu-latest refuses a system-wide pip install (PEP 668)", () => {
+    expect(runs(job("test").steps)).toContain('pipx install "moto[server]==5.2.*"');
+    expect(runs(job("test").steps)).not.toMatch(/pip install/);
+  });
+
+  test("only a same-repository pull request is planned; a fork's run says in its summary why not, and what a maintainer can do", () => {
+    const sameRepository = "github.event.pull_request.head.repo.full_name == github.repository";
+    expect(job("plan").if).toContain(sameRepository);
+    const fork = job("fork-plan");
+    expect(fork.if).toContain("github.event.pull_request.head.repo.full_name != github.repository");
+    expect(fork.permissions).toBeUndefined();
+    expect(fork.steps).toHaveLength(1);
+    expect(fork.steps[0].run).toMatch(/^echo "No plan for this pull request from a fork[^"\n]*OIDC[^"\n]*maintainer[^"\n]*" >> "\$GITHUB_STEP_SUMMARY"$/);
+  });
+
+  test("every Terraform command that takes a state lock waits 10 minutes for it, except the tests' own", () => {
+    const wait = { TF_CLI_ARGS_plan: "-lock-timeout=10m", TF_CLI_ARGS_apply: "-lock-timeout=10m", TF_CLI_ARGS_destroy: "-lock-timeout=10m" };
+    expect(infrastructure.env).toEqual(expect.objectContaining(wait));
+    expect(drift.env).toEqual(expect.objectContaining({ TF_CLI_ARGS_plan: "-lock-timeout=10m" }));
+    // Some tests prove that a held lock fails at once.
+    expect(job("test").env).toEqual({ TF_CLI_ARGS_plan: "", TF_CLI_ARGS_apply: "", TF_CLI_ARGS_destroy: "" });
+    for (const [name, j] of [...jobs(infrastructure), ...jobs(drift)]) expect({ name, env: Object.keys(j.env ?? {}).filter((k) => k.startsWith("TF_CLI_ARGS") && name !== "test") }).toEqual({ name, env: [] });
+  });
+
+  test("the jobs that change a stage share its concurrency group; plans and drift take none (a newer pending job cancels an older pending one)", () => {
+    const groups = Object.fromEntries(jobs(infrastructure).map(([name, j]) => [name, j.concurrency]));
+    const group = (name: string) => ({ group: name, "cancel-in-progress": false });
+    expect(groups).toEqual({
+      test: undefined,
+      plan: undefined,
+      "fork-plan": undefined,
+      preview: group("stage-pr-${{ github.event.pull_request.number }}"),
+      "destroy-preview": group("stage-pr-${{ github.event.pull_request.number }}"),
+      "deploy-dev": group("stage-dev"),
+      "deploy-prod": group("stage-prod"),
+    });
+    expect(drift.jobs.drift.concurrency).toBeUndefined();
+  });
+
+  test("every job that plans or deploys against AWS first checks the state bucket and regions against cdktf.json", () => {
+    for (const [name, j] of [...jobs(infrastructure), ...jobs(drift)]) {
+      const aws = j.steps.findIndex((step) => step.uses?.startsWith("aws-actions/configure-aws-credentials"));
+      if (aws === -1) continue;
+      expect({ name, next: j.steps[aws + 1].run }).toEqual({ name, next: ".github/scripts/check-settings.sh" });
+    }
   });
 
   test("pull requests are tested and validated, and each stage's plan comment is updated in place, not added per push", () => {
     expect(runs(job("test").steps)).toMatch(/npm run typecheck[\s\S]*npm test[\s\S]*npm run validate/);
     const plan = job("plan");
-    expect(plan.if).toBe("github.event_name == 'pull_request' && github.event.action != 'closed'");
+    expect(plan.if).toContain("github.event_name == 'pull_request' && github.event.action != 'closed' && github.event.action != 'unlabeled'");
     expect(plan.needs).toBe("test");
     expect(plan.strategy?.matrix.stage).toEqual(["dev", "prod"]);
     expect(plan.permissions).toEqual({ contents: "read", "id-token": "write", "pull-requests": "write" });
@@ -44,17 +102,26 @@ describe("infrastructure.yml", () => {
     expect(runs(plan.steps)).not.toContain("gh pr comment");
   });
 
-  test("a pull request labelled preview gets its own stage pr-<number>: deployed, smoke-tested, its URL posted; destroyed on close", () => {
+  test("a pull request labelled preview gets its own stage pr-<number>: deployed, smoke-tested, its URL posted; destroyed on close or unlabel", () => {
     const preview = job("preview");
     const destroy = job("destroy-preview");
     const sameRepository = "github.event.pull_request.head.repo.full_name == github.repository";
-    for (const [j, action] of [[preview, "github.event.action != 'closed'"], [destroy, "github.event.action == 'closed'"]] as const) {
-      expect(j.if).toContain(action);
-      expect(j.if).toContain("contains(github.event.pull_request.labels.*.name, 'preview')");
+    expect(preview.if).toContain("github.event.action != 'closed'");
+    expect(preview.if).toContain("contains(github.event.pull_request.labels.*.name, 'preview')");
+    // Whatever the labels on close: the state decides.
+    expect(destroy.if).toContain("(github.event.action == 'closed' || (github.event.action == 'unlabeled' && github.event.label.name == 'preview'))");
+    expect(destroy.if).not.toContain("labels.*");
+    for (const j of [preview, destroy]) {
       expect(j.if).toContain(sameRepository);
       expect(j.environment).toBe("preview");
       expect(j.env).toEqual({ API_AUTH_COGNITO_STAGES: "pr-${{ github.event.pull_request.number }}" });
     }
+    // Synthesize, ask S3 whether the state exists, and destroy (and say so) only then.
+    const stack = "api-auth-cognito-pr-${{ github.event.pull_request.number }}";
+    const check = destroy.steps.findIndex((step) => step.run === `.github/scripts/state-exists.sh ${stack} >> "$GITHUB_OUTPUT"`);
+    expect(check).toBeGreaterThan(destroy.steps.findIndex((step) => step.run === "npx cdktf synth"));
+    expect(destroy.steps[check].id).toBe("state");
+    expect(destroy.steps.slice(check + 1).map((step) => step.if)).toEqual(["steps.state.outputs.exists == 'true'", "steps.state.outputs.exists == 'true'"]);
     expect(preview.needs).toBe("test");
     expect(runs(preview.steps)).toMatch(
       /npx cdktf deploy api-auth-cognito-pr-\$\{\{ github\.event\.pull_request\.number \}\} --auto-approve --outputs-file outputs\.json[\s\S]*npm run smoke -- pr-\$\{\{ github\.event\.pull_request\.number \}\} --outputs-file outputs\.json[\s\S]*upsert-comment\.sh .* "api-auth-cognito preview" preview\.md/,
@@ -120,9 +187,11 @@ describe("every workflow", () => {
     }
   });
 
-  test("every job checks out, then sets up Node, the pinned Terraform and npm ci through the one setup action", () => {
+  test("every job that runs the project checks out, then sets up Node, the pinned Terraform and npm ci through the one setup action", () => {
     for (const [file, workflow] of all) {
       for (const [name, j] of jobs(workflow)) {
+        // A job of one summary line (fork-plan) needs neither the code nor the toolchain.
+        if (j.steps.every((step) => !step.uses && /^echo [^\n]*>> "\$GITHUB_STEP_SUMMARY"$/.test(step.run ?? ""))) continue;
         expect([file, name, j.steps[0].uses?.split("@")[0], j.steps[1].uses]).toEqual([file, name, "actions/checkout", "./.github/actions/setup"]);
         for (const [, script] of runs(j.steps).matchAll(/npm run ([\w:-]+)/g)) expect(scripts).toContain(script);
       }

