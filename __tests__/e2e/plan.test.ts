@@ -2,7 +2,9 @@ import { execFile } from "node:child_process";
 import { promisify } from "node:util";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
+import { boundaryPolicyArn } from "../../ci-permissions";
 import { CI_STACK_NAME } from "../../config";
+import { OFFLINE_ACCOUNT } from "../../tools/terraform/offline-sts";
 import { planStack, PlanResult } from "../../tools/terraform/plan";
 import { synthesize } from "../../tools/terraform/synthesize";
 import { cliConfigFile, PROJECT_ROOT } from "../../tools/terraform/terraform";
@@ -72,6 +74,13 @@ describeWhen(missing("terraform"))("offline terraform plan for review", () => {
     expect(text).toContain('function_name                  = "api-auth-cognito-prod-private"');
     expect(text).toContain('deletion_protection        = "ACTIVE"');
     expect(text).not.toContain("api-auth-cognito-dev");
+  });
+
+  test("with CI roles, every role of the stage carries the CI permissions boundary of the caller's account (offline: its fake account)", () => {
+    const plan = JSON.parse(readFileSync(plans["api-auth-cognito-dev"].files.json, "utf8")) as { resource_changes: Array<{ type: string; change: { after: { permissions_boundary?: string } } }> };
+    const roles = plan.resource_changes.filter((change) => change.type === "aws_iam_role");
+    expect(roles).toHaveLength(3);
+    for (const role of roles) expect(role.change.after.permissions_boundary).toBe(boundaryPolicyArn(OFFLINE_ACCOUNT));
   });
 
   test("the summary counts the changes and prints every IAM policy in full", () => {

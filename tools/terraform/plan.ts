@@ -5,6 +5,7 @@ import { awsProviderOverride } from "./provider-override";
 import { prepareStack } from "./stack-workdir";
 import { SynthesizedStack } from "./synthesize";
 import { assertStateBucketBootstrapped } from "../../config";
+import { OFFLINE_ACCOUNT, startOfflineSts } from "./offline-sts";
 import { terraformOrThrow } from "./terraform";
 import { step } from "../cli/terminal";
 
@@ -23,23 +24,34 @@ export interface PlanResult {
  * Plans one synthesized stack and writes `plan.txt`, `plan.json` and `summary.md` into `outdir`.
  *
  * Offline (the default) the plan touches no AWS account: fake credentials, every endpoint on a dead loopback
- * port, a local empty state, so it shows what a first deploy would create. With `remote` it uses the stack's
+ * port but STS, answered in process with a fake account (offline-sts.ts), a local empty state, so it shows what a
+ * first deploy would create. With `remote` it uses the stack's
  * own S3 backend and the caller's AWS credentials, as in a pull request pipeline.
  */
 export async function planStack(stack: SynthesizedStack, workdir: string, outdir: string, remote = false): Promise<PlanResult> {
   const stackJson = JSON.parse(readFileSync(join(stack.dir, "cdk.tf.json"), "utf8"));
   // Before Terraform starts: its S3 backend checks only that a bucket is named, then reads the state there.
   if (remote) assertStateBucketBootstrapped(stackJson.terraform?.backend?.s3?.bucket);
-  const offline = remote ? undefined : awsProviderOverride(NOWHERE, "offline-plan", true);
-  const override = offline && { provider: offline.provider, terraform: { backend: { local: { path: "terraform.tfstate" } } } };
-  const { dir, archivesStoodIn } = await prepareStack(stack.dir, workdir, override, offline?.env);
-  step(`terraform init: ${stack.name}`);
-  await terraformOrThrow(["init", "-input=false", "-reconfigure"], dir);
-  step(`terraform plan: ${stack.name}${remote ? " (remote state and account)" : " (offline)"}`);
-  const text = planText((await terraformOrThrow(["plan", "-input=false", "-out=tfplan"], dir)).stdout);
-  const json = (await terraformOrThrow(["show", "-json", "tfplan"], dir)).stdout;
+  const sts = remote ? undefined : await startOfflineSts();
+  try {
+    const offline = sts && awsProviderOverride(NOWHERE, "offline-plan", true);
+    const override = offline && { provider: offline.provider, terraform: { backend: { local: { path: "terraform.tfstate" } } } };
+    const { dir, archivesStoodIn } = await prepareStack(stack.dir, workdir, override, offline && { ...offline.env, AWS_ENDPOINT_URL_STS: sts!.endpoint });
+    step(`terraform init: ${stack.name}`);
+    await terraformOrThrow(["init", "-input=false", "-reconfigure"], dir);
+    step(`terraform plan: ${stack.name}${remote ? " (remote state and account)" : " (offline)"}`);
+    const text = planText((await terraformOrThrow(["plan", "-input=false", "-out=tfplan"], dir)).stdout);
+    const json = (await terraformOrThrow(["show", "-json", "tfplan"], dir)).stdout;
+    return writePlan(stack, stackJson, outdir, text, json, remote, archivesStoodIn);
+  } finally {
+    await sts?.stop();
+  }
+}
+
+/** Writes `plan.txt`, `plan.json` and `summary.md` of a plan into `outdir`. */
+function writePlan(stack: SynthesizedStack, stackJson: object, outdir: string, text: string, json: string, remote: boolean, archivesStoodIn: readonly string[]): PlanResult {
   const plan = JSON.parse(json);
-  const mode = remote ? "Plan against the stack's S3 backend and AWS account," : "Offline plan (fake credentials, no AWS calls, empty state),";
+  const mode = remote ? "Plan against the stack's S3 backend and AWS account," : `Offline plan (fake credentials and account ${OFFLINE_ACCOUNT}, no AWS calls, empty state),`;
   mkdirSync(outdir, { recursive: true });
   const files = { text: join(outdir, "plan.txt"), json: join(outdir, "plan.json"), summary: join(outdir, "summary.md") };
   writeFileSync(files.text, text);
