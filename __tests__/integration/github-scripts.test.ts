@@ -70,3 +70,39 @@ describe("state-exists.sh", () => {
     expect(missing.stderr).toContain("run npx cdktf synth first");
   });
 });
+
+describe("destroyed.sh", () => {
+  /** A stack folder whose local state holds `resources`, as the real `terraform state list` reads it. */
+  const stackWith = (resources: string[]) => {
+    const dir = ownFolder("destroyed");
+    const stack = join(dir, "cdktf.out", "stacks", "api-auth-cognito-pr-7");
+    mkdirSync(stack, { recursive: true });
+    const state = {
+      version: 4,
+      terraform_version: "1.11.4",
+      serial: 3,
+      lineage: "destroyed-test",
+      outputs: {},
+      resources: resources.map((name) => ({ mode: "managed", type: "aws_iam_role", name, provider: 'provider["registry.terraform.io/hashicorp/aws"]', instances: [{ schema_version: 0, attributes: { id: name } }] })),
+    };
+    writeFileSync(join(stack, "terraform.tfstate"), JSON.stringify(state));
+    return dir;
+  };
+
+  test("passes when the state holds no resource", () => {
+    const result = run("destroyed.sh", ["api-auth-cognito-pr-7"], stackWith([]));
+    expect([result.status, result.stdout.trim()]).toEqual([0, "the destroy of api-auth-cognito-pr-7 left nothing in its state"]);
+  });
+
+  test("fails in one line naming what is left, whatever cdktf's exit code said", () => {
+    const result = run("destroyed.sh", ["api-auth-cognito-pr-7"], stackWith(["a", "b"]));
+    expect(result.status).toBe(1);
+    expect(result.stderr.trim().split("\n")).toEqual([expect.stringMatching(/^::error::the destroy of api-auth-cognito-pr-7 left 2 resources in its state \(aws_iam_role\.a,aws_iam_role\.b\.\.\.\)/)]);
+  });
+
+  test("fails in one line when the stack was never synthesized", () => {
+    const result = run("destroyed.sh", ["api-auth-cognito-pr-9"], stackWith([]));
+    expect(result.status).toBe(1);
+    expect(result.stderr).toMatch(/^::error::no synthesized stack api-auth-cognito-pr-9/);
+  });
+});

@@ -121,7 +121,8 @@ describe("infrastructure.yml", () => {
     const check = destroy.steps.findIndex((step) => step.run === `.github/scripts/state-exists.sh ${stack} >> "$GITHUB_OUTPUT"`);
     expect(check).toBeGreaterThan(destroy.steps.findIndex((step) => step.run === "npx cdktf synth"));
     expect(destroy.steps[check].id).toBe("state");
-    expect(destroy.steps.slice(check + 1).map((step) => step.if)).toEqual(["steps.state.outputs.exists == 'true'", "steps.state.outputs.exists == 'true'"]);
+    // The destroy, its check, and the comment: only when there was a state to destroy.
+    expect(destroy.steps.slice(check + 1).map((step) => step.if)).toEqual(Array(3).fill("steps.state.outputs.exists == 'true'"));
     expect(preview.needs).toBe("test");
     expect(runs(preview.steps)).toMatch(
       /npx cdktf deploy api-auth-cognito-pr-\$\{\{ github\.event\.pull_request\.number \}\} --auto-approve --outputs-file outputs\.json[\s\S]*npm run smoke -- pr-\$\{\{ github\.event\.pull_request\.number \}\} --outputs-file outputs\.json[\s\S]*upsert-comment\.sh .* "api-auth-cognito preview" preview\.md/,
@@ -149,6 +150,17 @@ describe("infrastructure.yml", () => {
     );
     expect(deploys.map((d) => d.name)).toEqual(["preview", "deploy-dev", "deploy-prod"]);
     for (const { name, next, expected } of deploys) expect({ name, next }).toEqual({ name, next: expected });
+  });
+
+  test("nor any destroy: the step after each one checks that the stack's state holds no resource any more", () => {
+    const destroys = jobs(infrastructure).flatMap(([name, j]) =>
+      j.steps.flatMap((step, index) => {
+        const destroy = /npx cdktf destroy (.+?) --auto-approve/.exec(step.run ?? "");
+        return destroy ? [{ name, next: j.steps[index + 1], expected: `.github/scripts/destroyed.sh ${destroy[1]}`, condition: step.if }] : [];
+      }),
+    );
+    expect(destroys.map((d) => d.name)).toEqual(["destroy-preview"]);
+    for (const { name, next, expected, condition } of destroys) expect({ name, run: next?.run, if: next?.if }).toEqual({ name, run: expected, if: condition });
   });
 });
 
