@@ -29,7 +29,10 @@ export interface PermissionScope {
    * `Stage` tag (the stage stacks' default tags) are matched against it. @default every stage, `*`
    */
   readonly stages?: string;
-  /** Roles the stages' providers assume in other accounts (`deployRoleArn`): the deploy role may assume them. @default none */
+  /**
+   * Roles of stages in other accounts this role may assume (exact ARNs): for a deploy role, its stages' deploy roles
+   * there (`deployRoleArn`); for the plan role, their read-only plan roles, never a deploy role. @default none
+   */
   readonly stageRoleArns?: readonly string[];
 }
 
@@ -45,6 +48,11 @@ export type DeployEnvironment = (typeof CI_DEPLOY_ENVIRONMENTS)[number];
 
 /** The stages each environment's role may deploy: a stage name or an IAM pattern of names ({@link PermissionScope.stages}). */
 export const ENVIRONMENT_STAGES: Readonly<Record<DeployEnvironment, string>> = { preview: "pr-*", dev: "dev", prod: "prod" };
+
+/** The environment whose role deploys `stage` ({@link ENVIRONMENT_STAGES}), or `undefined` when none does (a personal stage). */
+export function environmentOf(stage: string): DeployEnvironment | undefined {
+  return CI_DEPLOY_ENVIRONMENTS.find((environment) => new RegExp(`^${ENVIRONMENT_STAGES[environment].replace(/\*/g, ".*")}$`).test(stage));
+}
 
 /** What the plan role trusts: plans of pull requests, and of main (the nightly drift check). */
 export const CI_PLAN_SUBJECTS = ["pull_request", "ref:refs/heads/main"] as const;
@@ -74,25 +82,29 @@ export const LOG_DELIVERY_ACTIONS = [
   "logs:PutResourcePolicy", "logs:UpdateLogDelivery",
 ] as const;
 
-/** What `npm run smoke` calls with a deploy role's credentials (tools/smoke/smoke-test.ts); InitiateAuth, GetId and GetCredentialsForIdentity are public APIs, unsigned by IAM. */
+/**
+ * What `npm run smoke` calls with a deploy role's credentials (tools/smoke/smoke-test.ts), recorded by the CI roles'
+ * life (tools/ci-roles/smoke-run.ts); InitiateAuth, GetId and GetCredentialsForIdentity are public APIs, unsigned by IAM.
+ */
 export const SMOKE_ACTIONS = ["cognito-idp:AdminCreateUser", "cognito-idp:AdminSetUserPassword", "cognito-idp:AdminDeleteUser"] as const;
 
 /**
- * Calls of later updates that the recorded life (a first deploy, an in-place update, a destroy) never makes, with the
- * provider 5.100 call that makes each: granted from the provider's source, listed here so the policy tests know them.
+ * Calls of later updates, with the provider 5.100 call that makes each. Those marked `recorded:` are made by the
+ * recorded life's tag and trust-policy updates (tools/ci-roles/terraform-calls.ts); the others it cannot make on moto
+ * 5.2, which lacks the operation, so they are granted from the provider's source. The policy tests know them all.
  */
 export const LATER_UPDATE_ACTIONS: Readonly<Record<string, string>> = {
-  "iam:UntagRole": "aws_iam_role tags removed: roleUpdateTags → UntagRole (internal/service/iam/role.go)",
-  "iam:UpdateAssumeRolePolicy": "aws_iam_role assume_role_policy changed: resourceRoleUpdate → UpdateAssumeRolePolicy",
-  "iam:PutRolePermissionsBoundary": "aws_iam_role permissions_boundary set on an existing role (the first deploy with a boundary): resourceRoleUpdate → PutRolePermissionsBoundary",
-  "lambda:UntagResource": "aws_lambda_function tags removed: updateTags → UntagResource (internal/service/lambda/tags_gen.go)",
-  "logs:UntagResource": "aws_cloudwatch_log_group tags removed: updateTags → UntagResource (internal/service/logs/tags_gen.go)",
-  "cognito-idp:TagResource": "aws_cognito_user_pool tags changed: updateTags → TagResource (internal/service/cognitoidp/tags_gen.go)",
-  "cognito-idp:UntagResource": "aws_cognito_user_pool tags removed: updateTags → UntagResource",
-  "cognito-identity:TagResource": "aws_cognito_identity_pool tags changed: updateTags → TagResource (internal/service/cognitoidentity/tags_gen.go)",
-  "cognito-identity:UntagResource": "aws_cognito_identity_pool tags removed: updateTags → UntagResource",
-  "apigateway:POST /tags": "aws_apigatewayv2_api / _stage tags changed: updateTags → TagResource, POST /v2/tags/<arn> (internal/service/apigatewayv2/tags_gen.go)",
-  "apigateway:DELETE /tags": "aws_apigatewayv2_api / _stage tags removed: updateTags → UntagResource, DELETE /v2/tags/<arn>",
+  "iam:UntagRole": "recorded: aws_iam_role tags removed: roleUpdateTags → UntagRole (internal/service/iam/role.go)",
+  "iam:UpdateAssumeRolePolicy": "recorded: aws_iam_role assume_role_policy changed: resourceRoleUpdate → UpdateAssumeRolePolicy",
+  "iam:PutRolePermissionsBoundary": "aws_iam_role permissions_boundary set on an existing role (the first deploy with a boundary): resourceRoleUpdate → PutRolePermissionsBoundary; not recorded, every recorded role has its boundary from creation",
+  "lambda:UntagResource": "recorded: aws_lambda_function tags removed: updateTags → UntagResource (internal/service/lambda/tags_gen.go)",
+  "logs:UntagResource": "recorded: aws_cloudwatch_log_group tags removed: updateTags → UntagResource (internal/service/logs/tags_gen.go)",
+  "cognito-idp:TagResource": "aws_cognito_user_pool tags changed: updateTags → TagResource (internal/service/cognitoidp/tags_gen.go); not recorded, moto 5.2 has no cognito-idp TagResource",
+  "cognito-idp:UntagResource": "aws_cognito_user_pool tags removed: updateTags → UntagResource; not recorded, moto 5.2 has no cognito-idp UntagResource",
+  "cognito-identity:TagResource": "aws_cognito_identity_pool tags changed: updateTags → TagResource (internal/service/cognitoidentity/tags_gen.go); not recorded, moto 5.2 has no cognito-identity TagResource",
+  "cognito-identity:UntagResource": "aws_cognito_identity_pool tags removed: updateTags → UntagResource; not recorded, moto 5.2 has no cognito-identity UntagResource",
+  "apigateway:POST /tags": "recorded: aws_apigatewayv2_api / _stage tags changed: updateTags → TagResource, POST /v2/tags/<arn> (internal/service/apigatewayv2/tags_gen.go); recorded on the API (moto 5.2 cannot tag a stage)",
+  "apigateway:DELETE /tags": "recorded: aws_apigatewayv2_api / _stage tags removed: updateTags → UntagResource, DELETE /v2/tags/<arn>; recorded on the API",
 };
 
 /**
@@ -167,7 +179,46 @@ function readStatements(own: ReturnType<typeof owned>): PermissionStatement[] {
  * file (`use_lockfile`: a plan takes the lock, so a read-only role could not plan).
  */
 export function planStatements(scope: PermissionScope): PermissionStatement[] {
-  return readStatements(owned({ ...scope, stages: undefined }));
+  return [
+    ...readStatements(owned({ ...scope, stages: undefined })),
+    // Stages in other accounts are planned through their read-only roles there (StageAccountRolesStack in main.ts).
+    ...(scope.stageRoleArns?.length ? [{ sid: "AssumeStagePlanRoles", actions: ["sts:AssumeRole"], resources: scope.stageRoleArns }] : []),
+  ];
+}
+
+/** The statements on the state bucket: a stage in another account keeps its state in the CI account's bucket. */
+const STATE_SIDS: readonly string[] = ["StateList", "StateRead", "StateLock", "StateWrite"];
+
+/** Where a stage in another account acts: its account and region, its name, and the account stack's own roles there. */
+export type StageAccountScope = Pick<PermissionScope, "accountId" | "regions"> & {
+  readonly stage: string;
+  /** ARNs of the plan and deploy roles there: they match the stage's name pattern, and no pipeline may rewrite them. */
+  readonly accountRoles: readonly string[];
+};
+
+/**
+ * The read-only role of a stage in another account, there: the reads of a plan ({@link planStatements}) without the
+ * state, which the CI plan role reads in the CI account's bucket with its own credentials, and without assuming roles.
+ */
+export function stageAccountPlanStatements({ accountId, regions }: StageAccountScope): PermissionStatement[] {
+  return planStatements({ accountId, regions, stateBucket: "-" }).filter((st) => !STATE_SIDS.includes(st.sid));
+}
+
+/**
+ * The deploy role of a stage in another account, there: its environment's deploy statements for that stage
+ * ({@link deployStatements}, the permissions boundary included), without the state and without assuming roles.
+ */
+export function stageAccountDeployStatements({ accountId, regions, stage, accountRoles }: StageAccountScope): PermissionStatement[] {
+  return [
+    ...deployStatements({ accountId, regions, stateBucket: "-", stages: stage }).filter((st) => !STATE_SIDS.includes(st.sid)),
+    // `<app>-<stage>-plan` and `-deploy` are names of the stage's pattern: the deploy role may not widen their trust or policies.
+    {
+      sid: "KeepAccountRoles",
+      effect: "Deny",
+      actions: ["iam:DeleteRole", "iam:DeleteRolePolicy", "iam:PassRole", "iam:PutRolePolicy", "iam:TagRole", "iam:UntagRole", "iam:UpdateAssumeRolePolicy"],
+      resources: accountRoles,
+    },
+  ];
 }
 
 /**

@@ -270,6 +270,9 @@ export function stageNamed(name: string, base: string = SETTING_SOURCES.baseStag
   if (RESERVED_STAGE_NAMES.includes(name)) {
     throw new ValidationError(`invalid stage name ${quoted(name)}: its stack would be ${APP_NAME}-${name}, the name of the app's own ${name === "ci" ? "CI roles" : "state"} stack; choose another name`);
   }
+  if (name.endsWith("-account")) {
+    throw new ValidationError(`invalid stage name ${quoted(name)}: its stack would be ${APP_NAME}-${name}, the name of stage "${name.slice(0, -"-account".length)}"'s account roles stack; choose another name`);
+  }
   assertBaseStage(base);
   return { ...STAGES.find((s) => s.name === base)!, name, base };
 }
@@ -282,6 +285,32 @@ export const STATE_STACK_NAME = `${APP_NAME}-state`;
 
 /** The name of the CI roles' stack. */
 export const CI_STACK_NAME = `${APP_NAME}-ci`;
+
+/** The roles a stage in another account has there, made by its stack {@link stageAccountStackName}. */
+export interface StageAccountRoles {
+  /** The stage's account: the account of its deploy role. */
+  readonly account: string;
+  /** ARN of the read-only role plans of the stage assume there: `<app>-<stage>-plan`. */
+  readonly plan: string;
+  /** ARN of the role deploys of the stage assume there: `<app>-<stage>-deploy`, what the stage's `deployRoleArn` must name. */
+  readonly deploy: string;
+}
+
+/**
+ * The roles of a stage in another account, in the account and partition of its deploy role (the one place they are
+ * named); `undefined` for a stage without a deploy role.
+ */
+export function stageAccountRoles(stage: Pick<StageConfig, "name" | "deployRoleArn">): StageAccountRoles | undefined {
+  if (stage.deployRoleArn === undefined) return undefined;
+  const [, partition, , , account] = stage.deployRoleArn.split(":");
+  const arn = (logicalName: string) => `arn:${partition}:iam::${account}:role/${physicalName(APP_NAME, stage.name, logicalName)}`;
+  return { account, plan: arn("plan"), deploy: arn("deploy") };
+}
+
+/** The name of the stack of a stage's own roles in its account: `api-auth-cognito-prod-account`. */
+export function stageAccountStackName(stage: Pick<StageConfig, "name">): string {
+  return physicalName(APP_NAME, stage.name, "account");
+}
 
 /** The stack name of a stage: `api-auth-cognito-dev`. */
 export function stackName(stage: Pick<StageConfig, "name">): string {

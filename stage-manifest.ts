@@ -49,6 +49,18 @@ export interface StageManifest {
   readonly functions: readonly ManifestFunction[];
   /** The HTTP API: its physical name and routes by route key. */
   readonly api: { readonly name: string; readonly routes: Readonly<Record<string, ManifestRoute>> };
+  /** For a stage in another account (a deploy role): the roles its provider may assume there. @default none: the caller's credentials */
+  readonly roles?: ManifestRoles;
+}
+
+/** The roles a stage's provider may assume in its own account, and the Terraform variable that picks one. */
+export interface ManifestRoles {
+  /** The stack's Terraform variable holding the role the provider assumes (`-var <variable>=<arn>`); its default is {@link deploy}. */
+  readonly variable: string;
+  /** The deploy role: what deploys and the smoke test use. */
+  readonly deploy: string;
+  /** The read-only role remote plans and drift checks use (`npm run plan -- <stage> --remote`); none without CI roles. */
+  readonly plan?: string;
 }
 
 /** The manifest of the stage synthesized into `stackDir`, or `undefined` for a stack that is not a stage. */

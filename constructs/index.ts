@@ -1,4 +1,5 @@
 export * from "./cognito-auth";
+export * from "./cross-account-role";
 export * from "./execute-api-arn";
 export * from "./github-actions-roles";
 export * from "./http-api";

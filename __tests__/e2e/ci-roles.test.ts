@@ -14,8 +14,9 @@ import { describeWhen, missing } from "../support/requires";
 import { ownFolder } from "../support/test-run";
 
 /**
- * The CI roles' policies against the calls the real Terraform makes: a dev stage planned, applied, planned again,
- * updated in place and destroyed on a local cloud of its own (with the harness's deployer: state in the cloud's S3),
+ * The CI roles' policies against the calls the real Terraform makes: a dev stage planned, applied, smoke-tested (the
+ * smoke test CI runs after a deploy, its Cognito calls recorded too), planned again, updated in place, retagged and
+ * given a new trust policy, and destroyed on a local cloud of its own (with the harness's deployer: state in the cloud's S3),
  * every call recorded at its front, then each call (and what AWS checks besides while serving it) decided by the IAM
  * policy simulator on the roles' policies. The same life proves where the state goes and that destroy leaves nothing.
  */
@@ -54,12 +55,46 @@ describeWhen(missing("terraform", "moto"))("CI roles: least privilege, proven on
   test("every call is mapped to its IAM action and resource, and each phase made calls", () => {
     const unmapped = recording.calls.filter((call) => call.iam.kind === "unmapped").map((call) => `${call.phase}: ${call.request}`);
     expect(unmapped).toEqual([]);
-    expect(new Set(recording.calls.map((call) => call.phase))).toEqual(new Set(["first plan", "first apply", "plan", "update", "destroy"]));
+    expect(new Set(recording.calls.map((call) => call.phase))).toEqual(new Set(["first plan", "first apply", "smoke", "plan", "update", "tag and trust update", "destroy"]));
     // The update step updates in place what a routine deploy changes.
     const updates = new Set(check.requests.filter((r) => r.phase === "update").map((r) => r.action));
     for (const action of ["lambda:UpdateFunctionCode", "lambda:UpdateFunctionConfiguration", "cognito-idp:UpdateUserPool", "cognito-idp:UpdateUserPoolClient", "cognito-identity:UpdateIdentityPool", "apigateway:PATCH"]) {
       expect(updates).toContain(action);
     }
+  });
+
+  test("the smoke test's calls are recorded: its Admin* calls on the stage's own pool, decided with the pool's Stage tag; its public Cognito calls need no permission", () => {
+    const smoke = check.requests.filter((r) => r.phase === "smoke");
+    expect([...new Set(smoke.map((r) => r.action))].sort()).toEqual([...SMOKE_ACTIONS].sort());
+    for (const request of smoke) {
+      expect(request.resource).toMatch(/^arn:aws:cognito-idp:[^:]+:\d{12}:userpool\/[\w-]+_\w+$/);
+      expect(request.context).toEqual({ "aws:ResourceTag/Stage": "dev" });
+    }
+    const free = recording.calls.filter((call) => call.phase === "smoke" && call.iam.kind === "free").map((call) => (call.iam.kind === "free" ? call.iam.operation : ""));
+    expect(new Set(free)).toEqual(new Set(["cognito-idp:InitiateAuth", "cognito-identity:GetId", "cognito-identity:GetCredentialsForIdentity"]));
+    // Only the smoke test's own calls: the local API's reads of the cloud while it served are the harness's.
+    expect(recording.calls.filter((call) => call.phase === "smoke").every((call) => call.iam.kind !== "unmapped")).toBe(true);
+  });
+
+  test("the smoke test's calls are denied to another stage's deploy role (prod's) on dev's pool", async () => {
+    const prod = deployStatements({ ...scope, stages: "prod" });
+    for (const request of check.requests.filter((r) => r.phase === "smoke")) {
+      expect(await decide(prod, request, scope.accountId)).not.toBe("Allowed");
+    }
+  });
+
+  test("later updates are recorded: tags added and removed on roles, functions, log groups and the API, and a role's trust policy changed", () => {
+    const later = new Set(check.requests.filter((r) => r.phase === "update" || r.phase === "tag and trust update").map((r) => r.action));
+    for (const action of ["iam:TagRole", "iam:UntagRole", "iam:UpdateAssumeRolePolicy", "lambda:TagResource", "lambda:UntagResource", "logs:TagResource", "logs:UntagResource"]) {
+      expect(later).toContain(action);
+    }
+    const apiTags = check.requests.filter((r) => r.resource.includes("::/tags/")).map((r) => r.action);
+    expect(new Set(apiTags)).toEqual(new Set(["apigateway:POST", "apigateway:DELETE"]));
+    // LATER_UPDATE_ACTIONS says which of its calls the life records; the others moto cannot serve.
+    const recordedKey = (r: { action: string; resource: string }) => (r.resource.includes("::/tags/") ? `${r.action} /tags` : r.action);
+    const recorded = new Set(check.requests.map(recordedKey));
+    const said = Object.entries(LATER_UPDATE_ACTIONS).map(([entry, why]) => ({ entry, recorded: why.startsWith("recorded: ") }));
+    expect(said.map(({ entry }) => ({ entry, recorded: recorded.has(entry) }))).toEqual(said);
   });
 
   test("the deploy role allows every recorded call, and what AWS checks besides (roles passed, tags, log delivery)", () => {

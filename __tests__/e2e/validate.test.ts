@@ -25,8 +25,12 @@ describeWhen(missing("terraform"))("terraform validate", () => {
   beforeAll(async () => {
     cliConfigFile();
     scratch = ownFolder("validate");
-    const json = synthesize(join(scratch, "json-out"), { env: VALIDATED_SETTINGS }).filter((stack) => stack.name === CI_STACK_NAME).map((stack) => ({ stack, format: "json" as const }));
-    const hcl = synthesize(join(scratch, "hcl-out"), { hcl: true, env: VALIDATED_SETTINGS }).map((stack) => ({ stack, format: "hcl" as const }));
+    // Prod in another account, too: its stack then has the role variable, and its account's roles stack is synthesized.
+    const env = { ...VALIDATED_SETTINGS, API_AUTH_COGNITO_DEPLOY_ROLE_PROD: "arn:aws:iam::222222222222:role/api-auth-cognito-prod-deploy" };
+    const json = synthesize(join(scratch, "json-out"), { env })
+      .filter((stack) => stack.name === CI_STACK_NAME || stack.name === "api-auth-cognito-prod-account")
+      .map((stack) => ({ stack, format: "json" as const }));
+    const hcl = synthesize(join(scratch, "hcl-out"), { hcl: true, env }).map((stack) => ({ stack, format: "hcl" as const }));
     // With API_AUTH_COGNITO_TARGET=local, the stage's provider and backend point at the local cloud, and the provider
     // names the config file the stack carries: its HCL must be valid too. The app as cdktf runs it (the tools' synth
     // always targets AWS), unformatted as the app writes it.
@@ -40,13 +44,15 @@ describeWhen(missing("terraform"))("terraform validate", () => {
     results = await validateStacks([...json, ...hcl, localDev], join(scratch, "work"));
   }, 180_000);
 
-  test("validates the CI roles' stack as JSON, and every stack as cdktf's HCL, the local target's too", () => {
+  test("validates the CI roles' and a stage account's roles' stacks as JSON, and every stack as cdktf's HCL, the local target's too", () => {
     expect(results.map((r) => `${r.stack} ${r.format}`).sort()).toEqual([
       "api-auth-cognito-ci hcl",
       "api-auth-cognito-ci json",
       "api-auth-cognito-dev (local) hcl",
       "api-auth-cognito-dev hcl",
       "api-auth-cognito-prod hcl",
+      "api-auth-cognito-prod-account hcl",
+      "api-auth-cognito-prod-account json",
       "api-auth-cognito-state hcl",
     ]);
     for (const result of results) {

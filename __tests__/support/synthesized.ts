@@ -18,6 +18,7 @@ export type Synthesized = {
   resource?: Record<string, Record<string, Record<string, unknown>>>;
   data?: Record<string, Record<string, Record<string, unknown>>>;
   output?: Record<string, { value: unknown }>;
+  variable?: Record<string, Record<string, unknown>>;
 };
 
 /** Parses `Testing.synth` output. */

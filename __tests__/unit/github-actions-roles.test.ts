@@ -69,12 +69,14 @@ describe("the CI roles' stack", () => {
     expect(parsed.terraform!.backend!.s3).toMatchObject({ bucket: "acme-tfstate", key: "ci/api-auth-cognito/terraform.tfstate", use_lockfile: true });
   });
 
-  test("a cross-account prod deploy role may be assumed by prod's deploy role only", () => {
-    const role = "arn:aws:iam::222222222222:role/api-auth-cognito-deploy";
+  test("a cross-account prod deploy role may be assumed by prod's deploy role only; the plan role may assume only prod's read-only role", () => {
+    const role = "arn:aws:iam::222222222222:role/api-auth-cognito-prod-deploy";
     const { parsed } = ciStack({ API_AUTH_COGNITO_DEPLOY_ROLE_PROD: role });
     const policies = Object.values(parsed.resource!.aws_iam_role_policy as Record<string, { name: string; policy: string }>);
     expect(policies.find((p) => p.name === CI_ROLE_NAMES.prod)!.policy).toContain(`"sts:AssumeRole"`);
-    for (const name of [CI_ROLE_NAMES.plan, CI_ROLE_NAMES.preview, CI_ROLE_NAMES.dev]) expect(policies.find((p) => p.name === name)!.policy).not.toContain("sts:AssumeRole");
+    expect(policies.find((p) => p.name === CI_ROLE_NAMES.plan)!.policy).toContain(`"Sid" = "AssumeStagePlanRoles", "Effect" = "Allow", "Action" = ["sts:AssumeRole"], "Resource" = ["arn:aws:iam::222222222222:role/api-auth-cognito-prod-plan"]`);
+    expect(policies.find((p) => p.name === CI_ROLE_NAMES.plan)!.policy).not.toContain(role);
+    for (const name of [CI_ROLE_NAMES.preview, CI_ROLE_NAMES.dev]) expect(policies.find((p) => p.name === name)!.policy).not.toContain("sts:AssumeRole");
   });
 
   test.each([

@@ -210,10 +210,12 @@ describe("settings reach the stacks", () => {
     const synthesized = synthApp({ API_AUTH_COGNITO_REGION_PROD: "eu-west-1", API_AUTH_COGNITO_DEPLOY_ROLE_PROD: role });
     const prod = synthesized["api-auth-cognito-prod"];
     const dev = synthesized["api-auth-cognito-dev"];
+    expect(parse(prod.synth).variable?.stage_role_arn).toMatchObject({ type: "string", default: role });
+    expect(prod.stack.manifest.roles).toEqual({ variable: "stage_role_arn", deploy: role });
     expect(parse(prod.synth).provider?.aws).toEqual([
       {
         region: "eu-west-1",
-        assume_role: [{ role_arn: role, session_name: "api-auth-cognito-prod" }],
+        assume_role: [{ role_arn: "${var.stage_role_arn}", session_name: "api-auth-cognito-prod" }],
         default_tags: [{ tags: { App: "api-auth-cognito", Stage: "prod", ManagedBy: "cdktf" } }],
       },
     ]);
@@ -235,7 +237,7 @@ describe("settings reach the stacks", () => {
     const { synth } = synthApp({ API_AUTH_COGNITO_TARGET: "local", API_AUTH_COGNITO_DEPLOY_ROLE_DEV: role })["api-auth-cognito-dev"];
     expect(parse(synth).provider?.aws?.[0]).not.toHaveProperty("assume_role");
     expect(synthApp({ API_AUTH_COGNITO_DEPLOY_ROLE_DEV: role })["api-auth-cognito-dev"].synth).toHaveProviderWithProperties(AwsProvider, {
-      assume_role: [{ role_arn: role, session_name: "api-auth-cognito-dev" }],
+      assume_role: [{ role_arn: "${var.stage_role_arn}", session_name: "api-auth-cognito-dev" }],
     });
   });
 

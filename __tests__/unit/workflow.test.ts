@@ -135,10 +135,23 @@ describe("infrastructure.yml", () => {
     const prod = job("deploy-prod");
     expect(dev.if).toBe("github.event_name == 'push' && github.ref == 'refs/heads/main'");
     expect(dev.environment).toBe("dev");
-    expect(runs(dev.steps)).toMatch(/npx cdktf deploy api-auth-cognito-dev --auto-approve --outputs-file outputs\.json\n.*\nnpm run smoke -- dev --outputs-file outputs\.json/);
+    expect(runs(dev.steps)).toMatch(/npx cdktf deploy api-auth-cognito-dev --auto-approve --outputs-file outputs\.json\n(?:.*\n)+?npm run smoke -- dev --outputs-file outputs\.json/);
     expect(prod.needs).toBe("deploy-dev");
     expect(prod.environment).toBe("prod");
-    expect(runs(prod.steps)).toMatch(/npx cdktf deploy api-auth-cognito-prod --auto-approve --outputs-file outputs\.json\n.*\nnpm run smoke -- prod --outputs-file outputs\.json/);
+    expect(runs(prod.steps)).toMatch(/npx cdktf deploy api-auth-cognito-prod --auto-approve --outputs-file outputs\.json\n(?:.*\n)+?npm run smoke -- prod --outputs-file outputs\.json/);
+  });
+
+  test("a stage in another account is smoke-tested as its deploy role there: the role the stage manifest names, chained onto the environment's", () => {
+    for (const [name, stage] of [["deploy-dev", "dev"], ["deploy-prod", "prod"]]) {
+      const steps = job(name).steps;
+      const read = steps.findIndex((step) => step.id === "stage-role");
+      expect(steps[read].run).toContain(`jq -r '.roles.deploy // empty' cdktf.out/stacks/api-auth-cognito-${stage}/stage-manifest.json`);
+      const chain = steps[read + 1] as { if?: string; uses?: string; with?: Record<string, unknown> };
+      expect(chain.if).toBe("steps.stage-role.outputs.arn != ''");
+      expect(chain.uses).toMatch(/^aws-actions\/configure-aws-credentials@/);
+      expect(chain.with).toMatchObject({ "role-to-assume": "${{ steps.stage-role.outputs.arn }}", "role-chaining": true });
+      expect(steps[read + 2].run).toBe(`npm run smoke -- ${stage} --outputs-file outputs.json`);
+    }
   });
 
   test("no deploy is trusted on cdktf's exit code alone: the step after each one checks that it produced its stack's outputs", () => {

@@ -4,7 +4,7 @@ import { runCommand } from "../cli/command";
 runCommand(module, {
   usage: "npm run ci-roles [-- --json]",
   description:
-    "Starts a local cloud, takes the dev stage through plan, apply, plan, an update of every kind of resource in place and destroy with the real Terraform, and records every AWS call Terraform makes. Prints each distinct call (the phases that made it, its IAM action and resource), the plan role's and dev's deploy role's policies (ci-permissions.ts) for the local account, and the IAM policy simulator's verdict: the deploy role allows every call, the plan role every call of a plan and no change. Exits 1 if a check fails. Takes about a minute.",
+    "Starts a local cloud, takes the dev stage through plan, apply, the smoke test CI runs after a deploy (npm run smoke, the local key pair standing in for the deploy role's credentials, its API served as npm run dev serves it), plan, an update of every kind of resource in place with tags added, a later update that removes them and changes the functions' roles' trust policies, and destroy with the real Terraform, and records every AWS call Terraform and the smoke test make. Prints each distinct call (the phases that made it, its IAM action and resource), the calls that need no permission (Cognito's public InitiateAuth, GetId, GetCredentialsForIdentity), the plan role's and dev's deploy role's policies (ci-permissions.ts) for the local account, and the IAM policy simulator's verdict: the deploy role allows every call, the plan role every call of a plan and no change. Exits 1 if a check fails. Takes about a minute.",
   options: { json: { type: "boolean", description: "print the calls, policies and verdict as one JSON object" } },
   async run(options) {
     const { mkdtempSync, rmSync } = await import("node:fs");
@@ -18,7 +18,7 @@ runCommand(module, {
     prepareTerraform();
     const scratch = mkdtempSync(join(tmpdir(), "ci-roles-"));
     try {
-      const recording = await recordTerraformCalls(scratch, (phase) => (phase === "end" ? undefined : step(`recording: terraform ${phase}`)));
+      const recording = await recordTerraformCalls(scratch, (phase) => (phase === "end" ? undefined : step(phase === "smoke" ? "recording: the smoke test" : `recording: terraform ${phase}`)));
       const scope = { accountId: recording.accountId, regions: [recording.region], stateBucket: recording.stateBucket };
       // The recorded stage's environment's role (dev's): it may touch that stage only.
       const [plan, deploy] = [planStatements(scope), deployStatements({ ...scope, stages: recording.stage })];
@@ -41,7 +41,7 @@ runCommand(module, {
         const calls = [...rows].map(([key, phases]) => ({ request: key, phases: [...phases] }));
         console.log(JSON.stringify({ calls, free, policies: { [CI_ROLE_NAMES.plan]: policyDocument(plan), [CI_ROLE_NAMES.dev]: policyDocument(deploy) }, verdict }, null, 2));
       } else {
-        console.log(`# ${recording.calls.length} calls by Terraform, ${rows.size} distinct requests (with what AWS checks besides), account ${recording.accountId}, ${recording.region}`);
+        console.log(`# ${recording.calls.length} calls by Terraform and the smoke test, ${rows.size} distinct requests (with what AWS checks besides), account ${recording.accountId}, ${recording.region}`);
         for (const [key, phases] of [...rows].sort(([a], [b]) => a.localeCompare(b))) console.log(`${key}  [${[...phases].join(", ")}]`);
         for (const line of free) console.log(`(no permission) ${line}`);
         console.log(`\n# ${CI_ROLE_NAMES.plan}\n${JSON.stringify(policyDocument(plan), null, 2)}`);

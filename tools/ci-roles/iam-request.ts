@@ -1,11 +1,13 @@
 import { IncomingHttpHeaders } from "node:http";
 import { isJsonObject } from "../local-cloud/aws-json";
+import { servedUnsigned } from "../local-cloud/public-operations";
 import { actionOf } from "../local-cloud/request-actions";
 
 /**
  * What IAM authorizes an AWS API request for: its action and the ARN of the resource it acts on, read from the
  * request itself (signing scope, `X-Amz-Target`, Query `Action`, REST method and path, body). Covers the services a
- * stage's `terraform plan`, `apply` and `destroy` call; any other request is reported as unmapped, so that a change
+ * stage's `terraform plan`, `apply` and `destroy` and the smoke test call (Cognito's public operations, such as
+ * InitiateAuth, GetId and GetCredentialsForIdentity, as needing no permission); any other request is reported as unmapped, so that a change
  * that makes Terraform call something new fails loudly instead of slipping past the CI roles' checks.
  */
 
@@ -53,6 +55,13 @@ const LAMBDA_OPERATIONS: ReadonlyArray<readonly [string, RegExp, string]> = [
 
 /** Maps one request, made in `accountId`, to what IAM authorizes it for. */
 export function iamRequestOf(call: ObservedCall, accountId: string): IamRequestResult {
+  const target = String(call.headers["x-amz-target"] ?? "");
+  // Signed or not, AWS authorizes a public operation by the user's tokens, never by the caller's IAM policies.
+  if (target !== "" && servedUnsigned(call.method, call.url, target)) {
+    const [prefix, name] = target.split(".");
+    const service = prefix === "AWSCognitoIdentityService" ? "cognito-identity" : "cognito-idp";
+    return { kind: "free", operation: `${service}:${name}`, why: "needs no permission: a public Cognito API, authorized by the user's password or tokens" };
+  }
   const scope = /Credential=[^/]+\/\d{8}\/([^/]+)\/([^/]+)\/aws4_request/.exec(String(call.headers.authorization ?? ""));
   if (!scope) return { kind: "unmapped", description: `an unsigned ${call.method} ${call.url}` };
   const [, region, service] = scope;
@@ -60,7 +69,6 @@ export function iamRequestOf(call: ObservedCall, accountId: string): IamRequestR
   const described = `${service} ${call.method} ${call.url.split("?")[0]}`;
   const authorized = (action: string, resource: string): IamRequestResult => ({ kind: "authorized", action, resource });
   const input = jsonObject(call.body);
-  const target = String(call.headers["x-amz-target"] ?? "");
   const operation = target.includes(".") ? target.slice(target.lastIndexOf(".") + 1) : queryAction(call);
   const arn = (resource: string) => `arn:aws:${service}:${region}:${accountId}:${resource}`;
 

@@ -8,6 +8,7 @@ import { assertStateBucketBootstrapped } from "../../config";
 import { OFFLINE_ACCOUNT, startOfflineSts } from "./offline-sts";
 import { terraformOrThrow } from "./terraform";
 import { step } from "../cli/terminal";
+import type { StageManifest } from "../../stage-manifest";
 
 /** Nothing listens on port 1 of loopback: an offline plan that tried to call AWS would fail at once. */
 const NOWHERE = "http://127.0.0.1:1";
@@ -39,13 +40,23 @@ export async function planStack(stack: SynthesizedStack, workdir: string, outdir
     const { dir, archivesStoodIn } = await prepareStack(stack.dir, workdir, override, offline && { ...offline.env, AWS_ENDPOINT_URL_STS: sts!.endpoint });
     step(`terraform init: ${stack.name}`);
     await terraformOrThrow(["init", "-input=false", "-reconfigure"], dir);
-    step(`terraform plan: ${stack.name}${remote ? " (remote state and account)" : " (offline)"}`);
-    const text = planText((await terraformOrThrow(["plan", "-input=false", "-out=tfplan"], dir)).stdout);
+    const planRole = remote ? stack.manifest?.roles?.plan : undefined;
+    step(`terraform plan: ${stack.name}${remote ? ` (remote state and account${planRole ? `, as ${planRole}` : ""})` : " (offline)"}`);
+    const text = planText((await terraformOrThrow(planArgs(stack.manifest, remote), dir)).stdout);
     const json = (await terraformOrThrow(["show", "-json", "tfplan"], dir)).stdout;
     return writePlan(stack, stackJson, outdir, text, json, remote, archivesStoodIn);
   } finally {
     await sts?.stop();
   }
+}
+
+/**
+ * The arguments of `terraform plan` for a stage: a stage in another account is planned remotely through its
+ * read-only role there (`-var`), never its deploy role, the variable's default (main.ts).
+ */
+export function planArgs(manifest: StageManifest | undefined, remote: boolean): string[] {
+  const roles = remote ? manifest?.roles : undefined;
+  return ["plan", "-input=false", ...(roles?.plan ? [`-var=${roles.variable}=${roles.plan}`] : []), "-out=tfplan"];
 }
 
 /** Writes `plan.txt`, `plan.json` and `summary.md` of a plan into `outdir`. */
