@@ -26,6 +26,14 @@ describe("check-settings.sh", () => {
     expect(result.stderr.trim().split("\n")).toEqual([expect.stringMatching(/region mismatch: .*"us-east-1".*stateRegion "eu-west-1"/)]);
   });
 
+  test("refuses, in one line naming both values, a workflow region that is not the recorded region the CI roles allow", () => {
+    const dir = project({ stateBucket: "acme-state", stateRegion: "eu-west-1", region: "eu-west-1" });
+    const result = run("check-settings.sh", [], dir, { API_AUTH_COGNITO_STATE_REGION: "eu-west-1", API_AUTH_COGNITO_REGION: "us-east-1" });
+    expect(result.status).toBe(1);
+    expect(result.stderr.trim().split("\n")).toEqual([expect.stringMatching(/region mismatch: .*API_AUTH_COGNITO_REGION\) is "us-east-1" but .* records region "eu-west-1", the region the CI roles allow/)]);
+    expect(run("check-settings.sh", [], dir, { API_AUTH_COGNITO_STATE_REGION: "eu-west-1", API_AUTH_COGNITO_REGION: "eu-west-1" }).status).toBe(0);
+  });
+
   test("refuses, in one line telling to run npm run bootstrap, when no state bucket is set or recorded", () => {
     const result = run("check-settings.sh", [], project({}), { API_AUTH_COGNITO_STATE_REGION: "us-east-1" });
     expect(result.status).toBe(1);
