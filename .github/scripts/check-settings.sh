@@ -7,10 +7,8 @@
 # ("region"), which the CI roles allow.
 set -euo pipefail
 project="${1:-cdktf.json}"
-fail() {
-  echo "::error::$1" >&2
-  exit 1
-}
+# shellcheck source=fail.sh source-path=SCRIPTDIR
+source "$(dirname "$0")/fail.sh"
 recordedBucket="$(jq -r '.context.stateBucket // ""' "$project")"
 recordedRegion="$(jq -r '.context.stateRegion // ""' "$project")"
 [ -n "${API_AUTH_COGNITO_STATE_BUCKET:-}${recordedBucket}" ] \

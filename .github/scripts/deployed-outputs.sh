@@ -7,10 +7,8 @@
 set -euo pipefail
 file="$1" stack="$2" out="${3:-cdktf.out}"
 declared="${out}/stacks/${stack}/cdk.tf.json"
-fail() {
-  echo "::error::$1" >&2
-  exit 1
-}
+# shellcheck source=fail.sh source-path=SCRIPTDIR
+source "$(dirname "$0")/fail.sh"
 [ -f "$declared" ] || fail "no synthesized stack ${stack} at ${declared}: cannot tell which outputs its deploy must produce"
 [ -f "$file" ] || fail "the deploy of ${stack} wrote no outputs file ${file}: it did not complete"
 missing="$(jq -r --arg stack "$stack" --slurpfile declared "$declared" '

@@ -6,10 +6,8 @@
 set -euo pipefail
 stack="$1" out="${2:-cdktf.out}"
 dir="${out}/stacks/${stack}"
-fail() {
-  echo "::error::$1" >&2
-  exit 1
-}
+# shellcheck source=fail.sh source-path=SCRIPTDIR
+source "$(dirname "$0")/fail.sh"
 [ -d "$dir" ] || fail "no synthesized stack ${stack} at ${dir}: cannot tell what its destroy left"
 left="$(terraform -chdir="$dir" state list 2>/dev/null)" || fail "terraform state list of ${stack} failed: the destroy did not complete; see the destroy step's log"
 count="$(printf '%s' "$left" | grep -c . || true)"

@@ -6,10 +6,8 @@
 set -euo pipefail
 stack="$1" out="${2:-cdktf.out}"
 synthesized="${out}/stacks/${stack}/cdk.tf.json"
-fail() {
-  echo "::error::$1" >&2
-  exit 1
-}
+# shellcheck source=fail.sh source-path=SCRIPTDIR
+source "$(dirname "$0")/fail.sh"
 [ -f "$synthesized" ] || fail "no synthesized stack ${stack} at ${synthesized}: run npx cdktf synth first"
 backend() { jq -r --arg name "$1" '.terraform.backend.s3[$name] // ""' "$synthesized"; }
 bucket="$(backend bucket)" key="$(backend key)" region="$(backend region)"

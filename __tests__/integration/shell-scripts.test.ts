@@ -9,9 +9,9 @@ const ROOT = join(__dirname, "..", "..");
 /** Every shell script of the project: CI's and the workflows'. */
 const SCRIPTS = [".ci/run", ...readdirSync(join(ROOT, ".github", "scripts")).map((name) => `.github/scripts/${name}`)];
 
-/** shellcheck's findings on `files`, one line each (gcc format), or none. */
+/** shellcheck's findings on `files`, one line each (gcc format), or none; it follows what a script sources (fail.sh). */
 function shellcheck(files: readonly string[], cwd = ROOT): string[] {
-  const result = spawnSync("shellcheck", ["--format=gcc", ...files], { cwd, encoding: "utf8" });
+  const result = spawnSync("shellcheck", ["--format=gcc", "--external-sources", ...files], { cwd, encoding: "utf8" });
   return result.stdout.split("\n").filter(Boolean);
 }
 

@@ -9,10 +9,8 @@ runCommand(module, {
   examples: ["npm run local:deploy -- dev"],
   async run(_options, positionals) {
     const [stage] = positionals;
-    const { handleShutdown } = await import("../cli/lifecycle");
-    const { TERRAFORM_STOP_MS } = await import("../terraform/terraform");
-    const shutdown = handleShutdown({ deadlineMs: TERRAFORM_STOP_MS });
-    return shutdown.run(async () => {
+    const { runStoppable } = await import("../terraform/terraform");
+    return runStoppable(async () => {
       const { localStack } = await import("../terraform/local-stack");
       const { deployStack } = await import("../terraform/local-deploy");
       const { stack, endpoint, workdir } = await localStack(stage);

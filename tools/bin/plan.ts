@@ -13,10 +13,9 @@ runCommand(module, {
   arguments: { name: "stage", min: 1, max: Infinity },
   examples: ["npm run plan -- dev", "npm run plan -- dev prod --remote", "npm run plan -- prod --remote --detailed-exitcode", "npm run plan -- dev --out /tmp/plans"],
   async run(options, stages) {
-    const { handleShutdown } = await import("../cli/lifecycle");
-    const { TERRAFORM_STOP_MS } = await import("../terraform/terraform");
+    const { runStoppable } = await import("../terraform/terraform");
     // Ctrl-C interrupts a remote plan's Terraform and waits for it to release the stage's state lock.
-    return handleShutdown({ deadlineMs: TERRAFORM_STOP_MS }).run(() => plan(options, stages));
+    return runStoppable(() => plan(options, stages));
   },
 });
 

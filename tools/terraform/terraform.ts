@@ -3,7 +3,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, writeFile
 import { homedir } from "node:os";
 import { join, resolve } from "node:path";
 import { GuardedProcess } from "../cli/guarded-process";
-import { stopping, trackInFlight } from "../cli/lifecycle";
+import { handleShutdown, stopping, trackInFlight } from "../cli/lifecycle";
 import { step } from "../cli/terminal";
 
 /** The project root: this file is tools/terraform/terraform.ts. */
@@ -126,6 +126,15 @@ const LOCKING = new Set(["apply", "destroy", "plan", "refresh", "import", "taint
  * apply's longest step is a Lambda creation's 5 s wait.
  */
 export const TERRAFORM_STOP_MS = 60_000;
+
+/**
+ * Runs a one-shot command that runs Terraform (`local:deploy`, `local:destroy`, `plan`) under the stops of
+ * lifecycle.ts: Ctrl-C, SIGTERM or SIGHUP interrupt its Terraform once and wait, up to {@link TERRAFORM_STOP_MS}, for
+ * it to release the state lock. Resolves with the command's exit code, or the signal's.
+ */
+export function runStoppable(work: () => Promise<number>): Promise<number> {
+  return handleShutdown({ deadlineMs: TERRAFORM_STOP_MS }).run(work);
+}
 
 /** Terraform's line-per-resource progress of apply and destroy. */
 const RESOURCE_PROGRESS = /^\S+: (Creating|Creation complete|Modifying|Modifications complete|Destroying|Destruction complete|Still \w+)/;
