@@ -5,20 +5,18 @@ import { promisify } from "node:util";
 import {
   ApiGatewayV2Client,
   CreateApiCommand,
-  CreateIntegrationCommand,
   CreateRouteCommand,
   CreateStageCommand,
   UpdateApiCommand,
 } from "@aws-sdk/client-apigatewayv2";
 import { CognitoIdentityClient, CreateIdentityPoolCommand, GetCredentialsForIdentityCommand, GetIdCommand, SetIdentityPoolRolesCommand } from "@aws-sdk/client-cognito-identity";
 import { CreateRoleCommand, IAMClient, PutRolePolicyCommand } from "@aws-sdk/client-iam";
-import { CreateFunctionCommand, LambdaClient } from "@aws-sdk/client-lambda";
-import { zipSync } from "fflate";
 import { ACCESS_LOG_FORMAT, SIGV4_HEADERS } from "../../constructs/http-api";
 import { ACCESS_LOG_PREFIX } from "../../tools/local-api/access-log";
 import { LocalApi, startLocalApi } from "../../tools/local-api/api-server";
 import { LocalCloud, startLocalCloud } from "../../tools/local-cloud/front";
 import { LOCAL_CREDENTIALS, LOCAL_REGION } from "../../tools/local-cloud/local-account";
+import { createFunction, createProxyIntegration, TRUST_LAMBDA } from "../support/proxy-function";
 import { describeWhen, missing } from "../support/requires";
 import { ownFolder } from "../support/test-run";
 
@@ -31,7 +29,6 @@ const HANDLER = `exports.handler = async (event) => ({
   headers: { "content-type": "application/json", "access-control-allow-origin": "https://handler.example.com", "x-request-id": event.requestContext.requestId },
   body: JSON.stringify({ routeKey: event.routeKey }),
 });`;
-const TRUST_LAMBDA = JSON.stringify({ Version: "2012-10-17", Statement: [{ Effect: "Allow", Principal: { Service: "lambda.amazonaws.com" }, Action: "sts:AssumeRole" }] });
 /** Requests sent at once against GET /burst, whose bucket holds BURST and refills once every 100 s. */
 const BURST = 5;
 const SENT = 20;
@@ -57,14 +54,10 @@ describeWhen(missing("moto", "lambda-node"))("local API: CORS, throttling and ac
     cloud = await startLocalCloud({ warmUp: false, logFile: join(scratch, "moto.log") });
     const config = { ...CONFIG, endpoint: cloud.endpoint };
     const iam = new IAMClient(config);
-    const lambda = new LambdaClient(config);
     const identity = new CognitoIdentityClient(config);
     apigw = new ApiGatewayV2Client(config);
     try {
-      const lambdaRole = (await iam.send(new CreateRoleCommand({ RoleName: "gateway-fn", AssumeRolePolicyDocument: TRUST_LAMBDA }))).Role!.Arn!;
-      const fn = await lambda.send(
-        new CreateFunctionCommand({ FunctionName: "gateway-fn", Runtime: "nodejs22.x", Role: lambdaRole, Handler: "index.handler", Code: { ZipFile: zipSync({ "index.js": Buffer.from(HANDLER) }) } }),
-      );
+      const functionArn = await createFunction(cloud.endpoint, "gateway-fn", HANDLER);
       const created = await apigw.send(
         new CreateApiCommand({
           Name: "gateway-test",
@@ -73,17 +66,9 @@ describeWhen(missing("moto", "lambda-node"))("local API: CORS, throttling and ac
         }),
       );
       apiId = created.ApiId!;
-      const { IntegrationId } = await apigw.send(
-        new CreateIntegrationCommand({
-          ApiId: apiId,
-          IntegrationType: "AWS_PROXY",
-          IntegrationUri: `arn:aws:apigateway:${LOCAL_REGION}:lambda:path/2015-03-31/functions/${fn.FunctionArn}/invocations`,
-          IntegrationMethod: "POST",
-          PayloadFormatVersion: "2.0",
-        }),
-      );
+      const integrationId = await createProxyIntegration(apigw, apiId, functionArn);
       for (const [RouteKey, AuthorizationType] of [["GET /public", "NONE"], ["GET /burst", "NONE"], ["GET /private", "AWS_IAM"]] as const) {
-        await apigw.send(new CreateRouteCommand({ ApiId: apiId, RouteKey, AuthorizationType, Target: `integrations/${IntegrationId}` }));
+        await apigw.send(new CreateRouteCommand({ ApiId: apiId, RouteKey, AuthorizationType, Target: `integrations/${integrationId}` }));
       }
       const roomy = { ThrottlingRateLimit: 1000, ThrottlingBurstLimit: 1000 };
       await apigw.send(
@@ -100,7 +85,7 @@ describeWhen(missing("moto", "lambda-node"))("local API: CORS, throttling and ac
       );
 
       // A guest of an identity pool whose unauthenticated role may invoke GET /private, as the front issues them.
-      const account = lambdaRole.split(":")[4];
+      const account = functionArn.split(":")[4];
       const guestRole = (await iam.send(new CreateRoleCommand({ RoleName: "gateway-guest", AssumeRolePolicyDocument: TRUST_LAMBDA }))).Role!.Arn!;
       const invoke = { Version: "2012-10-17", Statement: [{ Effect: "Allow", Action: "execute-api:Invoke", Resource: `arn:aws:execute-api:${LOCAL_REGION}:${account}:${apiId}/*/GET/private` }] };
       await iam.send(new PutRolePolicyCommand({ RoleName: "gateway-guest", PolicyName: "invoke", PolicyDocument: JSON.stringify(invoke) }));
@@ -109,7 +94,7 @@ describeWhen(missing("moto", "lambda-node"))("local API: CORS, throttling and ac
       const { IdentityId } = await identity.send(new GetIdCommand({ IdentityPoolId }));
       guest = (await identity.send(new GetCredentialsForIdentityCommand({ IdentityId }))).Credentials as typeof guest;
     } finally {
-      for (const client of [iam, lambda, identity]) client.destroy();
+      for (const client of [iam, identity]) client.destroy();
     }
     api = await startLocalApi({
       cloud,

@@ -1,18 +1,15 @@
 import { rmSync } from "node:fs";
 import { request } from "node:http";
 import { join } from "node:path";
-import { ApiGatewayV2Client, CreateApiCommand, CreateIntegrationCommand, CreateRouteCommand, CreateStageCommand } from "@aws-sdk/client-apigatewayv2";
-import { CreateRoleCommand, IAMClient } from "@aws-sdk/client-iam";
-import { CreateFunctionCommand, LambdaClient } from "@aws-sdk/client-lambda";
-import { zipSync } from "fflate";
+import { ApiGatewayV2Client, CreateApiCommand, CreateRouteCommand, CreateStageCommand } from "@aws-sdk/client-apigatewayv2";
 import { LocalApi, startLocalApi } from "../../tools/local-api/api-server";
 import { LocalCloud, startLocalCloud } from "../../tools/local-cloud/front";
 import { LOCAL_CREDENTIALS, LOCAL_REGION } from "../../tools/local-cloud/local-account";
+import { createFunction, createProxyIntegration } from "../support/proxy-function";
 import { describeWhen, missing } from "../support/requires";
 import { ownFolder } from "../support/test-run";
 
 const CONFIG = { region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS, maxAttempts: 1 };
-const TRUST_LAMBDA = JSON.stringify({ Version: "2012-10-17", Statement: [{ Effect: "Allow", Principal: { Service: "lambda.amazonaws.com" }, Action: "sts:AssumeRole" }] });
 
 /** Responses a handler can return that Node cannot write as they are, by the name GET /<name> asks for. */
 const MALFORMED = {
@@ -57,30 +54,16 @@ describeWhen(missing("moto", "lambda-node"))("local API server: hostile handler 
   beforeAll(async () => {
     scratch = ownFolder("local-api-server");
     cloud = await startLocalCloud({ warmUp: false, logFile: join(scratch, "moto.log") });
-    const config = { ...CONFIG, endpoint: cloud.endpoint };
-    const iam = new IAMClient(config);
-    const lambda = new LambdaClient(config);
-    const apigw = new ApiGatewayV2Client(config);
+    const apigw = new ApiGatewayV2Client({ ...CONFIG, endpoint: cloud.endpoint });
     let apiId: string;
     try {
-      const role = (await iam.send(new CreateRoleCommand({ RoleName: "server-fn", AssumeRolePolicyDocument: TRUST_LAMBDA }))).Role!.Arn!;
-      const fn = await lambda.send(
-        new CreateFunctionCommand({ FunctionName: "server-fn", Runtime: "nodejs22.x", Role: role, Handler: "index.handler", Code: { ZipFile: zipSync({ "index.js": Buffer.from(HANDLER) }) } }),
-      );
+      const functionArn = await createFunction(cloud.endpoint, "server-fn", HANDLER);
       apiId = (await apigw.send(new CreateApiCommand({ Name: "server-test", ProtocolType: "HTTP" }))).ApiId!;
-      const { IntegrationId } = await apigw.send(
-        new CreateIntegrationCommand({
-          ApiId: apiId,
-          IntegrationType: "AWS_PROXY",
-          IntegrationUri: `arn:aws:apigateway:${LOCAL_REGION}:lambda:path/2015-03-31/functions/${fn.FunctionArn}/invocations`,
-          IntegrationMethod: "POST",
-          PayloadFormatVersion: "2.0",
-        }),
-      );
-      await apigw.send(new CreateRouteCommand({ ApiId: apiId, RouteKey: "GET /{name}", AuthorizationType: "NONE", Target: `integrations/${IntegrationId}` }));
+      const integrationId = await createProxyIntegration(apigw, apiId, functionArn);
+      await apigw.send(new CreateRouteCommand({ ApiId: apiId, RouteKey: "GET /{name}", AuthorizationType: "NONE", Target: `integrations/${integrationId}` }));
       await apigw.send(new CreateStageCommand({ ApiId: apiId, StageName: "$default", AutoDeploy: true }));
     } finally {
-      for (const client of [iam, lambda, apigw]) client.destroy();
+      apigw.destroy();
     }
     api = await startLocalApi({ cloud, apiId, region: LOCAL_REGION, onLog: (line) => logs.push(line) });
   }, 120_000);
