@@ -2,8 +2,8 @@ import { spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { LOCAL_CLOUD_PROFILE, LOCAL_CREDENTIALS, localAwsProvider, localCloudConfig, localS3Backend } from "../../local-cloud-target";
-import { readStageManifest } from "../../stage-manifest";
+import { LOCAL_CLOUD_PROFILE, LOCAL_CREDENTIALS, localAwsProvider, localCloudConfig, localS3Backend } from "../../app/contract/local-target";
+import { readStageManifest } from "../../app/contract/stage-manifest";
 import { APP_COMMAND } from "../support/app-command";
 import { snapshot } from "../support/snapshot";
 

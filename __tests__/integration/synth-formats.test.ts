@@ -12,7 +12,7 @@ const run = promisify(execFile);
 /**
  * cdktf does not clean a stack's folder between formats: a `cdk.tf` left by `cdktf synth --hcl` beside a new
  * `cdk.tf.json` used to fail every later Terraform command there with "Duplicate backend configuration". (That the
- * HCL of every stack is valid Terraform is e2e/validate.test.ts's.)
+ * HCL of every stack is valid Terraform is e2e/tools/terraform/validate.test.ts's.)
  */
 describe("HCL and JSON synths in the same cdktf.out", () => {
   test("npm run synth:hcl writes a folder of its own, never cdktf.out", () => {

@@ -10,7 +10,7 @@ const Sequencer = require("@jest/test-sequencer").default;
  */
 
 /** Files that spend most of their time waiting, longest first (paths under __tests__/). */
-const WAITING_FIRST = ["e2e/bootstrap.test.ts", "e2e/local-lifecycle.test.ts", "e2e/local-deploy.test.ts", "e2e/interrupted-deploy.test.ts", "e2e/local-target.test.ts", "e2e/ci-roles.test.ts", "e2e/state-migration.test.ts", "e2e/local-unlock.test.ts"];
+const WAITING_FIRST = ["e2e/tools/terraform/bootstrap.test.ts", "e2e/tools/cli/lifecycle.test.ts", "e2e/tools/terraform/local-deploy.test.ts", "e2e/tools/terraform/interrupted-deploy.test.ts", "e2e/app/local-target.test.ts", "e2e/tools/ci-roles/ci-roles.test.ts", "e2e/tools/terraform/state-migration.test.ts", "e2e/tools/terraform/local-unlock.test.ts"];
 
 /** The projects in the order their files start. */
 const PROJECTS = ["e2e", "integration", "unit"];

@@ -1,10 +1,10 @@
 import { closeSync, existsSync, mkdirSync, openSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { readStageManifest, StageManifest } from "../../stage-manifest";
+import { readStageManifest, StageManifest } from "../../app/contract/stage-manifest";
 import { GuardedProcess } from "../../tools/cli/guarded-process";
 import { isAlive } from "../../tools/cli/lifecycle";
-import { LOCAL_OUTPUT_NAMES, readOutputsFile } from "../../tools/local-api/outputs-file";
-import { PROJECT_ROOT } from "../../tools/terraform/terraform";
+import { LOCAL_OUTPUT_NAMES, readOutputsFile } from "../../tools/dev/outputs-file";
+import { PROJECT_ROOT } from "../../tools/shared/paths";
 import { isolatedEnv, testRunFolder } from "./test-run";
 
 /**

@@ -1,6 +1,6 @@
 import { spawn } from "node:child_process";
 import { join } from "node:path";
-import { PROJECT_ROOT } from "../../tools/terraform/terraform";
+import { PROJECT_ROOT } from "../../tools/shared/paths";
 
 /** What {@link smoke} gives back. */
 export interface SmokeResult {

@@ -3,9 +3,10 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, 
 import { cpus, tmpdir } from "node:os";
 import { join } from "node:path";
 import { buildSync } from "esbuild";
-import { zipDirectory } from "../terraform/archive-stand-in";
+import { zipDirectory } from "../shared/zip";
 import { stageStack, synthesize } from "../terraform/synthesize";
-import { PROJECT_ROOT, prepareTerraform, terraformEnv } from "../terraform/terraform";
+import { prepareTerraform, terraformEnv } from "../terraform/terraform";
+import { PROJECT_ROOT } from "../shared/paths";
 import { note, step } from "../cli/terminal";
 
 /**

@@ -5,14 +5,14 @@ import { join } from "node:path";
 import { CognitoIdentityClient, GetCredentialsForIdentityCommand, GetIdCommand } from "@aws-sdk/client-cognito-identity";
 import { AdminConfirmSignUpCommand, CognitoIdentityProviderClient, InitiateAuthCommand, SignUpCommand } from "@aws-sdk/client-cognito-identity-provider";
 import { SignatureV4 } from "@smithy/signature-v4";
-import { DevEnvironment, startDev } from "../local-api/dev-environment";
+import { DevEnvironment, startDev } from "../dev/session";
 import { DevLoopFigures, measureDevLoop } from "./dev-loop";
 import { useSdkHandler } from "./use-sdk-handler";
-import { LOCAL_CREDENTIALS, LOCAL_REGION } from "../local-cloud/local-account";
+import { LOCAL_CREDENTIALS, LOCAL_REGION } from "../local-cloud/account";
 import { mayInvoke, requestArn } from "../local-api/invoke-authorization";
-import { verifySignedRequest } from "../local-cloud/sigv4-verifier";
-import { PROJECT_ROOT } from "../terraform/terraform";
-import { Sha256 } from "../local-cloud/sha256";
+import { verifySignedRequest } from "../local-cloud/auth/sigv4-verifier";
+import { PROJECT_ROOT } from "../shared/paths";
+import { Sha256 } from "../shared/sha256";
 
 /**
  * `npm run bench:dev`: how fast `npm run dev` is ready, and how fast the local API answers once it is. In one run:

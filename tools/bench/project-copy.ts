@@ -1,7 +1,7 @@
 import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
-import { PROJECT_ROOT } from "../terraform/terraform";
+import { PROJECT_ROOT } from "../shared/paths";
 
 /**
  * A scratch copy of this project that `npm run dev` can synthesize, deploy and watch (`startDev({ projectRoot })`),

@@ -3,8 +3,8 @@ import { join } from "node:path";
 import { IAMClient, PutRolePolicyCommand } from "@aws-sdk/client-iam";
 import { GetFunctionConfigurationCommand, LambdaClient, UpdateFunctionConfigurationCommand } from "@aws-sdk/client-lambda";
 import { CreateBucketCommand, S3Client } from "@aws-sdk/client-s3";
-import type { DevEnvironment } from "../local-api/dev-environment";
-import { LOCAL_CREDENTIALS, LOCAL_REGION } from "../local-cloud/local-account";
+import type { DevEnvironment } from "../dev/session";
+import { LOCAL_CREDENTIALS, LOCAL_REGION } from "../local-cloud/account";
 
 /** The bucket sdk-handler.ts stores greetings in. */
 export const GREETINGS_BUCKET = "greetings-dev";

@@ -10,7 +10,7 @@ runCommand(module, {
     const { mkdtempSync, rmSync } = await import("node:fs");
     const { tmpdir } = await import("node:os");
     const { join } = await import("node:path");
-    const { deployStatements, planStatements, policyDocument, CI_ROLE_NAMES } = await import("../../ci-permissions");
+    const { deployStatements, planStatements, policyDocument, CI_ROLE_NAMES } = await import("../../app/contract");
     const { recordTerraformCalls } = await import("../ci-roles/terraform-calls");
     const { checkRoles } = await import("../ci-roles/role-check");
     const { step } = await import("../cli/terminal");

@@ -13,11 +13,11 @@ runCommand(module, {
   },
   examples: ["npm run dev", "npm run dev -- prod", "npm run dev -- --port 4700 --api-port 4701", "npm run dev -- --outputs-file outputs.json"],
   async run(options, positionals) {
-    const { startDev } = await import("../local-api/dev-environment");
-    const { checkOutputsFileTarget, LOCAL_OUTPUT_NAMES, writeOutputsFile } = await import("../local-api/outputs-file");
+    const { startDev } = await import("../dev/session");
+    const { checkOutputsFileTarget, LOCAL_OUTPUT_NAMES, writeOutputsFile } = await import("../dev/outputs-file");
     const { explainTakenPort } = await import("../local-cloud/port-taken");
-    const { shellBlock } = await import("../local-cloud/shell-block");
-    const { API_PORT_ENV, CLOUD_PORT_ENV, DEFAULT_API_PORT, DEFAULT_CLOUD_PORT, portSetting } = await import("../../local-ports");
+    const { shellBlock } = await import("../dev/shell-block");
+    const { API_PORT_ENV, CLOUD_PORT_ENV, DEFAULT_API_PORT, DEFAULT_CLOUD_PORT, portSetting } = await import("../../app/contract");
     const { handleShutdown } = await import("../cli/lifecycle");
     let cloudPort: number, apiPort: number;
     try {

@@ -2,7 +2,7 @@ import { join } from "node:path";
 import { Command, runCommand } from "../cli/command";
 
 /** `npm run docs`: writes the construct library's reference from its TSDoc; `--check` only says whether it is current. */
-export function docsCommand(root = join(__dirname, "..", ".."), generate?: (root: string) => string): Command {
+export function docsCommand(root?: string, generate?: (root: string) => string): Command {
   return {
     usage: "npm run docs [-- --check]",
     description: "Writes docs/constructs-reference.md, the reference of constructs/ generated from its TSDoc (props with their defaults, attributes, methods).",
@@ -11,8 +11,9 @@ export function docsCommand(root = join(__dirname, "..", ".."), generate?: (root
       const { mkdirSync, readFileSync, writeFileSync } = await import("node:fs");
       const { dirname } = await import("node:path");
       const { constructReference, REFERENCE_FILE } = await import("../docs/construct-reference");
-      const file = join(root, REFERENCE_FILE);
-      const generated = (generate ?? constructReference)(root);
+      const { PROJECT_ROOT } = await import("../shared/paths");
+      const file = join(root ?? PROJECT_ROOT, REFERENCE_FILE);
+      const generated = (generate ?? constructReference)(root ?? PROJECT_ROOT);
       if (options.check) {
         let committed: string | undefined;
         try {

@@ -12,12 +12,11 @@ runCommand(module, {
   async run(options) {
     const { mkdirSync } = await import("node:fs");
     const { dirname, join } = await import("node:path");
-    const { startLocalCloud } = await import("../local-cloud/front");
+    const { startLocalCloud } = await import("../local-cloud/cloud");
     const { recordRunningCloud, forgetRunningCloud, clearStaleCloud, CLOUD_FILE } = await import("../local-cloud/running-cloud");
     const { explainTakenPort } = await import("../local-cloud/port-taken");
-    const { shellBlock } = await import("../local-cloud/shell-block");
-    const { CLOUD_PORT_ENV, DEFAULT_CLOUD_PORT, portSetting } = await import("../../local-ports");
-    const { LOCAL_STATE_BUCKET } = await import("../../config");
+    const { shellBlock } = await import("../dev/shell-block");
+    const { CLOUD_PORT_ENV, DEFAULT_CLOUD_PORT, LOCAL_STATE_BUCKET, portSetting } = await import("../../app/contract");
     const { note, step } = await import("../cli/terminal");
     const { handleShutdown } = await import("../cli/lifecycle");
     let port: number;

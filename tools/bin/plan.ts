@@ -22,9 +22,10 @@ runCommand(module, {
 /** Plans each stage; exit 2 with --detailed-exitcode when one has changes. */
 async function plan(options: Readonly<Record<string, string | boolean | undefined>>, stages: readonly string[]): Promise<number> {
   const { join, resolve } = await import("node:path");
-  const { stageNamed } = await import("../../config");
+  const { stageNamed } = await import("../../app/contract");
   for (const stage of stages) stageNamed(stage);
-  const { PROJECT_ROOT, WORK_ROOT, prepareTerraform } = await import("../terraform/terraform");
+  const { prepareTerraform } = await import("../terraform/terraform");
+  const { PROJECT_ROOT, WORK_ROOT } = await import("../shared/paths");
   const { synthesize, stageStack } = await import("../terraform/synthesize");
   const { planStack } = await import("../terraform/plan");
   const { changesSentence, totalChanges } = await import("../terraform/plan-summary");

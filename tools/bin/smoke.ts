@@ -19,8 +19,8 @@ runCommand(module, {
     if (retryFor !== undefined && (!/^\d+$/.test(options["retry-for"] as string) || retryFor > MAX_RETRY_SECONDS)) {
       throw new UsageError(`invalid --retry-for ${quoted(options["retry-for"])}: expected a whole number of seconds from 0 to ${MAX_RETRY_SECONDS}`);
     }
-    const { SETTING_SOURCES, stackName, stageNamed } = await import("../../config");
-    const { readOutputsFile } = await import("../local-api/outputs-file");
+    const { SETTING_SOURCES, stackName, stageNamed } = await import("../../app/contract");
+    const { readOutputsFile } = await import("../dev/outputs-file");
     const { smokeTargetOf, smokeTest, SmokeTestFailure } = await import("../smoke/smoke-test");
     const { step } = await import("../cli/terminal");
     const stack = stackName(stageNamed(stage));

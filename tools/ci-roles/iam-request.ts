@@ -1,7 +1,7 @@
 import { IncomingHttpHeaders } from "node:http";
-import { isJsonObject } from "../local-cloud/aws-json";
-import { servedUnsigned } from "../local-cloud/public-operations";
-import { actionOf } from "../local-cloud/request-actions";
+import { isJsonObject } from "../local-cloud/protocol/aws-json";
+import { servedUnsigned } from "../local-cloud/gateway/public-operations";
+import { actionOf } from "../local-cloud/auth/request-actions";
 
 /**
  * What IAM authorizes an AWS API request for: its action and the ARN of the resource it acts on, read from the

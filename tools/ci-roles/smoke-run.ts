@@ -1,9 +1,9 @@
 import { startLocalApi } from "../local-api/api-server";
-import { LocalCloud } from "../local-cloud/front";
-import { LOCAL_CREDENTIALS } from "../local-cloud/local-account";
+import { LocalCloud } from "../local-cloud/cloud";
+import { LOCAL_CREDENTIALS } from "../local-cloud/account";
 import { smokeTest, SmokeStep } from "../smoke/smoke-test";
 import { outputs } from "../terraform/local-deploy";
-import { OUTPUT_NAMES } from "../../stage-manifest";
+import { OUTPUT_NAMES } from "../../app/contract";
 
 /**
  * The smoke test CI runs after each deploy (`npm run smoke`), run on the stage just applied to a local cloud: its API

@@ -1,5 +1,6 @@
 import { join, relative } from "node:path";
 import ts from "typescript";
+import { PROJECT_ROOT } from "../shared/paths";
 
 /**
  * The reference of the construct library, generated from its TSDoc with the TypeScript compiler API: for each
@@ -13,8 +14,6 @@ export const REFERENCE_FILE = "docs/constructs-reference.md";
 
 /** The command that regenerates it. */
 export const REGENERATE = "npm run docs";
-
-const PROJECT_ROOT = join(__dirname, "..", "..");
 
 /** The Markdown reference of the library whose entry point is `<root>/constructs/index.ts`. */
 export function constructReference(root: string = PROJECT_ROOT): string {

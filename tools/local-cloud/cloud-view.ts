@@ -1,6 +1,6 @@
-import type { IssuedCredentials } from "./identities";
-import type { FunctionCode } from "./lambda-code";
-import type { RoleCredentials } from "./role-sessions";
+import type { IssuedCredentials } from "./services/cognito-identity/identities";
+import type { FunctionCode } from "./services/lambda/lambda-code";
+import type { RoleCredentials } from "./auth/role-sessions";
 
 /**
  * What a local API Gateway needs of a local cloud, whether the cloud runs in its own process (`startLocalCloud`,

@@ -1,12 +1,12 @@
 import { Agent, request as httpRequest } from "node:http";
 import { SignatureV4 } from "@smithy/signature-v4";
 import { CloudView } from "./cloud-view";
-import { CONTROL_PREFIX } from "./control-api";
-import type { IssuedCredentials } from "./identities";
-import type { FunctionCode } from "./lambda-code";
-import { LOCAL_CREDENTIALS, LOCAL_REGION } from "./local-account";
-import type { RoleCredentials } from "./role-sessions";
-import { Sha256 } from "./sha256";
+import { CONTROL_PREFIX } from "./gateway/control-api";
+import type { IssuedCredentials } from "./services/cognito-identity/identities";
+import type { FunctionCode } from "./services/lambda/lambda-code";
+import { LOCAL_CREDENTIALS, LOCAL_REGION } from "./account";
+import type { RoleCredentials } from "./auth/role-sessions";
+import { Sha256 } from "../shared/sha256";
 
 /**
  * A local cloud that runs in another process (`npm run local:up`, or a test's `startLocalCloud`), seen through its

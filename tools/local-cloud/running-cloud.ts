@@ -1,7 +1,7 @@
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { isAlive } from "../cli/lifecycle";
-import { WORK_ROOT } from "../terraform/terraform";
+import { WORK_ROOT } from "../shared/paths";
 
 /**
  * Where a running `npm run local:up` tells the other commands which endpoint it serves, and what it runs: so that the

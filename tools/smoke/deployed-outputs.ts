@@ -3,9 +3,9 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
-import { SETTING_SOURCES } from "../../config";
-import { readOutputsFile } from "../local-api/outputs-file";
-import { PROJECT_ROOT } from "../terraform/terraform";
+import { SETTING_SOURCES } from "../../app/contract";
+import { readOutputsFile } from "../dev/outputs-file";
+import { PROJECT_ROOT } from "../shared/paths";
 
 /**
  * The outputs of a stage deployed to AWS, as `npx cdktf output <stack>` reads them from the stage's state, with the

@@ -8,10 +8,10 @@ import {
   InitiateAuthCommand,
 } from "@aws-sdk/client-cognito-identity-provider";
 import { SignatureV4 } from "@smithy/signature-v4";
-import { OUTPUT_NAMES } from "../../stage-manifest";
-import { LOCAL_OUTPUT_NAMES } from "../local-api/outputs-file";
-import { LOCAL_CREDENTIALS } from "../local-cloud/local-account";
-import { Sha256 } from "../local-cloud/sha256";
+import { OUTPUT_NAMES } from "../../app/contract";
+import { LOCAL_OUTPUT_NAMES } from "../dev/outputs-file";
+import { LOCAL_CREDENTIALS } from "../local-cloud/account";
+import { Sha256 } from "../shared/sha256";
 import { ApiAnswerError } from "./api-answer-error";
 import { errorText, retryTransient, RetryPolicy } from "./smoke-retry";
 

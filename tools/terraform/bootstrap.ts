@@ -1,12 +1,13 @@
 import { renameSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { APP_NAME, readCdktfJson, resolveSettings, SETTING_SOURCES, STATE_STACK_NAME } from "../../config";
+import { APP_NAME, readCdktfJson, resolveSettings, SETTING_SOURCES, STATE_STACK_NAME } from "../../app/contract";
 import { assertRegion } from "../../constructs/validation";
 import { step } from "../cli/terminal";
 import { awsProviderOverride } from "./provider-override";
 import { prepareStack } from "./stack-workdir";
 import { synthesize } from "./synthesize";
-import { PROJECT_ROOT, terraform, WORK_ROOT } from "./terraform";
+import { terraform } from "./terraform";
+import { PROJECT_ROOT, WORK_ROOT } from "../shared/paths";
 
 /**
  * `npm run bootstrap`: the state bucket of an account, with a name no other account holds. S3 bucket names are

@@ -12,9 +12,8 @@ import { terraform, terraformError, TerraformResult, TerraformWatch, terraformOr
 import { claimWorkdir } from "./workdir-claim";
 import { stopping } from "../cli/lifecycle";
 import { step } from "../cli/terminal";
-import { LOCAL_STATE_BUCKET } from "../../config";
-import { localS3Backend } from "../../local-cloud-target";
-import { LOCAL_CREDENTIALS, LOCAL_REGION } from "../local-cloud/local-account";
+import { LOCAL_STATE_BUCKET, localS3Backend } from "../../app/contract";
+import { LOCAL_CREDENTIALS, LOCAL_REGION } from "../local-cloud/account";
 
 /** Stack outputs by name, as `terraform output` prints them. */
 export type Outputs = Record<string, string>;

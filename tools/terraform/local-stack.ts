@@ -1,8 +1,9 @@
 import { join } from "node:path";
-import { stageNamed } from "../../config";
+import { stageNamed } from "../../app/contract";
 import { runningCloudEndpoint } from "../local-cloud/running-cloud";
 import { stageStack, synthesize, SynthesizedStack } from "./synthesize";
-import { prepareTerraform, WORK_ROOT } from "./terraform";
+import { prepareTerraform } from "./terraform";
+import { WORK_ROOT } from "../shared/paths";
 
 /** A stage ready for `local:deploy` or `local:destroy`: synthesized alone, and the running local cloud found. */
 export async function localStack(stage: string): Promise<{ stack: SynthesizedStack; endpoint: string; workdir: string }> {

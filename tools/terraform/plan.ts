@@ -4,11 +4,10 @@ import { ChangeCounts, countChanges, planSummary } from "./plan-summary";
 import { awsProviderOverride } from "./provider-override";
 import { prepareStack } from "./stack-workdir";
 import { SynthesizedStack } from "./synthesize";
-import { assertStateBucketBootstrapped } from "../../config";
+import { assertStateBucketBootstrapped, type StageManifest } from "../../app/contract";
 import { OFFLINE_ACCOUNT, startOfflineSts } from "./offline-sts";
 import { terraformOrThrow } from "./terraform";
 import { step } from "../cli/terminal";
-import type { StageManifest } from "../../stage-manifest";
 
 /** Nothing listens on port 1 of loopback: an offline plan that tried to call AWS would fail at once. */
 const NOWHERE = "http://127.0.0.1:1";

@@ -1,4 +1,4 @@
-import { localAwsProvider } from "../../local-cloud-target";
+import { localAwsProvider } from "../../app/contract";
 
 /** What points a stack's AWS provider at one endpoint: a provider override block and the environment it needs. */
 export interface AwsProviderOverride {

@@ -1,10 +1,9 @@
 import { execFile, spawnSync } from "node:child_process";
 import { mkdirSync, readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
-import { readCdktfJson, SETTING_SOURCES, stageNamed } from "../../config";
-import { readStageManifest, StageManifest } from "../../stage-manifest";
+import { readCdktfJson, readStageManifest, SETTING_SOURCES, StageManifest, stageNamed } from "../../app/contract";
 import { step } from "../cli/terminal";
-import { PROJECT_ROOT } from "./terraform";
+import { PROJECT_ROOT } from "../shared/paths";
 
 /** A synthesized stack: its name, the directory holding its Terraform, and, for a stage, what the app published of it. */
 export interface SynthesizedStack {

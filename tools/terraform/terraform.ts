@@ -1,20 +1,11 @@
 import { spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { homedir } from "node:os";
-import { join, resolve } from "node:path";
+import { join } from "node:path";
 import { GuardedProcess } from "../cli/guarded-process";
 import { handleShutdown, stopping, trackInFlight } from "../cli/lifecycle";
 import { step } from "../cli/terminal";
-
-/** The project root: this file is tools/terraform/terraform.ts. */
-export const PROJECT_ROOT = join(__dirname, "..", "..");
-
-/**
- * Scratch space of the tools (gitignored): CLI config, working copies of stacks, plans, the running local cloud's
- * record. `.tfwork` in the project, or the folder `API_AUTH_COGNITO_WORK_DIR` names (each test gives each command it
- * runs a folder of its own, so that none sees another's cloud or working copies, nor a developer's).
- */
-export const WORK_ROOT = process.env.API_AUTH_COGNITO_WORK_DIR ? resolve(process.env.API_AUTH_COGNITO_WORK_DIR) : join(PROJECT_ROOT, ".tfwork");
+import { WORK_ROOT } from "../shared/paths";
 
 /** Where provider mirrors are commonly installed; `TF_PROVIDER_MIRROR` names another. */
 const MIRROR_CANDIDATES = [

@@ -2,7 +2,8 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { prepareStack } from "./stack-workdir";
 import { synthesize, SynthesizedStack } from "./synthesize";
-import { terraform, terraformOrThrow, WORK_ROOT } from "./terraform";
+import { terraform, terraformOrThrow } from "./terraform";
+import { WORK_ROOT } from "../shared/paths";
 import { step } from "../cli/terminal";
 
 /** One diagnostic of `terraform validate -json`. */
