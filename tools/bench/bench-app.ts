@@ -2,7 +2,7 @@ import { spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { cpus, tmpdir } from "node:os";
 import { join } from "node:path";
-import { buildSync } from "esbuild";
+import { build, Plugin } from "esbuild";
 import { zipDirectory } from "../shared/zip";
 import { stageStack, synthesize } from "../terraform/synthesize";
 import { prepareTerraform, terraformEnv } from "../terraform/terraform";
@@ -82,7 +82,8 @@ function ratioFigure(name: string, measured: readonly number[], floor: readonly 
 
 /** The provider modules the app imports, by deep path, read from its sources. */
 function providerModules(): string[] {
-  const files = ["main.ts", ...readdirSync(join(PROJECT_ROOT, "constructs")).map((f) => join("constructs", f))];
+  const sources = (dir: string) => readdirSync(join(PROJECT_ROOT, dir), { recursive: true, encoding: "utf8" }).filter((f) => f.endsWith(".ts")).map((f) => join(dir, f));
+  const files = ["main.ts", ...sources("app"), ...sources("constructs")];
   const found = files.flatMap((file) => [...readFileSync(join(PROJECT_ROOT, file), "utf8").matchAll(/"(@cdktf\/provider-[a-z]+\/lib\/[a-z0-9-]+)"/g)].map((m) => m[1]));
   return [...new Set(found)].sort();
 }
@@ -129,11 +130,12 @@ export async function benchApp(runs: number): Promise<number> {
 
   try {
     // 1. The app as cdktf.json runs it against the floor: the same app prebuilt to one JavaScript file with esbuild
-    // and run by node, alternating run by run so that both see the same machine. The prebuilt file must sit beside
-    // main.ts, which finds the handlers relative to itself.
+    // and run by node, alternating run by run so that both see the same machine. Each file keeps its own __dirname,
+    // as run-app.cjs gives it (the stage stack finds the handlers relative to itself).
     const runApp = join(PROJECT_ROOT, "tools", "terraform", "run-app.cjs");
     const prebuilt = join(PROJECT_ROOT, `.bench-app-${process.pid}.js`);
-    buildSync({ entryPoints: [join(PROJECT_ROOT, "main.ts")], bundle: true, platform: "node", format: "cjs", packages: "external", outfile: prebuilt, logLevel: "silent" });
+    const { ownDirname } = require("../terraform/own-dirname.cjs") as { ownDirname: Plugin };
+    await build({ entryPoints: [join(PROJECT_ROOT, "main.ts")], bundle: true, platform: "node", format: "cjs", packages: "external", outfile: prebuilt, logLevel: "silent", plugins: [ownDirname] });
     const appSamples: Sample[] = [];
     const floorSamples: Sample[] = [];
     try {

@@ -65,7 +65,7 @@ const RUN_TIMEOUT_S = 10;
 const BUDGET_READY_S = 8;
 /** Warm: a local cloud left running, the stage unchanged since its last deploy there. */
 const BUDGET_WARM_S = 2;
-/** Infrastructure reload: a route and its handler added to main.ts, the save to the new route's first 200. */
+/** Infrastructure reload: a route and its handler added to the stage stack (app/stacks/stage-stack.ts), the save to the new route's first 200. */
 const BUDGET_INFRA_RELOAD_S = 10;
 const BUDGET_PUBLIC_P50_MS = 10;
 const BUDGET_PRIVATE_P50_MS = 20;
@@ -364,7 +364,7 @@ function printTable(ready: { seconds: number; startDevSeconds: number; firstRequ
   const warmS = loop.warm.totalMs / 1000;
   const infraS = loop.infraReload.totalMs / 1000;
   console.log(`| warm: local cloud running, stage unchanged: startDev → first 200 | ${warmS.toFixed(2)} s (startDev ${(loop.warm.startDevMs / 1000).toFixed(2)} s${loop.warm.deployed ? ", REDEPLOYED" : ", nothing applied"}) | ${warmS <= BUDGET_WARM_S && !loop.warm.deployed ? "ok" : "BROKEN"} (≤ ${BUDGET_WARM_S} s) |`);
-  console.log(`| infrastructure reload: route + handler added to main.ts → first 200 | ${infraS.toFixed(2)} s${loop.infraReload.redeployMs === undefined ? "" : ` (redeploy ${(loop.infraReload.redeployMs / 1000).toFixed(2)} s, ${loop.infraReload.changed} changed)`} | ${infraS <= BUDGET_INFRA_RELOAD_S ? "ok" : "BROKEN"} (≤ ${BUDGET_INFRA_RELOAD_S} s) |`);
+  console.log(`| infrastructure reload: route + handler added to the stage stack (app/stacks/stage-stack.ts) → first 200 | ${infraS.toFixed(2)} s${loop.infraReload.redeployMs === undefined ? "" : ` (redeploy ${(loop.infraReload.redeployMs / 1000).toFixed(2)} s, ${loop.infraReload.changed} changed)`} | ${infraS <= BUDGET_INFRA_RELOAD_S ? "ok" : "BROKEN"} (≤ ${BUDGET_INFRA_RELOAD_S} s) |`);
   const reloadMs = median(reloads);
   console.log(`| save public.ts → first request served by the new code (median of ${reloads.length}, max ${ms(Math.max(...reloads))}) | ${ms(reloadMs)} | ${reloadMs <= BUDGET_RELOAD_MS ? "ok" : "BROKEN"} (≤ ${BUDGET_RELOAD_MS} ms) |`);
   console.log(`\n| ${AMOUNT} requests, keep-alive | conn. | p50 | p90 | p99 | max | req/s | non-2xx | budget |\n|---|---|---|---|---|---|---|---|---|`);

@@ -8,7 +8,7 @@ import { addOpenRoute, copyProject } from "./project-copy";
 /**
  * The dev loop's figures beyond the cold start, for `npm run bench:dev`: a warm start (a local cloud left running,
  * the stage unchanged since the last deploy: `startDev` to the first 200 of `GET /public`) and an infrastructure
- * reload (a route and handler added to main.ts: the save to the first 200 of the new route). On a copy of the
+ * reload (a route and handler added to the stage stack (app/stacks/stage-stack.ts): the save to the first 200 of the new route). On a copy of the
  * project, with a cloud in this process recorded as `npm run local:up` records one.
  */
 
@@ -18,7 +18,7 @@ export interface DevLoopFigures {
   readonly firstDeployMs: number;
   /** `startDev` of the warm start, and from its return to the first 200 of `GET /public`. */
   readonly warm: { readonly totalMs: number; readonly startDevMs: number; readonly firstRequestMs: number; readonly deployed: boolean };
-  /** From the save of main.ts to the first 200 of the new route; the redeploy's own ms and resources changed. */
+  /** From the save of the stage stack to the first 200 of the new route; the redeploy's own ms and resources changed. */
   readonly infraReload: { readonly totalMs: number; readonly redeployMs?: number; readonly changed?: number };
 }
 

@@ -3,14 +3,14 @@ import { join, relative, sep } from "node:path";
 import { isEditorArtifact, mayChangeBundle } from "./handler-reloader";
 
 /**
- * Watches the files an app's infrastructure is defined in (the modules at the project's root: `main.ts`,
- * `config.ts`, `stage-manifest.ts`, ...; and `constructs/`) and, after a burst of saves, runs one redeploy; saves during a redeploy cause exactly one more after
+ * Watches the files an app's infrastructure is defined in (the modules at the project's root, `main.ts`; `app/` and
+ * `constructs/`) and, after a burst of saves, runs one redeploy; saves during a redeploy cause exactly one more after
  * it. Redeploys never overlap, and one that fails does not stop the watching: what it does on failure (say so in one
  * line, keep the last good deployment) is the caller's.
  */
 
 /** The folders of a project, relative to its root, whose edits change the infrastructure, besides its root modules. */
-export const INFRASTRUCTURE_FOLDERS: readonly string[] = ["constructs"];
+export const INFRASTRUCTURE_FOLDERS: readonly string[] = ["app", "constructs"];
 
 /** Options of {@link InfraReloader}. */
 export interface InfraReloaderOptions {
@@ -46,7 +46,7 @@ export class InfraReloader {
         this.watchers.push(watch(dir, { recursive: true }, (_event, name) => name && this.noticed(join(dir, name.toString()))));
       }
     } catch (error) {
-      options.log(`cannot watch the infrastructure's sources: ${(error as Error).message}; edits of main.ts and constructs/ need a restart`);
+      options.log(`cannot watch the infrastructure's sources: ${(error as Error).message}; edits of main.ts, app/ and constructs/ need a restart`);
     }
   }
 

@@ -71,7 +71,7 @@ export interface DevOptions {
    * dev's own. @default false, so that tests never deploy into a developer's running cloud
    */
   readonly runningCloud?: string | boolean;
-  /** Whether saving main.ts, another root module (config.ts, ...) or a file under constructs/ redeploys. @default true */
+  /** Whether saving main.ts, a file under app/ or a file under constructs/ redeploys. @default true */
   readonly infraReload?: boolean;
   /** Receives status and handler log lines. @default console.log */
   readonly log?: (line: string) => void;

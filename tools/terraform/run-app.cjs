@@ -7,7 +7,7 @@
  * each file through loader hooks and makes Node parse the inline source maps of every cdktf module it loads, and
  * within a few percent of running a prebuilt bundle with node (`npm run bench` measures both).
  *
- * Each file keeps its own `__dirname` and `__filename` (main.ts finds lambdas/ by its own). The bundle's source map
+ * Each file keeps its own `__dirname` and `__filename` (app/stacks/stage-stack.ts finds lambdas/ by its own). The bundle's source map
  * sits beside it and is read only when the app crashes, to name `main.ts:<line>` in the trace, not bundle lines.
  * A {@link ValidationError}'s one line has no trace, and is shown as it is.
  *
@@ -17,25 +17,12 @@ const { mkdirSync, readdirSync, readFileSync, rmSync } = require("node:fs");
 const Module = require("node:module");
 const { SourceMap } = Module;
 const { basename, dirname, join, resolve } = require("node:path");
+const { ownDirname } = require("./own-dirname.cjs");
 
 const entry = resolve(process.argv[2] ?? "main.ts");
 const root = process.cwd();
 // Inside the project, so that the bundle's requires of packages resolve from the project's node_modules.
 const bundle = join(root, ".tfwork", "app", `${basename(entry, ".ts")}-${process.pid}.cjs`);
-
-/** @type {import("esbuild").Plugin} Gives each bundled file its own `__dirname` and `__filename`. */
-const ownDirname = {
-  name: "own-dirname",
-  setup(build) {
-    build.onLoad({ filter: /\.ts$/ }, (args) => {
-      const source = readFileSync(args.path, "utf8");
-      if (!/\b__(dirname|filename)\b/.test(source)) return undefined;
-      // esbuild renames these module-level constants where files would collide.
-      const header = `const __dirname = ${JSON.stringify(dirname(args.path))}; const __filename = ${JSON.stringify(args.path)};`;
-      return { contents: `${header}\n${source}`, loader: "ts" };
-    });
-  },
-};
 
 /** `error`'s stack with each place in the bundle named by its place in the sources, through the bundle's map. */
 function mappedStack(error) {

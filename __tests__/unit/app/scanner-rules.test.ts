@@ -11,7 +11,7 @@ import { block, resourceEntries, Synthesized } from "../../support/synthesized";
  * table honest. __tests__/security-table.test.ts checks that SECURITY.md lists exactly these rules.
  */
 
-/** The stack id of each key, as main.ts names them: `api-auth-cognito-dev`, ..., `api-auth-cognito-state`. */
+/** The stack id of each key, as app/config.ts names them: `api-auth-cognito-dev`, ..., `api-auth-cognito-state`. */
 function stackId(key: StackKey): string {
   if (key === "state") return STATE_STACK_NAME;
   const stage = STAGE_CONFIGS.find((config) => config.name === key);

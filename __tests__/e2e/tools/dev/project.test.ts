@@ -19,7 +19,7 @@ const SOMEONE_ELSES = "someone-elses-bucket";
 
 /**
  * A team's next steps while `npm run dev` runs, on a copy of the project with a session and cloud of its own:
- * infrastructure edits (a route and handler added to main.ts are deployed, only the diff, and served without a restart;
+ * infrastructure edits (a route and handler added to the stage stack (app/stacks/stage-stack.ts) are deployed, only the diff, and served without a restart;
  * the new handler reloads on edit like the others; a main.ts that does not compile is reported in one line while the
  * last good deployment keeps serving), then a handler that calls AWS with its role's credentials.
  */
@@ -52,7 +52,7 @@ describeWhen(missing("terraform", "moto", "lambda-node"))("npm run dev on a proj
     if (project) rmSync(project, { recursive: true, force: true });
   }, 30_000);
 
-  test("a route and handler added to main.ts are served without a restart, and the new handler reloads on edit", async () => {
+  test("a route and handler added to the stage stack (app/stacks/stage-stack.ts) are served without a restart, and the new handler reloads on edit", async () => {
     expect(await get("/hello")).toMatchObject({ status: 404 });
     addOpenRoute(project, "hello", "Hello, new route!");
 
