@@ -5,7 +5,7 @@ import { CognitoIdentityProviderClient } from "@aws-sdk/client-cognito-identity-
 import { IAMClient } from "@aws-sdk/client-iam";
 import { LambdaClient } from "@aws-sdk/client-lambda";
 import { S3Client } from "@aws-sdk/client-s3";
-import { LOCAL_CREDENTIALS, LOCAL_REGION } from "../../tools/local-cloud/account";
+import { LOCAL_CREDENTIALS, LOCAL_REGION } from "../../tools/local-cloud";
 
 /** AWS SDK v3 clients of every service the stack uses, pointed at the local cloud at `endpoint` with its key pair. */
 export function localClients(endpoint: string) {

@@ -2,7 +2,7 @@ import { ApiGatewayV2Client, CreateIntegrationCommand } from "@aws-sdk/client-ap
 import { CreateRoleCommand, IAMClient } from "@aws-sdk/client-iam";
 import { CreateFunctionCommand, LambdaClient } from "@aws-sdk/client-lambda";
 import { zipSync } from "fflate";
-import { LOCAL_CREDENTIALS, LOCAL_REGION } from "../../tools/local-cloud/account";
+import { LOCAL_CREDENTIALS, LOCAL_REGION } from "../../tools/local-cloud";
 
 /**
  * A handler deployed to a local cloud with the AWS SDK, as the tests of the local API need one: its role, the function

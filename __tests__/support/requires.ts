@@ -1,6 +1,6 @@
 import { spawnSync } from "node:child_process";
 import { lambdaNodeMissing } from "../../tools/local-api/lambda/node";
-import { motoMissing } from "../../tools/local-cloud/moto/process";
+import { motoMissing } from "../../tools/local-cloud";
 import { terraformMissing } from "../../tools/terraform/terraform";
 
 /**

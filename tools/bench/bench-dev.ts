@@ -8,9 +8,8 @@ import { SignatureV4 } from "@smithy/signature-v4";
 import { DevEnvironment, startDev } from "../dev/session";
 import { DevLoopFigures, measureDevLoop } from "./dev-loop";
 import { useSdkHandler } from "./use-sdk-handler";
-import { LOCAL_CREDENTIALS, LOCAL_REGION } from "../local-cloud/account";
+import { LOCAL_CREDENTIALS, LOCAL_REGION, verifySignedRequest } from "../local-cloud";
 import { mayInvoke, requestArn } from "../local-api/invoke-authorization";
-import { verifySignedRequest } from "../local-cloud/auth/sigv4-verifier";
 import { PROJECT_ROOT } from "../shared/paths";
 import { Sha256 } from "../shared/sha256";
 

@@ -1,8 +1,7 @@
 import { rmSync } from "node:fs";
 import { join } from "node:path";
 import { startDev } from "../dev/session";
-import { startLocalCloud } from "../local-cloud/cloud";
-import { recordRunningCloud } from "../local-cloud/running-cloud";
+import { recordRunningCloud, startLocalCloud } from "../local-cloud";
 import { addOpenRoute, copyProject } from "./project-copy";
 
 /**

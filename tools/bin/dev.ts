@@ -15,7 +15,7 @@ runCommand(module, {
   async run(options, positionals) {
     const { startDev } = await import("../dev/session");
     const { checkOutputsFileTarget, LOCAL_OUTPUT_NAMES, writeOutputsFile } = await import("../dev/outputs-file");
-    const { explainTakenPort } = await import("../local-cloud/port-taken");
+    const { explainTakenPort } = await import("../local-cloud");
     const { shellBlock } = await import("../dev/shell-block");
     const { API_PORT_ENV, CLOUD_PORT_ENV, DEFAULT_API_PORT, DEFAULT_CLOUD_PORT, portSetting } = await import("../../app/contract");
     const { handleShutdown } = await import("../cli/lifecycle");

@@ -12,9 +12,9 @@ runCommand(module, {
   async run(options) {
     const { mkdirSync } = await import("node:fs");
     const { dirname, join } = await import("node:path");
-    const { startLocalCloud } = await import("../local-cloud/cloud");
-    const { recordRunningCloud, forgetRunningCloud, clearStaleCloud, CLOUD_FILE } = await import("../local-cloud/running-cloud");
-    const { explainTakenPort } = await import("../local-cloud/port-taken");
+    const { startLocalCloud } = await import("../local-cloud");
+    const { recordRunningCloud, forgetRunningCloud, clearStaleCloud, CLOUD_FILE } = await import("../local-cloud");
+    const { explainTakenPort } = await import("../local-cloud");
     const { shellBlock } = await import("../dev/shell-block");
     const { CLOUD_PORT_ENV, DEFAULT_CLOUD_PORT, LOCAL_STATE_BUCKET, portSetting } = await import("../../app/contract");
     const { note, step } = await import("../cli/terminal");

@@ -1,7 +1,5 @@
 import { IncomingHttpHeaders } from "node:http";
-import { isJsonObject } from "../local-cloud/protocol/aws-json";
-import { servedUnsigned } from "../local-cloud/gateway/public-operations";
-import { actionOf } from "../local-cloud/auth/request-actions";
+import { actionOf, isJsonObject, servedUnsigned } from "../local-cloud";
 
 /**
  * What IAM authorizes an AWS API request for: its action and the ARN of the resource it acts on, read from the

@@ -1,6 +1,5 @@
 import { startLocalApi } from "../local-api/api-server";
-import { LocalCloud } from "../local-cloud/cloud";
-import { LOCAL_CREDENTIALS } from "../local-cloud/account";
+import { LOCAL_CREDENTIALS, LocalCloud } from "../local-cloud";
 import { smokeTest, SmokeStep } from "../smoke/smoke-test";
 import { outputs } from "../terraform/local-deploy";
 import { OUTPUT_NAMES } from "../../app/contract";

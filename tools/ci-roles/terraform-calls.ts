@@ -1,8 +1,7 @@
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { LOCAL_STATE_BUCKET } from "../../app/contract";
-import { startLocalCloud } from "../local-cloud/cloud";
-import { LOCAL_ACCOUNT_ID } from "../local-cloud/account";
+import { LOCAL_ACCOUNT_ID, startLocalCloud } from "../local-cloud";
 import { prepareLocalStack } from "../terraform/local-deploy";
 import { stageStack, synthesize } from "../terraform/synthesize";
 import { cliConfigFile, terraform } from "../terraform/terraform";

@@ -4,11 +4,9 @@ import { step } from "../cli/terminal";
 import type { LocalApi, LocalApiOptions } from "../local-api/api-server";
 import { isCurrent, readDeploymentRecord, stackHash, writeDeploymentRecord } from "./deployment-record";
 import type { Outputs } from "../terraform/local-deploy";
-import type { CloudView } from "../local-cloud/cloud-view";
-import { LOCAL_CREDENTIALS, LOCAL_REGION } from "../local-cloud/account";
+import { CLOUD_FILE, type CloudView, LOCAL_CREDENTIALS, LOCAL_REGION, recordedCloudEndpoint } from "../local-cloud";
 import { lambdaNodeMissing } from "../local-api/lambda/node";
 import { LOCAL_OUTPUT_NAMES } from "./outputs-file";
-import { CLOUD_FILE, recordedCloudEndpoint } from "../local-cloud/running-cloud";
 import { KeptProvider } from "../terraform/kept-provider";
 import { stageStack, SynthesizedStack, synthesizeAsync } from "../terraform/synthesize";
 import { PROJECT_ROOT, WORK_ROOT } from "../shared/paths";
@@ -253,7 +251,7 @@ async function openCloud(record: string | false, log: (line: string) => void, po
     const endpoint = recordedCloudEndpoint(record);
     if (endpoint !== undefined) {
       try {
-        const { connectRemoteCloud } = await import("../local-cloud/remote-cloud");
+        const { connectRemoteCloud } = await import("../local-cloud");
         const cloud = await connectRemoteCloud(endpoint);
         step(`attached to the local cloud running at ${endpoint}`);
         const died = cloud.lost.then((why) => `${why}; restart it with npm run local:up, then npm run dev`);
@@ -264,7 +262,7 @@ async function openCloud(record: string | false, log: (line: string) => void, po
       }
     }
   }
-  const { startLocalCloud } = await import("../local-cloud/cloud");
+  const { startLocalCloud } = await import("../local-cloud");
   step("starting the local cloud");
   const cloud = await startLocalCloud({ logFile: join(WORK_ROOT, "dev-moto.log"), onNote: log, port });
   return { cloud, attached: false, forget: () => undefined, died: cloud.died.then((why) => `the local cloud stopped: ${why}; start again with npm run dev`) };

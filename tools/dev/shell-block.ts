@@ -1,5 +1,5 @@
 import { OUTPUT_NAMES, SETTING_SOURCES } from "../../app/contract";
-import { LOCAL_CREDENTIALS, LOCAL_REGION } from "../local-cloud/account";
+import { LOCAL_CREDENTIALS, LOCAL_REGION } from "../local-cloud";
 
 /**
  * The block `npm run dev` and `npm run local:up` print for the user to paste into a POSIX shell: the AWS CLI and

@@ -2,16 +2,14 @@ import { randomUUID } from "node:crypto";
 import { createServer, IncomingMessage, ServerResponse } from "node:http";
 import { AddressInfo } from "node:net";
 import { oneLine } from "../../constructs/validation";
-import { IssuedCredentials } from "../local-cloud/services/cognito-identity/identities";
+import { CloudView, IssuedCredentials, verifySignedRequest } from "../local-cloud";
 import { accessLogWriter, AccessLogSink, contextVariables, renderAccessLog } from "./access-log";
 import { isPreflight, preflightResponse, withCorsHeaders } from "./cors";
 import { DeployedApi, loadDeployedApi, SERVED_STAGE } from "./deployed-api";
 import { mayInvoke, requestArn } from "./invoke-authorization";
 import { LambdaRunner, LogSink } from "./lambda/pool";
-import { CloudView } from "../local-cloud/cloud-view";
 import { buildEvent, HttpResponse, IamAuthorizer, mapResponse } from "./payload-v2";
 import { matchRoute } from "./route-table";
-import { verifySignedRequest } from "../local-cloud/auth/sigv4-verifier";
 import { Throttle, TOO_MANY_REQUESTS } from "./throttle";
 
 /**

@@ -1,5 +1,5 @@
 import { ApiGatewayV2Client, GetStageCommand, NotFoundException } from "@aws-sdk/client-apigatewayv2";
-import { LOCAL_CREDENTIALS, LOCAL_REGION } from "../local-cloud/account";
+import { LOCAL_CREDENTIALS, LOCAL_REGION } from "../local-cloud";
 import { loadRoutes, LoadRoutesOptions, RouteTable } from "./route-table";
 import { StageThrottling, stageThrottling } from "./throttle";
 

@@ -1,5 +1,5 @@
 import { executeApiArn, executionArn } from "../../constructs/execute-api-arn";
-import { authorizeRole, clearPolicyCache, POLICY_CACHE_MS } from "../local-cloud/auth/role-policies";
+import { authorizeRole, clearPolicyCache, POLICY_CACHE_MS } from "../local-cloud";
 
 /**
  * Whether a caller of an `AWS_IAM` route may call it: the role's identity policies, evaluated for

@@ -1,7 +1,6 @@
 import { ApiGatewayV2Client, Cors, GetApiCommand, GetIntegrationsCommand, GetRoutesCommand, Integration, Route } from "@aws-sdk/client-apigatewayv2";
 import { DEFAULT_ROUTE_KEY, parseRouteKey, ParsedRouteKey, pathSegments } from "../../constructs/route-key";
-import { functionNameOfArn } from "../local-cloud/services/lambda/lambda-names";
-import { LOCAL_CREDENTIALS, LOCAL_REGION } from "../local-cloud/account";
+import { functionNameOfArn, LOCAL_CREDENTIALS, LOCAL_REGION } from "../local-cloud";
 
 /**
  * The routes of an HTTP API as the local API server needs them: read from the emulator once, then matched against

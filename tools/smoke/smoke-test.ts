@@ -10,7 +10,7 @@ import {
 import { SignatureV4 } from "@smithy/signature-v4";
 import { OUTPUT_NAMES } from "../../app/contract";
 import { LOCAL_OUTPUT_NAMES } from "../dev/outputs-file";
-import { LOCAL_CREDENTIALS } from "../local-cloud/account";
+import { LOCAL_CREDENTIALS } from "../local-cloud";
 import { Sha256 } from "../shared/sha256";
 import { ApiAnswerError } from "./api-answer-error";
 import { errorText, retryTransient, RetryPolicy } from "./smoke-retry";

@@ -13,7 +13,7 @@ import { claimWorkdir } from "./workdir-claim";
 import { stopping } from "../cli/lifecycle";
 import { step } from "../cli/terminal";
 import { LOCAL_STATE_BUCKET, localS3Backend } from "../../app/contract";
-import { LOCAL_CREDENTIALS, LOCAL_REGION } from "../local-cloud/account";
+import { LOCAL_CREDENTIALS, LOCAL_REGION } from "../local-cloud";
 
 /** Stack outputs by name, as `terraform output` prints them. */
 export type Outputs = Record<string, string>;

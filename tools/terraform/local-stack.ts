@@ -1,6 +1,6 @@
 import { join } from "node:path";
 import { stageNamed } from "../../app/contract";
-import { runningCloudEndpoint } from "../local-cloud/running-cloud";
+import { runningCloudEndpoint } from "../local-cloud";
 import { stageStack, synthesize, SynthesizedStack } from "./synthesize";
 import { prepareTerraform } from "./terraform";
 import { WORK_ROOT } from "../shared/paths";

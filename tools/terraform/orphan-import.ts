@@ -4,7 +4,7 @@ import { CloudWatchLogsClient, DescribeLogGroupsCommand } from "@aws-sdk/client-
 import { GetRoleCommand, IAMClient } from "@aws-sdk/client-iam";
 import { GetFunctionCommand, LambdaClient } from "@aws-sdk/client-lambda";
 import { HeadBucketCommand, S3Client } from "@aws-sdk/client-s3";
-import { LOCAL_CREDENTIALS, LOCAL_REGION } from "../local-cloud/account";
+import { LOCAL_CREDENTIALS, LOCAL_REGION } from "../local-cloud";
 
 /**
  * Adoption of resources an interrupted apply created but never wrote to state. Terraform persists state only at the

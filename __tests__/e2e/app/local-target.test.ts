@@ -6,7 +6,7 @@ import { GetFunctionCommand, LambdaClient } from "@aws-sdk/client-lambda";
 import { HeadObjectCommand, S3Client } from "@aws-sdk/client-s3";
 import { LOCAL_STATE_BUCKET } from "../../../app/config";
 import { LOCAL_CREDENTIALS, LOCAL_REGION } from "../../../app/contract/local-target";
-import { LocalCloud, startLocalCloud } from "../../../tools/local-cloud/cloud";
+import { LocalCloud, startLocalCloud } from "../../../tools/local-cloud";
 import { standInForArchives } from "../../../tools/terraform/archive-stand-in";
 import { cliConfigFile, mirroredProviders, terraformEnv } from "../../../tools/terraform/terraform";
 import { describeWhen, missing } from "../../support/requires";

@@ -6,7 +6,7 @@ import { buildSync } from "esbuild";
 import { unzipSync } from "fflate";
 import { BUNDLE_TARGET } from "../../../constructs/runtime";
 import { OWNER_STAMP, ownerGone, ownerStamp } from "../../cli/process-owner";
-import type { FunctionCode } from "../../local-cloud/services/lambda/lambda-code";
+import type { FunctionCode } from "../../local-cloud";
 import { lambdaNodeBinary, projectNodeModules } from "./node";
 import { Worker, workerKey } from "./worker";
 

@@ -2,7 +2,7 @@ import { existsSync, readFileSync } from "node:fs";
 import { dirname } from "node:path";
 import { isAlive } from "../../../../tools/cli/lifecycle";
 import { LambdaRunner } from "../../../../tools/local-api/lambda/pool";
-import { startLocalCloud } from "../../../../tools/local-cloud/cloud";
+import { startLocalCloud } from "../../../../tools/local-cloud";
 import { descendants, gone, guardedHelper, Job, motoOf } from "../../../support/job";
 import { describeWhen, missing } from "../../../support/requires";
 import { ownFolder } from "../../../support/test-run";

@@ -8,7 +8,7 @@ import { CreateBucketCommand, GetObjectCommand, S3Client } from "@aws-sdk/client
 import { addOpenRoute, copyProject } from "../../../../tools/bench/project-copy";
 import { GREETINGS_BUCKET, useSdkHandler } from "../../../../tools/bench/use-sdk-handler";
 import { DevEnvironment, startDev } from "../../../../tools/dev/session";
-import { LOCAL_CREDENTIALS, LOCAL_REGION } from "../../../../tools/local-cloud/account";
+import { LOCAL_CREDENTIALS, LOCAL_REGION } from "../../../../tools/local-cloud";
 import { describeWhen, missing } from "../../../support/requires";
 
 const run = promisify(execFile);

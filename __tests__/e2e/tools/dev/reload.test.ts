@@ -6,7 +6,7 @@ import { DevEnvironment, startDev } from "../../../../tools/dev/session";
 import { invoke } from "../../../../tools/local-api/lambda/pool";
 import { CognitoIdentityProviderClient, ListUsersCommand } from "@aws-sdk/client-cognito-identity-provider";
 import { LOCAL_OUTPUT_NAMES, writeOutputsFile } from "../../../../tools/dev/outputs-file";
-import { LOCAL_CREDENTIALS, LOCAL_REGION } from "../../../../tools/local-cloud/account";
+import { LOCAL_CREDENTIALS, LOCAL_REGION } from "../../../../tools/local-cloud";
 import { describeWhen, missing } from "../../../support/requires";
 import { ownFolder } from "../../../support/test-run";
 import { smoke } from "../../../support/smoke-command";

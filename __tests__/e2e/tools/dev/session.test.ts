@@ -3,7 +3,7 @@ import { promisify } from "node:util";
 import { CognitoIdentityClient, CreateIdentityPoolCommand, GetCredentialsForIdentityCommand, GetIdCommand, SetIdentityPoolRolesCommand } from "@aws-sdk/client-cognito-identity";
 import { CognitoIdentityProviderClient, InitiateAuthCommand, SignUpCommand } from "@aws-sdk/client-cognito-identity-provider";
 import { CreateRoleCommand, IAMClient } from "@aws-sdk/client-iam";
-import { LOCAL_CREDENTIALS, LOCAL_REGION } from "../../../../tools/local-cloud/account";
+import { LOCAL_CREDENTIALS, LOCAL_REGION } from "../../../../tools/local-cloud";
 import { describeWhen, missing } from "../../../support/requires";
 import { SharedDev, sharedDev } from "../../../support/shared";
 

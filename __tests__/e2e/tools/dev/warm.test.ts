@@ -7,9 +7,7 @@ import { zipSync } from "fflate";
 import { CognitoIdentityClient, GetCredentialsForIdentityCommand, GetIdCommand } from "@aws-sdk/client-cognito-identity";
 import { AdminConfirmSignUpCommand, CognitoIdentityProviderClient, InitiateAuthCommand, SignUpCommand } from "@aws-sdk/client-cognito-identity-provider";
 import { DevEnvironment, startDev } from "../../../../tools/dev/session";
-import { LocalCloud, startLocalCloud } from "../../../../tools/local-cloud/cloud";
-import { LOCAL_CREDENTIALS, LOCAL_REGION } from "../../../../tools/local-cloud/account";
-import { recordRunningCloud } from "../../../../tools/local-cloud/running-cloud";
+import { LOCAL_CREDENTIALS, LOCAL_REGION, LocalCloud, recordRunningCloud, startLocalCloud } from "../../../../tools/local-cloud";
 import { describeWhen, missing } from "../../../support/requires";
 import { ownFolder } from "../../../support/test-run";
 

@@ -14,8 +14,7 @@ import { CreateRoleCommand, IAMClient, PutRolePolicyCommand } from "@aws-sdk/cli
 import { ACCESS_LOG_FORMAT, SIGV4_HEADERS } from "../../../../constructs/http-api";
 import { ACCESS_LOG_PREFIX } from "../../../../tools/local-api/access-log";
 import { LocalApi, startLocalApi } from "../../../../tools/local-api/api-server";
-import { LocalCloud, startLocalCloud } from "../../../../tools/local-cloud/cloud";
-import { LOCAL_CREDENTIALS, LOCAL_REGION } from "../../../../tools/local-cloud/account";
+import { LOCAL_CREDENTIALS, LOCAL_REGION, LocalCloud, startLocalCloud } from "../../../../tools/local-cloud";
 import { createFunction, createProxyIntegration, TRUST_LAMBDA } from "../../../support/proxy-function";
 import { describeWhen, missing } from "../../../support/requires";
 import { ownFolder } from "../../../support/test-run";

@@ -1,5 +1,5 @@
 import { AttachRolePolicyCommand, CreatePolicyCommand, CreateRoleCommand, GetRoleCommand, IAMClient, PutRolePolicyCommand } from "@aws-sdk/client-iam";
-import { LOCAL_CREDENTIALS, LOCAL_REGION } from "../../../../tools/local-cloud/account";
+import { LOCAL_CREDENTIALS, LOCAL_REGION } from "../../../../tools/local-cloud";
 import { mayInvoke, POLICY_CACHE_MS, requestArn } from "../../../../tools/local-api/invoke-authorization";
 import { loadRoutes, matchRoute, RouteTable } from "../../../../tools/local-api/route-table";
 import { describeWhen, missing } from "../../../support/requires";

@@ -12,8 +12,7 @@ import {
 } from "@aws-sdk/client-cognito-identity";
 import { CreateRoleCommand, IAMClient, PutRolePolicyCommand } from "@aws-sdk/client-iam";
 import { CreateBucketCommand, GetObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
-import { LocalCloud, startLocalCloud } from "../../../../tools/local-cloud/cloud";
-import { LOCAL_CREDENTIALS, LOCAL_REGION } from "../../../../tools/local-cloud/account";
+import { LOCAL_CREDENTIALS, LOCAL_REGION, LocalCloud, startLocalCloud } from "../../../../tools/local-cloud";
 import { RoleCredentials } from "../../../../tools/local-cloud/auth/role-sessions";
 import { describeWhen, missing } from "../../../support/requires";
 import { ownFolder } from "../../../support/test-run";

@@ -20,7 +20,7 @@ import { AwsJsonRequest, AwsResponse, Handler, HandlerContext, jsonResponse } fr
 import { LocalCloud, startFront, startLocalCloud } from "../../../../tools/local-cloud/cloud";
 import { identityPoolRoleHandlers, IdentityPoolRoleStore } from "../../../../tools/local-cloud/services/cognito-identity/identity-pool-roles";
 import { freePort } from "../../../../tools/local-cloud/moto/process";
-import { LOCAL_CREDENTIALS, LOCAL_REGION } from "../../../../tools/local-cloud/account";
+import { LOCAL_CREDENTIALS, LOCAL_REGION } from "../../../../tools/local-cloud";
 import { warmUpMoto } from "../../../../tools/local-cloud/moto/warm-up";
 import { Sha256 } from "../../../../tools/shared/sha256";
 import { describeWhen, missing } from "../../../support/requires";

@@ -6,7 +6,7 @@ import { DescribeIdentityPoolCommand, GetIdentityPoolRolesCommand } from "@aws-s
 import { DescribeUserPoolClientCommand, DescribeUserPoolCommand } from "@aws-sdk/client-cognito-identity-provider";
 import { GetRoleCommand, GetRolePolicyCommand } from "@aws-sdk/client-iam";
 import { GetFunctionCommand } from "@aws-sdk/client-lambda";
-import { connectRemoteCloud, RemoteCloud } from "../../../../tools/local-cloud/remote-cloud";
+import { connectRemoteCloud, RemoteCloud } from "../../../../tools/local-cloud";
 import { LocalClients, localClients } from "../../../support/local-clients";
 import { describeWhen, missing } from "../../../support/requires";
 import { SharedDev, sharedDev } from "../../../support/shared";

@@ -20,7 +20,7 @@ import { Front, LocalCloud, startFront, startLocalCloud } from "../../../../tool
 import { identityHandlers, IdentityStore } from "../../../../tools/local-cloud/services/cognito-identity/identities";
 import { identityPoolRoleHandlers, IdentityPoolRoleStore } from "../../../../tools/local-cloud/services/cognito-identity/identity-pool-roles";
 import { MotoServer, startMoto } from "../../../../tools/local-cloud/moto/process";
-import { LOCAL_CREDENTIALS, LOCAL_REGION } from "../../../../tools/local-cloud/account";
+import { LOCAL_CREDENTIALS, LOCAL_REGION } from "../../../../tools/local-cloud";
 import { describeWhen, missing } from "../../../support/requires";
 import { claimsOf, rejection } from "../../../support/rejection";
 

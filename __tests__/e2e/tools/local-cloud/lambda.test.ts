@@ -11,8 +11,7 @@ import {
 import { CreateBucketCommand, PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
 import { createHash } from "node:crypto";
 import { zipSync } from "fflate";
-import { LocalCloud, startLocalCloud } from "../../../../tools/local-cloud/cloud";
-import { LOCAL_CREDENTIALS, LOCAL_REGION } from "../../../../tools/local-cloud/account";
+import { LOCAL_CREDENTIALS, LOCAL_REGION, LocalCloud, startLocalCloud } from "../../../../tools/local-cloud";
 import { describeWhen, missing } from "../../../support/requires";
 
 const CONFIG = { region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS, maxAttempts: 1 };

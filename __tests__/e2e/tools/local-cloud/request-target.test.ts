@@ -4,8 +4,7 @@ import { request as httpRequest } from "node:http";
 import { promisify } from "node:util";
 import { CreateBucketCommand, GetObjectCommand, HeadBucketCommand, PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
 import { SignatureV4 } from "@smithy/signature-v4";
-import { LocalCloud, startLocalCloud } from "../../../../tools/local-cloud/cloud";
-import { LOCAL_CREDENTIALS, LOCAL_REGION } from "../../../../tools/local-cloud/account";
+import { LOCAL_CREDENTIALS, LOCAL_REGION, LocalCloud, startLocalCloud } from "../../../../tools/local-cloud";
 import { Sha256 } from "../../../../tools/shared/sha256";
 import { describeWhen, missing } from "../../../support/requires";
 

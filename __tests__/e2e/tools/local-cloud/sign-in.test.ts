@@ -21,8 +21,7 @@ import {
   SignUpCommand,
 } from "@aws-sdk/client-cognito-identity-provider";
 import { CreateRoleCommand, IAMClient } from "@aws-sdk/client-iam";
-import { LocalCloud, startLocalCloud } from "../../../../tools/local-cloud/cloud";
-import { LOCAL_CREDENTIALS, LOCAL_REGION } from "../../../../tools/local-cloud/account";
+import { LOCAL_CREDENTIALS, LOCAL_REGION, LocalCloud, startLocalCloud } from "../../../../tools/local-cloud";
 import { srpPoolName } from "../../../../tools/local-cloud/services/cognito-idp/cognito-srp";
 import { completeNewPassword, forgedIdToken, idTokenOf, librarySrpClient, libraryTimestamp, signIn, SrpChallenge } from "../../../support/cognito-sign-in";
 import { describeWhen, missing } from "../../../support/requires";

@@ -4,7 +4,7 @@ import { CognitoIdentityProviderClient, ListUsersCommand } from "@aws-sdk/client
 import { CreateRoleCommand, DeleteRoleCommand, DeleteRolePolicyCommand, GetRolePolicyCommand, ListRolePoliciesCommand, PutRolePolicyCommand } from "@aws-sdk/client-iam";
 import { quoted } from "../../../../constructs/validation";
 import { writeOutputsFile } from "../../../../tools/dev/outputs-file";
-import { LOCAL_CREDENTIALS, LOCAL_REGION } from "../../../../tools/local-cloud/account";
+import { LOCAL_CREDENTIALS, LOCAL_REGION } from "../../../../tools/local-cloud";
 import { LocalClients, localClients } from "../../../support/local-clients";
 import { describeWhen, missing } from "../../../support/requires";
 import { SharedDev, sharedDev } from "../../../support/shared";

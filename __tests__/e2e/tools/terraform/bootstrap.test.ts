@@ -2,7 +2,7 @@ import { existsSync, readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { GetBucketVersioningCommand, S3Client } from "@aws-sdk/client-s3";
 import { copyProject } from "../../../../tools/bench/project-copy";
-import { LOCAL_CREDENTIALS, LOCAL_REGION } from "../../../../tools/local-cloud/account";
+import { LOCAL_CREDENTIALS, LOCAL_REGION } from "../../../../tools/local-cloud";
 import { bootstrap } from "../../../../tools/terraform/bootstrap";
 import { synthesize } from "../../../../tools/terraform/synthesize";
 import { describeWhen, missing } from "../../../support/requires";

@@ -3,7 +3,7 @@ import { dirname, join } from "node:path";
 import { GetObjectCommand, S3Client } from "@aws-sdk/client-s3";
 import { LOCAL_STATE_BUCKET, stackName } from "../../../../app/config";
 import { isAlive, SAME_STOP_WITHIN_MS } from "../../../../tools/cli/lifecycle";
-import { LOCAL_CREDENTIALS, LOCAL_REGION } from "../../../../tools/local-cloud/account";
+import { LOCAL_CREDENTIALS, LOCAL_REGION } from "../../../../tools/local-cloud";
 import { descendants, gone, Job, ProcessInfo } from "../../../support/job";
 import { describeWhen, missing } from "../../../support/requires";
 import { sharedCloud } from "../../../support/shared";

@@ -5,7 +5,7 @@ import { promisify } from "node:util";
 import { GetObjectCommand, S3Client } from "@aws-sdk/client-s3";
 import { LOCAL_STATE_BUCKET, stackName } from "../../../../app/config";
 import { isAlive } from "../../../../tools/cli/lifecycle";
-import { LOCAL_CREDENTIALS, LOCAL_REGION } from "../../../../tools/local-cloud/account";
+import { LOCAL_CREDENTIALS, LOCAL_REGION } from "../../../../tools/local-cloud";
 import { standInForArchives } from "../../../../tools/terraform/archive-stand-in";
 import { cliConfigFile, mirroredProviders, terraformEnv } from "../../../../tools/terraform/terraform";
 import { PROJECT_ROOT } from "../../../../tools/shared/paths";

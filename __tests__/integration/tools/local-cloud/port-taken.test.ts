@@ -1,7 +1,6 @@
-import { createServer, Server } from "node:net";
-import { AddressInfo } from "node:net";
+import { AddressInfo, createServer, Server } from "node:net";
 import { API_PORT_ENV, CLOUD_PORT_ENV } from "../../../../app/contract/ports";
-import { explainTakenPort } from "../../../../tools/local-cloud/port-taken";
+import { explainTakenPort } from "../../../../tools/local-cloud";
 
 /** What a command says when its port is taken: a real second listen on loopback. */
 describe("a taken port", () => {

@@ -14,11 +14,10 @@ import {
 import { buildSync } from "esbuild";
 import { zipSync } from "fflate";
 import { zipDirectory } from "../../../../../tools/shared/zip";
-import { LocalCloud, startLocalCloud } from "../../../../../tools/local-cloud/cloud";
+import { LOCAL_CREDENTIALS, LOCAL_REGION, LocalCloud, startLocalCloud } from "../../../../../tools/local-cloud";
 import { LambdaRunner } from "../../../../../tools/local-api/lambda/pool";
 import { BUNDLE_TARGET } from "../../../../../constructs/runtime";
 import { buildEvent, mapResponse } from "../../../../../tools/local-api/payload-v2";
-import { LOCAL_CREDENTIALS, LOCAL_REGION } from "../../../../../tools/local-cloud/account";
 import { describeWhen, missing } from "../../../../support/requires";
 import { ownFolder } from "../../../../support/test-run";
 

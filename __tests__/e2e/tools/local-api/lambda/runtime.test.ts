@@ -7,9 +7,8 @@ import { CreateBucketCommand, GetObjectCommand, S3Client } from "@aws-sdk/client
 import { zipSync } from "fflate";
 import { bundleHandler } from "../../../../../constructs/bundle";
 import { zipDirectory } from "../../../../../tools/shared/zip";
-import { LocalCloud, startLocalCloud } from "../../../../../tools/local-cloud/cloud";
+import { LOCAL_CREDENTIALS, LOCAL_REGION, LocalCloud, startLocalCloud } from "../../../../../tools/local-cloud";
 import { InvokeResult, LambdaRunner, RunnerOptions, SessionCredentials } from "../../../../../tools/local-api/lambda/pool";
-import { LOCAL_CREDENTIALS, LOCAL_REGION } from "../../../../../tools/local-cloud/account";
 import { describeWhen, missing } from "../../../../support/requires";
 import { ownFolder } from "../../../../support/test-run";
 

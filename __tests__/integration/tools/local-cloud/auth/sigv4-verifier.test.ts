@@ -4,7 +4,7 @@ import { createServer, IncomingHttpHeaders, request as httpRequest, Server } fro
 import { AddressInfo } from "node:net";
 import { promisify } from "node:util";
 import { SignatureV4 } from "@smithy/signature-v4";
-import type { IssuedCredentials } from "../../../../../tools/local-cloud/services/cognito-identity/identities";
+import type { IssuedCredentials } from "../../../../../tools/local-cloud";
 import { MESSAGES, ReceivedRequest, Verdict, verifySignedRequest } from "../../../../../tools/local-cloud/auth/sigv4-verifier";
 import { Sha256 } from "../../../../../tools/shared/sha256";
 

@@ -1,0 +1,37 @@
+import type { LocalCloud, LocalCloudOptions } from "./cloud";
+import type { RemoteCloud } from "./remote-cloud";
+
+/**
+ * The local cloud: moto behind a front that answers what moto lacks, checks who may do what, and serves other
+ * processes what a local API needs to know (the control API). Its public API, and the only module of it that other
+ * folders import: cheap to import, as the emulator itself loads when a cloud starts or is connected to.
+ */
+
+export { LOCAL_ACCOUNT_ID, LOCAL_CREDENTIALS, LOCAL_REGION } from "./account";
+export { verifySignedRequest } from "./auth/sigv4-verifier";
+export { actionOf } from "./auth/request-actions";
+export { authorizeRole, clearPolicyCache, POLICY_CACHE_MS } from "./auth/role-policies";
+export type { LocalCloud, LocalCloudOptions, ObservedRequest } from "./cloud";
+export type { Awaitable, CloudView } from "./cloud-view";
+export { servedUnsigned } from "./gateway/public-operations";
+export { motoMissing } from "./moto/process";
+export { explainTakenPort } from "./port-taken";
+export type { PortChoice } from "./port-taken";
+export { isJsonObject } from "./protocol/aws-json";
+export type { RemoteCloud } from "./remote-cloud";
+export { CLOUD_FILE, clearStaleCloud, forgetRunningCloud, recordedCloudEndpoint, recordRunningCloud, runningCloudEndpoint } from "./running-cloud";
+export type { IssuedCredentials } from "./services/cognito-identity/identities";
+export type { FunctionCode } from "./services/lambda/lambda-code";
+export { functionNameOfArn } from "./services/lambda/lambda-names";
+
+/** Starts moto and its front; see {@link LocalCloudOptions}. */
+export async function startLocalCloud(options?: LocalCloudOptions): Promise<LocalCloud> {
+  const cloud = await import("./cloud");
+  return cloud.startLocalCloud(options);
+}
+
+/** A {@link CloudView} of the local cloud another process runs at `endpoint` (`npm run local:up`), through its control API. */
+export async function connectRemoteCloud(endpoint: string): Promise<RemoteCloud> {
+  const remote = await import("./remote-cloud");
+  return remote.connectRemoteCloud(endpoint);
+}
