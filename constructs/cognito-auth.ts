@@ -8,7 +8,7 @@ import { DataAwsRegion } from "@cdktf/provider-aws/lib/data-aws-region";
 import { IamRole } from "@cdktf/provider-aws/lib/iam-role";
 import { TerraformResourceLifecycle, Token } from "cdktf";
 import { Construct } from "constructs";
-import type { InvokeGrantee } from "./http-api";
+import type { InvokeGrantee } from "./iam";
 import { assertPhysicalName, derivedName, identityPoolName, MAX_NAME_PREFIX_LENGTH } from "./naming";
 import { refuseOverrides, Refusals } from "./overrides";
 import { UserPoolEmail, userPoolEmailConfiguration } from "./user-pool-email";

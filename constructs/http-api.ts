@@ -11,7 +11,7 @@ import { Lazy, TerraformStack, Token } from "cdktf";
 import { Construct } from "constructs";
 import { accessLogGroupName, assertPhysicalName, inlinePolicyName } from "./naming";
 import { assertLogRetention } from "./log-retention";
-import { ExistingRole } from "./nodejs-function";
+import type { InvokeGrantee } from "./iam";
 import { refuseOverrides, Refusals } from "./overrides";
 import { parseRouteKey, ParsedRouteKey, routeArn, routeSignature } from "./route-key";
 import { assertIntegerInRange, assertOneOf, quoted, ValidationError } from "./validation";
@@ -142,12 +142,6 @@ const STAGE_REFUSALS: Refusals<Apigatewayv2StageConfig> = {
   autoDeploy: DEFAULT_STAGE,
   deploymentId: DEFAULT_STAGE,
 };
-
-/**
- * A role {@link HttpApi.grantInvoke} can give invoke permissions to: an `IamRole` of this app, or a role defined
- * elsewhere and known by its literal name and ARN.
- */
-export type InvokeGrantee = IamRole | ExistingRole;
 
 /** The Terraform resources of one route. */
 export interface HttpRouteResources {

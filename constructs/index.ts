@@ -3,6 +3,7 @@ export * from "./cross-account-role";
 export * from "./execute-api-arn";
 export * from "./github-actions-roles";
 export * from "./http-api";
+export * from "./iam";
 export * from "./log-retention";
 export * from "./naming";
 export * from "./nodejs-function";

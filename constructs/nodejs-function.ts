@@ -7,6 +7,7 @@ import { LambdaFunction, LambdaFunctionConfig } from "@cdktf/provider-aws/lib/la
 import { AssetType, TerraformAsset } from "cdktf";
 import { Construct } from "constructs";
 import { ARCHIVE_FILE_MODE, bundleHandler } from "./bundle";
+import type { ExistingRole } from "./iam";
 import { assertLogRetention } from "./log-retention";
 import { NODEJS_RUNTIME } from "./runtime";
 import { assertPhysicalName, inlinePolicyName, lambdaLogGroupName } from "./naming";
@@ -97,12 +98,6 @@ const FUNCTION_REFUSALS: Refusals<LambdaFunctionConfig> = {
   packageType: "entry",
   runtime: { fixed: NODEJS_RUNTIME, instead: "esbuild bundles the handler for that Node.js version (constructs/runtime.ts)" },
 };
-
-/** An IAM role defined elsewhere, by ARN and name (an `IamRole` resource fits). */
-export interface ExistingRole {
-  readonly arn: string;
-  readonly name: string;
-}
 
 /** The Terraform resources a {@link NodejsFunction} defines. */
 export interface NodejsFunctionResources {
