@@ -73,7 +73,7 @@ export function boundaryPolicyArn(accountId: string): string {
   return `arn:aws:iam::${accountId}:policy/${CI_BOUNDARY_NAME}`;
 }
 
-/** The tag the stage stacks put on everything (the AWS provider's `default_tags` in main.ts), and the roles' conditions read. */
+/** The tag the stage stacks put on everything (the AWS provider's `default_tags` in app/stacks/stage-stack.ts), and the roles' conditions read. */
 export const STAGE_TAG = "Stage";
 
 /** What API Gateway does as the caller to deliver a stage's access logs; none has resource-level permissions. */
@@ -181,7 +181,7 @@ function readStatements(own: ReturnType<typeof owned>): PermissionStatement[] {
 export function planStatements(scope: PermissionScope): PermissionStatement[] {
   return [
     ...readStatements(owned({ ...scope, stages: undefined })),
-    // Stages in other accounts are planned through their read-only roles there (StageAccountRolesStack in main.ts).
+    // Stages in other accounts are planned through their read-only roles there (app/stacks/stage-account-roles-stack.ts).
     ...(scope.stageRoleArns?.length ? [{ sid: "AssumeStagePlanRoles", actions: ["sts:AssumeRole"], resources: scope.stageRoleArns }] : []),
   ];
 }

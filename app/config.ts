@@ -111,9 +111,9 @@ export function assertStateBucketBootstrapped(bucket: unknown): void {
 }
 
 /**
- * The settings a stage may set for itself, besides config.ts: `API_AUTH_COGNITO_<SETTING>_<STAGE>` (the stage's name
+ * The settings a stage may set for itself, besides app/config.ts: `API_AUTH_COGNITO_<SETTING>_<STAGE>` (the stage's name
  * in upper case, hyphens as underscores: `API_AUTH_COGNITO_REGION_PR_42`), then the context key `<setting>.<stage>`
- * (`region.prod`), then the stage's own value in config.ts.
+ * (`region.prod`), then the stage's own value in app/config.ts.
  */
 export const STAGE_SETTING_SOURCES = {
   region: { env: "API_AUTH_COGNITO_REGION_", context: "region." },
@@ -212,10 +212,10 @@ export function resolveSettings(context: (key: string) => unknown, env: NodeJS.P
   from(baseStage.source, () => assertBaseStage(baseStage.value));
   from(region.source, () => assertRegion(region.value, "region"));
   const stageConfigs = from(stages.source, () => stagesNamed(stages.value, baseStage.value)).map((stage) => {
-    /** The stage's own value of `setting`, checked: from its environment variable, its context key or config.ts. */
+    /** The stage's own value of `setting`, checked: from its environment variable, its context key or app/config.ts. */
     const own = (setting: keyof typeof STAGE_SETTING_SOURCES, configured: string | undefined, check: (value: string) => void) => {
       const { env: envName, context: contextKey } = stageSettingSource(setting, stage.name);
-      const { value, source } = lookup(envName, contextKey, { value: configured, source: `stage "${stage.name}" in config.ts` });
+      const { value, source } = lookup(envName, contextKey, { value: configured, source: `stage "${stage.name}" in app/config.ts` });
       if (value !== undefined) from(source, () => check(value));
       return value;
     };
@@ -320,7 +320,7 @@ export function stackName(stage: Pick<StageConfig, "name">): string {
 /** Throws unless `name` is a stage of {@link STAGES}, which other stages may take their settings from. */
 function assertBaseStage(name: string): void {
   if (!STAGES.some((s) => s.name === name)) {
-    throw new ValidationError(`invalid base stage ${quoted(name)}: expected one of ${STAGES.map((s) => s.name).join(", ")} (the stages in config.ts)`);
+    throw new ValidationError(`invalid base stage ${quoted(name)}: expected one of ${STAGES.map((s) => s.name).join(", ")} (the stages in app/config.ts)`);
   }
 }
 
@@ -332,7 +332,7 @@ function assertRoleArn(value: string, what: string): void {
 }
 
 /**
- * A stage's email sender: its SES identity and sender address, each from the stage's own setting or config.ts, both
+ * A stage's email sender: its SES identity and sender address, each from the stage's own setting or app/config.ts, both
  * or neither, checked against each other and the stage's region and (when known) account.
  */
 function stageEmail(

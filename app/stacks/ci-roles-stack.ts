@@ -10,7 +10,7 @@ import { planRoleArns } from "./stage-account";
 import { stateBackend } from "./state-backend";
 
 /**
- * The roles GitHub Actions assumes to plan and to deploy the stages (ci-permissions.ts), in a stack of its own:
+ * The roles GitHub Actions assumes to plan and to deploy the stages (app/ci-permissions.ts), in a stack of its own:
  * apply it once per account with administrator credentials, after the state stack
  * (`npx cdktf deploy api-auth-cognito-ci`). Its state is in the state bucket, outside the stages' keys, where
  * neither role can write it.
@@ -29,7 +29,7 @@ export class CiRolesStack extends TerraformStack {
       regions: [...new Set([settings.region, ...settings.stages.map((stage) => stage.region)])],
       stateBucket: settings.stateBucket,
     };
-    // The most any role a pipeline creates may do: the deploy roles create roles only with it (ci-permissions.ts).
+    // The most any role a pipeline creates may do: the deploy roles create roles only with it (app/ci-permissions.ts).
     this.boundary = new IamPolicy(this, "Boundary", {
       name: CI_BOUNDARY_NAME,
       description: "Permissions boundary of every role the api-auth-cognito pipelines create",

@@ -3,7 +3,7 @@ import { APP_NAME, isPlaceholderBucket, ResolvedStage, Settings, UNBOOTSTRAPPED_
 
 /**
  * A stack's S3 backend in the state bucket, with S3-native locking (cdktf 0.21's S3Backend has no option for it). While
- * the bucket is the placeholder default, its `bucket` is a stand-in `terraform init` refuses (config.ts): a synth still
+ * the bucket is the placeholder default, its `bucket` is a stand-in `terraform init` refuses (app/config.ts): a synth still
  * works offline, but nothing reads or writes state in a bucket anyone could own.
  */
 export function stateBackend(stack: TerraformStack, settings: Settings, key: string): S3Backend {

@@ -51,7 +51,7 @@ export async function planStack(stack: SynthesizedStack, workdir: string, outdir
 
 /**
  * The arguments of `terraform plan` for a stage: a stage in another account is planned remotely through its
- * read-only role there (`-var`), never its deploy role, the variable's default (main.ts).
+ * read-only role there (`-var`), never its deploy role, the variable's default (app/stacks/stage-stack.ts).
  */
 export function planArgs(manifest: StageManifest | undefined, remote: boolean): string[] {
   const roles = remote ? manifest?.roles : undefined;

@@ -55,7 +55,7 @@ describe("bad configuration stops synth", () => {
   test.concurrent.each([
     ["a stage name too long for IAM", { API_AUTH_COGNITO_STAGES: `pr-${"9".repeat(30)}` }, `invalid stage name "pr-${"9".repeat(30)}": 33 characters, at most 22`],
     ["a malformed stage name", { API_AUTH_COGNITO_STAGES: "dev,Prod!" }, 'invalid stage name "Prod!": expected lowercase letters, digits and single hyphens'],
-    ["a base stage not in config.ts", { API_AUTH_COGNITO_BASE_STAGE: "qa" }, 'invalid base stage "qa": expected one of dev, prod'],
+    ["a base stage not in app/config.ts", { API_AUTH_COGNITO_BASE_STAGE: "qa" }, 'invalid base stage "qa": expected one of dev, prod'],
     ["an invalid region", { API_AUTH_COGNITO_REGION: "us-middle-earth" }, 'invalid region "us-middle-earth": expected an AWS region code such as us-east-1'],
     ["an invalid state region", { API_AUTH_COGNITO_STATE_REGION: "eu" }, 'invalid state region "eu": expected an AWS region code'],
     ["a malformed state bucket", { API_AUTH_COGNITO_STATE_BUCKET: "My_Bucket" }, 'invalid state bucket "My_Bucket": it may hold only lowercase letters, digits, dots and hyphens'],

@@ -206,7 +206,7 @@ describe("resolveSettings", () => {
 
   test("rejects a base stage that is not in STAGES, naming the setting", () => {
     expect(() => resolveSettings(context({ baseStage: "pr-1" }), {})).toThrow(
-      'invalid base stage "pr-1": expected one of dev, prod (the stages in config.ts) (from cdktf.json context "baseStage")',
+      'invalid base stage "pr-1": expected one of dev, prod (the stages in app/config.ts) (from cdktf.json context "baseStage")',
     );
   });
 

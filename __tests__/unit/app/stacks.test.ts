@@ -17,7 +17,7 @@ function synthApp(env: NodeJS.ProcessEnv = {}, context: Record<string, unknown> 
 }
 
 const stacks = synthApp();
-/** A preview stage, not in config.ts: it takes dev's settings and must pass every check a listed stage passes. */
+/** A preview stage, not in app/config.ts: it takes dev's settings and must pass every check a listed stage passes. */
 const preview = synthApp({ API_AUTH_COGNITO_STAGES: "pr-42" })["api-auth-cognito-pr-42"];
 const STAGES = [
   ["dev", stacks["api-auth-cognito-dev"]],
