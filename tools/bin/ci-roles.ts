@@ -30,7 +30,7 @@ runCommand(module, {
         const key = `${request.action} ${request.resource}`;
         rows.set(key, (rows.get(key) ?? new Set()).add(request.phase));
       }
-      const free = [...new Set(recording.calls.flatMap((call) => (call.iam.kind === "free" ? [`${call.iam.operation}: ${call.iam.why}`] : [])))];
+      const free = [...new Set(recording.calls.flatMap((call) => (call.iam.kind === "free" ? [`${call.iam.action}: ${call.iam.why}`] : [])))];
       const verdict = {
         deployRefuses: check.deployRefuses,
         planRefuses: check.planRefuses,

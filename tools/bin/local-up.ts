@@ -12,10 +12,8 @@ runCommand(module, {
   async run(options) {
     const { mkdirSync } = await import("node:fs");
     const { dirname, join } = await import("node:path");
-    const { startLocalCloud } = await import("../local-cloud");
-    const { recordRunningCloud, forgetRunningCloud, clearStaleCloud, CLOUD_FILE } = await import("../local-cloud");
-    const { explainTakenPort } = await import("../local-cloud");
-    const { shellBlock } = await import("../dev/shell-block");
+    const { CLOUD_FILE, clearStaleCloud, explainTakenPort, forgetRunningCloud, recordRunningCloud, startLocalCloud } = await import("../local-cloud");
+    const { shellBlock } = await import("../dev");
     const { CLOUD_PORT_ENV, DEFAULT_CLOUD_PORT, LOCAL_STATE_BUCKET, portSetting } = await import("../../app/contract");
     const { note, step } = await import("../cli/terminal");
     const { handleShutdown } = await import("../cli/lifecycle");
@@ -38,7 +36,7 @@ runCommand(module, {
     shutdown.onShutdown("the local cloud", () => cloud.stop());
     recordRunningCloud(cloud.endpoint, { pid: cloud.motoPid, socketPath: cloud.motoSocketPath });
     shutdown.onShutdown("the local cloud's record", forgetRunningCloud);
-    console.log(`Local cloud on ${cloud.endpoint} (moto behind it on ${cloud.motoSocketPath}, closed to other processes).`);
+    console.log(`Local cloud on ${cloud.endpoint} (moto behind it on ${cloud.motoSocketPath}, closed to other users).`);
     console.log("Deploy a stage with: npm run local:deploy -- dev, or API_AUTH_COGNITO_TARGET=local npx cdktf deploy api-auth-cognito-dev. Stop with Ctrl-C.");
     console.log("\nPaste into your shell for the AWS CLI and SDKs (the local key pair; others are refused):\n");
     process.stdout.write(shellBlock({ cloud: cloud.endpoint }));

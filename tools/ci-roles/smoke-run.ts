@@ -1,4 +1,4 @@
-import { startLocalApi } from "../local-api/api-server";
+import { startLocalApi } from "../local-api";
 import { LOCAL_CREDENTIALS, LocalCloud } from "../local-cloud";
 import { smokeTest, SmokeStep } from "../smoke/smoke-test";
 import { outputs } from "../terraform/local-deploy";

@@ -1,11 +1,10 @@
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { LOCAL_STATE_BUCKET } from "../../app/contract";
-import { LOCAL_ACCOUNT_ID, startLocalCloud } from "../local-cloud";
+import { actionOf, LOCAL_ACCOUNT_ID, ObservedRequest, RequestAction, signatureClaim, startLocalCloud } from "../local-cloud";
 import { prepareLocalStack } from "../terraform/local-deploy";
 import { stageStack, synthesize } from "../terraform/synthesize";
 import { cliConfigFile, terraform } from "../terraform/terraform";
-import { IamRequestResult, iamRequestOf, ObservedCall } from "./iam-request";
 import { isSmokeCall, smokeAppliedStage } from "./smoke-run";
 
 /**
@@ -28,7 +27,8 @@ export interface TerraformCall {
   readonly phase: Phase;
   /** `<signing name> <method> <path>`, for the review listing. */
   readonly request: string;
-  readonly iam: IamRequestResult;
+  /** The local cloud's mapping of the call to its IAM action and resources. */
+  readonly iam: RequestAction;
   /** The request body, for the checks of what a call implies (a role it passes, tags it sets). */
   readonly body: Buffer;
 }
@@ -74,12 +74,15 @@ export async function recordTerraformCalls(scratch: string, onStep: StepHook = (
   cliConfigFile();
   let phase: Phase | undefined;
   const calls: TerraformCall[] = [];
-  const record = (observed: ObservedCall) => {
+  const record = (observed: ObservedRequest) => {
     if (phase === undefined) return;
     if (phase === "smoke" ? !isSmokeCall(observed.headers) : !/\bTerraform\//.test(String(observed.headers["user-agent"] ?? ""))) return;
     if (observed.url.includes(HARNESS_KEYS)) return;
-    const service = /\/\d{8}\/[^/]+\/([^/]+)\/aws4_request/.exec(String(observed.headers.authorization ?? ""))?.[1] ?? "unsigned";
-    calls.push({ phase, request: `${service} ${observed.method} ${decodeURIComponent(observed.url.split("?")[0])}`, iam: iamRequestOf(observed, LOCAL_ACCOUNT_ID), body: observed.body });
+    const claim = signatureClaim(observed.url, observed.headers);
+    const { service, region } = typeof claim === "object" ? claim : { service: undefined, region: undefined };
+    // Port 0: Terraform's S3 backend and provider address buckets path-style, never as <bucket>.localhost:<port>.
+    const iam = actionOf({ ...observed, service, region, accountId: LOCAL_ACCOUNT_ID, port: 0 });
+    calls.push({ phase, request: `${service ?? "unsigned"} ${observed.method} ${decodeURIComponent(observed.url.split("?")[0])}`, iam, body: observed.body });
   };
   const cloud = await startLocalCloud({ buckets: [LOCAL_STATE_BUCKET], onRequest: record });
   try {

@@ -1,5 +1,5 @@
-import type { IssuedCredentials } from "./services/cognito-identity/identities";
-import type { FunctionCode } from "./services/lambda/lambda-code";
+import type { IssuedCredentials } from "./services/cognito-identity";
+import type { FunctionCode } from "./services/lambda";
 import type { RoleCredentials } from "./auth/role-sessions";
 
 /**

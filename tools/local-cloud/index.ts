@@ -8,21 +8,23 @@ import type { RemoteCloud } from "./remote-cloud";
  */
 
 export { LOCAL_ACCOUNT_ID, LOCAL_CREDENTIALS, LOCAL_REGION } from "./account";
-export { verifySignedRequest } from "./auth/sigv4-verifier";
+export { signatureClaim, verifySignedRequest } from "./auth/sigv4";
 export { actionOf } from "./auth/request-actions";
+export type { RequestAction } from "./auth/request-actions";
 export { authorizeRole, clearPolicyCache, POLICY_CACHE_MS } from "./auth/role-policies";
-export type { LocalCloud, LocalCloudOptions, ObservedRequest } from "./cloud";
+export type { LocalCloud, LocalCloudOptions } from "./cloud";
 export type { Awaitable, CloudView } from "./cloud-view";
-export { servedUnsigned } from "./gateway/public-operations";
-export { motoMissing } from "./moto/process";
+export type { ObservedRequest } from "./gateway/pipeline";
+export { motoMissing } from "./moto/missing";
 export { explainTakenPort } from "./port-taken";
 export type { PortChoice } from "./port-taken";
 export { isJsonObject } from "./protocol/aws-json";
 export type { RemoteCloud } from "./remote-cloud";
 export { CLOUD_FILE, clearStaleCloud, forgetRunningCloud, recordedCloudEndpoint, recordRunningCloud, runningCloudEndpoint } from "./running-cloud";
-export type { IssuedCredentials } from "./services/cognito-identity/identities";
-export type { FunctionCode } from "./services/lambda/lambda-code";
+export type { IssuedCredentials } from "./services/cognito-identity";
+// Lambda names alone, not the service's entry, which loads its stores: this module stays cheap to import.
 export { functionNameOfArn } from "./services/lambda/lambda-names";
+export type { FunctionCode } from "./services/lambda";
 
 /** Starts moto and its front; see {@link LocalCloudOptions}. */
 export async function startLocalCloud(options?: LocalCloudOptions): Promise<LocalCloud> {

@@ -1,9 +1,10 @@
 import { Agent, request as httpRequest } from "node:http";
+import { text } from "node:stream/consumers";
 import { SignatureV4 } from "@smithy/signature-v4";
 import { CloudView } from "./cloud-view";
 import { CONTROL_PREFIX } from "./gateway/control-api";
-import type { IssuedCredentials } from "./services/cognito-identity/identities";
-import type { FunctionCode } from "./services/lambda/lambda-code";
+import type { IssuedCredentials } from "./services/cognito-identity";
+import type { FunctionCode } from "./services/lambda";
 import { LOCAL_CREDENTIALS, LOCAL_REGION } from "./account";
 import type { RoleCredentials } from "./auth/role-sessions";
 import { Sha256 } from "../shared/sha256";
@@ -69,18 +70,14 @@ export async function connectRemoteCloud(endpoint: string): Promise<RemoteCloud>
       const req = httpRequest(
         { hostname: url.hostname, port: url.port, method, path: search ? `${path}?${search}` : path, headers: signed.headers, agent },
         (res) => {
-          const chunks: Buffer[] = [];
-          res.on("data", (chunk: Buffer) => chunks.push(chunk));
-          res.on("end", () => {
+          text(res).then((answer) => {
             pending.delete(abort);
-            const text = Buffer.concat(chunks).toString("utf8");
             try {
-              resolve({ status: res.statusCode ?? 0, body: text ? JSON.parse(text) : undefined });
+              resolve({ status: res.statusCode ?? 0, body: answer ? JSON.parse(answer) : undefined });
             } catch {
               reject(new Error(`the local cloud at ${endpoint} answered ${path} with something other than JSON (status ${res.statusCode})`));
             }
-          });
-          res.on("error", reject);
+          }, reject);
         },
       );
       const abort = () => req.destroy(new Error("disconnected from the local cloud"));

@@ -1,12 +1,3 @@
-import {
-  GetPolicyCommand,
-  GetPolicyVersionCommand,
-  GetRolePolicyCommand,
-  IAMClient,
-  ListAttachedRolePoliciesCommand,
-  ListRolePoliciesCommand,
-} from "@aws-sdk/client-iam";
-import { runSimulation } from "@cloud-copilot/iam-simulate";
 import { LOCAL_CREDENTIALS } from "../account";
 
 /**
@@ -14,6 +5,7 @@ import { LOCAL_CREDENTIALS } from "../account";
  * attached managed ones), read from the emulator's IAM with a short cache, evaluated for one action on one resource
  * by an IAM policy evaluator (@cloud-copilot/iam-simulate, a dev dependency). Only identity policies count: no SCPs,
  * RCPs, permission boundaries, session policies or resource policies, which the local cloud does not evaluate.
+ * The IAM client and the evaluator load on the first decision, so that importing this module costs nothing.
  */
 
 /** How long a role's policies are reused before they are read again, so that policy edits show quickly. */
@@ -73,6 +65,7 @@ export async function authorizeRole(request: RoleRequest): Promise<RoleDecision>
   }
   // S3 ARNs carry no account: the resource is taken to be in the caller's account, as in a single-account setup.
   const resourceAccount = /^arn:[\w-]+:[\w-]+:[\w-]*:(\d{12}):/.exec(request.resource)?.[1] ?? accountId;
+  const { runSimulation } = await import("@cloud-copilot/iam-simulate");
   const response = await runSimulation(
     {
       request: {
@@ -111,6 +104,7 @@ function policiesOf(endpoint: string, roleArn: string, roleName: string): Promis
 
 /** Inline policies (ListRolePolicies, GetRolePolicy) and attached managed policies at their default version. */
 async function readPolicies(endpoint: string, roleName: string): Promise<Policies> {
+  const { GetPolicyCommand, GetPolicyVersionCommand, GetRolePolicyCommand, IAMClient, ListAttachedRolePoliciesCommand, ListRolePoliciesCommand } = await import("@aws-sdk/client-iam");
   // IAM is global; its requests are signed for us-east-1.
   const iam = new IAMClient({ endpoint, region: "us-east-1", credentials: LOCAL_CREDENTIALS, maxAttempts: 1 });
   try {

@@ -1,11 +1,11 @@
 import { IncomingHttpHeaders } from "node:http";
 import { AwsResponse } from "../protocol/aws-json";
 import { errorProtocolOf, refusal, RefusalReason } from "../protocol/aws-refusals";
-import { IdentityStore } from "../services/cognito-identity/identities";
+import { IdentityStore } from "../services/cognito-identity";
 import { LOCAL_CREDENTIALS } from "../account";
 import { servedUnsigned } from "./public-operations";
 import { actionOf } from "../auth/request-actions";
-import { KnownKey, needsBody, signatureClaim, verifyRequestSignature } from "../auth/request-signature";
+import { KnownKey, needsBody, signatureClaim, verifySignatureClaim } from "../auth/sigv4";
 import { authorizeRole } from "../auth/role-policies";
 import { RoleSessionStore } from "../auth/role-sessions";
 
@@ -52,6 +52,9 @@ export interface IncomingRequest {
   readonly headers: IncomingHttpHeaders;
 }
 
+/** The services whose calls with role credentials are authorized here; the others pass, with one note per action. */
+const LOCALLY_AUTHORIZED: ReadonlySet<string> = new Set(["s3", "dynamodb", "logs"]);
+
 /** The session name identity pool credentials carry, as in AWS. */
 const IDENTITY_SESSION_NAME = "CognitoIdentityCredentials";
 
@@ -83,13 +86,13 @@ export class AccessControl {
 
     const body = needsBody(claim, request.headers) ? await readBody() : undefined;
     const { key, caller } = this.keyOf(claim.accessKeyId);
-    const verdict = await verifyRequestSignature({ ...request, body }, claim, key, this.now());
+    const verdict = await verifySignatureClaim({ ...request, body }, claim, key, this.now());
     if (!verdict.ok) return refuse(verdict.fault, verdict.fault === "unknownKey" ? undefined : verdict.message);
     const admitted: Admission = { ok: true, caller, service: claim.service, body };
     if (caller.kind !== "role") return admitted;
 
     const action = actionOf({ ...request, body, service: claim.service, region: claim.region, accountId: caller.accountId, port });
-    if (!action.enforced) {
+    if (action.kind !== "authorized" || !LOCALLY_AUTHORIZED.has(claim.service)) {
       if (!this.noted.has(action.action)) {
         this.noted.add(action.action);
         this.options.onNote?.(`${action.action} with role credentials is not authorized locally (the local cloud checks S3 objects, DynamoDB and CloudWatch Logs only); it passes.`);

@@ -1,5 +1,7 @@
 import { IncomingHttpHeaders, IncomingMessage } from "node:http";
 import { Transform, TransformCallback } from "node:stream";
+import { AwsResponse } from "../protocol/aws-json";
+import { ErrorProtocol, refusal } from "../protocol/aws-refusals";
 
 /**
  * How large a request body the front takes, per service: AWS's own limit where one request carries the most, so that
@@ -47,6 +49,16 @@ export class BodyTooLarge extends Error {
     super(`the request body is larger than the ${limit} bytes the service accepts`);
     this.name = "BodyTooLarge";
   }
+}
+
+/**
+ * The answer to a body over its `limit` (of `declared` bytes, when its `Content-Length` said so), in the service's
+ * words; the connection closes, so the rest is not read.
+ */
+export function tooLargeResponse(protocol: ErrorProtocol, limit: number, declared?: number): AwsResponse {
+  const size = declared === undefined ? "a request body larger than that" : `a request body of ${declared} bytes`;
+  const response = refusal(protocol, "tooLarge", `Request must be smaller than ${limit} bytes; the local cloud got ${size}`);
+  return { ...response, headers: { ...response.headers, connection: "close" } };
 }
 
 /**

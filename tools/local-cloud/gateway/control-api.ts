@@ -1,7 +1,7 @@
 import { quoted } from "../../../constructs/validation";
 import { AwsError, AwsResponse, jsonResponse, parseJsonObject, RestRoute } from "../protocol/aws-json";
-import { IdentityStore } from "../services/cognito-identity/identities";
-import { LambdaCodeStore } from "../services/lambda/lambda-code";
+import { IdentityStore } from "../services/cognito-identity";
+import { LambdaCodeStore } from "../services/lambda";
 import { reducedPath } from "./request-target";
 import { RoleSessionStore } from "../auth/role-sessions";
 
@@ -9,7 +9,7 @@ import { RoleSessionStore } from "../auth/role-sessions";
  * The local cloud's control API: what a local API Gateway in another process (`npm run dev` attached to
  * `npm run local:up`) needs of the front's own stores, which live in the front's process. Served by the front under
  * {@link CONTROL_PREFIX}, only to requests signed with the local key pair (the account's admin, which Terraform and
- * the tools sign with); the front refuses every other caller there (see `front.ts`), and answers 404 itself for a
+ * the tools sign with); the front refuses every other caller there (see `pipeline.ts`), and answers 404 itself for a
  * path under it that names no operation: none of it reaches moto.
  *
  * - `GET  /_local-cloud/instance`: `{ instanceId, seq }` (the last change number), also the health check.

@@ -1,4 +1,5 @@
 import { AwsError, isJsonObject } from "../protocol/aws-json";
+import { MotoClient } from "./client";
 
 /** How long one call to moto may take. */
 const MOTO_TIMEOUT_MS = 10_000;
@@ -27,18 +28,19 @@ export interface MotoRequest {
  * moto's errors are thrown as the same {@link AwsError} (status, type, message), so a handler that lets them pass
  * answers as moto would.
  */
-export async function callMoto(motoEndpoint: string, scope: MotoScope, request: MotoRequest): Promise<Record<string, unknown>> {
-  const response = await fetch(`${motoEndpoint}${request.path}`, {
+export async function callMoto(moto: MotoClient, scope: MotoScope, request: MotoRequest): Promise<Record<string, unknown>> {
+  const response = await moto.request({
     method: request.method,
+    path: request.path,
     headers: {
       ...request.headers,
       // moto reads the account and region from the credential scope and never checks the signature.
       authorization: `AWS4-HMAC-SHA256 Credential=${scope.accessKeyId}/20000101/${scope.region}/${request.service}/aws4_request, SignedHeaders=host, Signature=0`,
     },
     body: request.body,
-    signal: AbortSignal.timeout(MOTO_TIMEOUT_MS),
+    timeoutMs: MOTO_TIMEOUT_MS,
   });
-  const text = await response.text();
+  const text = response.body.toString("utf8");
   let body: unknown;
   try {
     body = text === "" ? {} : JSON.parse(text);
@@ -47,7 +49,7 @@ export async function callMoto(motoEndpoint: string, scope: MotoScope, request: 
   }
   const answer = isJsonObject(body) ? body : {};
   if (response.status >= 300) {
-    const type = String(answer.__type ?? response.headers.get("x-amzn-errortype") ?? "InternalFailure").split("#").pop()!.split(":")[0];
+    const type = String(answer.__type ?? response.headers["x-amzn-errortype"] ?? "InternalFailure").split("#").pop()!.split(":")[0];
     throw new AwsError(response.status, type, String(answer.message ?? answer.Message ?? ""));
   }
   return answer;

@@ -1,21 +1,17 @@
-import { spawnSync } from "node:child_process";
 import { createWriteStream, mkdirSync, mkdtempSync, rmSync, WriteStream } from "node:fs";
 import { request as httpRequest } from "node:http";
-import { AddressInfo, connect, createServer, Socket } from "node:net";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { GuardedProcess } from "../../cli/guarded-process";
-import { fromThisProcess } from "./own-connections";
+import { MotoClient } from "./client";
+import { INSTALL_HINT } from "./missing";
 
 /**
  * The moto AWS emulator (`moto_server`, from the machine's Python) as a child process that no other process can
- * reach: it listens on a Unix socket in a directory only its user may enter (0700), not on a TCP port, so that the
- * front is the only way in for other programs. Code of this process that wants to look behind the front (the
- * front's handlers, tests) uses a loopback relay that serves connections of this process only.
+ * reach but this user's: it listens on a Unix socket in a directory only its user may enter (0700), not on a TCP
+ * port, so that the front is the only way in for other users' programs and for web pages. Code of this process that
+ * looks behind the front (the front's handlers, tests) talks to the socket directly ({@link MotoClient}).
  */
-
-/** How to get moto where it is missing. */
-const INSTALL_HINT = 'install it with: pip install "moto[server]"';
 
 /** How long moto may take to answer its first request. It starts in about a second here. */
 const START_TIMEOUT_MS = 20_000;
@@ -23,18 +19,10 @@ const START_TIMEOUT_MS = 20_000;
 /** How much of moto's output an error message quotes. */
 const TAIL_CHARS = 2_000;
 
-/**
- * How many connections to moto's socket each way in (the front's requests, the relay of this process's own calls)
- * opens at once; more wait for a free one. moto (werkzeug) listens with a backlog of 128 (`LISTEN_QUEUE`): a connection
- * past it fails at once with EAGAIN instead of waiting, so 500 clients at once got 169 answers of 502. Two times 32
- * stays well under it, and moto, one Python process, serves no faster with more.
- */
-export const MOTO_CONNECTIONS = 32;
-
 /** A running moto server. */
 export interface MotoServer {
-  /** `http://127.0.0.1:<port>`: the relay to moto, which answers connections of this process only. */
-  readonly endpoint: string;
+  /** This process's client of moto, on its socket. */
+  readonly client: MotoClient;
   /** The Unix socket moto listens on, in a directory of mode 0700. */
   readonly socketPath: string;
   /** The pid of the `moto_server` process (its guard's child). */
@@ -55,23 +43,11 @@ export interface StartMotoOptions {
 }
 
 /**
- * Why `moto_server` cannot run here, in one line with how to get it, or `undefined` when it can; for tests that need
- * it. Half a second of CPU (it starts Python and moto): the commands start moto and report the same faults instead.
- */
-export function motoMissing(): string | undefined {
-  // Running it, not just finding it on PATH: a pyenv shim is on PATH even when the active Python lacks moto.
-  const result = spawnSync("moto_server", ["--help"], { stdio: "ignore", timeout: 15_000 });
-  if ((result.error as NodeJS.ErrnoException | undefined)?.code === "ENOENT") return `moto_server is not on PATH (${INSTALL_HINT})`;
-  if (result.error || result.status !== 0) return `moto_server is on PATH but does not run: \`moto_server --help\` failed (${INSTALL_HINT})`;
-  return undefined;
-}
-
-/**
- * Starts `moto_server -H unix://<dir>/moto.sock` in a fresh 0700 directory and a relay to it on a free loopback port,
- * and resolves once `GET /moto-api/` answers 200. Throws, with the tail of moto's output, if it exits early or is
- * not ready within 20 s. moto runs under its guard (guarded-process.ts), in a session of its own: Ctrl-C in a terminal
- * reaches this process only, which stops moto in its turn, and when this process ends in any way, even `kill -9`,
- * the guard stops moto and removes its directory. So a test run that never calls `stop()` leaves no moto behind.
+ * Starts `moto_server -H unix://<dir>/moto.sock` in a fresh 0700 directory, and resolves once `GET /moto-api/`
+ * answers 200. Throws, with the tail of moto's output, if it exits early or is not ready within 20 s. moto runs under
+ * its guard (guarded-process.ts), in a session of its own: Ctrl-C in a terminal reaches this process only, which
+ * stops moto in its turn, and when this process ends in any way, even `kill -9`, the guard stops moto and removes its
+ * directory. So a test run that never calls `stop()` leaves no moto behind.
  */
 export async function startMoto(options: StartMotoOptions = {}): Promise<MotoServer> {
   // mkdtemp makes the directory 0700: other users cannot reach the socket inside.
@@ -86,14 +62,14 @@ export async function startMoto(options: StartMotoOptions = {}): Promise<MotoSer
   // A test that never calls stop(): the closing channel would do, a signal is quicker (the guard stops moto on it).
   const stopOnExit = () => guard.guard.kill("SIGTERM");
   process.once("exit", stopOnExit);
-  let relay: Relay | undefined;
+  const client = new MotoClient(socketPath);
 
   let stopping: Promise<void> | undefined;
   const stop = () => {
     stopping ??= (async () => {
       process.removeListener("exit", stopOnExit);
       health?.stop();
-      await relay?.close();
+      client.close();
       await guard.stop();
       rmSync(directory, { recursive: true, force: true });
       output.flush();
@@ -105,7 +81,6 @@ export async function startMoto(options: StartMotoOptions = {}): Promise<MotoSer
   let health: HealthWatch | undefined;
   try {
     await waitUntilReady(socketPath, guard);
-    relay = await startRelay(socketPath);
   } catch (error) {
     await stop();
     const tail = output.tail();
@@ -122,7 +97,7 @@ export async function startMoto(options: StartMotoOptions = {}): Promise<MotoSer
     void guard.exited.then((status) => report(`exited (${status})`));
     health = new HealthWatch(socketPath, () => report(`stopped answering on ${socketPath} for ${HUNG_AFTER_MS / 1000} s`));
   });
-  return { endpoint: `http://127.0.0.1:${relay.port}`, socketPath, pid, died, stop };
+  return { client, socketPath, pid, died, stop };
 }
 
 /** The name of moto's socket directories under the system's temporary folder: `local-cloud-moto-XXXXXX`. */
@@ -169,97 +144,6 @@ class HealthWatch {
   }
 }
 
-/** A relay from a loopback port to moto's socket. */
-interface Relay {
-  readonly port: number;
-  /** Stops listening and cuts open connections (an SDK's idle keep-alive socket must not hold a stop up). */
-  close(): Promise<void>;
-}
-
-/**
- * A loopback TCP port that relays connections of this process to moto's socket and drops every other one. Where
- * the system cannot tell a connection's process (no `/proc`), it relays all, as moto on a TCP port did before. At most
- * {@link MOTO_CONNECTIONS} are relayed at once; a connection past them waits, paused, until one closes.
- */
-async function startRelay(socketPath: string): Promise<Relay> {
-  const open = new Set<Socket>();
-  const slots = new Slots(MOTO_CONNECTIONS);
-  const relay = (client: Socket) => {
-    if (client.destroyed) return slots.release();
-    const upstream = connect(socketPath);
-    upstream.on("error", () => client.destroy());
-    client.on("close", () => upstream.destroy());
-    upstream.on("close", () => {
-      client.destroy();
-      slots.release();
-    });
-    client.pipe(upstream).pipe(client);
-    client.resume();
-  };
-  const server = createServer({ pauseOnConnect: true }, (client) => {
-    open.add(client);
-    client.on("close", () => open.delete(client));
-    client.on("error", () => client.destroy());
-    fromThisProcess(client).then(
-      (own) => {
-        if (own === false) {
-          client.destroy();
-          return;
-        }
-        slots.take(() => relay(client));
-      },
-      () => client.destroy(),
-    );
-  });
-  await new Promise<void>((resolve, reject) => {
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => resolve());
-  });
-  return {
-    port: (server.address() as AddressInfo).port,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        for (const socket of open) socket.destroy();
-      }),
-  };
-}
-
-/** A count of free places and the work waiting for one, first come first served. */
-class Slots {
-  private readonly waiting: (() => void)[] = [];
-
-  constructor(private free: number) {}
-
-  /** Runs `work` now if a place is free, else once one is; `work` must call {@link release} when done with it. */
-  take(work: () => void): void {
-    if (this.free > 0) {
-      this.free--;
-      work();
-    } else {
-      this.waiting.push(work);
-    }
-  }
-
-  release(): void {
-    const next = this.waiting.shift();
-    if (next) next();
-    else this.free++;
-  }
-}
-
-/** A free TCP port on loopback: the kernel picks one, and we release it for moto. */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const address = server.address();
-      server.close(() => (typeof address === "object" && address ? resolve(address.port) : reject(new Error("no port assigned"))));
-    });
-  });
-}
-
 /** Polls moto's own API on its socket until it answers 200, the process dies, or the start timeout passes. */
 async function waitUntilReady(socketPath: string, guard: GuardedProcess): Promise<void> {
   const deadline = Date.now() + START_TIMEOUT_MS;
@@ -276,7 +160,10 @@ async function waitUntilReady(socketPath: string, guard: GuardedProcess): Promis
   }
 }
 
-/** The status of `GET /moto-api/` on moto's socket; `undefined` while nothing listens, `"timeout"` when nothing answers in time. */
+/**
+ * The status of `GET /moto-api/` on moto's socket; `undefined` while nothing listens, `"timeout"` when nothing answers
+ * in time. On a connection of its own, never queued behind the {@link MotoClient}'s: a busy moto is not a dead one.
+ */
 function statusOf(socketPath: string, timeoutMs = 1_000): Promise<number | "timeout" | undefined> {
   return new Promise((resolve) => {
     const request = httpRequest({ socketPath, path: "/moto-api/", timeout: timeoutMs }, (response) => {

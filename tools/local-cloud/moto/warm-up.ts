@@ -1,5 +1,5 @@
-import { request as httpRequest } from "node:http";
 import { LOCAL_CREDENTIALS, LOCAL_REGION } from "../account";
+import { MotoClient } from "./client";
 
 /**
  * moto builds each service's request router and backend on that service's first request: 0.2 to 1.2 s each here
@@ -20,30 +20,22 @@ const READS: readonly { readonly service: string; readonly method: string; reado
 ];
 
 /**
- * Sends the reads to moto at `socketPath` one after another; resolves, when all have been answered or failed, with
- * each service's HTTP status or error message.
+ * Sends the reads to `moto` one after another; resolves, when all have been answered or failed, with each service's
+ * HTTP status or error message.
  */
-export async function warmUpMoto(socketPath: string): Promise<Record<string, number | string>> {
+export async function warmUpMoto(moto: MotoClient): Promise<Record<string, number | string>> {
   const answers: Record<string, number | string> = {};
-  for (const read of READS) answers[read.service] = await send(socketPath, read).catch((error: Error) => error.message);
+  for (const read of READS) answers[read.service] = await send(moto, read).catch((error: Error) => error.message);
   return answers;
 }
 
-function send(socketPath: string, read: (typeof READS)[number]): Promise<number> {
+async function send(moto: MotoClient, read: (typeof READS)[number]): Promise<number> {
   // moto checks no signature; the scope names the service and the access key the account.
   const authorization = `AWS4-HMAC-SHA256 Credential=${LOCAL_CREDENTIALS.accessKeyId}/20260101/${LOCAL_REGION}/${read.service}/aws4_request, SignedHeaders=host, Signature=0`;
   const headers = {
-    host: "127.0.0.1",
     authorization,
     ...(read.target && { "x-amz-target": read.target, "content-type": "application/x-amz-json-1.1" }),
     ...(read.body && !read.target && { "content-type": "application/x-www-form-urlencoded" }),
   };
-  return new Promise((resolve, reject) => {
-    const req = httpRequest({ socketPath, method: read.method, path: read.path, headers }, (res) => {
-      res.resume();
-      res.on("end", () => resolve(res.statusCode ?? 0));
-    });
-    req.on("error", reject);
-    req.end(read.body);
-  });
+  return (await moto.request({ method: read.method, path: read.path, headers, body: read.body })).status;
 }

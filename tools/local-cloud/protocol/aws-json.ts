@@ -1,5 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { IncomingHttpHeaders, OutgoingHttpHeaders } from "node:http";
+import type { MotoClient } from "../moto/client";
 
 /**
  * The AWS JSON 1.1 protocol, as the local cloud's own handlers speak it: a POST whose `X-Amz-Target` names the
@@ -41,8 +42,8 @@ export interface AwsJsonRequest {
 
 /** What a local handler may use besides the request. */
 export interface HandlerContext {
-  /** moto's own endpoint, for handlers that look things up there (for example, whether a pool exists). */
-  readonly motoEndpoint: string;
+  /** moto itself, for handlers that look things up there (for example, whether a pool exists). */
+  readonly moto: MotoClient;
   /** Sends this request to moto unchanged and returns moto's answer; for handlers that extend a moto operation. */
   forward(): Promise<AwsResponse>;
 }
@@ -56,6 +57,17 @@ export interface RestRoute {
   /** Matched against the path without its query; capture groups are passed to the handler. */
   readonly path: RegExp;
   readonly handler: (request: AwsJsonRequest, context: HandlerContext, match: RegExpExecArray) => Promise<AwsResponse>;
+}
+
+/**
+ * What a service answers itself in front of moto (its gap-fillers), for the front's pipeline: operations by
+ * `X-Amz-Target`, and operations of a REST API by method and path.
+ */
+export interface ServiceHandlers {
+  /** Keyed by `X-Amz-Target`. @default none */
+  readonly handlers?: Readonly<Record<string, Handler>>;
+  /** Tried in order: the first whose method and path match answers. @default none */
+  readonly routes?: readonly RestRoute[];
 }
 
 /** An error the client should see as AWS would send it: a status, an error type (`__type`) and a message. */

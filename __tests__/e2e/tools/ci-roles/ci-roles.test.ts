@@ -70,7 +70,7 @@ describeWhen(missing("terraform", "moto"))("CI roles: least privilege, proven on
       expect(request.resource).toMatch(/^arn:aws:cognito-idp:[^:]+:\d{12}:userpool\/[\w-]+_\w+$/);
       expect(request.context).toEqual({ "aws:ResourceTag/Stage": "dev" });
     }
-    const free = recording.calls.filter((call) => call.phase === "smoke" && call.iam.kind === "free").map((call) => (call.iam.kind === "free" ? call.iam.operation : ""));
+    const free = recording.calls.filter((call) => call.phase === "smoke" && call.iam.kind === "free").map((call) => (call.iam.kind === "free" ? call.iam.action : ""));
     expect(new Set(free)).toEqual(new Set(["cognito-idp:InitiateAuth", "cognito-identity:GetId", "cognito-identity:GetCredentialsForIdentity"]));
     // Only the smoke test's own calls: the local API's reads of the cloud while it served are the harness's.
     expect(recording.calls.filter((call) => call.phase === "smoke").every((call) => call.iam.kind !== "unmapped")).toBe(true);

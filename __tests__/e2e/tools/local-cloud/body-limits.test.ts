@@ -1,5 +1,6 @@
 import { randomBytes } from "node:crypto";
 import { ClientRequest, IncomingMessage, request as httpRequest } from "node:http";
+import { text } from "node:stream/consumers";
 import { CreateBucketCommand, GetObjectCommand, PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
 import { CreateRoleCommand, IAMClient } from "@aws-sdk/client-iam";
 import { CreateFunctionCommand, GetFunctionCommand, LambdaClient } from "@aws-sdk/client-lambda";
@@ -20,12 +21,9 @@ interface Answer {
 }
 
 /** Reads a response whole. */
-function answerOf(res: IncomingMessage, continued: () => boolean): Promise<Answer> {
-  return new Promise((resolve) => {
-    const chunks: Buffer[] = [];
-    res.on("data", (chunk: Buffer) => chunks.push(chunk));
-    res.on("end", () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks).toString("utf8"), continued: continued() }));
-  });
+async function answerOf(res: IncomingMessage, continued: () => boolean): Promise<Answer> {
+  const body = await text(res);
+  return { status: res.statusCode ?? 0, headers: res.headers, body, continued: continued() };
 }
 
 /**
@@ -42,7 +40,7 @@ function declaring(endpoint: string, path: string, headers: Record<string, strin
       req.destroy();
       resolve({ status: 0, headers: {}, body: "", continued });
     });
-    req.on("response", (res) => void answerOf(res, () => continued).then(resolve));
+    req.on("response", (res) => void answerOf(res, () => continued).then(resolve, reject));
     req.on("error", reject);
     req.flushHeaders();
   });
@@ -81,7 +79,7 @@ describeWhen(missing("moto"))("local cloud front: request bodies are capped per 
     let req: ClientRequest | undefined;
     const answer = await new Promise<Answer>((resolve, reject) => {
       req = httpRequest({ hostname, port, method: "POST", path: "/", agent: false, headers: { host, "x-amz-target": "AWSCognitoIdentityProviderService.SignUp", "content-type": "application/x-amz-json-1.1", "transfer-encoding": "chunked" } });
-      req.on("response", (res) => void answerOf(res, () => true).then(resolve));
+      req.on("response", (res) => void answerOf(res, () => true).then(resolve, reject));
       req.on("error", reject);
       // 17 MiB, and the request is never ended: only a front that counts while reading can answer it.
       const chunk = Buffer.alloc(MIB, 0x20);

@@ -1,5 +1,7 @@
 import { execFile, spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { promisify } from "node:util";
 import * as cognitoIdentity from "@aws-sdk/client-cognito-identity";
 import * as cognitoIdentityProvider from "@aws-sdk/client-cognito-identity-provider";
@@ -17,10 +19,10 @@ import { CreateRoleCommand, IAMClient } from "@aws-sdk/client-iam";
 import { CreateBucketCommand, GetObjectCommand, PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
 import { SignatureV4 } from "@smithy/signature-v4";
 import { AwsJsonRequest, AwsResponse, Handler, HandlerContext, jsonResponse } from "../../../../tools/local-cloud/protocol/aws-json";
-import { LocalCloud, startFront, startLocalCloud } from "../../../../tools/local-cloud/cloud";
-import { identityPoolRoleHandlers, IdentityPoolRoleStore } from "../../../../tools/local-cloud/services/cognito-identity/identity-pool-roles";
-import { freePort } from "../../../../tools/local-cloud/moto/process";
-import { LOCAL_CREDENTIALS, LOCAL_REGION } from "../../../../tools/local-cloud";
+import { LOCAL_CREDENTIALS, LOCAL_REGION, LocalCloud, startLocalCloud } from "../../../../tools/local-cloud";
+import { startFront } from "../../../../tools/local-cloud/gateway/server";
+import { MotoClient } from "../../../../tools/local-cloud/moto/client";
+import { identityPoolRoleHandlers, IdentityPoolRoleStore } from "../../../../tools/local-cloud/services/cognito-identity";
 import { warmUpMoto } from "../../../../tools/local-cloud/moto/warm-up";
 import { Sha256 } from "../../../../tools/shared/sha256";
 import { describeWhen, missing } from "../../../support/requires";
@@ -83,6 +85,11 @@ async function callsAtOnce(endpoint: string, count: number, first: [string, stri
   return JSON.parse(stdout) as Record<string, number>;
 }
 
+/** A client of a moto that is not there: its socket's directory does not exist. */
+function noMoto(): MotoClient {
+  return new MotoClient(join(tmpdir(), `no-moto-${randomBytes(4).toString("hex")}`, "moto.sock"));
+}
+
 /** Whether a `moto_server` process listens on this socket (ours have it on their command line). */
 function motoRunsOn(socketPath: string): boolean {
   return spawnSync("pgrep", ["-f", `moto_server -H unix://${socketPath}$`]).status === 0;
@@ -135,7 +142,7 @@ describeWhen(missing("moto"))("local cloud: moto behind a front that answers wha
   }, 15_000);
 
   test("the warm-up's reads are ones moto answers: each service it warms answers 200", async () => {
-    const answers = await warmUpMoto(cloud.motoSocketPath);
+    const answers = await warmUpMoto(cloud.motoClient);
     expect(Object.keys(answers).sort()).toEqual(["apigateway", "cognito-identity", "cognito-idp", "iam", "lambda", "logs", "sts"]);
     expect(Object.values(answers)).toEqual(Object.values(answers).map(() => 200));
   });
@@ -277,12 +284,13 @@ describeWhen(missing("moto"))("local cloud: moto behind a front that answers wha
     const other = await startLocalCloud({ warmUp: false });
     // The front answers (and refuses moto's own API), moto answers behind it.
     expect((await fetch(`${other.endpoint}/moto-api/`)).status).toBe(403);
-    expect((await fetch(`${other.motoEndpoint}/moto-api/`)).status).toBe(200);
+    const motoApi = () => other.motoClient.request({ method: "GET", path: "/moto-api/" });
+    expect((await motoApi()).status).toBe(200);
     expect(motoRunsOn(other.motoSocketPath)).toBe(true);
 
     await other.stop();
     await expect(fetch(`${other.endpoint}/moto-api/`)).rejects.toThrow();
-    await expect(fetch(`${other.motoEndpoint}/moto-api/`)).rejects.toThrow();
+    await expect(motoApi()).rejects.toThrow();
     expect(motoRunsOn(other.motoSocketPath)).toBe(false);
   }, 20_000);
 });
@@ -325,7 +333,7 @@ describe("front router, without moto", () => {
       },
       "Test.Ok": async () => jsonResponse({ ok: true }),
     };
-    const front = await startFront(`http://127.0.0.1:${await freePort()}`, handlers);
+    const front = await startFront(noMoto(), [{ handlers }]);
     try {
       expect(await postJson(front.endpoint, "Test.Boom", "{}")).toEqual({ status: 500, json: { __type: "InternalFailure", message: "kaboom" } });
       expect(await postJson(front.endpoint, "Test.Ok", "{}")).toEqual({ status: 200, json: { ok: true } });
@@ -335,7 +343,7 @@ describe("front router, without moto", () => {
   });
 
   test("a request for moto while moto is unreachable gives 502 with a JSON error", async () => {
-    const front = await startFront(`http://127.0.0.1:${await freePort()}`, {});
+    const front = await startFront(noMoto(), []);
     try {
       const { status, json } = await postJson(front.endpoint, "AWSCognitoIdentityService.ListIdentityPools", "{}");
       expect(status).toBe(502);
@@ -359,7 +367,7 @@ describe("identity pool roles: DeleteIdentityPool", () => {
     accessKeyId: "test",
   };
   const answering = (status: number): HandlerContext => ({
-    motoEndpoint: "http://127.0.0.1:1",
+    moto: noMoto(),
     forward: async (): Promise<AwsResponse> => ({ status, headers: {}, body: Buffer.from(status === 200 ? "" : '{"__type":"ResourceNotFoundException"}') }),
   });
 

@@ -16,11 +16,10 @@ import {
   SignUpCommand,
 } from "@aws-sdk/client-cognito-identity-provider";
 import { CreateRoleCommand, IAMClient } from "@aws-sdk/client-iam";
-import { Front, LocalCloud, startFront, startLocalCloud } from "../../../../tools/local-cloud/cloud";
-import { identityHandlers, IdentityStore } from "../../../../tools/local-cloud/services/cognito-identity/identities";
-import { identityPoolRoleHandlers, IdentityPoolRoleStore } from "../../../../tools/local-cloud/services/cognito-identity/identity-pool-roles";
+import { LOCAL_CREDENTIALS, LOCAL_REGION, LocalCloud, startLocalCloud } from "../../../../tools/local-cloud";
+import { Front, startFront } from "../../../../tools/local-cloud/gateway/server";
 import { MotoServer, startMoto } from "../../../../tools/local-cloud/moto/process";
-import { LOCAL_CREDENTIALS, LOCAL_REGION } from "../../../../tools/local-cloud";
+import { identityHandlers, identityPoolRoleHandlers, IdentityPoolRoleStore, IdentityStore } from "../../../../tools/local-cloud/services/cognito-identity";
 import { describeWhen, missing } from "../../../support/requires";
 import { claimsOf, rejection } from "../../../support/rejection";
 
@@ -114,8 +113,8 @@ describeWhen(missing("moto"))("local cloud: GetId and GetCredentialsForIdentity 
     moto = await startMoto();
     const roles = new IdentityPoolRoleStore();
     store = new IdentityStore(roles);
-    front = await startFront(moto.endpoint, { ...identityPoolRoleHandlers(roles), ...identityHandlers(store) });
-    lateFront = await startFront(moto.endpoint, identityHandlers(new IdentityStore(roles, { now: () => Date.now() + 2 * HOUR_MS })));
+    front = await startFront(moto.client, [{ handlers: { ...identityPoolRoleHandlers(roles), ...identityHandlers(store) } }]);
+    lateFront = await startFront(moto.client, [{ handlers: identityHandlers(new IdentityStore(roles, { now: () => Date.now() + 2 * HOUR_MS })) }]);
     const config = { endpoint: front.endpoint, region: REGION, credentials: CREDENTIALS, maxAttempts: 1 };
     identity = new CognitoIdentityClient(config);
     lateIdentity = new CognitoIdentityClient({ ...config, endpoint: lateFront.endpoint });

@@ -43,7 +43,7 @@ describeWhen(missing("moto"))("local cloud: Lambda logging config", () => {
   beforeAll(async () => {
     cloud = await startLocalCloud({ warmUp: false });
     lambda = new LambdaClient({ ...CONFIG, endpoint: cloud.endpoint });
-    moto = new LambdaClient({ ...CONFIG, endpoint: cloud.motoEndpoint });
+    moto = new LambdaClient({ ...CONFIG, ...cloud.motoClient.sdkOptions() });
     role = await createRole(cloud, "logging-test");
   }, 30_000);
 

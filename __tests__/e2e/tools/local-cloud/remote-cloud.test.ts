@@ -1,11 +1,12 @@
 import { request as httpRequest } from "node:http";
+import { text } from "node:stream/consumers";
 import { CreateRoleCommand, IAMClient } from "@aws-sdk/client-iam";
 import { CreateFunctionCommand, LambdaClient, UpdateFunctionCodeCommand } from "@aws-sdk/client-lambda";
 import { SignatureV4 } from "@smithy/signature-v4";
 import { zipSync } from "fflate";
 import { connectRemoteCloud, LOCAL_CREDENTIALS, LOCAL_REGION, LocalCloud, RemoteCloud, startLocalCloud } from "../../../../tools/local-cloud";
 import { Sha256 } from "../../../../tools/shared/sha256";
-import { MESSAGES, verifySignedRequest } from "../../../../tools/local-cloud/auth/sigv4-verifier";
+import { MESSAGES, verifySignedRequest } from "../../../../tools/local-cloud/auth/sigv4";
 import { describeWhen, missing } from "../../../support/requires";
 
 const CONFIG = { region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS };
@@ -31,9 +32,7 @@ describeWhen(missing("moto"))("remote cloud: the front's stores over the control
     }
     return new Promise((resolve, reject) => {
       const req = httpRequest({ hostname, port, path, headers, agent: false }, (res) => {
-        const chunks: Buffer[] = [];
-        res.on("data", (chunk: Buffer) => chunks.push(chunk));
-        res.on("end", () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString("utf8") }));
+        text(res).then((body) => resolve({ status: res.statusCode ?? 0, body }), reject);
       });
       req.on("error", reject);
       req.end();
@@ -96,7 +95,7 @@ describeWhen(missing("moto"))("remote cloud: the front's stores over the control
     const signer = new SignatureV4({ service: "execute-api", region: LOCAL_REGION, credentials: { accessKeyId: "asiaabcdefghijklmnop", secretAccessKey: "x", sessionToken: "t" }, sha256: Sha256 });
     const signed = await signer.sign({ method: "GET", protocol: "http:", hostname: "127.0.0.1", path: "/private", headers: { host } });
     const verdict = await verifySignedRequest({ method: "GET", url: "/private", headers: signed.headers, body: Buffer.alloc(0) }, (key) => remote.identities.credentials(key), { region: LOCAL_REGION });
-    expect(verdict).toEqual({ ok: false, status: 403, message: MESSAGES.invalidToken });
+    expect(verdict).toEqual({ ok: false, fault: "unknownKey", message: MESSAGES.invalidToken });
   });
 
   test("a control path that names no operation is answered 404 by the front, however spelled, and never reaches moto", async () => {

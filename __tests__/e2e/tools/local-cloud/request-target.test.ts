@@ -1,6 +1,7 @@
 import { execFile } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { request as httpRequest } from "node:http";
+import { text } from "node:stream/consumers";
 import { promisify } from "node:util";
 import { CreateBucketCommand, GetObjectCommand, HeadBucketCommand, PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
 import { SignatureV4 } from "@smithy/signature-v4";
@@ -38,9 +39,7 @@ function send(endpoint: string, method: string, target: string, headers: Record<
   const { hostname, port } = new URL(endpoint);
   return new Promise((resolve, reject) => {
     const req = httpRequest({ hostname, port, method, path: target, headers: { ...headers, "content-length": Buffer.byteLength(body) } }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on("data", (chunk: Buffer) => chunks.push(chunk));
-      res.on("end", () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString("utf8") }));
+      text(res).then((answer) => resolve({ status: res.statusCode ?? 0, body: answer }), reject);
     });
     req.on("error", reject);
     req.end(body);
@@ -75,8 +74,8 @@ describeWhen(missing("moto"))("local cloud front: moto's own API is refused howe
   test("the spellings marked so are ones moto itself serves as its own API (asked directly, read-only)", async () => {
     const served = [];
     for (const { spelling, target, motoServes } of SPELLINGS.filter((s) => s.motoServes)) {
-      const { status, body } = await send(cloud.motoEndpoint, "GET", target("data.json"), { host: "127.0.0.1" });
-      served.push({ spelling, motoServes, answered: status === 200 && body.startsWith("{") });
+      const { status, body } = await cloud.motoClient.request({ method: "GET", path: target("data.json") });
+      served.push({ spelling, motoServes, answered: status === 200 && body.toString("utf8").startsWith("{") });
     }
     expect(served.filter((s) => !s.answered)).toEqual([]);
   });

@@ -235,7 +235,7 @@ describeWhen(missing("moto"))("local cloud: user pool sign-in with amazon-cognit
   }, 30_000);
 
   test("a user made behind the front's back (in moto directly) is refused with how to give the local cloud a verifier", async () => {
-    const direct = new CognitoIdentityProviderClient({ endpoint: cloud.motoEndpoint, region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS, maxAttempts: 1 });
+    const direct = new CognitoIdentityProviderClient({ ...cloud.motoClient.sdkOptions(), region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS, maxAttempts: 1 });
     try {
       await direct.send(new SignUpCommand({ ClientId: hidingClient, Username: "gus@example.com", Password: PASSWORD }));
       await direct.send(new AdminConfirmSignUpCommand({ UserPoolId: poolId, Username: "gus@example.com" }));

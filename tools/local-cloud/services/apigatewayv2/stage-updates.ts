@@ -1,5 +1,6 @@
 import { AwsError, isJsonObject, jsonResponse, RestRoute } from "../../protocol/aws-json";
 import { callMoto, MotoScope } from "../../moto/call";
+import { MotoClient } from "../../moto/client";
 
 /**
  * UpdateStage of API Gateway v2, which moto 5.2 does not implement (it answers 500 with an HTML page), so any change
@@ -20,20 +21,20 @@ export function apiStageUpdateRoutes(): RestRoute[] {
       handler: async (request, context, match) => {
         const scope = { accessKeyId: request.accessKeyId, region: request.region };
         const stagePath = `/v2/apis/${match[1]}/stages/${match[2]}`;
-        const current = await callApiGateway(context.motoEndpoint, scope, "GET", stagePath);
+        const current = await callApiGateway(context.moto, scope, "GET", stagePath);
         const update = JSON.parse(request.body.toString("utf8") || "{}") as unknown;
         if (!isJsonObject(update)) throw new AwsError(400, "BadRequestException", "the UpdateStage body must be a JSON object");
         const merged: Record<string, unknown> = { ...current, ...update, stageName: current.stageName };
         for (const field of READ_ONLY) delete merged[field];
-        await callApiGateway(context.motoEndpoint, scope, "DELETE", stagePath);
-        return jsonResponse(await callApiGateway(context.motoEndpoint, scope, "POST", `/v2/apis/${match[1]}/stages`, merged));
+        await callApiGateway(context.moto, scope, "DELETE", stagePath);
+        return jsonResponse(await callApiGateway(context.moto, scope, "POST", `/v2/apis/${match[1]}/stages`, merged));
       },
     },
   ];
 }
 
 /** Calls API Gateway v2 on moto as `scope`. */
-function callApiGateway(motoEndpoint: string, scope: MotoScope, method: string, path: string, body?: Record<string, unknown>): Promise<Record<string, unknown>> {
+function callApiGateway(moto: MotoClient, scope: MotoScope, method: string, path: string, body?: Record<string, unknown>): Promise<Record<string, unknown>> {
   const json = body === undefined ? {} : { headers: { "content-type": "application/json" }, body: JSON.stringify(body) };
-  return callMoto(motoEndpoint, scope, { service: "apigateway", method, path, ...json, what: `${method} ${path}` });
+  return callMoto(moto, scope, { service: "apigateway", method, path, ...json, what: `${method} ${path}` });
 }

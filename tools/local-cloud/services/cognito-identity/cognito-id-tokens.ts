@@ -1,5 +1,6 @@
 import { createPublicKey, JsonWebKey, KeyObject, verify } from "node:crypto";
 import { AwsError, isJsonObject } from "../../protocol/aws-json";
+import { MotoClient } from "../../moto/client";
 
 /**
  * Verification of Cognito user pool ID tokens, as the identity pool does it before it hands out an identity:
@@ -40,7 +41,7 @@ export interface ExpectedIdToken {
 export class UserPoolKeys {
   private readonly pools = new Map<string, Promise<Map<string, KeyObject>>>();
 
-  constructor(private readonly motoEndpoint: string) {}
+  constructor(private readonly moto: MotoClient) {}
 
   /** The key `kid` of a pool; `undefined` when the pool publishes no such key (after one refetch). */
   async key(userPoolId: string, kid: string): Promise<KeyObject | undefined> {
@@ -54,7 +55,7 @@ export class UserPoolKeys {
   private keysOf(userPoolId: string): Promise<Map<string, KeyObject>> {
     let keys = this.pools.get(userPoolId);
     if (!keys) {
-      keys = fetchKeys(`${this.motoEndpoint}/${encodeURIComponent(userPoolId)}/.well-known/jwks.json`);
+      keys = fetchKeys(this.moto, `/${encodeURIComponent(userPoolId)}/.well-known/jwks.json`);
       // A failed fetch is not remembered: the next token tries again.
       keys.catch(() => this.pools.delete(userPoolId));
       this.pools.set(userPoolId, keys);
@@ -63,11 +64,11 @@ export class UserPoolKeys {
   }
 }
 
-/** Fetches a JWKS and imports its RSA signing keys, keyed by `kid`. */
-async function fetchKeys(url: string): Promise<Map<string, KeyObject>> {
-  const response = await fetch(url, { signal: AbortSignal.timeout(JWKS_TIMEOUT_MS) });
-  if (response.status !== 200) throw new Error(`GET ${url} answered ${response.status}`);
-  const jwks = (await response.json()) as unknown;
+/** Fetches a JWKS from moto and imports its RSA signing keys, keyed by `kid`. */
+async function fetchKeys(moto: MotoClient, path: string): Promise<Map<string, KeyObject>> {
+  const response = await moto.request({ method: "GET", path, timeoutMs: JWKS_TIMEOUT_MS });
+  if (response.status !== 200) throw new Error(`GET ${path} answered ${response.status}`);
+  const jwks = JSON.parse(response.body.toString("utf8")) as unknown;
   const keys = new Map<string, KeyObject>();
   const list = isJsonObject(jwks) && Array.isArray(jwks.keys) ? (jwks.keys as unknown[]) : [];
   for (const jwk of list) {

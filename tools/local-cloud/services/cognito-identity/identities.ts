@@ -5,7 +5,8 @@ import { UserPoolKeys, verifyIdToken } from "./cognito-id-tokens";
 import { IdentityPoolRoleStore } from "./identity-pool-roles";
 import { describePool } from "./describe-pool";
 import { temporaryKeys } from "../../auth/temporary-keys";
-import { findUser } from "../cognito-idp/user-pools";
+import { MotoClient } from "../../moto/client";
+import { findUser } from "../cognito-idp";
 
 /**
  * Identity pool identities and their temporary credentials, which moto 5.2 gets wrong for our purpose: its `GetId`
@@ -157,11 +158,11 @@ export class IdentityStore {
 
 /** The handlers for `GetId` and `GetCredentialsForIdentity`, keyed by `X-Amz-Target`, backed by `store`. */
 export function identityHandlers(store: IdentityStore): Record<string, Handler> {
-  // One key cache per moto: the handlers learn moto's endpoint from the first request.
-  const keyCaches = new Map<string, UserPoolKeys>();
-  const keysOf = (motoEndpoint: string) => {
-    let keys = keyCaches.get(motoEndpoint);
-    if (!keys) keyCaches.set(motoEndpoint, (keys = new UserPoolKeys(motoEndpoint)));
+  // One key cache per moto: the handlers learn their moto from the first request.
+  const keyCaches = new WeakMap<MotoClient, UserPoolKeys>();
+  const keysOf = (moto: MotoClient) => {
+    let keys = keyCaches.get(moto);
+    if (!keys) keyCaches.set(moto, (keys = new UserPoolKeys(moto)));
     return keys;
   };
 
@@ -187,9 +188,9 @@ export function identityHandlers(store: IdentityStore): Record<string, Handler> 
     // Only user pools are verified locally; a pool's other providers (Google, OIDC, SAML) would need the real IdP.
     if (clientIds.length === 0 || !userPool) throw new AwsError(400, "NotAuthorizedException", UNSUPPORTED_PROVIDER);
     const issuer = `https://${provider}`;
-    const claims = await verifyIdToken(token, { issuer, userPoolId: userPool[2], clientIds, now: store.now() }, keysOf(context.motoEndpoint));
+    const claims = await verifyIdToken(token, { issuer, userPoolId: userPool[2], clientIds, now: store.now() }, keysOf(context.moto));
     const username = typeof claims["cognito:username"] === "string" ? claims["cognito:username"] : claims.sub;
-    const user = await findUser(context.motoEndpoint, motoAccessKeyId, userPool[2], username).catch((error: Error) => {
+    const user = await findUser(context.moto, motoAccessKeyId, userPool[2], username).catch((error: Error) => {
       // The user pool itself is gone: its tokens name nobody.
       if (error instanceof AwsError && error.type === "ResourceNotFoundException") return undefined;
       throw error;
@@ -205,7 +206,7 @@ export function identityHandlers(store: IdentityStore): Record<string, Handler> 
    * pool that still admits guests.
    */
   async function checkLoginsFor(identity: Identity, input: Record<string, unknown>, context: HandlerContext): Promise<void> {
-    const pool = await describePool(context.motoEndpoint, identity.identityPoolId, poolScope(identity.identityPoolId, identity.motoAccessKeyId));
+    const pool = await describePool(context.moto, identity.identityPoolId, poolScope(identity.identityPoolId, identity.motoAccessKeyId));
     const login = await loginOf(input, pool, context, identity.motoAccessKeyId);
     if (identity.login) {
       if (!login || login.provider !== identity.login.provider || login.sub !== identity.login.sub) {
@@ -235,7 +236,7 @@ export function identityHandlers(store: IdentityStore): Record<string, Handler> 
       }
       // moto takes a 12-digit access key as the account id; otherwise the caller's key picks the account.
       const motoAccessKeyId = accountId !== undefined && /^\d{12}$/.test(accountId) ? accountId : request.accessKeyId;
-      const pool = await describePool(context.motoEndpoint, identityPoolId, poolScope(identityPoolId, motoAccessKeyId));
+      const pool = await describePool(context.moto, identityPoolId, poolScope(identityPoolId, motoAccessKeyId));
       const login = await loginOf(input, pool, context, motoAccessKeyId);
       if (!login && !pool.AllowUnauthenticatedIdentities) throw new AwsError(400, "NotAuthorizedException", GUESTS_OFF);
       return jsonResponse({ IdentityId: store.identityFor(identityPoolId, login, motoAccessKeyId).identityId });

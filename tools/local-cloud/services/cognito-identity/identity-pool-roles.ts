@@ -90,7 +90,7 @@ export function identityPoolRoleHandlers(store: IdentityPoolRoleStore): Record<s
 
 /** Throws `ResourceNotFoundException`, as AWS does, unless moto knows the pool in the request's region and account. */
 async function requirePool(identityPoolId: string, request: AwsJsonRequest, context: HandlerContext): Promise<void> {
-  await describePool(context.motoEndpoint, identityPoolId, request);
+  await describePool(context.moto, identityPoolId, request);
 }
 
 /** `IdentityPoolId` of a request, checked against the pattern AWS documents. */

@@ -1,6 +1,7 @@
 import { createHmac, randomBytes } from "node:crypto";
 import { AwsError, AwsJsonRequest, AwsResponse, describe, Handler, HandlerContext, isJsonObject, jsonResponse, parseJsonObject } from "../../protocol/aws-json";
 import { isSrpTimestamp, isValidClientValue, PasswordVerifier, passwordVerifier, ServerValues, serverValues, srpPoolName, verifyPasswordClaim } from "./cognito-srp";
+import { MotoClient } from "../../moto/client";
 import { AppClient, AppClientDirectory, callUserPools, findUser, MotoScope, regionOfUserPool, USER_POOL_SERVICE } from "./user-pools";
 
 /**
@@ -101,17 +102,17 @@ function key(userPoolId: string, username: string): string {
  * Operations that only need moto's answer forward the request unchanged and record what succeeded.
  */
 export function userPoolSignInHandlers(store: UserPoolSignInStore): Record<string, Handler> {
-  // One client directory per moto: the handlers learn moto's endpoint from the first request.
-  const directories = new Map<string, AppClientDirectory>();
+  // One client directory per moto: the handlers learn their moto from the first request.
+  const directories = new WeakMap<MotoClient, AppClientDirectory>();
   const clientOf = (context: HandlerContext, clientId: string, scope: MotoScope) => {
-    let directory = directories.get(context.motoEndpoint);
-    if (!directory) directories.set(context.motoEndpoint, (directory = new AppClientDirectory(context.motoEndpoint)));
+    let directory = directories.get(context.moto);
+    if (!directory) directories.set(context.moto, (directory = new AppClientDirectory(context.moto)));
     return directory.client(clientId, scope);
   };
 
   /** Records the verifier of a password moto accepted; the user may be named by an alias. */
   async function remember(context: HandlerContext, accessKeyId: string, userPoolId: string, usernameOrAlias: string, password: string): Promise<void> {
-    const user = await findUser(context.motoEndpoint, accessKeyId, userPoolId, usernameOrAlias);
+    const user = await findUser(context.moto, accessKeyId, userPoolId, usernameOrAlias);
     if (user) store.rememberPassword(userPoolId, user.username, password);
   }
 
@@ -144,7 +145,7 @@ export function userPoolSignInHandlers(store: UserPoolSignInStore): Record<strin
     // moto checks the user (exists, enabled, confirmed) and the secret hash, and opens the session redeemed later.
     let motoChallenge: Record<string, unknown>;
     try {
-      motoChallenge = await callUserPools(context.motoEndpoint, scope, "InitiateAuth", { ClientId: clientId, AuthFlow: "USER_SRP_AUTH", AuthParameters: parameters });
+      motoChallenge = await callUserPools(context.moto, scope, "InitiateAuth", { ClientId: clientId, AuthFlow: "USER_SRP_AUTH", AuthParameters: parameters });
     } catch (error) {
       if (error instanceof AwsError && error.type === "UserNotFoundException" && client.preventUserExistenceErrors) {
         // As Cognito does: a simulated challenge now, "Incorrect username or password." at the proof.
@@ -181,7 +182,7 @@ export function userPoolSignInHandlers(store: UserPoolSignInStore): Record<strin
       throw new AwsError(400, "NotAuthorizedException", INCORRECT_USERNAME_OR_PASSWORD);
     }
     // Proven: moto's own PASSWORD_VERIFIER (which accepts any signature) issues the tokens or the next challenge.
-    const answer = await callUserPools(context.motoEndpoint, scopeOf(request, input), "RespondToAuthChallenge", {
+    const answer = await callUserPools(context.moto, scopeOf(request, input), "RespondToAuthChallenge", {
       ClientId: clientId,
       ChallengeName: "PASSWORD_VERIFIER",
       ChallengeResponses: { ...responses, USERNAME: pending.usernameOrAlias, PASSWORD_CLAIM_SECRET_BLOCK: pending.motoSecretBlock, PASSWORD_CLAIM_SIGNATURE: "verified-by-the-local-cloud" },
@@ -194,7 +195,7 @@ export function userPoolSignInHandlers(store: UserPoolSignInStore): Record<strin
    * (JSON strings), which amazon-cognito-identity-js parses before it calls `newPasswordRequired`.
    */
   async function withUserAttributes(context: HandlerContext, pending: PendingChallenge, answer: Record<string, unknown>): Promise<Record<string, unknown>> {
-    const user = await callUserPools(context.motoEndpoint, { accessKeyId: pending.accessKeyId, region: regionOfUserPool(pending.userPoolId) }, "AdminGetUser", {
+    const user = await callUserPools(context.moto, { accessKeyId: pending.accessKeyId, region: regionOfUserPool(pending.userPoolId) }, "AdminGetUser", {
       UserPoolId: pending.userPoolId,
       Username: pending.username,
     });
@@ -275,7 +276,7 @@ export function userPoolSignInHandlers(store: UserPoolSignInStore): Record<strin
       if (response.status !== 200 || typeof input.AccessToken !== "string" || typeof input.ProposedPassword !== "string") return response;
       // moto accepted the token, so its claims name the pool; GetUser names the user.
       const userPoolId = userPoolOfToken(input.AccessToken);
-      const user = await callUserPools(context.motoEndpoint, scopeOf(request, input), "GetUser", { AccessToken: input.AccessToken });
+      const user = await callUserPools(context.moto, scopeOf(request, input), "GetUser", { AccessToken: input.AccessToken });
       if (userPoolId) store.rememberPassword(userPoolId, String(user.Username), input.ProposedPassword);
       return response;
     },
@@ -283,7 +284,7 @@ export function userPoolSignInHandlers(store: UserPoolSignInStore): Record<strin
     [`${USER_POOL_SERVICE}.ConfirmForgotPassword`]: async (request, context) => {
       const input = parseJsonObject(request.body);
       const client = await clientOf(context, stringParameter(input, "ClientId"), scopeOf(request, input));
-      const user = await findUser(context.motoEndpoint, client.accessKeyId, client.userPoolId, stringParameter(input, "Username"));
+      const user = await findUser(context.moto, client.accessKeyId, client.userPoolId, stringParameter(input, "Username"));
       // moto answers an unknown user with ResourceNotFoundException; Cognito as documented for each setting.
       if (!user && !client.preventUserExistenceErrors) throw new AwsError(400, "UserNotFoundException", "Username/client id combination not found.");
       if ((!user || !user.enabled) && client.preventUserExistenceErrors) throw codeMismatch();
@@ -297,7 +298,7 @@ export function userPoolSignInHandlers(store: UserPoolSignInStore): Record<strin
     [`${USER_POOL_SERVICE}.AdminDeleteUser`]: async (request, context) => {
       const input = parseJsonObject(request.body);
       const userPoolId = stringParameter(input, "UserPoolId");
-      const user = await findUser(context.motoEndpoint, request.accessKeyId, userPoolId, stringParameter(input, "Username"));
+      const user = await findUser(context.moto, request.accessKeyId, userPoolId, stringParameter(input, "Username"));
       const response = await context.forward();
       if (response.status === 200 && user) store.forget(userPoolId, user.username);
       return response;

@@ -17,11 +17,11 @@ export function userPoolUpdateHandlers(): Record<string, Handler> {
     [`${USER_POOL_SERVICE}.UpdateUserPool`]: async (request, context) => {
       const input = parseJsonObject(request.body);
       const scope = { accessKeyId: request.accessKeyId, region: request.region };
-      const { UserPool: pool = {} } = (await callUserPools(context.motoEndpoint, scope, "DescribeUserPool", { UserPoolId: input.UserPoolId })) as {
+      const { UserPool: pool = {} } = (await callUserPools(context.moto, scope, "DescribeUserPool", { UserPoolId: input.UserPoolId })) as {
         UserPool?: Record<string, unknown>;
       };
       const kept = Object.fromEntries(KEPT_ON_UPDATE.filter((key) => input[key] === undefined && pool[key] !== undefined).map((key) => [key, pool[key]]));
-      return jsonResponse(await callUserPools(context.motoEndpoint, scope, "UpdateUserPool", { ...input, ...kept }));
+      return jsonResponse(await callUserPools(context.moto, scope, "UpdateUserPool", { ...input, ...kept }));
     },
   };
 }

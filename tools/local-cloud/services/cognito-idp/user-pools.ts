@@ -1,6 +1,7 @@
 import { AWS_JSON_CONTENT_TYPE, AwsError, isJsonObject } from "../../protocol/aws-json";
 import { LOCAL_REGION } from "../../account";
 import { callMoto, MotoScope } from "../../moto/call";
+import { MotoClient } from "../../moto/client";
 
 export type { MotoScope };
 
@@ -16,8 +17,8 @@ export const USER_POOL_SERVICE = "AWSCognitoIdentityProviderService";
  * Calls a cognito-idp operation on moto and returns its JSON answer; moto's errors are thrown as the same
  * {@link AwsError}, so a handler that lets them pass answers as moto would.
  */
-export function callUserPools(motoEndpoint: string, scope: MotoScope, operation: string, input: Record<string, unknown>): Promise<Record<string, unknown>> {
-  return callMoto(motoEndpoint, scope, {
+export function callUserPools(moto: MotoClient, scope: MotoScope, operation: string, input: Record<string, unknown>): Promise<Record<string, unknown>> {
+  return callMoto(moto, scope, {
     service: "cognito-idp",
     method: "POST",
     path: "/",
@@ -43,10 +44,10 @@ export interface UserPoolUser {
 }
 
 /** The user a username or alias names in a pool; `undefined` when the pool has no such user. */
-export async function findUser(motoEndpoint: string, accessKeyId: string, userPoolId: string, usernameOrAlias: string): Promise<UserPoolUser | undefined> {
+export async function findUser(moto: MotoClient, accessKeyId: string, userPoolId: string, usernameOrAlias: string): Promise<UserPoolUser | undefined> {
   let answer: Record<string, unknown>;
   try {
-    answer = await callUserPools(motoEndpoint, { accessKeyId, region: regionOfUserPool(userPoolId) }, "AdminGetUser", { UserPoolId: userPoolId, Username: usernameOrAlias });
+    answer = await callUserPools(moto, { accessKeyId, region: regionOfUserPool(userPoolId) }, "AdminGetUser", { UserPoolId: userPoolId, Username: usernameOrAlias });
   } catch (error) {
     if (error instanceof AwsError && error.type === "UserNotFoundException") return undefined;
     throw error;
@@ -82,7 +83,7 @@ export class AppClientDirectory {
   private readonly pools = new Map<string, { userPoolId: string; accessKeyId: string }>();
   private readonly settings = new Map<string, { client: Promise<AppClient>; at: number }>();
 
-  constructor(private readonly motoEndpoint: string) {}
+  constructor(private readonly moto: MotoClient) {}
 
   /** The client; `ResourceNotFoundException` as Cognito words it when no pool in reach has it. */
   client(clientId: string, scope: MotoScope): Promise<AppClient> {
@@ -97,7 +98,7 @@ export class AppClientDirectory {
   private async describe(clientId: string, scope: MotoScope): Promise<AppClient> {
     const pool = this.pools.get(clientId) ?? (await this.poolOf(clientId, scope));
     this.pools.set(clientId, pool);
-    const answer = await callUserPools(this.motoEndpoint, { accessKeyId: pool.accessKeyId, region: regionOfUserPool(pool.userPoolId) }, "DescribeUserPoolClient", {
+    const answer = await callUserPools(this.moto, { accessKeyId: pool.accessKeyId, region: regionOfUserPool(pool.userPoolId) }, "DescribeUserPoolClient", {
       UserPoolId: pool.userPoolId,
       ClientId: clientId,
     });
@@ -108,8 +109,8 @@ export class AppClientDirectory {
   private async poolOf(clientId: string, scope: MotoScope): Promise<{ userPoolId: string; accessKeyId: string }> {
     for (const region of new Set([scope.region, LOCAL_REGION])) {
       const regionScope = { accessKeyId: scope.accessKeyId, region };
-      for (const userPoolId of await pagedIds(this.motoEndpoint, regionScope, "ListUserPools", {}, "UserPools", "Id")) {
-        const clientIds = await pagedIds(this.motoEndpoint, regionScope, "ListUserPoolClients", { UserPoolId: userPoolId }, "UserPoolClients", "ClientId");
+      for (const userPoolId of await pagedIds(this.moto, regionScope, "ListUserPools", {}, "UserPools", "Id")) {
+        const clientIds = await pagedIds(this.moto, regionScope, "ListUserPoolClients", { UserPoolId: userPoolId }, "UserPoolClients", "ClientId");
         if (clientIds.includes(clientId)) return { userPoolId, accessKeyId: scope.accessKeyId };
       }
     }
@@ -118,11 +119,11 @@ export class AppClientDirectory {
 }
 
 /** Every `field` of the `list` of a paginated List operation. */
-async function pagedIds(motoEndpoint: string, scope: MotoScope, operation: string, input: Record<string, unknown>, list: string, field: string): Promise<string[]> {
+async function pagedIds(moto: MotoClient, scope: MotoScope, operation: string, input: Record<string, unknown>, list: string, field: string): Promise<string[]> {
   const ids: string[] = [];
   let NextToken: unknown;
   do {
-    const page = await callUserPools(motoEndpoint, scope, operation, { ...input, MaxResults: 60, ...(NextToken ? { NextToken } : {}) });
+    const page = await callUserPools(moto, scope, operation, { ...input, MaxResults: 60, ...(NextToken ? { NextToken } : {}) });
     for (const item of Array.isArray(page[list]) ? (page[list] as Array<Record<string, unknown>>) : []) ids.push(String(item[field]));
     NextToken = page.NextToken;
   } while (NextToken);

@@ -250,7 +250,7 @@ async function zipOf(code: Record<string, unknown>, request: AwsJsonRequest, con
   if (typeof code.S3Bucket !== "string" || typeof code.S3Key !== "string") return undefined;
   const { GetObjectCommand, S3Client } = await import("@aws-sdk/client-s3");
   const s3 = new S3Client({
-    endpoint: context.motoEndpoint,
+    ...context.moto.sdkOptions(),
     region: request.region,
     forcePathStyle: true,
     credentials: { accessKeyId: request.accessKeyId, secretAccessKey: "test" },

@@ -1,5 +1,5 @@
 import { SignatureV4 } from "@smithy/signature-v4";
-import { KnownKey, needsBody, SignatureClaim, signatureClaim, SignedRequest, verifyRequestSignature } from "../../../../../tools/local-cloud/auth/request-signature";
+import { KnownKey, needsBody, SignatureClaim, signatureClaim, SignedRequest, verifySignatureClaim } from "../../../../../tools/local-cloud/auth/sigv4";
 import { Sha256 } from "../../../../../tools/shared/sha256";
 
 const HOST = "127.0.0.1:4566";
@@ -35,14 +35,14 @@ async function signed(
   return { method: request.method, url, headers, body: Buffer.from(options.body ?? ""), claim };
 }
 
-const verify = (request: SignedRequest & { claim: SignatureClaim }, key: KnownKey | undefined, now = NOW) => verifyRequestSignature(request, request.claim, key, now);
+const verify = (request: SignedRequest & { claim: SignatureClaim }, key: KnownKey | undefined, now = NOW) => verifySignatureClaim(request, request.claim, key, now);
 
-describe("verifyRequestSignature", () => {
+describe("verifySignatureClaim", () => {
   test("accepts a DynamoDB request signed with the local key pair, with its service and region from the scope", async () => {
     const request = await signed("dynamodb", { body: '{"TableName":"t"}', headers: { "x-amz-target": "DynamoDB_20120810.GetItem" } });
     expect(request.claim).toEqual({ form: "header", accessKeyId: "test", region: "us-east-1", service: "dynamodb" });
     expect(needsBody(request.claim, request.headers)).toBe(true);
-    expect(await verify(request, LOCAL)).toEqual({ ok: true });
+    expect(await verify(request, LOCAL)).toEqual({ ok: true, caller: LOCAL });
   });
 
   test("refuses a body swapped after signing, a wrong secret and an unknown key", async () => {
@@ -54,7 +54,7 @@ describe("verifyRequestSignature", () => {
 
   test("temporary keys need their own session token and must not have expired", async () => {
     const request = await signed("logs", { body: "{}", key: SESSION });
-    expect(await verify(request, SESSION)).toEqual({ ok: true });
+    expect(await verify(request, SESSION)).toEqual({ ok: true, caller: SESSION });
     expect(await verify(request, { ...SESSION, sessionToken: "token-2" })).toMatchObject({ ok: false, fault: "invalidToken" });
     expect(await verify(request, SESSION, NOW + 3600_000)).toMatchObject({ ok: false, fault: "badSignature" }); // the signature's own date is stale first
     expect(await verify(request, { ...SESSION, expiration: new Date(NOW - 1) })).toMatchObject({ ok: false, fault: "expiredToken" });
@@ -63,7 +63,7 @@ describe("verifyRequestSignature", () => {
   test("S3 signs UNSIGNED-PAYLOAD literally: the body is not needed, and a path encoded once verifies", async () => {
     const request = await signed("s3", { method: "PUT", path: "/bucket/a%20b.txt", headers: { "x-amz-content-sha256": "UNSIGNED-PAYLOAD" } });
     expect(needsBody(request.claim, request.headers)).toBe(false);
-    expect(await verify({ ...request, body: undefined }, LOCAL)).toEqual({ ok: true });
+    expect(await verify({ ...request, body: undefined }, LOCAL)).toEqual({ ok: true, caller: LOCAL });
     expect(await verify({ ...request, url: "/bucket/other.txt", body: undefined }, LOCAL)).toMatchObject({ ok: false, fault: "badSignature" });
   });
 
@@ -82,9 +82,9 @@ describe("verifyRequestSignature", () => {
     const claim = signatureClaim(url, { host: HOST });
     expect(claim).toMatchObject({ form: "query", accessKeyId: SESSION.accessKeyId, service: "s3" });
     const request = { method: "GET", url, headers: { host: HOST } };
-    expect(await verifyRequestSignature(request, claim as SignatureClaim, SESSION, NOW)).toEqual({ ok: true });
-    expect(await verifyRequestSignature({ ...request, url: url.replace("/key", "/other") }, claim as SignatureClaim, SESSION, NOW)).toMatchObject({ fault: "badSignature" });
-    expect(await verifyRequestSignature(request, claim as SignatureClaim, SESSION, NOW + 301_000)).toMatchObject({ fault: "expiredToken" });
+    expect(await verifySignatureClaim(request, claim as SignatureClaim, SESSION, NOW)).toEqual({ ok: true, caller: SESSION });
+    expect(await verifySignatureClaim({ ...request, url: url.replace("/key", "/other") }, claim as SignatureClaim, SESSION, NOW)).toMatchObject({ fault: "badSignature" });
+    expect(await verifySignatureClaim(request, claim as SignatureClaim, SESSION, NOW + 301_000)).toMatchObject({ fault: "expiredToken" });
   });
 });
 
