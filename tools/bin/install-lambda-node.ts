@@ -7,7 +7,7 @@ runCommand(module, {
     "Installs Node.js of the Lambda runtime's major version (constructs/runtime.ts) from the npm registry into .tfwork/, where the local Lambda runner finds it. linux x64 only; elsewhere set LAMBDA_NODE to a Node binary of that version.",
   async run() {
     const { spawnSync } = await import("node:child_process");
-    const { LAMBDA_NODE_PACKAGE, LAMBDA_NODE_PREFIX, lambdaNodeBinary, nodeMajor } = await import("../local-api/lambda/node");
+    const { LAMBDA_NODE_PACKAGE, LAMBDA_NODE_PREFIX, lambdaNodeBinary, nodeMajor } = await import("../local-api");
     const { step } = await import("../cli/terminal");
     if (process.platform !== "linux" || process.arch !== "x64") {
       throw new Error(`${LAMBDA_NODE_PACKAGE} is for linux x64 and this is ${process.platform} ${process.arch}: set LAMBDA_NODE to the path of a Node binary of that version`);

@@ -1,5 +1,5 @@
 import { appendFileSync } from "node:fs";
-import type { LogSink } from "./lambda/pool";
+import type { LogSink } from "./lambda/invocation";
 import { IamAuthorizer, requestTime } from "./payload-v2";
 
 /**

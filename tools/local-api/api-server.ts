@@ -1,13 +1,15 @@
 import { randomUUID } from "node:crypto";
 import { createServer, IncomingMessage, ServerResponse } from "node:http";
 import { AddressInfo } from "node:net";
+import { buffer } from "node:stream/consumers";
 import { oneLine } from "../../constructs/validation";
 import { CloudView, IssuedCredentials, verifySignedRequest } from "../local-cloud";
 import { accessLogWriter, AccessLogSink, contextVariables, renderAccessLog } from "./access-log";
 import { isPreflight, preflightResponse, withCorsHeaders } from "./cors";
 import { DeployedApi, loadDeployedApi, SERVED_STAGE } from "./deployed-api";
 import { mayInvoke, requestArn } from "./invoke-authorization";
-import { LambdaRunner, LogSink } from "./lambda/pool";
+import type { LogSink } from "./lambda/invocation";
+import { LambdaRunner } from "./lambda/pool";
 import { buildEvent, HttpResponse, IamAuthorizer, mapResponse } from "./payload-v2";
 import { matchRoute } from "./route-table";
 import { Throttle, TOO_MANY_REQUESTS } from "./throttle";
@@ -100,7 +102,7 @@ export async function startLocalApi(options: LocalApiOptions): Promise<LocalApi>
         (accessKeyId) => cloud.identities.credentials(accessKeyId),
         { region },
       );
-      if (!verdict.ok) return { ...gatewayError(verdict.status, verdict.message), routeKey };
+      if (!verdict.ok) return { ...gatewayError(403, verdict.message), routeKey };
       const accountId = accountOf(verdict.caller.roleArn);
       const decision = await mayInvoke({ endpoint: cloud.endpoint, roleArn: verdict.caller.roleArn, routeArn: requestArn(region, accountId, apiId, method, rawPath) });
       if (!decision.allowed) return { ...gatewayError(403, "Forbidden"), routeKey };
@@ -279,16 +281,18 @@ function json(statusCode: number, body: unknown): HttpResponse {
   return { statusCode, headers: { "content-type": "application/json" }, body: Buffer.from(JSON.stringify(body)) };
 }
 
-/** The whole body, or `undefined` when it is larger than API Gateway accepts. */
-function readBody(req: IncomingMessage): Promise<Buffer | undefined> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    req.on("data", (chunk: Buffer) => {
+/**
+ * The whole body (empty when there is none), or `undefined` when it is larger than API Gateway accepts: read to its
+ * end either way, holding no more than the limit of it.
+ */
+async function readBody(req: IncomingMessage): Promise<Buffer | undefined> {
+  let size = 0;
+  async function* withinLimit(): AsyncGenerator<Buffer> {
+    for await (const chunk of req as AsyncIterable<Buffer>) {
       size += chunk.length;
-      if (size <= MAX_BODY_BYTES) chunks.push(chunk);
-    });
-    req.on("end", () => resolve(size > MAX_BODY_BYTES ? undefined : Buffer.concat(chunks)));
-    req.on("error", reject);
-  });
+      if (size <= MAX_BODY_BYTES) yield chunk;
+    }
+  }
+  const body = await buffer(withinLimit());
+  return size > MAX_BODY_BYTES ? undefined : body;
 }

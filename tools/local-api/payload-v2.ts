@@ -1,6 +1,6 @@
 import { validateHeaderName, validateHeaderValue } from "node:http";
 import { quoted } from "../../constructs/validation";
-import type { InvokeResult } from "./lambda/pool";
+import type { InvokeResult } from "./lambda/invocation";
 
 /**
  * API Gateway HTTP API's Lambda proxy integration, payload format 2.0, as pure functions: the event a request

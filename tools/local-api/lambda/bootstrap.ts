@@ -3,32 +3,22 @@
  * first invocation, then answers each invocation message from the runner over IPC, after writing the end marker to
  * stdout and stderr so the runner knows the invocation's output is complete.
  *
- * A real file, type-checked with the rest of the tools; the runner compiles it with esbuild (the bundler of the
- * handlers, already loaded) to CommonJS for the runtime's Node, since a child must not depend on tsx. It imports
- * only Node's own modules and sandbox-processes.ts (which imports only Node's own, and is bundled in), so it runs
- * from any directory.
+ * A real file, type-checked with the rest of the tools; the runner compiles it with esbuild (compile-bootstrap.ts) to
+ * CommonJS for the runtime's Node, since a child must not depend on tsx. It imports only Node's own modules,
+ * bootstrap-protocol.ts (which imports nothing) and sandbox-processes.ts (which imports only Node's own), both bundled
+ * in, so it runs from any directory.
  *
  * As Lambda's runtime does, it makes the AWS SDK v3 resolvable without the bundle carrying it (bundles keep
  * `@aws-sdk/*` external), and with the JSON log format (`AWS_LAMBDA_LOG_FORMAT=JSON`) it writes each console call as
  * one JSON object, filtered by `AWS_LAMBDA_LOG_LEVEL`.
  *
- * Usage: `node lambda-bootstrap.js <task root> <module>.<export> <node_modules with the AWS SDK>`
+ * Usage: `node bootstrap.js <task root> <module>.<export> <node_modules with the AWS SDK>`
  */
 import Module from "node:module";
 import path from "node:path";
 import { format } from "node:util";
+import { END_OF_OUTPUT, type InvocationMessage } from "./bootstrap-protocol";
 import { killSandbox, SANDBOX_ENV } from "./sandbox-processes";
-
-/** What the runner sends for one invocation. */
-interface InvocationMessage {
-  readonly event: unknown;
-  readonly requestId: string;
-  readonly functionName: string;
-  /** Epoch milliseconds when the invocation times out. */
-  readonly deadline: number;
-  readonly invokedFunctionArn: string;
-  readonly memoryLimitInMB: string;
-}
 
 /** The error shape of Lambda's Invoke Error. */
 interface InvokeError {
@@ -41,9 +31,6 @@ interface InvokeError {
 type Reply = { readonly json: string } | InvokeError;
 
 type Handler = (event: unknown, context: object, callback: (error: unknown, value?: unknown) => void) => unknown;
-
-/** The end of an invocation's output on a stream. */
-const END = "\u0000END\u0000\n";
 
 const [taskRoot, handlerString, sdkModules] = process.argv.slice(2);
 const dot = handlerString.lastIndexOf(".");
@@ -172,8 +159,9 @@ function answer(reply: Reply): void {
     else process.stderr.write(`ERROR\tInvoke Error \t${JSON.stringify(reply)}\n`);
   }
   current = undefined;
-  process.stdout.write(END);
-  process.stderr.write(END, () => process.send!("errorType" in reply ? { errorType: reply.errorType, errorMessage: reply.errorMessage } : reply));
+  const end = `${END_OF_OUTPUT}\n`;
+  process.stdout.write(end);
+  process.stderr.write(end, () => process.send!("errorType" in reply ? { errorType: reply.errorType, errorMessage: reply.errorMessage } : reply));
 }
 
 function fail(error: unknown, type?: string): void {

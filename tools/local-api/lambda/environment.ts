@@ -2,7 +2,7 @@ import { randomBytes } from "node:crypto";
 import { dirname } from "node:path";
 import { lambdaLogGroupName } from "../../../constructs/naming";
 import { NODEJS_RUNTIME } from "../../../constructs/runtime";
-import type { RunnableCode, SessionCredentials } from "./pool";
+import type { RunnableCode, SessionCredentials } from "./invocation";
 
 /** The environment variables Lambda's Node.js runtime gives a function's process, rebuilt for a local process. */
 

@@ -1,60 +1,19 @@
-import { createHash, randomUUID } from "node:crypto";
-import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { randomUUID } from "node:crypto";
+import { rmSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { dirname, isAbsolute, join, normalize } from "node:path";
-import { buildSync } from "esbuild";
-import { unzipSync } from "fflate";
-import { BUNDLE_TARGET } from "../../../constructs/runtime";
-import { OWNER_STAMP, ownerGone, ownerStamp } from "../../cli/process-owner";
-import type { FunctionCode } from "../../local-cloud";
+import { ownCacheDir, unpackedCode } from "./code-cache";
+import { compileBootstrap } from "./compile-bootstrap";
+import type { InvokeOptions, InvokeResult, RunnableCode, SessionCredentials } from "./invocation";
 import { lambdaNodeBinary, projectNodeModules } from "./node";
 import { Worker, workerKey } from "./worker";
 
 /**
- * Runs a Lambda function's deployed code as the Node.js runtime would: the zip unpacked into a directory, the handler
- * loaded from it in a separate process (lambda-worker.ts) of the runtime's Node (lambda-node.ts) running
- * lambda-bootstrap.ts, with the environment Lambda would give it (lambda-environment.ts), one invocation at a time,
- * within the function's timeout, each log line tagged with the request id. This file is the pool of those processes.
+ * Runs a Lambda function's deployed code as the Node.js runtime would: the zip unpacked into a directory
+ * (code-cache.ts), the handler loaded from it in a separate process (worker.ts) of the runtime's Node (node.ts)
+ * running bootstrap.ts (compiled by compile-bootstrap.ts), with the environment Lambda would give it (environment.ts),
+ * one invocation at a time, within the function's timeout, each log line tagged with the request id. This file is the
+ * bounded pool of those processes, per function.
  */
-
-/** What an invocation came to. */
-export type InvokeResult = (
-  | { readonly kind: "ok"; /** The handler's return value, as JSON would carry it (`undefined` becomes `null`). */ readonly result: unknown }
-  | { readonly kind: "error"; readonly errorType: string; readonly errorMessage: string }
-  | { readonly kind: "timeout" }
-) & {
-  /** Wall time from the request to the answer, in ms, including a cold start. */
-  readonly durationMs?: number;
-  /** Whether a new process was started for this invocation. */
-  readonly coldStart?: boolean;
-};
-
-/** The code an invocation runs; a {@link FunctionCode} from the store fits. */
-export type RunnableCode = Pick<FunctionCode, "functionName" | "zip" | "handler" | "timeout" | "environment"> &
-  Partial<Pick<FunctionCode, "runtime" | "memorySize" | "region" | "codeSha256" | "version" | "role" | "loggingConfig" | "reservedConcurrency">>;
-
-/**
- * Where log lines go. In the Text log format `line` is `<ISO time>\t<request id>\t<text>`, as Lambda writes lines
- * to CloudWatch; in the JSON format it is the line as the runtime wrote it, one JSON object per console call.
- */
-export type LogSink = (line: string, tag: { readonly requestId: string; readonly stream: "stdout" | "stderr" }) => void;
-
-/** Temporary credentials of a function's role, as Lambda gives them to the function's processes. */
-export interface SessionCredentials {
-  readonly accessKeyId: string;
-  readonly secretAccessKey: string;
-  /** Absent for long-term keys, such as the local cloud's documented key pair. */
-  readonly sessionToken?: string;
-  readonly expiration: Date;
-}
-
-/** Options of one invocation. */
-export interface InvokeOptions {
-  /** @default a random UUID */
-  readonly requestId?: string;
-  /** Receives each line the handler writes to stdout or stderr. @default lines are discarded */
-  readonly onLog?: LogSink;
-}
 
 /** Options of a {@link LambdaRunner}, and of {@link invoke}. */
 export interface RunnerOptions {
@@ -150,7 +109,7 @@ export class LambdaRunner {
   constructor(private readonly options: RunnerOptions = {}) {
     this.nodeBinary = options.nodeBinary ?? lambdaNodeBinary();
     this.ownCacheDir = options.cacheDir === undefined;
-    this.cacheDir = options.cacheDir ?? runCacheDir(options.tempDir ?? tmpdir());
+    this.cacheDir = options.cacheDir ?? ownCacheDir(options.tempDir ?? tmpdir());
     this.sdkModules = options.sdkModules ?? projectNodeModules();
     this.maxProcesses = positiveInteger("maxProcessesPerFunction", options.maxProcessesPerFunction ?? 10);
     this.idleTimeoutMs = positiveInteger("idleTimeoutMs", options.idleTimeoutMs ?? 60_000);
@@ -251,8 +210,9 @@ export class LambdaRunner {
       if (this.stopped) throw new Error("the Lambda runner has been stopped");
       worker = new Worker(key, code, {
         nodeBinary: this.nodeBinary,
-        taskRoot: this.unpack(code),
-        bootstrap: this.bootstrap(),
+        taskRoot: unpackedCode(this.cacheDir, code),
+        // Compiled once per runner, into its cache directory.
+        bootstrap: (this.bootstrapFile ??= compileBootstrap(this.cacheDir)),
         sdkModules: this.sdkModules,
         credentials,
         endpointUrl: this.options.endpointUrl,
@@ -308,64 +268,7 @@ export class LambdaRunner {
   private wake(pool: FunctionPool): void {
     pool.waiting.shift()?.();
   }
-
-  /** The directory `code`'s zip is unpacked in, keyed by the zip's content; unpacked once. */
-  private unpack(code: RunnableCode): string {
-    const dir = join(this.cacheDir, createHash("sha256").update(code.zip).digest("hex"));
-    if (existsSync(dir)) return dir;
-    // Unpacked beside it, then renamed into place: a reader never sees half a directory.
-    const scratch = `${dir}.${process.pid}.${randomUUID()}`;
-    for (const [name, data] of Object.entries(unzipSync(new Uint8Array(code.zip.buffer, code.zip.byteOffset, code.zip.length)))) {
-      if (name.endsWith("/")) continue;
-      const target = normalize(join(scratch, name));
-      if (isAbsolute(name) || !target.startsWith(scratch + "/")) throw new Error(`the zip of ${code.functionName} has an entry outside its root: ${name}`);
-      mkdirSync(dirname(target), { recursive: true });
-      writeFileSync(target, data);
-    }
-    mkdirSync(scratch, { recursive: true });
-    try {
-      renameSync(scratch, dir);
-    } catch (error) {
-      // Another runner unpacked the same zip first.
-      rmSync(scratch, { recursive: true, force: true });
-      if (!existsSync(dir)) throw error;
-    }
-    return dir;
-  }
-
-  /** The child's program, lambda-bootstrap.ts compiled once per runner into the cache directory. */
-  private bootstrap(): string {
-    if (this.bootstrapFile) return this.bootstrapFile;
-    const compiled = buildSync({ entryPoints: [BOOTSTRAP_SOURCE], bundle: true, platform: "node", format: "cjs", target: BUNDLE_TARGET, write: false, logLevel: "silent" });
-    const code = compiled.outputFiles[0].contents;
-    const file = join(this.cacheDir, `bootstrap-${createHash("sha256").update(code).digest("hex").slice(0, 16)}.js`);
-    if (!existsSync(file)) {
-      mkdirSync(this.cacheDir, { recursive: true });
-      const scratch = `${file}.${process.pid}.tmp`;
-      writeFileSync(scratch, code);
-      renameSync(scratch, file);
-    }
-    return (this.bootstrapFile = file);
-  }
 }
-
-/**
- * A runner's own cache directory, `<temp>/api-auth-cognito-lambda/run-<owner stamp>-<random>`. Those of runners
- * whose process ended without removing them (`kill -9`) are removed first: only those (process-owner.ts says how it
- * knows), never a live runner's.
- */
-function runCacheDir(temp: string): string {
-  const runs = join(temp, "api-auth-cognito-lambda");
-  for (const name of existsSync(runs) ? readdirSync(runs) : []) {
-    // Only `run-<stamp>-*`: other entries are the shared cache of earlier versions, still used by their processes.
-    const stamp = new RegExp(`^run-(${OWNER_STAMP.source})-`).exec(name)?.[1];
-    if (stamp !== undefined && ownerGone(stamp)) rmSync(join(runs, name), { recursive: true, force: true });
-  }
-  return join(runs, `run-${ownerStamp()}-${randomUUID().slice(0, 8)}`);
-}
-
-/** The program each process runs. */
-const BOOTSTRAP_SOURCE = join(__dirname, "bootstrap.ts");
 
 /** Processes of a pool, however far along. */
 function countOf(pool: FunctionPool): number {

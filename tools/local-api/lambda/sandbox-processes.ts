@@ -14,7 +14,7 @@ import { readdirSync, readFileSync } from "node:fs";
  *
  * Linux only (/proc); elsewhere only the worker itself is killed.
  *
- * Imports only Node's own modules: lambda-bootstrap.ts bundles it, to end its own sandbox when the runner goes away.
+ * Imports only Node's own modules: bootstrap.ts bundles it, to end its own sandbox when the runner goes away.
  */
 
 /** The variable holding a worker's sandbox id, inherited by every process the handler starts. */

@@ -1,9 +1,10 @@
 import { ChildProcess, spawn } from "node:child_process";
 import { createHash, randomUUID } from "node:crypto";
 import { Readable } from "node:stream";
+import { END_OF_OUTPUT, type InvocationMessage } from "./bootstrap-protocol";
 import { BoundedLineSplitter } from "./bounded-lines";
 import { lambdaEnvironment } from "./environment";
-import type { InvokeResult, LogSink, RunnableCode, SessionCredentials } from "./pool";
+import type { InvokeResult, LogSink, RunnableCode, SessionCredentials } from "./invocation";
 import { killSandbox, SANDBOX_ENV } from "./sandbox-processes";
 
 /** One warm process of a local Lambda function: started with the function's environment, it serves one invocation at a time. */
@@ -29,16 +30,13 @@ export interface WorkerSetting {
   readonly nodeBinary: string;
   /** The unpacked zip. */
   readonly taskRoot: string;
-  /** The compiled lambda-bootstrap.ts. */
+  /** bootstrap.ts, compiled (compile-bootstrap.ts). */
   readonly bootstrap: string;
   /** The node_modules the AWS SDK v3 is resolved from. */
   readonly sdkModules: string;
   readonly credentials?: SessionCredentials;
   readonly endpointUrl?: string;
 }
-
-/** The end of an invocation's output on a stream: written by the child after the handler's answer (see lambda-bootstrap.ts). */
-const END = "\u0000END\u0000";
 
 /** What a cut line ends with: Lambda cuts a long line to fit a log event; this says so, and how much went. */
 function truncation(cutBytes: number): string {
@@ -156,17 +154,15 @@ export class Worker {
       };
       if (!this.alive) return this.settle({ kind: "error", errorType: "Runtime.ExitError", errorMessage: "the runtime process has exited" }, true);
       // A send that fails (the process died meanwhile) comes back as the child's "error" event, which ends it.
-      this.child.send(
-        {
-          event,
-          requestId,
-          functionName: code.functionName,
-          deadline: Date.now() + timeoutMs,
-          invokedFunctionArn: `arn:aws:lambda:${code.region ?? "us-east-1"}:000000000000:function:${code.functionName}`,
-          memoryLimitInMB: String(code.memorySize ?? 128),
-        },
-        (error) => error && this.child.emit("error", error),
-      );
+      const message: InvocationMessage = {
+        event,
+        requestId,
+        functionName: code.functionName,
+        deadline: Date.now() + timeoutMs,
+        invokedFunctionArn: `arn:aws:lambda:${code.region ?? "us-east-1"}:000000000000:function:${code.functionName}`,
+        memoryLimitInMB: String(code.memorySize ?? 128),
+      };
+      this.child.send(message, (error) => error && this.child.emit("error", error));
     });
   }
 
@@ -218,7 +214,7 @@ export class Worker {
       if (!endsWithSuffix) return;
       if (this.pending) this.pending.ends += 1;
       this.settleIfDone();
-    }, END);
+    }, END_OF_OUTPUT);
     stream.on("data", (chunk: Buffer) => splitter.push(chunk));
     stream.on("end", () => splitter.end());
   }

@@ -8,7 +8,8 @@ import { zipSync } from "fflate";
 import { bundleHandler } from "../../../../../constructs/bundle";
 import { zipDirectory } from "../../../../../tools/shared/zip";
 import { LOCAL_CREDENTIALS, LOCAL_REGION, LocalCloud, startLocalCloud } from "../../../../../tools/local-cloud";
-import { InvokeResult, LambdaRunner, RunnerOptions, SessionCredentials } from "../../../../../tools/local-api/lambda/pool";
+import type { InvokeResult, SessionCredentials } from "../../../../../tools/local-api/lambda/invocation";
+import { LambdaRunner, RunnerOptions } from "../../../../../tools/local-api/lambda/pool";
 import { describeWhen, missing } from "../../../../support/requires";
 import { ownFolder } from "../../../../support/test-run";
 
