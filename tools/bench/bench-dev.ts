@@ -5,11 +5,11 @@ import { join } from "node:path";
 import { CognitoIdentityClient, GetCredentialsForIdentityCommand, GetIdCommand } from "@aws-sdk/client-cognito-identity";
 import { AdminConfirmSignUpCommand, CognitoIdentityProviderClient, InitiateAuthCommand, SignUpCommand } from "@aws-sdk/client-cognito-identity-provider";
 import { SignatureV4 } from "@smithy/signature-v4";
-import { DevEnvironment, startDev } from "../dev/session";
+import { DevEnvironment, startDev } from "../dev";
 import { DevLoopFigures, measureDevLoop } from "./dev-loop";
 import { useSdkHandler } from "./use-sdk-handler";
 import { LOCAL_CREDENTIALS, LOCAL_REGION, verifySignedRequest } from "../local-cloud";
-import { mayInvoke, requestArn } from "../local-api/invoke-authorization";
+import { mayInvoke, requestArn } from "../local-api";
 import { PROJECT_ROOT } from "../shared/paths";
 import { Sha256 } from "../shared/sha256";
 

@@ -1,6 +1,6 @@
 import { rmSync } from "node:fs";
 import { join } from "node:path";
-import { startDev } from "../dev/session";
+import { startDev } from "../dev";
 import { recordRunningCloud, startLocalCloud } from "../local-cloud";
 import { addOpenRoute, copyProject } from "./project-copy";
 

@@ -3,7 +3,7 @@ import { join } from "node:path";
 import { IAMClient, PutRolePolicyCommand } from "@aws-sdk/client-iam";
 import { GetFunctionConfigurationCommand, LambdaClient, UpdateFunctionConfigurationCommand } from "@aws-sdk/client-lambda";
 import { CreateBucketCommand, S3Client } from "@aws-sdk/client-s3";
-import type { DevEnvironment } from "../dev/session";
+import type { DevEnvironment } from "../dev";
 import { LOCAL_CREDENTIALS, LOCAL_REGION } from "../local-cloud";
 
 /** The bucket sdk-handler.ts stores greetings in. */

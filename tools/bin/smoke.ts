@@ -20,7 +20,7 @@ runCommand(module, {
       throw new UsageError(`invalid --retry-for ${quoted(options["retry-for"])}: expected a whole number of seconds from 0 to ${MAX_RETRY_SECONDS}`);
     }
     const { SETTING_SOURCES, stackName, stageNamed } = await import("../../app/contract");
-    const { readOutputsFile } = await import("../dev/outputs-file");
+    const { readOutputsFile } = await import("../dev");
     const { smokeTargetOf, smokeTest, SmokeTestFailure } = await import("../smoke/smoke-test");
     const { step } = await import("../cli/terminal");
     const stack = stackName(stageNamed(stage));

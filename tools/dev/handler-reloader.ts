@@ -1,7 +1,7 @@
-import { FSWatcher, watch } from "node:fs";
-import { basename, dirname, extname, join, sep } from "node:path";
+import { dirname, join, sep } from "node:path";
 import { ARCHIVE_FILE_MODE, bundleHandlerWithInputs } from "../../constructs/bundle";
 import { contentHash } from "../../constructs/content-hash";
+import { FileWatcher, mayChangeBundle } from "../shared/file-watcher";
 import { zipDirectory } from "../shared/zip";
 
 /**
@@ -43,23 +43,6 @@ export interface HandlerInputs {
   readonly failing: boolean;
 }
 
-/** Extensions esbuild resolves imports to: other files cannot change a bundle. */
-const SOURCE_EXTENSIONS = new Set([".ts", ".tsx", ".mts", ".cts", ".js", ".jsx", ".mjs", ".cjs", ".json"]);
-
-/**
- * Whether a file is an editor's scratch file, never a source: vim's swap files (`.x.ts.swp`, `.swo`, `.swx`) and
- * write test (`4913`), backups (`x.ts~`), emacs' lock and autosave files (`.#x.ts`, `#x.ts#`).
- */
-export function isEditorArtifact(file: string): boolean {
-  const name = basename(file);
-  return /\.sw[a-px]$/.test(name) || name.endsWith("~") || name === "4913" || name.startsWith(".#") || /^#.*#$/.test(name);
-}
-
-/** Whether an event on `file` can change a bundle: a source file, not an editor's scratch file. */
-export function mayChangeBundle(file: string): boolean {
-  return SOURCE_EXTENSIONS.has(extname(file)) && !isEditorArtifact(file);
-}
-
 /**
  * The handlers to rebuild after a change: those with an input whose content hash differs from its last build, and
  * failing ones when any file changed at all. `changed` maps each file an event named to its content hash now.
@@ -86,22 +69,21 @@ interface HandlerState extends HandlerInputs {
 /** Watches handler sources and pushes rebuilt bundles; see the file's summary. */
 export class HandlerReloader {
   private readonly handlers: HandlerState[];
-  private readonly watchers = new Map<string, FSWatcher>();
-  private readonly debounceMs: number;
-  /** Files named by events since the last rebuild. */
-  private pending = new Set<string>();
-  private firstEventAt: number | undefined;
-  private timer: NodeJS.Timeout | undefined;
+  /** Watches the folders of every input; counts the events on a source file some handler was built from. */
+  private readonly watcher: FileWatcher;
   /** Rebuilds run one after another. */
   private queue: Promise<unknown> = Promise.resolve();
-  private stopped = false;
 
   /**
    * Builds every handler once, to learn its inputs, and starts watching them. Pushes nothing: the deployed code is
    * taken to be the code of the files as they are now.
    */
   constructor(private readonly options: HandlerReloaderOptions) {
-    this.debounceMs = options.debounceMs ?? 75;
+    this.watcher = new FileWatcher({
+      debounceMs: options.debounceMs ?? 75,
+      accepts: (file) => mayChangeBundle(file) && this.handlers.some((h) => h.failing || h.inputs.has(file)),
+      onSettled: (files, firstEventAt) => this.rebuild(files, firstEventAt),
+    });
     this.handlers = options.functions.map((fn) => ({ fn, name: fn.name, inputs: new Map(), failing: false }));
     for (const handler of this.handlers) {
       const bundle = this.build(handler);
@@ -143,10 +125,7 @@ export class HandlerReloader {
 
   /** Stops watching; resolves when a reload under way has finished. */
   async stop(): Promise<void> {
-    this.stopped = true;
-    clearTimeout(this.timer);
-    for (const watcher of this.watchers.values()) watcher.close();
-    this.watchers.clear();
+    this.watcher.close();
     await this.queue.catch(() => undefined);
   }
 
@@ -156,23 +135,8 @@ export class HandlerReloader {
     return run;
   }
 
-  /** Records an event's file and (re)starts the quiet-time timer. */
-  private noticed(file: string): void {
-    if (this.stopped || !mayChangeBundle(file)) return;
-    const known = this.handlers.some((h) => h.failing || h.inputs.has(file));
-    if (!known) return;
-    this.pending.add(file);
-    this.firstEventAt ??= performance.now();
-    clearTimeout(this.timer);
-    this.timer = setTimeout(() => this.flush(), this.debounceMs);
-  }
-
-  /** Rebuilds what the files named since the last rebuild made stale. */
-  private flush(): void {
-    const files = this.pending;
-    const started = this.firstEventAt ?? performance.now();
-    this.pending = new Set();
-    this.firstEventAt = undefined;
+  /** Rebuilds what a settled burst of events on `files` made stale. */
+  private rebuild(files: ReadonlySet<string>, started: number): void {
     void this.enqueue(async () => {
       const changed = new Map([...files].map((file) => [file, contentHash(file)]));
       const names = new Set(staleHandlers(changed, this.handlers));
@@ -228,25 +192,16 @@ export class HandlerReloader {
     }
   }
 
-  /** Watches the directories of every input, opening and closing watchers as imports come and go. */
+  /**
+   * Watches the directories of every input, opening and closing watches as imports come and go. A directory that
+   * goes away is no longer watched: it is watched again once a rebuild names where the inputs are now.
+   */
   private watchInputs(): void {
-    if (this.stopped) return;
     const dirs = new Set(this.handlers.flatMap((h) => [...h.inputs.keys()].map((file) => dirname(file))));
-    for (const [dir, watcher] of this.watchers) {
-      if (dirs.has(dir)) continue;
-      watcher.close();
-      this.watchers.delete(dir);
-    }
+    for (const dir of this.watcher.folders) if (!dirs.has(dir)) this.watcher.unwatch(dir);
     for (const dir of dirs) {
-      if (this.watchers.has(dir)) continue;
       try {
-        const watcher = watch(dir, (_event, name) => name && this.noticed(join(dir, name.toString())));
-        watcher.on("error", () => {
-          // The directory went away: watch again once a rebuild names where the inputs are now.
-          watcher.close();
-          this.watchers.delete(dir);
-        });
-        this.watchers.set(dir, watcher);
+        this.watcher.watch(dir);
       } catch (error) {
         this.options.log(`cannot watch ${dir}: ${(error as Error).message}; edits there are not reloaded`);
       }

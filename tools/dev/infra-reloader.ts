@@ -1,6 +1,5 @@
-import { FSWatcher, watch } from "node:fs";
 import { join, relative, sep } from "node:path";
-import { isEditorArtifact, mayChangeBundle } from "./handler-reloader";
+import { FileWatcher, mayChangeBundle } from "../shared/file-watcher";
 
 /**
  * Watches the files an app's infrastructure is defined in (the modules at the project's root, `main.ts`; `app/` and
@@ -28,23 +27,24 @@ export interface InfraReloaderOptions {
 
 /** Runs a redeploy after each burst of edits to the infrastructure's sources; see the file's summary. */
 export class InfraReloader {
-  private readonly watchers: FSWatcher[] = [];
+  private readonly watcher: FileWatcher;
   private readonly folders: readonly string[];
-  private timer: NodeJS.Timeout | undefined;
   private running: Promise<void> | undefined;
   private again = false;
   private stopped = false;
 
   constructor(private readonly options: InfraReloaderOptions) {
     this.folders = options.folders ?? INFRASTRUCTURE_FOLDERS;
+    this.watcher = new FileWatcher({
+      debounceMs: options.debounceMs ?? 150,
+      accepts: (file) => mayChangeBundle(file) && this.isInfrastructure(file),
+      onSettled: () => this.start(),
+    });
     // The root's own files are watched through the root (editors often save by renaming a new file into place);
     // folders recursively.
     try {
-      this.watchers.push(watch(options.root, (_event, name) => name && this.noticed(join(options.root, name.toString()))));
-      for (const folder of this.folders) {
-        const dir = join(options.root, folder);
-        this.watchers.push(watch(dir, { recursive: true }, (_event, name) => name && this.noticed(join(dir, name.toString()))));
-      }
+      this.watcher.watch(options.root);
+      for (const folder of this.folders) this.watcher.watch(join(options.root, folder), { recursive: true });
     } catch (error) {
       options.log(`cannot watch the infrastructure's sources: ${(error as Error).message}; edits of main.ts, app/ and constructs/ need a restart`);
     }
@@ -58,18 +58,15 @@ export class InfraReloader {
   /** Stops watching; resolves when a redeploy under way has finished. */
   async stop(): Promise<void> {
     this.stopped = true;
-    clearTimeout(this.timer);
-    for (const watcher of this.watchers) watcher.close();
+    this.watcher.close();
     await this.idle();
   }
 
-  private noticed(file: string): void {
-    if (this.stopped || isEditorArtifact(file) || !mayChangeBundle(file)) return;
+  /** Whether `file` is a module at the project's root or a file in one of the infrastructure's folders. */
+  private isInfrastructure(file: string): boolean {
     const path = relative(this.options.root, file);
     const rootModule = !path.includes(sep) && path.endsWith(".ts") && !path.endsWith(".d.ts");
-    if (!rootModule && !this.folders.some((folder) => path.startsWith(`${folder}${sep}`))) return;
-    clearTimeout(this.timer);
-    this.timer = setTimeout(() => this.start(), this.options.debounceMs ?? 150);
+    return rootModule || this.folders.some((folder) => path.startsWith(`${folder}${sep}`));
   }
 
   private start(): void {

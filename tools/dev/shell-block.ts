@@ -4,10 +4,10 @@ import { LOCAL_CREDENTIALS, LOCAL_REGION } from "../local-cloud";
 /**
  * The block `npm run dev` and `npm run local:up` print for the user to paste into a POSIX shell: the AWS CLI and
  * SDKs then reach the local cloud (`AWS_ENDPOINT_URL`, no `--endpoint-url` needed) with the local key pair, and
- * the stack's outputs are in the variables the README's "Try it" uses, so its commands work as written.
+ * the stack's outputs are in the variables docs/try-it.md uses, so its commands work as written.
  */
 
-/** The shell variable of each stack output, as the README's "Try it" names it. */
+/** The shell variable of each stack output, as docs/try-it.md names it. */
 export const TRY_IT_VARIABLES: { readonly [K in keyof typeof OUTPUT_NAMES]: string } = {
   region: "REGION",
   apiEndpoint: "API",

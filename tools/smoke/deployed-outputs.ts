@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { SETTING_SOURCES } from "../../app/contract";
-import { readOutputsFile } from "../dev/outputs-file";
+import { readOutputsFile } from "../dev";
 import { PROJECT_ROOT } from "../shared/paths";
 
 /**

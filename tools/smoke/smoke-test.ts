@@ -9,7 +9,7 @@ import {
 } from "@aws-sdk/client-cognito-identity-provider";
 import { SignatureV4 } from "@smithy/signature-v4";
 import { OUTPUT_NAMES } from "../../app/contract";
-import { LOCAL_OUTPUT_NAMES } from "../dev/outputs-file";
+import { LOCAL_OUTPUT_NAMES } from "../dev";
 import { LOCAL_CREDENTIALS } from "../local-cloud";
 import { Sha256 } from "../shared/sha256";
 import { ApiAnswerError } from "./api-answer-error";

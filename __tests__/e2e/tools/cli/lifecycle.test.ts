@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from "node:fs";
 import { dirname } from "node:path";
 import { isAlive } from "../../../../tools/cli/lifecycle";
-import { LambdaRunner } from "../../../../tools/local-api/lambda/pool";
+import { LambdaRunner } from "../../../../tools/local-api";
 import { startLocalCloud } from "../../../../tools/local-cloud";
 import { descendants, gone, guardedHelper, Job, motoOf } from "../../../support/job";
 import { describeWhen, missing } from "../../../support/requires";

@@ -7,7 +7,7 @@ import { AdminConfirmSignUpCommand, CognitoIdentityProviderClient, InitiateAuthC
 import { CreateBucketCommand, GetObjectCommand, S3Client } from "@aws-sdk/client-s3";
 import { addOpenRoute, copyProject } from "../../../../tools/bench/project-copy";
 import { GREETINGS_BUCKET, useSdkHandler } from "../../../../tools/bench/use-sdk-handler";
-import { DevEnvironment, startDev } from "../../../../tools/dev/session";
+import { DevEnvironment, startDev } from "../../../../tools/dev";
 import { LOCAL_CREDENTIALS, LOCAL_REGION } from "../../../../tools/local-cloud";
 import { describeWhen, missing } from "../../../support/requires";
 

@@ -14,7 +14,7 @@ type Credentials = { AccessKeyId: string; SecretKey: string; SessionToken: strin
 /**
  * The guide's walkthrough against the run's shared `npm run dev` (support/shared.ts), with real clients only: AWS SDK
  * v3 Cognito clients, the AWS CLI, and curl --aws-sigv4 for signed calls, by users and an identity pool of this file's
- * own. Edits of handlers while dev runs are dev-reload.test.ts's.
+ * own. Edits of handlers while dev runs are reload.test.ts's.
  */
 describeWhen(missing("terraform", "moto", "lambda-node"))("npm run dev: the guide's walkthrough, offline", () => {
   let dev: SharedDev;

@@ -9,12 +9,11 @@ import { SharedDev, sharedDev } from "../../../support/shared";
 const ROOT = join(__dirname, "..", "..", "..", "..");
 const run = promisify(execFile);
 
-/** The `sh` code blocks of the README's "Try it" section, in order: edit the README and this test follows. */
+/** The `sh` code blocks of docs/try-it.md, in order: edit the page and this test follows. */
 function tryItBlocks(): string[] {
-  const readme = readFileSync(join(ROOT, "README.md"), "utf8");
-  const section = /^## Try it\n([\s\S]*?)^## /m.exec(readme)?.[1];
-  if (!section) throw new Error('README.md has no "## Try it" section');
-  return [...section.matchAll(/^```sh\n([\s\S]*?)^```$/gm)].map((m) => m[1]);
+  const page = readFileSync(join(ROOT, "docs", "try-it.md"), "utf8");
+  if (!page.startsWith("# Try it\n")) throw new Error('docs/try-it.md does not start with "# Try it"');
+  return [...page.matchAll(/^```sh\n([\s\S]*?)^```$/gm)].map((m) => m[1]);
 }
 
 /** The variables a block assigns at the start of a line (`NAME=...`). */
@@ -23,11 +22,11 @@ function assigned(block: string): string[] {
 }
 
 /**
- * The README's "Try it", verbatim, against the run's shared `npm run dev`: the block dev printed is pasted into bash,
- * then every command of the section runs as written, with the real AWS CLI and curl (the only file of the run that
- * signs up the README's admin@example.com).
+ * docs/try-it.md, verbatim, against the run's shared `npm run dev`: the block dev printed is pasted into bash, then
+ * every command of the page runs as written, with the real AWS CLI and curl (the only file of the run that signs up
+ * the page's admin@example.com).
  */
-describeWhen(missing("terraform", "moto", "lambda-node"))("README's Try it against npm run dev", () => {
+describeWhen(missing("terraform", "moto", "lambda-node"))("docs/try-it.md against npm run dev", () => {
   let scratch: string;
   let dev: SharedDev;
   let block: string;
@@ -42,7 +41,7 @@ describeWhen(missing("terraform", "moto", "lambda-node"))("README's Try it again
     block = lines.slice(from + 1, to).join("\n").trim() + "\n";
   }, 300_000);
 
-  test("the block dev prints sets every variable the README asks you to copy, with API the local API", () => {
+  test("the block dev prints sets every variable the page asks you to copy, with API the local API", () => {
     const [outputs] = tryItBlocks();
     expect(assigned(outputs).length).toBeGreaterThanOrEqual(5);
     expect(assigned(block)).toEqual(expect.arrayContaining(assigned(outputs)));

@@ -6,7 +6,7 @@ import { LambdaClient, UpdateFunctionCodeCommand } from "@aws-sdk/client-lambda"
 import { zipSync } from "fflate";
 import { CognitoIdentityClient, GetCredentialsForIdentityCommand, GetIdCommand } from "@aws-sdk/client-cognito-identity";
 import { AdminConfirmSignUpCommand, CognitoIdentityProviderClient, InitiateAuthCommand, SignUpCommand } from "@aws-sdk/client-cognito-identity-provider";
-import { DevEnvironment, startDev } from "../../../../tools/dev/session";
+import { DevEnvironment, startDev } from "../../../../tools/dev";
 import { LOCAL_CREDENTIALS, LOCAL_REGION, LocalCloud, recordRunningCloud, startLocalCloud } from "../../../../tools/local-cloud";
 import { describeWhen, missing } from "../../../support/requires";
 import { ownFolder } from "../../../support/test-run";

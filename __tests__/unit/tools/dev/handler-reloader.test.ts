@@ -1,24 +1,4 @@
-import { isEditorArtifact, mayChangeBundle, staleHandlers } from "../../../../tools/dev/handler-reloader";
-
-describe("which file events can change a bundle", () => {
-  test.each(["/p/lambdas/.public.ts.swp", "/p/lambdas/.public.ts.swx", "/p/lambdas/.public.ts.swo", "/p/lambdas/public.ts~", "/p/lambdas/4913", "/p/lambdas/.#public.ts", "/p/lambdas/#public.ts#"])(
-    "%s is an editor's scratch file",
-    (file) => {
-      expect(isEditorArtifact(file)).toBe(true);
-      expect(mayChangeBundle(file)).toBe(false);
-    },
-  );
-
-  test.each(["/p/lambdas/public.ts", "/p/lambdas/log.js", "/p/lambdas/data.json", "/p/lambdas/swap.ts"])("%s may change a bundle", (file) => {
-    expect(isEditorArtifact(file)).toBe(false);
-    expect(mayChangeBundle(file)).toBe(true);
-  });
-
-  test("files esbuild never resolves (sed -i's temporary file, notes) cannot", () => {
-    expect(mayChangeBundle("/p/lambdas/sedAb12Cd")).toBe(false);
-    expect(mayChangeBundle("/p/lambdas/NOTES.md")).toBe(false);
-  });
-});
+import { staleHandlers } from "../../../../tools/dev/handler-reloader";
 
 describe("staleHandlers", () => {
   const inputs = (entries: Record<string, string>) => new Map(Object.entries(entries));
