@@ -48,7 +48,7 @@ describeWhen(missing("terraform", "moto"))("prod's pools survive terraform destr
     expect(plan.stderr.replace(/\s+/g, " ")).toContain(`Resource ${userPool} has lifecycle.prevent_destroy set, but the plan calls for this resource to be destroyed`);
   }, 120_000);
 
-  test("with deletionProtection off (README's removal steps), the same stack's destroy plan goes through", async () => {
+  test("with deletionProtection off (the removal steps of docs/stages-and-deploys.md), the same stack's destroy plan goes through", async () => {
     // What a synth with deletionProtection: false writes for the pools' lifecycle (cognito-auth.test.ts proves it).
     const file = join(dir, "cdk.tf.json");
     const config = JSON.parse(readFileSync(file, "utf8"));
