@@ -126,7 +126,7 @@ export function guardedHelper(toolPid: number, command: string): { helper: Proce
 
 /** moto and its guard under a tool, and moto's socket directory. */
 export function motoOf(toolPid: number): { moto: ProcessInfo; guard: ProcessInfo; socketDir: string } {
-  const found = guardedHelper(toolPid, "moto_server");
+  const found = guardedHelper(toolPid, "moto/server.py");
   if (!found) throw new Error(`no moto under pid ${toolPid}`);
   const { helper: moto, guard } = found;
   const socket = moto.args[moto.args.indexOf("-H") + 1].replace(/^unix:\/\//, "");

@@ -7,7 +7,7 @@ import { terraformMissing } from "../../tools/terraform/terraform";
  * Tests that need a real external part (Terraform, the moto emulator, the Lambda runtime's Node, shellcheck) run only where it is
  * present, and otherwise say why they were skipped, in one line, instead of skipping silently. Whether each part is
  * here is asked once per run (the global setup, test-run-setup.ts, hands the answers to the workers): asking starts
- * it (`moto_server --help` alone is half a second of CPU), and every file asks.
+ * it (importing moto's server alone is half a second of CPU), and every file asks.
  */
 
 /** Why shellcheck is missing, or `undefined` when it runs. */

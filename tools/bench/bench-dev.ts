@@ -64,6 +64,10 @@ const RUN_TIMEOUT_S = 10;
 const BUDGET_READY_S = 8;
 /** Warm: a local cloud left running, the stage unchanged since its last deploy there. */
 const BUDGET_WARM_S = 2;
+/** Restart: nothing running, the stage unchanged since the last session, which kept the cloud's state. */
+const BUDGET_RESTART_S = 2;
+/** First start on a machine: nothing running and no state kept, so the stage is deployed. */
+const BUDGET_FIRST_START_S = 12;
 /** Infrastructure reload: a route and its handler added to the stage stack (app/stacks/stage-stack.ts), the save to the new route's first 200. */
 const BUDGET_INFRA_RELOAD_S = 10;
 const BUDGET_PUBLIC_P50_MS = 10;
@@ -311,13 +315,15 @@ export async function benchDev(concurrency: boolean): Promise<number> {
   }
   // 6. Warm start and infrastructure reload, against a local cloud left running (on a copy of the project).
   loop = await measureDevLoop();
-  console.log(`measured: warm start ${(loop.warm.totalMs / 1000).toFixed(2)} s, infrastructure reload ${(loop.infraReload.totalMs / 1000).toFixed(2)} s`);
+  console.log(`measured: first start ${(loop.firstStartMs / 1000).toFixed(2)} s, restart ${(loop.restart.totalMs / 1000).toFixed(2)} s, warm start ${(loop.warm.totalMs / 1000).toFixed(2)} s, infrastructure reload ${(loop.infraReload.totalMs / 1000).toFixed(2)} s`);
 
   printTable(ready, signInMs, reloads, loop, figures, breakdown);
   const readyOk = ready.seconds <= BUDGET_READY_S;
   const reloadMs = median(reloads);
   const reloadOk = reloadMs <= BUDGET_RELOAD_MS;
   const warmOk = loop.warm.totalMs / 1000 <= BUDGET_WARM_S && !loop.warm.deployed;
+  const firstStartOk = loop.firstStartMs / 1000 <= BUDGET_FIRST_START_S;
+  const restartOk = loop.restart.totalMs / 1000 <= BUDGET_RESTART_S && !loop.restart.deployed;
   const infraOk = loop.infraReload.totalMs / 1000 <= BUDGET_INFRA_RELOAD_S;
   const results = {
     date: new Date().toISOString(),
@@ -325,6 +331,8 @@ export async function benchDev(concurrency: boolean): Promise<number> {
     cpus: cpus().length,
     ready: { ...ready, budget: { max: BUDGET_READY_S, ok: readyOk } },
     signInMs,
+    firstStart: { totalMs: loop.firstStartMs, budget: { maxS: BUDGET_FIRST_START_S, ok: firstStartOk } },
+    restart: { ...loop.restart, budget: { maxS: BUDGET_RESTART_S, ok: restartOk } },
     warm: { ...loop.warm, budget: { maxS: BUDGET_WARM_S, ok: warmOk } },
     infraReload: { ...loop.infraReload, budget: { maxS: BUDGET_INFRA_RELOAD_S, ok: infraOk } },
     firstDeployToRunningCloudMs: loop.firstDeployMs,
@@ -339,6 +347,8 @@ export async function benchDev(concurrency: boolean): Promise<number> {
 
   const broken: string[] = [];
   if (!readyOk) broken.push(`ready after startDev: ${ready.seconds.toFixed(2)} s > ${BUDGET_READY_S} s`);
+  if (!firstStartOk) broken.push(`first start (no state kept): ${(loop.firstStartMs / 1000).toFixed(2)} s > ${BUDGET_FIRST_START_S} s`);
+  if (!restartOk) broken.push(`restart from the kept state: ${(loop.restart.totalMs / 1000).toFixed(2)} s > ${BUDGET_RESTART_S} s${loop.restart.deployed ? ", and it redeployed" : ""}`);
   if (!warmOk) broken.push(`warm start: ${(loop.warm.totalMs / 1000).toFixed(2)} s > ${BUDGET_WARM_S} s${loop.warm.deployed ? ", and it redeployed" : ""}`);
   if (!infraOk) broken.push(`infrastructure reload: ${(loop.infraReload.totalMs / 1000).toFixed(2)} s > ${BUDGET_INFRA_RELOAD_S} s`);
   if (!reloadOk) broken.push(`reload, write to new answer: median ${reloadMs.toFixed(0)} ms > ${BUDGET_RELOAD_MS} ms`);
@@ -360,6 +370,10 @@ function printTable(ready: { seconds: number; startDevSeconds: number; firstRequ
   console.log(`\n| figure | value | budget |\n|---|---|---|`);
   console.log(`| cold: nothing running, startDev → first 200 of GET /public | ${ready.seconds.toFixed(2)} s (startDev ${ready.startDevSeconds.toFixed(2)} s + first request ${ms(ready.firstRequestMs)}) | ${ready.seconds <= BUDGET_READY_S ? "ok" : "BROKEN"} (≤ ${BUDGET_READY_S} s) |`);
   console.log(`| sign up, confirm, sign in, GetId, GetCredentialsForIdentity | ${ms(signInMs)} | |`);
+  const firstS = loop.firstStartMs / 1000;
+  const restartS = loop.restart.totalMs / 1000;
+  console.log(`| first start: no state kept, startDev (own cloud, deploys) → first 200 | ${firstS.toFixed(2)} s | ${firstS <= BUDGET_FIRST_START_S ? "ok" : "BROKEN"} (≤ ${BUDGET_FIRST_START_S} s) |`);
+  console.log(`| restart: nothing running, state kept, stage unchanged: startDev → first 200 | ${restartS.toFixed(2)} s (${loop.restart.deployed ? "REDEPLOYED" : "nothing applied"}) | ${restartS <= BUDGET_RESTART_S && !loop.restart.deployed ? "ok" : "BROKEN"} (≤ ${BUDGET_RESTART_S} s) |`);
   const warmS = loop.warm.totalMs / 1000;
   const infraS = loop.infraReload.totalMs / 1000;
   console.log(`| warm: local cloud running, stage unchanged: startDev → first 200 | ${warmS.toFixed(2)} s (startDev ${(loop.warm.startDevMs / 1000).toFixed(2)} s${loop.warm.deployed ? ", REDEPLOYED" : ", nothing applied"}) | ${warmS <= BUDGET_WARM_S && !loop.warm.deployed ? "ok" : "BROKEN"} (≤ ${BUDGET_WARM_S} s) |`);

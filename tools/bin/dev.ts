@@ -29,7 +29,8 @@ runCommand(module, {
     // From the first moment: a Ctrl-C during the deploy ends the command (moto's guard stops moto with it).
     const shutdown = handleShutdown();
     const started = Date.now();
-    const dev = await startDev({ stage: positionals[0], runningCloud: true, cloudPort, apiPort }).catch((error: unknown) => {
+    const { DEFAULT_STATE_FOLDER } = await import("../local-cloud");
+    const dev = await startDev({ stage: positionals[0], runningCloud: true, cloudPort, apiPort, stateFolder: DEFAULT_STATE_FOLDER }).catch((error: unknown) => {
       throw explainTakenPort(error, [
         { port: cloudPort, flag: "port", env: CLOUD_PORT_ENV },
         { port: apiPort, flag: "api-port", env: API_PORT_ENV },

@@ -12,7 +12,7 @@ runCommand(module, {
   async run(options) {
     const { mkdirSync } = await import("node:fs");
     const { dirname, join } = await import("node:path");
-    const { CLOUD_FILE, clearStaleCloud, explainTakenPort, forgetRunningCloud, recordRunningCloud, startLocalCloud } = await import("../local-cloud");
+    const { CLOUD_FILE, clearStaleCloud, DEFAULT_STATE_FOLDER, explainTakenPort, forgetRunningCloud, recordRunningCloud, startLocalCloud } = await import("../local-cloud");
     const { shellBlock } = await import("../dev");
     const { CLOUD_PORT_ENV, DEFAULT_CLOUD_PORT, LOCAL_STATE_BUCKET, portSetting } = await import("../../app/contract");
     const { note, step } = await import("../cli/terminal");
@@ -30,7 +30,7 @@ runCommand(module, {
     step(`starting moto and its front on 127.0.0.1:${port}`);
     // moto's log goes beside the record of the running cloud, which may not exist yet.
     mkdirSync(dirname(CLOUD_FILE), { recursive: true });
-    const cloud = await startLocalCloud({ logFile: join(CLOUD_FILE, "..", "moto.log"), port, buckets: [LOCAL_STATE_BUCKET] }).catch((error: unknown) => {
+    const cloud = await startLocalCloud({ logFile: join(CLOUD_FILE, "..", "moto.log"), port, buckets: [LOCAL_STATE_BUCKET], stateFolder: DEFAULT_STATE_FOLDER, onNote: (line) => console.error(line) }).catch((error: unknown) => {
       throw explainTakenPort(error, [{ port, flag: "port", env: CLOUD_PORT_ENV }]);
     });
     shutdown.onShutdown("the local cloud", () => cloud.stop());

@@ -20,10 +20,10 @@ export interface SessionCloud {
 }
 
 /**
- * The running local cloud `record` names, when one answers there; otherwise a cloud of this process's own, on `port`
- * (moto's notes go to `log`). A remote cloud's `stop()` only disconnects.
+ * The running local cloud `record` names, when one answers there; otherwise a cloud of this process's own, on `port`,
+ * from the state kept in `stateFolder` if given (moto's notes go to `log`). A remote cloud's `stop()` only disconnects.
  */
-export async function openSessionCloud(record: string | false, log: (line: string) => void, port: number | undefined): Promise<SessionCloud> {
+export async function openSessionCloud(record: string | false, log: (line: string) => void, port: number | undefined, stateFolder?: string): Promise<SessionCloud> {
   if (record !== false) {
     // connectRemoteCloud's first call is the health check: no probe of its own before it.
     const endpoint = recordedCloudEndpoint(record);
@@ -40,6 +40,6 @@ export async function openSessionCloud(record: string | false, log: (line: strin
     }
   }
   step("starting the local cloud");
-  const cloud = await startLocalCloud({ logFile: join(WORK_ROOT, "dev-moto.log"), onNote: log, port });
+  const cloud = await startLocalCloud({ logFile: join(WORK_ROOT, "dev-moto.log"), onNote: log, port, stateFolder });
   return { cloud, attached: false, forget: () => undefined, died: cloud.died.then((why) => `the local cloud stopped: ${why}; start again with npm run dev`) };
 }

@@ -78,6 +78,11 @@ export interface DevOptions {
   readonly throttling?: boolean;
   /** Port of the local cloud dev starts when it attaches to none (127.0.0.1). @default 0, a free port */
   readonly cloudPort?: number;
+  /**
+   * Where a cloud of the session's own keeps its state, so that the next session finds it as this one left it (and
+   * applies nothing when the stage is unchanged). @default none: the cloud starts with nothing and keeps nothing
+   */
+  readonly stateFolder?: string;
   /** Port of the local API (127.0.0.1). @default 0, a free port */
   readonly apiPort?: number;
 }
@@ -104,7 +109,7 @@ export async function startDev(options: DevOptions = {}): Promise<DevEnvironment
     import("@aws-sdk/client-lambda"),
   ]);
   const runningCloud = options.runningCloud === true ? CLOUD_FILE : (options.runningCloud ?? false);
-  const { cloud, attached, forget, died } = await openSessionCloud(runningCloud, log, options.cloudPort);
+  const { cloud, attached, forget, died } = await openSessionCloud(runningCloud, log, options.cloudPort, options.stateFolder);
   const deployer = new StageDeployer({ stage, workdir, projectRoot, cloud, forget, log, onRedeploy: options.onRedeploy });
   let api: LocalApi | undefined;
   try {

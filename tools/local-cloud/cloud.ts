@@ -7,6 +7,7 @@ import { ObservedRequest } from "./gateway/pipeline";
 import { Front, startFront } from "./gateway/server";
 import { MotoClient } from "./moto/client";
 import { MotoServer, startMoto } from "./moto/process";
+import { decodeFrontState, encodeFrontState, FrontState, openStateFolder, restoreStores, saveStores, StateSaver, takeNewInstanceMarker } from "./state/cloud-state";
 import { warmUpMoto } from "./moto/warm-up";
 import { apiGatewayV2Service } from "./services/apigatewayv2";
 import { cognitoIdentityService, IdentityStore } from "./services/cognito-identity";
@@ -38,7 +39,7 @@ export interface LocalCloud extends CloudView {
    * role's identity policies.
    */
   readonly roleSessions: RoleSessionStore;
-  /** The pid of the `moto_server` process. */
+  /** The pid of moto's server process. */
   readonly motoPid: number;
   /**
    * Resolves with one line saying what happened if moto exits or stops answering before `stop()` (see
@@ -55,7 +56,8 @@ export interface LocalCloudOptions {
   readonly logFile?: string;
   /**
    * Receives one line the first time a call with role credentials is let through without an IAM check (a service or
-   * operation the local cloud does not authorize). @default notes are discarded
+   * operation the local cloud does not authorize), and the line of a state file moved aside or a save that failed.
+   * @default notes are discarded
    */
   readonly onNote?: (note: string) => void;
   /** The front's port on 127.0.0.1. @default 0, a free port */
@@ -65,6 +67,12 @@ export interface LocalCloudOptions {
   /** Sees every request for AWS the front admits, with its body, before it is answered (to record the calls of a deploy). @default none */
   readonly onRequest?: (request: ObservedRequest) => void;
   /**
+   * The folder the cloud keeps its state in (state/cloud-state.ts): what it held when it last stopped, in this folder,
+   * is there again, with the same ids; one cloud at a time may use a folder. @default none: the cloud starts with
+   * nothing and keeps nothing
+   */
+  readonly stateFolder?: string;
+  /**
    * Whether moto builds the routers of the services the stacks use right after it starts (moto/warm-up.ts), so that a
    * deploy finds them ready: about 0.65 s of moto's CPU, spent for nothing by a cloud that is not deployed to.
    * @default true
@@ -72,23 +80,46 @@ export interface LocalCloudOptions {
   readonly warmUp?: boolean;
 }
 
-/** Starts moto and its front on loopback (a free port unless `options.port`), with the handlers for what moto lacks. */
+/**
+ * Starts moto and its front on loopback (a free port unless `options.port`), with the handlers for what moto lacks;
+ * with `options.stateFolder`, from the state kept there.
+ */
 export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<LocalCloud> {
-  const moto = await startMoto({ logFile: options.logFile });
-  const instanceId = randomUUID();
+  const folder = options.stateFolder === undefined ? undefined : openStateFolder(options.stateFolder);
+  let moto: MotoServer;
+  try {
+    moto = await startMoto({ logFile: options.logFile, stateFile: folder?.stateFile });
+  } catch (error) {
+    folder?.release();
+    throw error;
+  }
   // One store per cloud, so that two clouds (two test files) never share state.
   const cognitoIdentity = cognitoIdentityService();
+  const cognitoIdp = cognitoIdpService();
   const lambda = lambdaService();
-  const roleSessions = new RoleSessionStore();
+  const saver = folder && new StateSaver(() => moto.client.saveState(encodeFrontState(frontState())), (line) => options.onNote?.(line));
+  const roleSessions = new RoleSessionStore({ onIssue: () => saver?.changed() });
   const { identities } = cognitoIdentity;
+  const kept = { identities, identityPoolRoles: identities.roles, signIn: cognitoIdp.signIn, tokenRevocations: cognitoIdp.tokenRevocations, lambda: lambda.code, roleSessions };
+  let instanceId: string = randomUUID();
+  const frontState = (): FrontState => ({ instanceId, stores: saveStores(kept) });
   let front: Front | undefined;
   try {
+    if (folder) {
+      const { front: saved, note } = await moto.client.savedState();
+      if (note) options.onNote?.(note);
+      const state = decodeFrontState(saved);
+      if (state) {
+        restoreStores(kept, state.stores);
+        if (!takeNewInstanceMarker(folder)) instanceId = state.instanceId;
+      }
+    }
     // The roles' policies are read through the front itself, with the local key pair: moto is reached only through it.
     let endpoint = "";
     const access = new AccessControl({ identities, roleSessions, iamEndpoint: () => endpoint, onNote: options.onNote });
     const control = controlRoutes({ instanceId, identities, lambdaCode: lambda.code, roleSessions });
-    const services = [cognitoIdentity, cognitoIdpService(), lambda, apiGatewayV2Service()];
-    front = await startFront(moto.client, services, { access, control, port: options.port, motoDown: downReason(moto), onRequest: options.onRequest });
+    const services = [cognitoIdentity, cognitoIdp, lambda, apiGatewayV2Service()];
+    front = await startFront(moto.client, services, { access, control, port: options.port, motoDown: downReason(moto), onRequest: options.onRequest, onChange: () => saver?.changed() });
     endpoint = front.endpoint;
     for (const bucket of options.buckets ?? []) await createBucket(moto.client, bucket);
     // In the background: the first deploy's requests find moto's services ready (moto/warm-up.ts).
@@ -96,6 +127,7 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
   } catch (error) {
     await front?.stop();
     await moto.stop();
+    folder?.release();
     throw error;
   }
   let stopping: Promise<void> | undefined;
@@ -109,7 +141,13 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
     roleSessions,
     motoPid: moto.pid,
     died: moto.died,
-    stop: () => (stopping ??= front.stop().finally(() => moto.stop())),
+    // The last save has the front's stores as they end; moto writes its own part again as it stops.
+    stop: () =>
+      (stopping ??= front
+        .stop()
+        .then(() => saver?.flush())
+        .finally(() => moto.stop())
+        .finally(() => folder?.release())),
   };
 }
 

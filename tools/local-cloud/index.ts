@@ -22,6 +22,10 @@ export { isJsonObject } from "./protocol/aws-json";
 export type { RemoteCloud } from "./remote-cloud";
 export { CLOUD_FILE, clearStaleCloud, forgetRunningCloud, recordedCloudEndpoint, recordRunningCloud, runningCloudEndpoint } from "./running-cloud";
 export type { IssuedCredentials } from "./services/cognito-identity";
+export { DEFAULT_STATE_FOLDER, STATE_FILE_NAME, stateFolderUser } from "./state/cloud-state";
+export type { LoadedSnapshot, SavedSnapshot, SnapshotInfo, SnapshotPlaces } from "./state/snapshots";
+export { resetState } from "./state/state-reset";
+export type { ResetOptions, ResetResult } from "./state/state-reset";
 // Lambda names alone, not the service's entry, which loads its stores: this module stays cheap to import.
 export { functionNameOfArn } from "./services/lambda/lambda-names";
 export type { FunctionCode } from "./services/lambda";
@@ -30,6 +34,14 @@ export type { FunctionCode } from "./services/lambda";
 export async function startLocalCloud(options?: LocalCloudOptions): Promise<LocalCloud> {
   const cloud = await import("./cloud");
   return cloud.startLocalCloud(options);
+}
+
+/**
+ * Snapshots of the local cloud's state (save, load, list: state/snapshots.ts), loaded when asked for: their messages
+ * quote values as the tools do, which loads cdktf.
+ */
+export function stateSnapshots(): Promise<typeof import("./state/snapshots")> {
+  return import("./state/snapshots");
 }
 
 /** A {@link CloudView} of the local cloud another process runs at `endpoint` (`npm run local:up`), through its control API. */

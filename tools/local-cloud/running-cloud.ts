@@ -16,7 +16,7 @@ interface CloudRecord {
   readonly endpoint: string;
   /** The process serving the local cloud. */
   readonly pid: number;
-  /** Its `moto_server`, and moto's socket (in a directory of its own). Absent in records of older versions. */
+  /** Its moto server, and moto's socket (in a directory of its own). Absent in records of older versions. */
   readonly motoPid?: number;
   readonly motoSocketPath?: string;
 }
@@ -35,7 +35,7 @@ export function forgetRunningCloud(file = CLOUD_FILE): void {
 
 /**
  * Cleans up after a local cloud whose process is gone without forgetting it (`kill -9`): kills its moto if it still
- * runs (only if that pid is still a `moto_server`), removes moto's socket directory and the record. Returns one line
+ * runs (only if that pid is still moto's server), removes moto's socket directory and the record. Returns one line
  * saying what was cleaned, or `undefined` when there was nothing to clean (no record, or its process runs).
  */
 export function clearStaleCloud(): string | undefined {
@@ -44,7 +44,7 @@ export function clearStaleCloud(): string | undefined {
   const cleaned = [`the local cloud of pid ${record.pid} ended without cleaning up`];
   if (record.motoPid !== undefined && isMoto(record.motoPid)) {
     process.kill(record.motoPid, "SIGKILL");
-    cleaned.push(`killed its moto_server (pid ${record.motoPid})`);
+    cleaned.push(`killed its moto (pid ${record.motoPid})`);
   }
   if (record.motoSocketPath !== undefined && existsSync(dirname(record.motoSocketPath))) {
     rmSync(dirname(record.motoSocketPath), { recursive: true, force: true });
@@ -63,10 +63,10 @@ function readRecord(file = CLOUD_FILE): CloudRecord | undefined {
   }
 }
 
-/** Whether `pid` runs `moto_server` (a pid may have been reused since it was recorded). */
+/** Whether `pid` runs moto's server (a pid may have been reused since it was recorded). */
 function isMoto(pid: number): boolean {
   try {
-    return readFileSync(`/proc/${pid}/cmdline`, "utf8").split("\0").some((arg) => /(^|\/)moto_server$/.test(arg));
+    return readFileSync(`/proc/${pid}/cmdline`, "utf8").split("\0").some((arg) => arg.endsWith("/moto/server.py"));
   } catch {
     return false;
   }

@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { GuardedProcess } from "../cli/guarded-process";
 import { step } from "../cli/terminal";
-import { isRunning } from "./process-alive";
+import { isAlive } from "../cli/lifecycle";
 import { harnessEnv } from "./terraform";
 
 /**
@@ -68,7 +68,7 @@ export class KeptProvider {
 
 /** Whether the helper still runs: its guard has not reported an exit, and the process is there. */
 function running(helper: GuardedProcess): boolean {
-  return helper.status === undefined && helper.pid !== undefined && isRunning(helper.pid);
+  return helper.status === undefined && helper.pid !== undefined && isAlive(helper.pid);
 }
 
 /** The AWS provider binary `terraform init` installed in `dir`, if any. */

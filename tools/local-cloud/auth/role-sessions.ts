@@ -1,3 +1,4 @@
+import type { KeptStore } from "../state/kept-store";
 import { temporaryKeys } from "./temporary-keys";
 
 /**
@@ -41,15 +42,19 @@ export interface RoleSession extends RoleCredentials {
 export interface RoleSessionStoreOptions {
   /** The clock, in milliseconds since the epoch. @default Date.now */
   readonly now?: () => number;
+  /** Called after each session it issues (the cloud saves its state then). @default none */
+  readonly onIssue?: () => void;
 }
 
 /** The role sessions of one local cloud, in memory. */
-export class RoleSessionStore {
+export class RoleSessionStore implements KeptStore<RoleSession[]> {
   private readonly now: () => number;
   private readonly sessions = new Map<string, RoleSession>();
+  private readonly onIssue: (() => void) | undefined;
 
   constructor(options: RoleSessionStoreOptions = {}) {
     this.now = options.now ?? Date.now;
+    this.onIssue = options.onIssue;
   }
 
   /**
@@ -73,6 +78,7 @@ export class RoleSessionStore {
       assumedRoleArn: `arn:${partition}:sts::${accountId}:assumed-role/${roleName}/${sessionName}`,
     };
     this.sessions.set(session.accessKeyId, session);
+    this.onIssue?.();
     const { accessKeyId, secretAccessKey, sessionToken, expiration } = session;
     return { accessKeyId, secretAccessKey, sessionToken, expiration };
   }
@@ -80,5 +86,14 @@ export class RoleSessionStore {
   /** The session with this access key id, also once expired; `undefined` for a key this store never minted. */
   session(accessKeyId: string): RoleSession | undefined {
     return this.sessions.get(accessKeyId);
+  }
+
+  save(): RoleSession[] {
+    return [...this.sessions.values()];
+  }
+
+  restore(saved: RoleSession[]): void {
+    this.sessions.clear();
+    for (const session of saved) this.sessions.set(session.accessKeyId, session);
   }
 }

@@ -23,7 +23,12 @@ export interface Front {
 export interface FrontOptions extends Omit<PipelineOptions, "moto" | "proxy" | "services"> {
   /** Port on 127.0.0.1; a taken port rejects with Node's `EADDRINUSE` error. @default 0, a free port */
   readonly port?: number;
+  /** Called once a request that may have changed something (any method but GET, HEAD, OPTIONS) was answered. @default none */
+  readonly onChange?: () => void;
 }
+
+/** Methods that change nothing. */
+const READ_ONLY_METHODS = new Set(["GET", "HEAD", "OPTIONS"]);
 
 /**
  * Starts a front on a loopback port before the moto `moto` reaches; `services`' handlers answer what they answer,
@@ -35,6 +40,7 @@ export async function startFront(moto: MotoClient, services: readonly ServiceHan
   // Known once the server listens; requests are served only from then on.
   let port = 0;
   const serve = (req: IncomingMessage, res: ServerResponse, exchange = exchangeOf(req, res, port)) => {
+    if (options.onChange && !READ_ONLY_METHODS.has(req.method ?? "GET")) res.once("finish", options.onChange);
     // The last line of defence: whatever goes wrong, the client gets an answer and the process keeps running.
     runPipeline(steps, exchange).catch((error: Error) => send(res, failureOf(exchange, error)));
   };

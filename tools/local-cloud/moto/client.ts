@@ -17,6 +17,10 @@ import { NodeHttpHandler } from "@smithy/node-http-handler";
  */
 export const MOTO_CONNECTIONS = 32;
 
+/** Where server.py saves its state, and answers with the front's part of what it read (only through the socket). */
+const SAVE_PATH = "/moto-api/local-cloud/save";
+const FRONT_PATH = "/moto-api/local-cloud/front";
+
 /** The `Host` of this process's own requests to moto: a socket has no name, and moto builds URLs from this one. */
 const MOTO_HOST = "127.0.0.1";
 
@@ -87,6 +91,26 @@ export class MotoClient {
    */
   sdkOptions(): { readonly endpoint: string; readonly requestHandler: NodeHttpHandler } {
     return { endpoint: `http://${MOTO_HOST}`, requestHandler: new SharedAgentHandler({ httpAgent: this.agent }) };
+  }
+
+  /**
+   * Has moto write its state file (server.py), with `front`, the front's own state, in it; resolves once the file is
+   * on disk. Only for a moto started with a state file.
+   */
+  async saveState(front: Buffer): Promise<void> {
+    const { status, body } = await this.request({ method: "POST", path: SAVE_PATH, body: front, headers: { "content-type": "application/octet-stream" } });
+    if (status !== 200) throw new Error(`moto could not save its state: HTTP ${status} ${body.toString("utf8").slice(0, 300)}`);
+  }
+
+  /**
+   * The front's state as moto read it from its state file at start (empty when there was none), and the line saying
+   * the file was moved aside instead, if it could not be read.
+   */
+  async savedState(): Promise<{ readonly front: Buffer; readonly note?: string }> {
+    const { status, headers, body } = await this.request({ method: "GET", path: FRONT_PATH });
+    if (status !== 200) throw new Error(`moto could not say what state it read: HTTP ${status}`);
+    const note = headers["x-local-cloud-note"];
+    return { front: body, ...(typeof note === "string" && { note }) };
   }
 
   /** Cuts the connections still open; requests after it open new ones. */

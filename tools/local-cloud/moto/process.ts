@@ -4,11 +4,11 @@ import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { GuardedProcess } from "../../cli/guarded-process";
 import { MotoClient } from "./client";
-import { INSTALL_HINT } from "./missing";
+import { INSTALL_HINT, PYTHON } from "./missing";
 
 /**
- * The moto AWS emulator (`moto_server`, from the machine's Python) as a child process that no other process can
- * reach but this user's: it listens on a Unix socket in a directory only its user may enter (0700), not on a TCP
+ * The moto AWS emulator (moto's server run by server.py beside this file, on the machine's Python) as a child process
+ * that no other process can reach but this user's: it listens on a Unix socket in a directory only its user may enter (0700), not on a TCP
  * port, so that the front is the only way in for other users' programs and for web pages. Code of this process that
  * looks behind the front (the front's handlers, tests) talks to the socket directly ({@link MotoClient}).
  */
@@ -25,10 +25,10 @@ export interface MotoServer {
   readonly client: MotoClient;
   /** The Unix socket moto listens on, in a directory of mode 0700. */
   readonly socketPath: string;
-  /** The pid of the `moto_server` process (its guard's child). */
+  /** The pid of moto's server process (its guard's child). */
   readonly pid: number;
   /**
-   * Resolves, with one line saying what happened (`moto_server (pid 123) exited (killed by SIGKILL); its last output:
+   * Resolves, with one line saying what happened (`moto (pid 123) exited (killed by SIGKILL); its last output:
    * ...`), if moto exits or leaves its own API unanswered for 4 s before `stop()` is called; never resolves otherwise.
    */
   readonly died: Promise<string>;
@@ -40,10 +40,19 @@ export interface MotoServer {
 export interface StartMotoOptions {
   /** File that receives moto's output (appended). @default output is discarded */
   readonly logFile?: string;
+  /**
+   * The file moto keeps its state in (server.py): read as it starts, written when the front saves and when moto is
+   * stopped. @default none: moto starts with nothing and keeps nothing
+   */
+  readonly stateFile?: string;
 }
 
+/** moto's server with its state kept in a file, run by the machine's Python. */
+export const MOTO_SERVER = join(__dirname, "server.py");
+
+
 /**
- * Starts `moto_server -H unix://<dir>/moto.sock` in a fresh 0700 directory, and resolves once `GET /moto-api/`
+ * Starts moto's server (`python3 server.py -H unix://<dir>/moto.sock`) in a fresh 0700 directory, and resolves once `GET /moto-api/`
  * answers 200. Throws, with the tail of moto's output, if it exits early or is not ready within 20 s. moto runs under
  * its guard (guarded-process.ts), in a session of its own: Ctrl-C in a terminal reaches this process only, which
  * stops moto in its turn, and when this process ends in any way, even `kill -9`, the guard stops moto and removes its
@@ -56,7 +65,8 @@ export async function startMoto(options: StartMotoOptions = {}): Promise<MotoSer
   if (options.logFile) mkdirSync(dirname(options.logFile), { recursive: true });
   const log = options.logFile ? createWriteStream(options.logFile, { flags: "a" }) : undefined;
   const output = new OutputTail(log);
-  const guard = new GuardedProcess(directory, "moto_server", ["-H", `unix://${socketPath}`]);
+  const state = options.stateFile === undefined ? [] : ["--state", options.stateFile];
+  const guard = new GuardedProcess(directory, PYTHON, [MOTO_SERVER, "-H", `unix://${socketPath}`, ...state]);
   guard.guard.stdout!.on("data", (chunk: Buffer) => output.add(chunk));
   guard.guard.stderr!.on("data", (chunk: Buffer) => output.add(chunk));
   // A test that never calls stop(): the closing channel would do, a signal is quicker (the guard stops moto on it).
@@ -92,7 +102,7 @@ export async function startMoto(options: StartMotoOptions = {}): Promise<MotoSer
     const report = (what: string) => {
       if (stopping) return;
       const last = output.lastLines(3);
-      resolve(`moto_server (pid ${pid}) ${what}${last ? `; its last output: ${last}` : ""}`);
+      resolve(`moto (pid ${pid}) ${what}${last ? `; its last output: ${last}` : ""}`);
     };
     void guard.exited.then((status) => report(`exited (${status})`));
     health = new HealthWatch(socketPath, () => report(`stopped answering on ${socketPath} for ${HUNG_AFTER_MS / 1000} s`));
@@ -149,13 +159,13 @@ async function waitUntilReady(socketPath: string, guard: GuardedProcess): Promis
   const deadline = Date.now() + START_TIMEOUT_MS;
   for (;;) {
     if (guard.spawnError) {
-      throw new Error(/ENOENT/.test(guard.spawnError) ? `moto_server is not on PATH (${INSTALL_HINT})` : `moto_server could not be started: ${guard.spawnError} (${INSTALL_HINT})`);
+      throw new Error(/ENOENT/.test(guard.spawnError) ? `${PYTHON} is not on PATH (${INSTALL_HINT})` : `moto could not be started: ${guard.spawnError} (${INSTALL_HINT})`);
     }
     // A pyenv shim is on PATH even when the active Python lacks moto: it exits at once.
-    if (guard.status !== undefined) throw new Error(`moto_server exited before it was ready (${guard.status}; ${INSTALL_HINT})`);
+    if (guard.status !== undefined) throw new Error(`moto exited before it was ready (${guard.status}; ${INSTALL_HINT})`);
     // The pid arrives just after the spawn; ready means both.
     if ((await statusOf(socketPath)) === 200 && guard.pid !== undefined) return;
-    if (Date.now() > deadline) throw new Error(`moto_server did not answer on ${socketPath} within ${START_TIMEOUT_MS / 1000} s`);
+    if (Date.now() > deadline) throw new Error(`moto did not answer on ${socketPath} within ${START_TIMEOUT_MS / 1000} s`);
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
 }

@@ -34,7 +34,7 @@ describeWhen(missing("moto"))("npm run local:up: faults and every way of stoppin
     process.kill(moto.pid, "SIGKILL");
     const { code } = await job.ended;
     expect(code).toBe(1);
-    expect(job.stderr).toContain(`moto_server (pid ${moto.pid}) exited (killed by SIGKILL)`);
+    expect(job.stderr).toContain(`moto (pid ${moto.pid}) exited (killed by SIGKILL)`);
     expect(job.stderr).toContain("npm run local:up");
     // One line, no stack trace.
     expect(job.stderr.trim().split("\n").filter((line) => line.startsWith("Error:"))).toHaveLength(1);
@@ -91,7 +91,7 @@ describeWhen(missing("moto"))("npm run local:up: faults and every way of stoppin
     first.job.kill();
 
     const second = await localUp(checkout);
-    expect(second.job.stderr).toContain(`killed its moto_server (pid ${first.moto.pid})`);
+    expect(second.job.stderr).toContain(`killed its moto (pid ${first.moto.pid})`);
     expect(second.job.stderr).toContain(`removed ${first.socketDir}`);
     await gone([first.moto.pid]);
     expect(existsSync(first.socketDir)).toBe(false);
@@ -105,7 +105,7 @@ describeWhen(missing("moto"))("the local cloud while moto is dead", () => {
     const cloud = await startLocalCloud({ warmUp: false });
     try {
       process.kill(cloud.motoPid, "SIGKILL");
-      expect(await cloud.died).toMatch(new RegExp(`^moto_server \\(pid ${cloud.motoPid}\\) exited \\(killed by SIGKILL\\)`));
+      expect(await cloud.died).toMatch(new RegExp(`^moto \\(pid ${cloud.motoPid}\\) exited \\(killed by SIGKILL\\)`));
       const response = await fetch(`${cloud.endpoint}/`, {
         method: "POST",
         headers: { "x-amz-target": "AWSCognitoIdentityService.ListIdentityPools", "content-type": "application/x-amz-json-1.1" },
@@ -114,7 +114,7 @@ describeWhen(missing("moto"))("the local cloud while moto is dead", () => {
       expect(response.status).toBe(503);
       const body = (await response.json()) as { __type: string; message: string };
       expect(body.__type).toBe("ServiceUnavailableException");
-      expect(body.message).toContain(`moto_server (pid ${cloud.motoPid}) exited`);
+      expect(body.message).toContain(`moto (pid ${cloud.motoPid}) exited`);
     } finally {
       await cloud.stop();
     }
@@ -177,7 +177,7 @@ describeWhen(missing("terraform", "moto", "lambda-node"))("npm run dev: faults a
     process.kill(moto.pid, "SIGKILL");
     const { code } = await job.ended;
     expect(code).toBe(1);
-    expect(job.stderr).toContain(`moto_server (pid ${moto.pid}) exited (killed by SIGKILL)`);
+    expect(job.stderr).toContain(`moto (pid ${moto.pid}) exited (killed by SIGKILL)`);
     expect(job.stderr).toContain("npm run dev");
     await gone([tool.pid, ...workers.map((w) => w.pid)]);
   }, 180_000);

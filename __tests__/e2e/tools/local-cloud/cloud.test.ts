@@ -90,9 +90,9 @@ function noMoto(): MotoClient {
   return new MotoClient(join(tmpdir(), `no-moto-${randomBytes(4).toString("hex")}`, "moto.sock"));
 }
 
-/** Whether a `moto_server` process listens on this socket (ours have it on their command line). */
+/** Whether a moto server process listens on this socket (ours have it on their command line). */
 function motoRunsOn(socketPath: string): boolean {
-  return spawnSync("pgrep", ["-f", `moto_server -H unix://${socketPath}$`]).status === 0;
+  return spawnSync("pgrep", ["-f", `moto/server.py -H unix://${socketPath}$`]).status === 0;
 }
 
 describeWhen(missing("moto"))("local cloud: moto behind a front that answers what moto lacks", () => {

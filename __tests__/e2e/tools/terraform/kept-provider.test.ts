@@ -2,7 +2,7 @@ import { existsSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { KeptProvider } from "../../../../tools/terraform/kept-provider";
-import { isRunning } from "../../../../tools/terraform/process-alive";
+import { isAlive } from "../../../../tools/cli/lifecycle";
 import { prepareTerraform, terraform, terraformOrThrow } from "../../../../tools/terraform/terraform";
 import { describeWhen, missing } from "../../../support/requires";
 import { ownFolder } from "../../../support/test-run";
@@ -44,21 +44,21 @@ describeWhen(missing("terraform"))("KeptProvider", () => {
     const socket = (JSON.parse(env.TF_REATTACH_PROVIDERS) as Reattach)["registry.terraform.io/hashicorp/aws"].Addr.String;
     expect(dirname(socket)).toMatch(new RegExp(`^${tmpdir()}/kept-provider-`));
     expect(statSync(dirname(socket)).mode & 0o777).toBe(0o700);
-    expect(isRunning(pid)).toBe(true);
+    expect(isAlive(pid)).toBe(true);
     for (let run = 0; run < 2; run++) {
       const plan = await terraformOrThrow(["plan", "-input=false"], dir, env);
       expect(plan.stdout).toContain('partition = "aws"');
     }
     expect(pidOf(await provider.envFor(dir))).toBe(pid);
     // Terraform leaves an unmanaged provider running.
-    expect(isRunning(pid)).toBe(true);
+    expect(isAlive(pid)).toBe(true);
   }, 120_000);
 
   test("Terraform uses that provider, not one of its own: with it gone, the old setting fails; the next use starts another", async () => {
     const stale = await provider.envFor(dir);
     const old = pidOf(stale);
     process.kill(old, "SIGKILL");
-    while (isRunning(old)) await new Promise((resolve) => setTimeout(resolve, 50));
+    while (isAlive(old)) await new Promise((resolve) => setTimeout(resolve, 50));
     expect((await terraform(["plan", "-input=false"], dir, stale)).code).not.toBe(0);
     const env = await provider.envFor(dir);
     expect(pidOf(env)).not.toBe(old);
@@ -69,7 +69,7 @@ describeWhen(missing("terraform"))("KeptProvider", () => {
     const env = await provider.envFor(dir);
     const { Pid, Addr } = (JSON.parse(env.TF_REATTACH_PROVIDERS) as Reattach)["registry.terraform.io/hashicorp/aws"];
     await provider.stop();
-    expect(isRunning(Pid)).toBe(false);
+    expect(isAlive(Pid)).toBe(false);
     expect(existsSync(dirname(Addr.String))).toBe(false);
     const empty = ownFolder("kept-provider-none");
     try {

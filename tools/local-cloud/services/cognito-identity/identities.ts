@@ -7,6 +7,7 @@ import { describePool } from "./describe-pool";
 import { temporaryKeys } from "../../auth/temporary-keys";
 import { MotoClient } from "../../moto/client";
 import { findUser } from "../cognito-idp";
+import type { KeptStore } from "../../state/kept-store";
 
 /**
  * Identity pool identities and their temporary credentials, which moto 5.2 gets wrong for our purpose: its `GetId`
@@ -91,7 +92,18 @@ export interface IdentityStoreOptions {
  * and an identity when it first sees the login, the id of a user is created once per (identity pool, issuer, `sub`)
  * and returned on every later `GetId`; a guest gets a new identity on each `GetId` without logins.
  */
-export class IdentityStore {
+/** The one identity of a user in a pool is keyed by the pool, the token's issuer and the user's `sub`. */
+function loginKey(identityPoolId: string, login: VerifiedLogin): string {
+  return JSON.stringify([identityPoolId, login.issuer, login.sub]);
+}
+
+/** What an {@link IdentityStore} keeps: its identities and the credentials it minted (logins are derived). */
+export interface SavedIdentities {
+  readonly identities: readonly Identity[];
+  readonly issued: readonly IssuedCredentials[];
+}
+
+export class IdentityStore implements KeptStore<SavedIdentities> {
   /** The clock this store and its handlers use. */
   readonly now: () => number;
   private readonly identities = new Map<string, Identity>();
@@ -108,7 +120,7 @@ export class IdentityStore {
 
   /** The identity of a user in a pool, created on first use; a new guest identity when `login` is `undefined`. */
   identityFor(identityPoolId: string, login: VerifiedLogin | undefined, motoAccessKeyId: string): Identity {
-    const key = login && JSON.stringify([identityPoolId, login.issuer, login.sub]);
+    const key = login && loginKey(identityPoolId, login);
     const known = key === undefined ? undefined : this.byLogin.get(key);
     if (known !== undefined) return this.identities.get(known)!;
     // An identity lives in the region of its pool, whatever region the request was signed for.
@@ -154,6 +166,21 @@ export class IdentityStore {
   credentials(accessKeyId: string): IssuedCredentials | undefined {
     return this.issued.get(accessKeyId);
   }
+  save(): SavedIdentities {
+    return { identities: [...this.identities.values()], issued: [...this.issued.values()] };
+  }
+
+  restore(saved: SavedIdentities): void {
+    this.identities.clear();
+    this.byLogin.clear();
+    this.issued.clear();
+    for (const identity of saved.identities) {
+      this.identities.set(identity.identityId, identity);
+      if (identity.login) this.byLogin.set(loginKey(identity.identityPoolId, identity.login), identity.identityId);
+    }
+    for (const credentials of saved.issued) this.issued.set(credentials.accessKeyId, credentials);
+  }
+
 }
 
 /** The handlers for `GetId` and `GetCredentialsForIdentity`, keyed by `X-Amz-Target`, backed by `store`. */

@@ -1,4 +1,5 @@
 import { AwsError, AwsJsonRequest, describe, Handler, HandlerContext, isJsonObject, jsonResponse, parseJsonObject } from "../../protocol/aws-json";
+import type { KeptStore } from "../../state/kept-store";
 import { describePool } from "./describe-pool";
 
 /**
@@ -32,7 +33,7 @@ export interface PoolRoles {
  * The roles of every identity pool that has some, in memory. Pool ids are unique across regions and accounts
  * (the id starts with the region, then a random GUID), so the id alone is the key.
  */
-export class IdentityPoolRoleStore {
+export class IdentityPoolRoleStore implements KeptStore<Array<[string, PoolRoles]>> {
   private readonly pools = new Map<string, PoolRoles>();
 
   /** The roles of a pool; `undefined` when none were ever set. */
@@ -52,6 +53,15 @@ export class IdentityPoolRoleStore {
   /** Forgets a pool, when it is deleted. */
   forget(identityPoolId: string): void {
     this.pools.delete(identityPoolId);
+  }
+
+  save(): Array<[string, PoolRoles]> {
+    return [...this.pools];
+  }
+
+  restore(saved: Array<[string, PoolRoles]>): void {
+    this.pools.clear();
+    for (const [id, roles] of saved) this.pools.set(id, roles);
   }
 }
 

@@ -1,8 +1,9 @@
 import { createHmac, randomBytes } from "node:crypto";
 import { AwsError, AwsJsonRequest, AwsResponse, describe, Handler, HandlerContext, isJsonObject, jsonResponse, parseJsonObject } from "../../protocol/aws-json";
 import { isSrpTimestamp, isValidClientValue, PasswordVerifier, passwordVerifier, ServerValues, serverValues, srpPoolName, verifyPasswordClaim } from "./cognito-srp";
-import { MotoClient } from "../../moto/client";
-import { AppClient, AppClientDirectory, callUserPools, findUser, MotoScope, regionOfUserPool, USER_POOL_SERVICE } from "./user-pools";
+import { errorOf, invalid, stringParameter, tokenClaims, userPoolOfClaims } from "./user-pool-requests";
+import { AppClient, appClientDirectory, callUserPools, findUser, MotoScope, regionOfUserPool, USER_POOL_SERVICE } from "./user-pools";
+import type { KeptStore } from "../../state/kept-store";
 
 /**
  * User pool sign-in as Cognito answers it, where moto 5.2 does not: moto fakes `USER_SRP_AUTH` (random `SALT` and
@@ -45,11 +46,30 @@ interface PendingChallenge {
  * The SRP state of one local cloud, in memory: a verifier per (user pool, username), and the pending challenges.
  * The passwords themselves are never kept.
  */
-export class UserPoolSignInStore {
+/**
+ * What a {@link UserPoolSignInStore} keeps: the verifiers by user, and the key of unknown users' simulated salts (so
+ * they stay the same across restarts, as in Cognito). Challenges under way are not kept: they last minutes.
+ */
+export interface SavedSignIn {
+  readonly verifiers: ReadonlyArray<readonly [string, PasswordVerifier]>;
+  readonly simulationKey: Buffer;
+}
+
+export class UserPoolSignInStore implements KeptStore<SavedSignIn> {
   private readonly verifiers = new Map<string, PasswordVerifier>();
   private readonly challenges = new Map<string, PendingChallenge>();
   /** Keys the simulated salts and ids of unknown users, so that they are stable per username, as in Cognito. */
-  private readonly simulationKey = randomBytes(32);
+  private simulationKey: Buffer = randomBytes(32);
+
+  save(): SavedSignIn {
+    return { verifiers: [...this.verifiers], simulationKey: this.simulationKey };
+  }
+
+  restore(saved: SavedSignIn): void {
+    this.verifiers.clear();
+    for (const [user, verifier] of saved.verifiers) this.verifiers.set(user, verifier);
+    this.simulationKey = saved.simulationKey;
+  }
 
   /** Remembers the verifier of a password that moto accepted for a user. */
   rememberPassword(userPoolId: string, username: string, password: string): void {
@@ -102,13 +122,7 @@ function key(userPoolId: string, username: string): string {
  * Operations that only need moto's answer forward the request unchanged and record what succeeded.
  */
 export function userPoolSignInHandlers(store: UserPoolSignInStore): Record<string, Handler> {
-  // One client directory per moto: the handlers learn their moto from the first request.
-  const directories = new WeakMap<MotoClient, AppClientDirectory>();
-  const clientOf = (context: HandlerContext, clientId: string, scope: MotoScope) => {
-    let directory = directories.get(context.moto);
-    if (!directory) directories.set(context.moto, (directory = new AppClientDirectory(context.moto)));
-    return directory.client(clientId, scope);
-  };
+  const clientOf = (context: HandlerContext, clientId: string, scope: MotoScope) => appClientDirectory(context.moto).client(clientId, scope);
 
   /** Records the verifier of a password moto accepted; the user may be named by an alias. */
   async function remember(context: HandlerContext, accessKeyId: string, userPoolId: string, usernameOrAlias: string, password: string): Promise<void> {
@@ -275,7 +289,7 @@ export function userPoolSignInHandlers(store: UserPoolSignInStore): Record<strin
       const response = await context.forward();
       if (response.status !== 200 || typeof input.AccessToken !== "string" || typeof input.ProposedPassword !== "string") return response;
       // moto accepted the token, so its claims name the pool; GetUser names the user.
-      const userPoolId = userPoolOfToken(input.AccessToken);
+      const userPoolId = userPoolOfClaims(tokenClaims(input.AccessToken));
       const user = await callUserPools(context.moto, scopeOf(request, input), "GetUser", { AccessToken: input.AccessToken });
       if (userPoolId) store.rememberPassword(userPoolId, String(user.Username), input.ProposedPassword);
       return response;
@@ -334,38 +348,6 @@ function noVerifier(request: AwsJsonRequest, client: AppClient, username: string
 /** The account and region to ask moto in: the caller's key, and the pool's region when the request names a pool. */
 function scopeOf(request: AwsJsonRequest, input: Record<string, unknown>): MotoScope {
   return { accessKeyId: request.accessKeyId, region: typeof input.UserPoolId === "string" ? regionOfUserPool(input.UserPoolId) : request.region };
-}
-
-/** The user pool id in an access token's issuer (`https://cognito-idp.<region>.amazonaws.com/<pool id>`), unverified. */
-function userPoolOfToken(token: string): string | undefined {
-  try {
-    const claims = JSON.parse(Buffer.from(token.split(".")[1] ?? "", "base64url").toString("utf8")) as { iss?: unknown };
-    return typeof claims.iss === "string" ? claims.iss.split("/").pop() : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
-/** The type (`__type` without a namespace) and message of an error response; `undefined` for a success. */
-function errorOf(response: AwsResponse): { type?: string; message?: string } | undefined {
-  if (response.status < 300) return undefined;
-  try {
-    const body = JSON.parse(response.body.toString("utf8")) as { __type?: unknown; message?: unknown };
-    return { type: typeof body.__type === "string" ? body.__type.split("#").pop() : undefined, message: typeof body.message === "string" ? body.message : undefined };
-  } catch {
-    return {};
-  }
-}
-
-/** A required string parameter. */
-function stringParameter(input: Record<string, unknown>, name: string, label = name): string {
-  const value = input[name];
-  if (typeof value !== "string" || value === "") throw invalid(`${label} is required and must be a non-empty string, got ${describe(value)}`);
-  return value;
-}
-
-function invalid(message: string): AwsError {
-  return new AwsError(400, "InvalidParameterException", message);
 }
 
 /** Cognito's answer to a confirmation code for a user it will not reveal. */

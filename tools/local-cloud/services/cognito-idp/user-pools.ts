@@ -69,6 +69,10 @@ export interface AppClient {
   readonly accessKeyId: string;
   /** `PreventUserExistenceErrors` is `ENABLED`: unknown users are answered as wrong passwords. */
   readonly preventUserExistenceErrors: boolean;
+  /** `EnableTokenRevocation`: its refresh tokens may be revoked (Cognito's default for new clients, and moto's). */
+  readonly tokenRevocation: boolean;
+  /** The client's secret; `undefined` for a public client. */
+  readonly secret?: string;
 }
 
 /** How long a client's settings are trusted before they are described again (an `UpdateUserPoolClient` may change them). */
@@ -103,7 +107,13 @@ export class AppClientDirectory {
       ClientId: clientId,
     });
     const settings = isJsonObject(answer.UserPoolClient) ? answer.UserPoolClient : {};
-    return { clientId, ...pool, preventUserExistenceErrors: settings.PreventUserExistenceErrors === "ENABLED" };
+    return {
+      clientId,
+      ...pool,
+      preventUserExistenceErrors: settings.PreventUserExistenceErrors === "ENABLED",
+      tokenRevocation: settings.EnableTokenRevocation !== false,
+      secret: typeof settings.ClientSecret === "string" ? settings.ClientSecret : undefined,
+    };
   }
 
   private async poolOf(clientId: string, scope: MotoScope): Promise<{ userPoolId: string; accessKeyId: string }> {
@@ -116,6 +126,15 @@ export class AppClientDirectory {
     }
     throw new AwsError(400, "ResourceNotFoundException", `User pool client ${clientId} does not exist.`);
   }
+}
+
+const directories = new WeakMap<MotoClient, AppClientDirectory>();
+
+/** The client directory of a moto: one per moto (per local cloud), shared by every handler that asks. */
+export function appClientDirectory(moto: MotoClient): AppClientDirectory {
+  let directory = directories.get(moto);
+  if (!directory) directories.set(moto, (directory = new AppClientDirectory(moto)));
+  return directory;
 }
 
 /** Every `field` of the `list` of a paginated List operation. */

@@ -2,6 +2,7 @@ import { createHash } from "node:crypto";
 import { EventEmitter } from "node:events";
 import { NODEJS_RUNTIME } from "../../../../constructs/runtime";
 import { AwsJsonRequest, AwsResponse, HandlerContext, isJsonObject, RestRoute } from "../../protocol/aws-json";
+import type { KeptStore } from "../../state/kept-store";
 import { LoggingConfig, LoggingConfigStore } from "./lambda-logging-config";
 import { functionName } from "./lambda-names";
 
@@ -60,7 +61,13 @@ type StoredCode = Omit<FunctionCode, "loggingConfig">;
 export type CodeListener = (functionName: string) => void;
 
 /** The deployed code of every function created through the front, by function name. */
-export class LambdaCodeStore {
+/** What a {@link LambdaCodeStore} keeps: each function's code, and their logging configuration. */
+export interface SavedFunctions {
+  readonly functions: readonly StoredCode[];
+  readonly logging: ReturnType<LoggingConfigStore["save"]>;
+}
+
+export class LambdaCodeStore implements KeptStore<SavedFunctions> {
   private readonly functions = new Map<string, StoredCode>();
   private readonly events = new EventEmitter();
 
@@ -116,6 +123,17 @@ export class LambdaCodeStore {
   /** Forgets a deleted function. */
   delete(name: string): void {
     if (this.functions.delete(name)) this.events.emit("update", name);
+  }
+
+  save(): SavedFunctions {
+    return { functions: [...this.functions.values()], logging: this.logging.save() };
+  }
+
+  /** Puts the saved functions back, and announces each name, as their creation would. */
+  restore(saved: SavedFunctions): void {
+    this.logging.restore(saved.logging);
+    this.functions.clear();
+    for (const code of saved.functions) this.set(code);
   }
 
   private set(code: StoredCode): void {

@@ -1,4 +1,5 @@
 import { AwsResponse, isJsonObject, RestRoute } from "../../protocol/aws-json";
+import type { KeptStore } from "../../state/kept-store";
 import { functionName } from "./lambda-names";
 
 /**
@@ -24,7 +25,7 @@ const FUNCTIONS = "^/2015-03-31/functions";
 const NAME = "([^/]+)";
 
 /** The logging configuration of every function, by function name; read by the routes and by the Lambda code store. */
-export class LoggingConfigStore {
+export class LoggingConfigStore implements KeptStore<Array<[string, LoggingConfig]>> {
   private readonly configs = new Map<string, LoggingConfig>();
 
   /** The function's configuration, with AWS's defaults for what it never set. */
@@ -40,6 +41,15 @@ export class LoggingConfigStore {
   /** Forgets a deleted function's configuration. */
   delete(name: string): void {
     this.configs.delete(name);
+  }
+
+  save(): Array<[string, LoggingConfig]> {
+    return [...this.configs];
+  }
+
+  restore(saved: Array<[string, LoggingConfig]>): void {
+    this.configs.clear();
+    for (const [name, config] of saved) this.configs.set(name, config);
   }
 }
 
