@@ -4,7 +4,7 @@ import { motoMissing } from "../../tools/local-cloud";
 import { terraformMissing } from "../../tools/terraform/terraform";
 
 /**
- * Tests that need a real external part (Terraform, the moto emulator, the Lambda runtime's Node, shellcheck) run only where it is
+ * Tests that need a real external part (Terraform, the moto emulator, the Lambda runtime's Node, shellcheck, a browser) run only where it is
  * present, and otherwise say why they were skipped, in one line, instead of skipping silently. Whether each part is
  * here is asked once per run (the global setup, test-run-setup.ts, hands the answers to the workers): asking starts
  * it (importing moto's server alone is half a second of CPU), and every file asks.
@@ -15,8 +15,13 @@ function shellcheckMissing(): string | undefined {
   return spawnSync("shellcheck", ["--version"]).status === 0 ? undefined : "shellcheck is not installed (apt-get install shellcheck; .ci/run installs it)";
 }
 
+/** Why headless Chromium cannot run here, or `undefined` when it can. */
+function chromiumMissing(): string | undefined {
+  return spawnSync("chromium", ["--version"], { timeout: 30_000 }).status === 0 ? undefined : "chromium is not installed (apt-get install chromium; .ci/run installs it)";
+}
+
 /** The external parts a test may need, and how to ask whether each is missing. */
-const PARTS = { terraform: terraformMissing, moto: motoMissing, "lambda-node": lambdaNodeMissing, shellcheck: shellcheckMissing } as const;
+const PARTS = { terraform: terraformMissing, moto: motoMissing, "lambda-node": lambdaNodeMissing, shellcheck: shellcheckMissing, chromium: chromiumMissing } as const;
 
 /** A part of {@link PARTS}. */
 export type Part = keyof typeof PARTS;

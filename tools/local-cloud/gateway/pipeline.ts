@@ -1,3 +1,4 @@
+import { randomUUID } from "node:crypto";
 import { IncomingHttpHeaders, IncomingMessage, ServerResponse } from "node:http";
 import { quoted } from "../../../constructs/validation";
 import { signatureClaim } from "../auth/sigv4";
@@ -9,6 +10,7 @@ import { callerIdentityResponse, isGetCallerIdentity } from "../services/sts";
 import { AccessControl, Caller } from "./access-control";
 import { bodyLimitOf, declaredLength, readBodyWithin, tooLargeResponse } from "./body-limits";
 import { isControlPath } from "./control-api";
+import { corsHeaders, isPreflight, ownCorsHeaders, preflightAllowance } from "./cors";
 import { hostRefusal, webPageRefusal } from "./host-check";
 import { MotoProxy } from "./proxy";
 import { failureResponse, send } from "./respond";
@@ -18,7 +20,8 @@ import { requestTargetRefusal } from "./request-target";
  * The front's request pipeline: an ordered list of steps, each with one job, as LocalStack's handler chain
  * (`localstack/aws/handlers`). A step refuses or answers a request, or passes it on to the next one; the last step,
  * the proxy to moto, answers whatever is left. The order is the point: nothing reaches a service's handler or moto
- * before its `Host`, its target, its size and its caller were checked ({@link frontPipeline}).
+ * before its `Host`, its web page, its target, its size and its caller were checked ({@link frontPipeline}); a
+ * page's CORS preflight, which carries no signature, is answered before the caller is.
  */
 
 /** One request on its way through the pipeline, and what the steps have learned of it. */
@@ -84,11 +87,12 @@ export function exchangeOf(req: IncomingMessage, res: ServerResponse, port: numb
 }
 
 /**
- * The checks decided on a request's head alone, whoever signed it: a foreign `Host` or web page, a target that is not
- * a path or is moto's own API, a declared body over its service's limit. The server runs them before `100 Continue`
- * too, so that a client that asks first never sends a body that would be refused.
+ * The checks decided on a request's head alone, whoever signed it: a foreign `Host` or web page, a loopback page's
+ * CORS preflight (answered here; from here on, every answer to such a page carries CORS headers), a target that is
+ * not a path or is moto's own API, a declared body over its service's limit. The server runs them before
+ * `100 Continue` too, so that a client that asks first never sends a body that would be refused.
  */
-const HEAD_CHECKS: readonly HeadCheck[] = [hostCheck, targetCheck, declaredSizeCheck];
+const HEAD_CHECKS: readonly HeadCheck[] = [hostCheck, webPageCheck, corsCheck, targetCheck, declaredSizeCheck];
 
 /** The steps of one front, in the order they run. */
 export function frontPipeline(options: PipelineOptions): readonly Step[] {
@@ -105,7 +109,7 @@ export function frontPipeline(options: PipelineOptions): readonly Step[] {
   ];
 }
 
-/** The refusal of the {@link HEAD_CHECKS}, if any. */
+/** The refusal (or a preflight's answer) of the {@link HEAD_CHECKS}, if any. */
 export function headRefusal(exchange: Exchange): AwsResponse | undefined {
   for (const check of HEAD_CHECKS) {
     const refused = check(exchange);
@@ -128,11 +132,43 @@ export function failureOf(exchange: Exchange, error: Error): AwsResponse {
   return failureResponse(protocolOf(exchange), error);
 }
 
-/** Refuses a request addressed by a name other than the front's loopback ones, or made by a web page of another origin (host-check.ts). */
+/** Refuses a request addressed by a name other than the front's loopback ones (host-check.ts). */
 function hostCheck(exchange: Exchange): AwsResponse | undefined {
-  const { headers } = exchange.req;
-  const reason = hostRefusal(headers.host, exchange.port) ?? webPageRefusal(headerValue(headers, "origin"), headerValue(headers, "sec-fetch-site"));
+  const reason = hostRefusal(exchange.req.headers.host, exchange.port);
   return reason === undefined ? undefined : refusal(protocolOf(exchange), "accessDenied", reason);
+}
+
+/**
+ * Refuses a request a web page of another origin made, by its `Origin` (not `Sec-Fetch-Site`, which says
+ * `cross-site` for a page on localhost:5173 calling 127.0.0.1); without `Origin`, an image or link of another site
+ * by `Sec-Fetch-Site` (host-check.ts). The refusal carries no CORS headers: the page may not read it.
+ */
+function webPageCheck(exchange: Exchange): AwsResponse | undefined {
+  const { headers } = exchange.req;
+  const reason = webPageRefusal(headerValue(headers, "origin"), headerValue(headers, "sec-fetch-site"));
+  return reason === undefined ? undefined : refusal(protocolOf(exchange), "accessDenied", reason);
+}
+
+/**
+ * For a page on loopback (the only origin {@link webPageCheck} lets through): answers its preflight, 200 with what
+ * it may send, or 403 naming the method or header it may not; and makes every answer to it carry the CORS headers,
+ * refusals and moto's answers included (cors.ts). A request without `Origin` passes untouched.
+ */
+function corsCheck(exchange: Exchange): AwsResponse | undefined {
+  const { req, res } = exchange;
+  const origin = headerValue(req.headers, "origin");
+  if (origin === undefined) return undefined;
+  if (!isPreflight(req.method, req.headers)) {
+    ownCorsHeaders(res, corsHeaders(origin));
+    return undefined;
+  }
+  const allowance = preflightAllowance(req.headers);
+  if ("refused" in allowance) {
+    ownCorsHeaders(res, corsHeaders(origin));
+    return refusal(protocolOf(exchange), "accessDenied", allowance.refused);
+  }
+  ownCorsHeaders(res, { ...corsHeaders(origin), ...allowance.allowed });
+  return { status: 200, headers: { "x-amzn-requestid": randomUUID() }, body: Buffer.alloc(0) };
 }
 
 /** Refuses a target that is not a path, or that reaches moto's own API however it is spelled (request-target.ts). */
