@@ -165,7 +165,7 @@ describeWhen(missing("moto"))("the local cloud's state survives restarts", () =>
   }, 60_000);
 });
 
-describeWhen(missing("moto"))("npm run local:up keeps its state through kill -9", () => {
+describeWhen(missing("moto"))("npm run local:up keeps its state through SIGTERM and kill -9", () => {
   const jobs: Job[] = [];
   afterEach(() => jobs.splice(0).forEach((job) => job.kill()));
 
@@ -176,6 +176,20 @@ describeWhen(missing("moto"))("npm run local:up keeps its state through kill -9"
     const tool = job.tool("local-up.ts");
     return { job, endpoint, tool, ...motoOf(tool.pid) };
   }
+
+  test("SIGTERM to npm run local:up: the next one has the user, who signs in with SRP, and their identity", async () => {
+    const dir = ownFolder("state-sigterm");
+    const first = await localUp(dir);
+    const stage = await makeStage(first.endpoint, "state-sigterm");
+    const before = await signInForIdentity(first.endpoint, stage);
+    process.kill(first.job.pid, "SIGTERM");
+    await first.job.ended;
+    await gone([first.tool.pid, first.guard.pid, first.moto.pid]);
+
+    const second = await localUp(dir);
+    expect((await signIn(second.endpoint, stage.userPoolId, stage.clientId, stage.email, PASSWORD)).kind).toBe("session");
+    expect((await signInForIdentity(second.endpoint, stage)).identityId).toBe(before.identityId);
+  }, 120_000);
 
   test("kill -9 of the tool, moto's guard and moto once the change is saved: the next local:up has the user and their identity", async () => {
     const dir = ownFolder("state-kill");
