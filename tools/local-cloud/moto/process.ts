@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { GuardedProcess } from "../../cli/guarded-process";
 import { MotoClient } from "./client";
-import { INSTALL_HINT, PYTHON } from "./missing";
+import { INSTALL_HINT, motoPython } from "./missing";
 
 /**
  * The moto AWS emulator (moto's server run by server.py beside this file, on the machine's Python) as a child process
@@ -66,7 +66,7 @@ export async function startMoto(options: StartMotoOptions = {}): Promise<MotoSer
   const log = options.logFile ? createWriteStream(options.logFile, { flags: "a" }) : undefined;
   const output = new OutputTail(log);
   const state = options.stateFile === undefined ? [] : ["--state", options.stateFile];
-  const guard = new GuardedProcess(directory, PYTHON, [MOTO_SERVER, "-H", `unix://${socketPath}`, ...state]);
+  const guard = new GuardedProcess(directory, motoPython(), [MOTO_SERVER, "-H", `unix://${socketPath}`, ...state]);
   guard.guard.stdout!.on("data", (chunk: Buffer) => output.add(chunk));
   guard.guard.stderr!.on("data", (chunk: Buffer) => output.add(chunk));
   // A test that never calls stop(): the closing channel would do, a signal is quicker (the guard stops moto on it).
@@ -159,7 +159,7 @@ async function waitUntilReady(socketPath: string, guard: GuardedProcess): Promis
   const deadline = Date.now() + START_TIMEOUT_MS;
   for (;;) {
     if (guard.spawnError) {
-      throw new Error(/ENOENT/.test(guard.spawnError) ? `${PYTHON} is not on PATH (${INSTALL_HINT})` : `moto could not be started: ${guard.spawnError} (${INSTALL_HINT})`);
+      throw new Error(/ENOENT/.test(guard.spawnError) ? `${motoPython()} is not on PATH (${INSTALL_HINT})` : `moto could not be started: ${guard.spawnError} (${INSTALL_HINT})`);
     }
     // A pyenv shim is on PATH even when the active Python lacks moto: it exits at once.
     if (guard.status !== undefined) throw new Error(`moto exited before it was ready (${guard.status}; ${INSTALL_HINT})`);

@@ -3,7 +3,7 @@ import { chmodSync, existsSync, mkdirSync, readdirSync, statSync, writeFileSync 
 import { dirname, join, resolve } from "node:path";
 import { quoted } from "../../../constructs/validation";
 import { WORK_ROOT } from "../../shared/paths";
-import { PYTHON } from "../moto/missing";
+import { motoPython } from "../moto/missing";
 import { DEFAULT_STATE_FOLDER, NEW_INSTANCE_MARKER, STATE_FILE_NAME, stateFolderUser } from "./cloud-state";
 import { copyDurably } from "./durable-copy";
 import { keepAside, readStateHeader } from "./state-file";
@@ -145,7 +145,7 @@ function snapshotSource(nameOrPath: string, snapshotFolder: string): string {
 
 /** The version of the moto this machine's Python runs, as server.py reads it; `undefined` when that cannot be told. */
 function installedMoto(): string | undefined {
-  const result = spawnSync(PYTHON, ["-c", "import moto; print(moto.__version__)"], { encoding: "utf8", timeout: 15_000 });
+  const result = spawnSync(motoPython(), ["-c", "import moto; print(moto.__version__)"], { encoding: "utf8", timeout: 15_000 });
   return result.status === 0 ? result.stdout.trim() || undefined : undefined;
 }
 
