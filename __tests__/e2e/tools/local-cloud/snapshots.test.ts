@@ -2,14 +2,13 @@ import { execFile, spawnSync } from "node:child_process";
 import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { promisify } from "node:util";
-import { CreateIdentityPoolCommand, GetIdCommand, SetIdentityPoolRolesCommand } from "@aws-sdk/client-cognito-identity";
-import { AdminConfirmSignUpCommand, CreateUserPoolClientCommand, CreateUserPoolCommand, InitiateAuthCommand, ListUserPoolsCommand, ListUsersCommand, SignUpCommand } from "@aws-sdk/client-cognito-identity-provider";
-import { CreateRoleCommand } from "@aws-sdk/client-iam";
+import { ListUserPoolsCommand, ListUsersCommand } from "@aws-sdk/client-cognito-identity-provider";
 import { quoted } from "../../../../constructs/validation";
 import { LocalCloud, startLocalCloud, STATE_FILE_NAME } from "../../../../tools/local-cloud";
 import { Job } from "../../../support/job";
 import { localClients } from "../../../support/local-clients";
 import { describeWhen, missing } from "../../../support/requires";
+import { identityOf, makeStage, SignInStage } from "../../../support/signed-in-stage";
 import { isolatedEnv, ownFolder } from "../../../support/test-run";
 
 /**
@@ -20,7 +19,6 @@ import { isolatedEnv, ownFolder } from "../../../support/test-run";
  */
 
 const ROOT = join(__dirname, "..", "..", "..", "..");
-const PASSWORD = "Correct-Horse-9";
 const ALLOWED = 'expected letters, digits, "-", "_" and "." (not first), at most 100 characters';
 
 /** Runs `tools/bin/<file>` with `args` as npm would, with the test's own folders (`dir`), and collects how it ended. */
@@ -37,44 +35,9 @@ async function command(dir: string, file: string, args: string[]): Promise<{ cod
 const snapshot = (dir: string, ...args: string[]) => command(dir, "local-snapshot.ts", args);
 const reset = (dir: string, ...args: string[]) => command(dir, "local-reset.ts", args);
 
-/** A user pool with a client, an identity pool with its authenticated role, and two confirmed users. */
-async function makeStage(endpoint: string, name: string) {
-  const clients = localClients(endpoint);
-  try {
-    const pool = (await clients.idp.send(new CreateUserPoolCommand({ PoolName: name, UsernameAttributes: ["email"] }))).UserPool!;
-    const client = (await clients.idp.send(new CreateUserPoolClientCommand({ UserPoolId: pool.Id!, ClientName: name, ExplicitAuthFlows: ["ALLOW_USER_PASSWORD_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"] }))).UserPoolClient!;
-    const identityPool = await clients.identity.send(
-      new CreateIdentityPoolCommand({
-        IdentityPoolName: name,
-        AllowUnauthenticatedIdentities: false,
-        CognitoIdentityProviders: [{ ProviderName: `cognito-idp.us-east-1.amazonaws.com/${pool.Id}`, ClientId: client.ClientId }],
-      }),
-    );
-    const role = (await clients.iam.send(new CreateRoleCommand({ RoleName: `${name}-auth`, AssumeRolePolicyDocument: JSON.stringify({ Version: "2012-10-17", Statement: [] }) }))).Role!;
-    await clients.identity.send(new SetIdentityPoolRolesCommand({ IdentityPoolId: identityPool.IdentityPoolId, Roles: { authenticated: role.Arn! } }));
-    const emails = [`${name}-ana@example.com`, `${name}-bo@example.com`];
-    for (const email of emails) {
-      await clients.idp.send(new SignUpCommand({ ClientId: client.ClientId, Username: email, Password: PASSWORD }));
-      await clients.idp.send(new AdminConfirmSignUpCommand({ UserPoolId: pool.Id, Username: email }));
-    }
-    return { userPoolId: pool.Id!, clientId: client.ClientId!, identityPoolId: identityPool.IdentityPoolId!, emails };
-  } finally {
-    clients.destroy();
-  }
-}
-
-type Stage = Awaited<ReturnType<typeof makeStage>>;
-
-/** Signs `email` in (USER_PASSWORD_AUTH) and returns their identity id in the stage's identity pool. */
-async function signIn(endpoint: string, stage: Stage, email: string): Promise<string> {
-  const clients = localClients(endpoint);
-  try {
-    const auth = await clients.idp.send(new InitiateAuthCommand({ ClientId: stage.clientId, AuthFlow: "USER_PASSWORD_AUTH", AuthParameters: { USERNAME: email, PASSWORD } }));
-    const logins = { [`cognito-idp.us-east-1.amazonaws.com/${stage.userPoolId}`]: auth.AuthenticationResult!.IdToken! };
-    return (await clients.identity.send(new GetIdCommand({ IdentityPoolId: stage.identityPoolId, Logins: logins }))).IdentityId!;
-  } finally {
-    clients.destroy();
-  }
+/** Signs `email` in and returns their identity id in the stage's identity pool. */
+async function signIn(endpoint: string, stage: SignInStage, email: string): Promise<string> {
+  return (await identityOf(endpoint, stage, email)).identityId;
 }
 
 /** The user pools the cloud at `endpoint` holds, each with the emails of its users. */
@@ -120,7 +83,7 @@ describeWhen(missing("moto"))("npm run local:snapshot and npm run local:reset", 
     const up = new Job("local:up", dir);
     jobs.push(up);
     const [, endpoint] = await up.printed(/^Local cloud on (http:\/\/127\.0\.0\.1:\d+)/m);
-    const stage = await makeStage(endpoint, "snapshots");
+    const stage = await makeStage(endpoint, "snapshots", ["snapshots-ana@example.com", "snapshots-bo@example.com"]);
     const identityId = await signIn(endpoint, stage, stage.emails[0]);
     // Once the cloud has saved the last change (it saves within a second of a burst of requests).
     await until(() => existsSync(stateFile) && readFileSync(stateFile).includes(identityId));

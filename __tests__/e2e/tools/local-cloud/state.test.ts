@@ -1,15 +1,14 @@
 import { spawnSync } from "node:child_process";
 import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { GetCredentialsForIdentityCommand, GetIdCommand, SetIdentityPoolRolesCommand, CreateIdentityPoolCommand } from "@aws-sdk/client-cognito-identity";
-import { AdminConfirmSignUpCommand, CreateUserPoolClientCommand, CreateUserPoolCommand, InitiateAuthCommand, ListUserPoolsCommand, RevokeTokenCommand, SignUpCommand } from "@aws-sdk/client-cognito-identity-provider";
-import { CreateRoleCommand } from "@aws-sdk/client-iam";
+import { InitiateAuthCommand, ListUserPoolsCommand, RevokeTokenCommand } from "@aws-sdk/client-cognito-identity-provider";
 import { LocalCloud, startLocalCloud, STATE_FILE_NAME } from "../../../../tools/local-cloud";
 import { NEW_INSTANCE_MARKER } from "../../../../tools/local-cloud/state/cloud-state";
 import { gone, Job, motoOf } from "../../../support/job";
 import { signIn } from "../../../support/cognito-sign-in";
 import { LocalClients, localClients } from "../../../support/local-clients";
 import { describeWhen, missing } from "../../../support/requires";
+import { identityOf, makeStage, SignInStage, STAGE_PASSWORD } from "../../../support/signed-in-stage";
 import { ownFolder } from "../../../support/test-run";
 
 /**
@@ -18,47 +17,7 @@ import { ownFolder } from "../../../support/test-run";
  * that cannot be read is moved aside with one line and the cloud starts with nothing; one cloud at a time per folder.
  */
 
-const PASSWORD = "Correct-Horse-9";
-
-/** A user pool with a client, an identity pool with its authenticated role, and a confirmed user. */
-async function makeStage(endpoint: string, name: string) {
-  const clients = localClients(endpoint);
-  try {
-    const pool = (await clients.idp.send(new CreateUserPoolCommand({ PoolName: name, UsernameAttributes: ["email"] }))).UserPool!;
-    const client = (await clients.idp.send(new CreateUserPoolClientCommand({ UserPoolId: pool.Id!, ClientName: name, ExplicitAuthFlows: ["ALLOW_USER_PASSWORD_AUTH", "ALLOW_USER_SRP_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"] }))).UserPoolClient!;
-    const identityPool = await clients.identity.send(
-      new CreateIdentityPoolCommand({
-        IdentityPoolName: name,
-        AllowUnauthenticatedIdentities: false,
-        CognitoIdentityProviders: [{ ProviderName: `cognito-idp.us-east-1.amazonaws.com/${pool.Id}`, ClientId: client.ClientId }],
-      }),
-    );
-    const role = (await clients.iam.send(new CreateRoleCommand({ RoleName: `${name}-auth`, AssumeRolePolicyDocument: JSON.stringify({ Version: "2012-10-17", Statement: [] }) }))).Role!;
-    await clients.identity.send(new SetIdentityPoolRolesCommand({ IdentityPoolId: identityPool.IdentityPoolId, Roles: { authenticated: role.Arn! } }));
-    const email = `${name}@example.com`;
-    await clients.idp.send(new SignUpCommand({ ClientId: client.ClientId, Username: email, Password: PASSWORD }));
-    await clients.idp.send(new AdminConfirmSignUpCommand({ UserPoolId: pool.Id, Username: email }));
-    return { userPoolId: pool.Id!, clientId: client.ClientId!, identityPoolId: identityPool.IdentityPoolId!, email };
-  } finally {
-    clients.destroy();
-  }
-}
-
-type Stage = Awaited<ReturnType<typeof makeStage>>;
-
-/** Signs the user in (USER_PASSWORD_AUTH) and trades the ID token for an identity and its credentials. */
-async function signInForIdentity(endpoint: string, stage: Stage) {
-  const clients = localClients(endpoint);
-  try {
-    const auth = await clients.idp.send(new InitiateAuthCommand({ ClientId: stage.clientId, AuthFlow: "USER_PASSWORD_AUTH", AuthParameters: { USERNAME: stage.email, PASSWORD: PASSWORD } }));
-    const logins = { [`cognito-idp.us-east-1.amazonaws.com/${stage.userPoolId}`]: auth.AuthenticationResult!.IdToken! };
-    const { IdentityId } = await clients.identity.send(new GetIdCommand({ IdentityPoolId: stage.identityPoolId, Logins: logins }));
-    const { Credentials } = await clients.identity.send(new GetCredentialsForIdentityCommand({ IdentityId, Logins: logins }));
-    return { identityId: IdentityId!, accessKeyId: Credentials!.AccessKeyId! };
-  } finally {
-    clients.destroy();
-  }
-}
+const PASSWORD = STAGE_PASSWORD;
 
 /** `use` with a Cognito user pools client of the cloud at `endpoint`. */
 async function withIdp<T>(endpoint: string, use: (idp: LocalClients["idp"]) => Promise<T>): Promise<T> {
@@ -71,8 +30,8 @@ async function withIdp<T>(endpoint: string, use: (idp: LocalClients["idp"]) => P
 }
 
 /** A refresh token of a new sign-in of the user. */
-async function refreshToken(endpoint: string, stage: Stage): Promise<string> {
-  const auth = await withIdp(endpoint, (idp) => idp.send(new InitiateAuthCommand({ ClientId: stage.clientId, AuthFlow: "USER_PASSWORD_AUTH", AuthParameters: { USERNAME: stage.email, PASSWORD: PASSWORD } })));
+async function refreshToken(endpoint: string, stage: SignInStage): Promise<string> {
+  const auth = await withIdp(endpoint, (idp) => idp.send(new InitiateAuthCommand({ ClientId: stage.clientId, AuthFlow: "USER_PASSWORD_AUTH", AuthParameters: { USERNAME: stage.emails[0], PASSWORD: PASSWORD } })));
   return auth.AuthenticationResult!.RefreshToken!;
 }
 
@@ -102,7 +61,7 @@ describeWhen(missing("moto"))("the local cloud's state survives restarts", () =>
     const folder = ownFolder("state-stop");
     const first = await start(folder);
     const stage = await makeStage(first.endpoint, "state-stop");
-    const before = await signInForIdentity(first.endpoint, stage);
+    const before = await identityOf(first.endpoint, stage);
     const revoked = await refreshToken(first.endpoint, stage);
     const kept = await refreshToken(first.endpoint, stage);
     await withIdp(first.endpoint, (idp) => idp.send(new RevokeTokenCommand({ ClientId: stage.clientId, Token: revoked })));
@@ -114,10 +73,10 @@ describeWhen(missing("moto"))("the local cloud's state survives restarts", () =>
     const second = await start(folder);
     expect(second.instanceId).toBe(instanceId);
     expect(await userPoolIds(second.endpoint)).toEqual([stage.userPoolId]);
-    const after = await signInForIdentity(second.endpoint, stage);
+    const after = await identityOf(second.endpoint, stage);
     expect(after.identityId).toBe(before.identityId);
     expect(second.identities.credentials(before.accessKeyId)?.identityId).toBe(before.identityId);
-    expect((await signIn(second.endpoint, stage.userPoolId, stage.clientId, stage.email, PASSWORD)).kind).toBe("session");
+    expect((await signIn(second.endpoint, stage.userPoolId, stage.clientId, stage.emails[0], PASSWORD)).kind).toBe("session");
     const refresh = (token: string) => withIdp(second.endpoint, (idp) => idp.send(new InitiateAuthCommand({ ClientId: stage.clientId, AuthFlow: "REFRESH_TOKEN_AUTH", AuthParameters: { REFRESH_TOKEN: token } })));
     await expect(refresh(revoked)).rejects.toMatchObject({ name: "NotAuthorizedException", message: "Refresh Token has been revoked" });
     expect((await refresh(kept)).AuthenticationResult?.AccessToken).toEqual(expect.any(String));
@@ -181,21 +140,21 @@ describeWhen(missing("moto"))("npm run local:up keeps its state through SIGTERM 
     const dir = ownFolder("state-sigterm");
     const first = await localUp(dir);
     const stage = await makeStage(first.endpoint, "state-sigterm");
-    const before = await signInForIdentity(first.endpoint, stage);
+    const before = await identityOf(first.endpoint, stage);
     process.kill(first.job.pid, "SIGTERM");
     await first.job.ended;
     await gone([first.tool.pid, first.guard.pid, first.moto.pid]);
 
     const second = await localUp(dir);
-    expect((await signIn(second.endpoint, stage.userPoolId, stage.clientId, stage.email, PASSWORD)).kind).toBe("session");
-    expect((await signInForIdentity(second.endpoint, stage)).identityId).toBe(before.identityId);
+    expect((await signIn(second.endpoint, stage.userPoolId, stage.clientId, stage.emails[0], PASSWORD)).kind).toBe("session");
+    expect((await identityOf(second.endpoint, stage)).identityId).toBe(before.identityId);
   }, 120_000);
 
   test("kill -9 of the tool, moto's guard and moto once the change is saved: the next local:up has the user and their identity", async () => {
     const dir = ownFolder("state-kill");
     const first = await localUp(dir);
     const stage = await makeStage(first.endpoint, "state-kill");
-    const before = await signInForIdentity(first.endpoint, stage);
+    const before = await identityOf(first.endpoint, stage);
     // The moment the state file holds the last change (the credentials just minted), as the saver writes it after
     // the burst of requests; nothing is saved after this but by the signals, and kill -9 gives none.
     const stateFile = join(dir, "work", "local", "state", STATE_FILE_NAME);
@@ -206,7 +165,7 @@ describeWhen(missing("moto"))("npm run local:up keeps its state through SIGTERM 
 
     const second = await localUp(dir);
     expect(await userPoolIds(second.endpoint)).toEqual([stage.userPoolId]);
-    expect((await signInForIdentity(second.endpoint, stage)).identityId).toBe(before.identityId);
+    expect((await identityOf(second.endpoint, stage)).identityId).toBe(before.identityId);
   }, 120_000);
 });
 
