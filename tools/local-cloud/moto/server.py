@@ -114,7 +114,7 @@ class Persistence:
                     BackendDict._instances.append(live)
             self.front = state["front"]
         except Exception as error:  # noqa: BLE001: whatever the file holds, the cloud starts
-            aside = f"{self.state_file}.unreadable-{time.strftime('%Y%m%dT%H%M%S')}"
+            aside = unused(f"{self.state_file}.unreadable-{time.strftime('%Y%m%dT%H%M%S')}")
             os.replace(self.state_file, aside)
             BackendDict.reset()
             self.front = b""
@@ -141,6 +141,15 @@ class Persistence:
         finally:
             os.close(folder)
         return buffer.tell()
+
+
+def unused(path):
+    """`path`, or `path-2`, `path-3`, ... when it is taken: a file moved aside never replaces another."""
+    candidate, number = path, 1
+    while os.path.exists(candidate):
+        number += 1
+        candidate = f"{path}-{number}"
+    return candidate
 
 
 def services_in_use():
