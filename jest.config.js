@@ -16,6 +16,20 @@ const testRun = {
   globalTeardown: "<rootDir>/__tests__/support/test-run-teardown.ts",
 };
 
+/**
+ * The provider bindings besides today's (tools/terraform/bindings.cjs), as jest module mappings: an import of a
+ * package of the set, or of a file in it, resolves to the set's package.
+ */
+const BINDINGS = Object.fromEntries(
+  Object.entries(require("./tools/terraform/bindings.cjs").BINDINGS).map(([name, packages]) => [
+    name,
+    Object.fromEntries(Object.entries(packages).map(([from, to]) => [`^${from.replace("/", "\\/")}(/.*)?$`, `${to}$1`])),
+  ]),
+);
+
+/** The tests of the construct library and the stacks. */
+const CONSTRUCT_TESTS = ["<rootDir>/__tests__/unit/{constructs,app}/**/*.test.ts"];
+
 /** @type {import('jest').Config} */
 module.exports = {
   // One and a half workers per core: the end-to-end suites spend part of their time waiting on Terraform and the
@@ -28,6 +42,9 @@ module.exports = {
     // In-process tests of the constructs, stacks, handlers, tools and docs: no process of their own, no network,
     // nothing written outside a temp folder (`npm run test:unit`, the loop to run on every save).
     { ...shared, displayName: "unit", testMatch: ["<rootDir>/__tests__/unit/**/*.test.ts"] },
+    // The constructs' and stacks' unit tests again on the other provider bindings (BINDINGS): the same sources, their
+    // imports mapped, so that the way off provider 5 and off cdktf stays proven (MIGRATING.md).
+    ...Object.entries(BINDINGS).map(([name, moduleNameMapper]) => ({ ...shared, displayName: `unit-${name}`, testMatch: CONSTRUCT_TESTS, moduleNameMapper, globals: { bindings: name } })),
     // The app, cdktf, tsc, esbuild and the tools' commands as processes; no cloud (`npm run test:integration`).
     { ...shared, ...testRun, displayName: "integration", testMatch: ["<rootDir>/__tests__/integration/**/*.test.ts"] },
     // The real Terraform, the local cloud and dev sessions (`npm run test:e2e`).

@@ -4,9 +4,8 @@ import { CognitoUserPool, CognitoUserPoolConfig } from "@cdktf/provider-aws/lib/
 import { CognitoUserPoolClient, CognitoUserPoolClientConfig } from "@cdktf/provider-aws/lib/cognito-user-pool-client";
 import { DataAwsCognitoUserPool } from "@cdktf/provider-aws/lib/data-aws-cognito-user-pool";
 import { DataAwsIamPolicyDocument } from "@cdktf/provider-aws/lib/data-aws-iam-policy-document";
-import { DataAwsRegion } from "@cdktf/provider-aws/lib/data-aws-region";
 import { IamRole } from "@cdktf/provider-aws/lib/iam-role";
-import { TerraformResourceLifecycle, Token } from "cdktf";
+import { Fn, TerraformResourceLifecycle, Token } from "cdktf";
 import { Construct } from "constructs";
 import type { InvokeGrantee } from "./iam";
 import { assertPhysicalName, derivedName, identityPoolName, MAX_NAME_PREFIX_LENGTH } from "./naming";
@@ -331,8 +330,10 @@ export class CognitoAuth extends Construct {
   /** An existing user pool, looked up by id. */
   private existingUserPool(userPoolId: string): UserPoolRef {
     const existing = new DataAwsCognitoUserPool(this, "ExistingUserPool", { userPoolId });
-    const region = new DataAwsRegion(this, "Region");
-    return { id: existing.userPoolId, arn: existing.arn, providerName: `cognito-idp.${region.name}.amazonaws.com/${existing.userPoolId}`, existing };
+    // The pool's region is the part of its id before "_" (us-east-1_AbC123xyZ): no aws_region data source, whose
+    // `name` provider 6 deprecates for `region`, an attribute provider 5 lacks.
+    const region = Fn.element(Fn.split("_", existing.userPoolId), 0);
+    return { id: existing.userPoolId, arn: existing.arn, providerName: `cognito-idp.${region}.amazonaws.com/${existing.userPoolId}`, existing };
   }
 
   /** Lets signed-in users call each target, e.g. every AWS_IAM route of an {@link HttpApi}. */

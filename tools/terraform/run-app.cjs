@@ -18,6 +18,7 @@ const Module = require("node:module");
 const { SourceMap } = Module;
 const { basename, dirname, join, resolve } = require("node:path");
 const { ownDirname } = require("./own-dirname.cjs");
+const { bindingsAlias } = require("./bindings.cjs");
 
 const entry = resolve(process.argv[2] ?? "main.ts");
 const root = process.cwd();
@@ -61,6 +62,13 @@ async function main() {
   }
   mkdirSync(dirname(bundle), { recursive: true });
   removeOrphans();
+  let alias;
+  try {
+    alias = bindingsAlias();
+  } catch (error) {
+    console.error(`Error: ${error.message}`);
+    return 1;
+  }
   const esbuild = require("esbuild");
   try {
     await esbuild.build({
@@ -75,6 +83,7 @@ async function main() {
       sourcesContent: false,
       logLevel: "silent",
       plugins: [ownDirname],
+      alias,
     });
   } catch (failure) {
     // One line per error, `file:line:column: ERROR: text`, as compilers print them (and editors link them).

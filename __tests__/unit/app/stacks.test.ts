@@ -4,6 +4,7 @@ import { CognitoUserPool } from "@cdktf/provider-aws/lib/cognito-user-pool";
 import { LambdaFunction } from "@cdktf/provider-aws/lib/lambda-function";
 import { AwsProvider } from "@cdktf/provider-aws/lib/provider";
 import { S3Bucket } from "@cdktf/provider-aws/lib/s3-bucket";
+import awsBindings from "@cdktf/provider-aws/package.json";
 import { TerraformStack, Testing } from "cdktf";
 import { ApiAuthCognitoStack, buildApp, STATE_STACK_NAME, StateStack } from "../../../app";
 import { UNBOOTSTRAPPED_BACKEND_BUCKET } from "../../../app/config";
@@ -43,8 +44,14 @@ describe("the state bucket's stack", () => {
 });
 
 describe.each(STAGES)("the %s stack", (stage, { stack, synth }) => {
-  test("targets AWS provider 5.100.0 in us-east-1, tagging everything with app, stage and tool", () => {
-    expect(parse(synth).terraform?.required_providers?.aws).toEqual({ source: "aws", version: "5.100.0" });
+  test("targets the AWS provider its bindings were generated from, in us-east-1, tagging everything with app, stage and tool", () => {
+    // 5.100.0 with today's bindings, 6.25.0 with @cdktf/provider-aws 21 (the unit-aws6 project), 6.66.0 with
+    // @cdktn/provider-aws 25 (unit-cdktn); cdktf's bindings write the source "aws", cdktn's "hashicorp/aws", both the
+    // registry's hashicorp/aws.
+    const expected = { today: { source: "aws", version: "5.100.0" }, aws6: { source: "aws", version: "6.25.0" }, cdktn: { source: "hashicorp/aws", version: "6.66.0" } };
+    const bindings = (globalThis as { bindings?: keyof typeof expected }).bindings ?? "today";
+    expect(parse(synth).terraform?.required_providers?.aws).toEqual(expected[bindings]);
+    expect(awsBindings.cdktf.provider.version).toBe(expected[bindings].version);
     expect(synth).toHaveProviderWithProperties(AwsProvider, {
       region: "us-east-1",
       default_tags: [{ tags: { App: "api-auth-cognito", Stage: stage, ManagedBy: "cdktf" } }],
