@@ -26,6 +26,7 @@ function projectFiles(): string[] {
     "tools/local-cloud/account.ts",
     "tools/terraform/run-app.cjs",
     "tools/terraform/own-dirname.cjs",
+    "tools/terraform/bindings.cjs",
     "tools/cli/node-version.cjs",
   ];
 }
