@@ -23,7 +23,7 @@ const testRun = {
 const BINDINGS = Object.fromEntries(
   Object.entries(require("./tools/terraform/bindings.cjs").BINDINGS).map(([name, packages]) => [
     name,
-    Object.fromEntries(Object.entries(packages).map(([from, to]) => [`^${from.replace("/", "\\/")}(/.*)?$`, `${to}$1`])),
+    Object.fromEntries(Object.entries(packages).map(([from, to]) => [`^${from}(/.*)?$`, `${to}$1`])),
   ]),
 );
 

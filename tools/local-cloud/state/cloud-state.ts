@@ -31,10 +31,10 @@ export const NEW_INSTANCE_MARKER = "new-instance";
 const CLAIM_FILE_NAME = "in-use.json";
 
 /** Quiet time after a request before the state is saved, in ms. */
-export const QUIET_MS = 100;
+const QUIET_MS = 100;
 
 /** The longest a change waits to be saved while requests keep coming, in ms. */
-export const MAX_DELAY_MS = 1_000;
+const MAX_DELAY_MS = 1_000;
 
 /** A state folder in use by this process. */
 export interface StateFolder {
