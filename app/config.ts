@@ -1,6 +1,7 @@
 import { readFileSync } from "node:fs";
 import { assertGithubRepository } from "../constructs/github-actions-roles";
 import { MAX_NAME_PREFIX_LENGTH, MAX_REGION_CODE_LENGTH, physicalName } from "../constructs/naming";
+import { isNodejsRuntime, NODEJS_RUNTIME, NODEJS_RUNTIMES, NodejsRuntime } from "../constructs/runtime";
 import { assertIdentityServes, assertSenderOfIdentity, senderAddress, UserPoolEmail } from "../constructs/user-pool-email";
 import { assertBucketName, assertRegion, oneLine, quoted, ValidationError } from "../constructs/validation";
 import { cloudPort, DEFAULT_CLOUD_PORT } from "./contract/ports";
@@ -35,11 +36,14 @@ export interface StageConfig {
    * @default Cognito's own sender (`COGNITO_DEFAULT`)
    */
   readonly email?: UserPoolEmail;
+  /** The Lambda runtime of the stage's functions. @default the `lambdaRuntime` setting */
+  readonly lambdaRuntime?: NodejsRuntime;
 }
 
-/** A stage as the app builds it: its settings with its region resolved. */
+/** A stage as the app builds it: its settings with its region and runtime resolved. */
 export interface ResolvedStage extends StageConfig {
   readonly region: string;
+  readonly lambdaRuntime: NodejsRuntime;
 }
 
 /** The stages, one stack each. Prod keeps its users and its logs. */
@@ -62,6 +66,11 @@ export interface Settings {
   readonly baseStage: string;
   /** Region the stages deploy to, unless a stage sets its own. */
   readonly region: string;
+  /**
+   * The Lambda runtime of every function, unless a stage sets its own: one of `NODEJS_RUNTIMES`. The bindings' AWS
+   * provider must accept it (`nodejs24.x`: 6.19.0 or newer); the synth refuses it otherwise.
+   */
+  readonly lambdaRuntime: NodejsRuntime;
   /** S3 bucket that holds every stage's Terraform state. */
   readonly stateBucket: string;
   /** Region of the state bucket. */
@@ -81,6 +90,7 @@ export const SETTING_SOURCES: { readonly [K in keyof Settings]: { readonly env: 
   stages: { env: "API_AUTH_COGNITO_STAGES", context: "stages", default: STAGES.map((stage) => stage.name).join(",") },
   baseStage: { env: "API_AUTH_COGNITO_BASE_STAGE", context: "baseStage", default: "dev" },
   region: { env: "API_AUTH_COGNITO_REGION", context: "region", default: "us-east-1" },
+  lambdaRuntime: { env: "API_AUTH_COGNITO_LAMBDA_RUNTIME", context: "lambdaRuntime", default: NODEJS_RUNTIME },
   stateBucket: { env: "API_AUTH_COGNITO_STATE_BUCKET", context: "stateBucket", default: "api-auth-cognito-terraform-state" },
   stateRegion: { env: "API_AUTH_COGNITO_STATE_REGION", context: "stateRegion", default: "us-east-1" },
   target: { env: "API_AUTH_COGNITO_TARGET", context: "target", default: "aws" },
@@ -117,6 +127,7 @@ export function assertStateBucketBootstrapped(bucket: unknown): void {
  */
 export const STAGE_SETTING_SOURCES = {
   region: { env: "API_AUTH_COGNITO_REGION_", context: "region." },
+  lambdaRuntime: { env: "API_AUTH_COGNITO_LAMBDA_RUNTIME_", context: "lambdaRuntime." },
   deployRoleArn: { env: "API_AUTH_COGNITO_DEPLOY_ROLE_", context: "deployRole." },
   sesIdentityArn: { env: "API_AUTH_COGNITO_SES_IDENTITY_", context: "sesIdentity." },
   emailFrom: { env: "API_AUTH_COGNITO_EMAIL_FROM_", context: "emailFrom." },
@@ -203,6 +214,7 @@ export function resolveSettings(context: (key: string) => unknown, env: NodeJS.P
   const stages = read("stages");
   const baseStage = read("baseStage");
   const region = read("region");
+  const lambdaRuntime = read("lambdaRuntime");
   const stateBucket = read("stateBucket");
   const stateRegion = read("stateRegion");
   const target = read("target");
@@ -211,6 +223,7 @@ export function resolveSettings(context: (key: string) => unknown, env: NodeJS.P
   const githubOidcProviderArn = read("githubOidcProviderArn");
   from(baseStage.source, () => assertBaseStage(baseStage.value));
   from(region.source, () => assertRegion(region.value, "region"));
+  from(lambdaRuntime.source, () => assertLambdaRuntime(lambdaRuntime.value, "Lambda runtime"));
   const stageConfigs = from(stages.source, () => stagesNamed(stages.value, baseStage.value)).map((stage) => {
     /** The stage's own value of `setting`, checked: from its environment variable, its context key or app/config.ts. */
     const own = (setting: keyof typeof STAGE_SETTING_SOURCES, configured: string | undefined, check: (value: string) => void) => {
@@ -220,10 +233,11 @@ export function resolveSettings(context: (key: string) => unknown, env: NodeJS.P
       return value;
     };
     const stageRegion = own("region", stage.region, (value) => assertRegion(value, `region of stage "${stage.name}"`)) ?? region.value;
+    const stageRuntime = own("lambdaRuntime", stage.lambdaRuntime, (value) => assertLambdaRuntime(value, `Lambda runtime of stage "${stage.name}"`)) ?? lambdaRuntime.value;
     const deployRoleArn = own("deployRoleArn", stage.deployRoleArn, (value) => assertRoleArn(value, `deploy role of stage "${stage.name}"`));
     // The stage's account is known when a deploy role names it: Cognito sends only with that account's SES identities.
     const email = stageEmail(stage, { region: stageRegion, account: deployRoleArn?.split(":")[4] }, own);
-    return { ...stage, region: stageRegion, ...(deployRoleArn !== undefined && { deployRoleArn }), ...(email && { email }) };
+    return { ...stage, region: stageRegion, lambdaRuntime: stageRuntime as NodejsRuntime, ...(deployRoleArn !== undefined && { deployRoleArn }), ...(email && { email }) };
   });
   from(stateBucket.source, () => assertBucketName(stateBucket.value, "state bucket"));
   from(stateRegion.source, () => assertRegion(stateRegion.value, "state region"));
@@ -235,6 +249,7 @@ export function resolveSettings(context: (key: string) => unknown, env: NodeJS.P
     stages: stageConfigs,
     baseStage: baseStage.value,
     region: region.value,
+    lambdaRuntime: lambdaRuntime.value as NodejsRuntime,
     stateBucket: stateBucket.value,
     stateRegion: stateRegion.value,
     target: target.value as Target,
@@ -359,6 +374,13 @@ function assertGithubOidcProvider(value: string): void {
     throw new ValidationError(
       `invalid GitHub OIDC provider ${quoted(value)}: expected arn:aws:iam::<12-digit account>:oidc-provider/token.actions.githubusercontent.com`,
     );
+  }
+}
+
+/** Throws unless `value` is a runtime of `NODEJS_RUNTIMES`. */
+function assertLambdaRuntime(value: string, what: string): void {
+  if (!isNodejsRuntime(value)) {
+    throw new ValidationError(`invalid ${what} ${quoted(value)}: expected one of ${Object.keys(NODEJS_RUNTIMES).join(", ")} (${NODEJS_RUNTIME} is the default)`);
   }
 }
 

@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { dirname, isAbsolute, join, resolve } from "node:path";
 import { buildSync, Message, OutputFile } from "esbuild";
 import { contentHash } from "./content-hash";
-import { BUNDLE_TARGET } from "./runtime";
+import { bundleTarget, NODEJS_RUNTIME, NodejsRuntime } from "./runtime";
 import { quoted, ValidationError } from "./validation";
 
 /**
@@ -28,6 +28,8 @@ export interface BundleOptions {
    * @default the working directory (the project root under cdktf)
    */
   readonly root?: string;
+  /** The Lambda runtime the bundle is for: esbuild targets its Node.js version. @default "nodejs22.x" (`NODEJS_RUNTIME`) */
+  readonly runtime?: NodejsRuntime;
 }
 
 /** A bundle and the files it was built from. */
@@ -61,8 +63,8 @@ export interface HandlerBundle {
  *   AWS). Keep handlers and what they import under the root: a file outside it is named by a `../` path, which
  *   depends on where the checkout sits.
  */
-export function bundleHandler(entry: string): string {
-  return bundleHandlerWithInputs(entry).dir;
+export function bundleHandler(entry: string, runtime: NodejsRuntime = NODEJS_RUNTIME): string {
+  return bundleHandlerWithInputs(entry, { runtime }).dir;
 }
 
 /** {@link bundleHandler}, also telling which files went into the bundle (from esbuild's metafile): what to watch. */
@@ -72,13 +74,14 @@ export function bundleHandlerWithInputs(entry: string, options: BundleOptions = 
   if (!existsSync(file)) {
     throw new ValidationError(`handler file ${quoted(entry)} not found (resolved from ${root}): expected a .ts or .js file`);
   }
-  const key = `${root}\0${file}`;
+  const target = bundleTarget(options.runtime);
+  const key = `${root}\0${file}\0${target}`;
   const known = builtBundles.get(key);
   if (known && known.sources === sourcesHash(known.bundle.inputs, file, root) && existsSync(join(known.bundle.dir, "index.js"))) {
     renew(known.bundle.dir);
     return known.bundle;
   }
-  const { code, map, inputs } = build(entry, file, root);
+  const { code, map, inputs } = build(entry, file, root, target);
   const hash = createHash("sha256").update(code).update(map).digest("hex").slice(0, 16);
   const cache = join(tmpdir(), "api-auth-cognito-bundles");
   const dir = join(cache, hash);
@@ -137,15 +140,15 @@ function pruneCache(cache: string): void {
   }
 }
 
-/** Runs esbuild; a handler that does not compile becomes a {@link ValidationError} naming the first error's place. */
-function build(entry: string, file: string, root: string): { code: Uint8Array; map: Uint8Array; inputs: string[] } {
+/** Runs esbuild for Node `target` (`node22`); a handler that does not compile becomes a {@link ValidationError} naming the first error's place. */
+function build(entry: string, file: string, root: string, target: string): { code: Uint8Array; map: Uint8Array; inputs: string[] } {
   try {
     const result = buildSync({
       entryPoints: [file],
       absWorkingDir: root,
       bundle: true,
       platform: "node",
-      target: BUNDLE_TARGET,
+      target,
       format: "cjs",
       minify: true,
       legalComments: "none",

@@ -9,7 +9,7 @@ import { Construct } from "constructs";
 import { ARCHIVE_FILE_MODE, bundleHandler } from "./bundle";
 import type { ExistingRole } from "./iam";
 import { assertLogRetention } from "./log-retention";
-import { NODEJS_RUNTIME } from "./runtime";
+import { NODEJS_RUNTIME, NODEJS_RUNTIMES, NodejsRuntime, providerAcceptsRuntime } from "./runtime";
 import { assertPhysicalName, inlinePolicyName, lambdaLogGroupName } from "./naming";
 import { refuseOverrides, Refusals } from "./overrides";
 import { assertIntegerInRange, assertOneOf, assertPolicyArn, quoted, ValidationError } from "./validation";
@@ -31,6 +31,12 @@ export interface NodejsFunctionProps {
   readonly environment?: Record<string, string>;
   /** Days CloudWatch keeps the function's logs; one of `LOG_RETENTION_DAYS`. @default 14 */
   readonly logRetentionInDays?: number;
+  /**
+   * The Lambda runtime, one of `NODEJS_RUNTIMES`; esbuild bundles the handler for its Node.js version. The AWS
+   * provider of the bindings must accept it (`nodejs24.x`: hashicorp/aws 6.19.0 or newer), or the synth stops.
+   * @default "nodejs22.x" (`NODEJS_RUNTIME`)
+   */
+  readonly runtime?: NodejsRuntime;
   /** Instruction set of the function. @default "arm64" */
   readonly architecture?: "arm64" | "x86_64";
   /**
@@ -72,8 +78,8 @@ export interface NodejsFunctionOverrides {
    * `architecture`), `environment` (set `environment`), `tracingConfig` (set `tracing`, which also grants the X-Ray
    * actions), `loggingConfig` (set `functionName` and `logRetentionInDays`: the function logs JSON to its own log
    * group, the only one its role may write to), `filename`, `sourceCodeHash`, `s3Bucket`, `s3Key`, `s3ObjectVersion`,
-   * `imageUri` and `packageType` (set `entry`: the code is the bundle of the entry file), and `runtime` (always the
-   * Node.js version the bundle targets, `NODEJS_RUNTIME`).
+   * `imageUri` and `packageType` (set `entry`: the code is the bundle of the entry file), and `runtime` (set `runtime`:
+   * the bundle targets its Node.js version).
    */
   readonly function?: Partial<LambdaFunctionConfig>;
 }
@@ -96,7 +102,7 @@ const FUNCTION_REFUSALS: Refusals<LambdaFunctionConfig> = {
   s3ObjectVersion: "entry",
   imageUri: "entry",
   packageType: "entry",
-  runtime: { fixed: NODEJS_RUNTIME, instead: "esbuild bundles the handler for that Node.js version (constructs/runtime.ts)" },
+  runtime: "runtime",
 };
 
 /** The Terraform resources a {@link NodejsFunction} defines. */
@@ -118,7 +124,8 @@ const FUNCTION_NAME = /^[A-Za-z0-9_-]+$/;
  * At synth time esbuild bundles the entry into one minified `index.js`; a Terraform asset copies it into the
  * stack's output directory (a relative path, so `cdktf.out` works from any checkout) and the archive provider's
  * `archive_file` zips it with every file's mode set to 0644 (`output_file_mode`), so the same sources give the same
- * zip, and the same `source_code_hash`, on every machine whatever its umask. The function runs on Node.js 22 (arm64),
+ * zip, and the same `source_code_hash`, on every machine whatever its umask. The function runs on `nodejs22.x` (arm64)
+ * unless `runtime` names another,
  * logs JSON to its own log group with a retention period, and its role may write to that log group and nothing else.
  */
 export class NodejsFunction extends Construct {
@@ -143,6 +150,7 @@ export class NodejsFunction extends Construct {
     const logRetentionInDays = props.logRetentionInDays ?? 14;
     const architecture = props.architecture ?? "arm64";
     const tracing = props.tracing ?? false;
+    const runtime = props.runtime ?? NODEJS_RUNTIME;
 
     assertPhysicalName(props.functionName, FUNCTION_NAME, 64, "function name", "letters, digits, hyphens and underscores");
     if (!/^[A-Za-z_$][A-Za-z0-9_$]*$/.test(handler)) {
@@ -152,9 +160,10 @@ export class NodejsFunction extends Construct {
     assertIntegerInRange(timeout, 1, 900, "timeout (seconds)");
     assertLogRetention(logRetentionInDays, "log retention (days)");
     assertOneOf(architecture, ["arm64", "x86_64"], "architecture");
+    assertOneOf(runtime, Object.keys(NODEJS_RUNTIMES), "runtime");
     refuseOverrides("cdk.function", props.cdk?.function, FUNCTION_REFUSALS);
 
-    const asset = new TerraformAsset(this, "Bundle", { path: bundleHandler(props.entry), type: AssetType.DIRECTORY });
+    const asset = new TerraformAsset(this, "Bundle", { path: bundleHandler(props.entry, runtime), type: AssetType.DIRECTORY });
     const archive = new DataArchiveFile(this, "Archive", {
       type: "zip",
       sourceDir: asset.path,
@@ -191,7 +200,7 @@ export class NodejsFunction extends Construct {
     const fn = new LambdaFunction(this, "Function", {
       functionName: props.functionName,
       role: roleArn,
-      runtime: NODEJS_RUNTIME,
+      runtime,
       architectures: [architecture],
       handler: `index.${handler}`,
       filename: archive.outputPath,
@@ -205,6 +214,8 @@ export class NodejsFunction extends Construct {
       dependsOn: [logPolicy],
       ...props.cdk?.function,
     });
+
+    assertProviderAccepts(runtime, fn.terraformGeneratorMetadata?.providerVersion);
 
     this.functionName = fn.functionName;
     this.functionArn = fn.arn;
@@ -222,4 +233,16 @@ export class NodejsFunction extends Construct {
     // Renamed, the new role is in place before the old one goes: the function never runs as a deleted role.
     return new IamRole(this, "Role", { name, assumeRolePolicy: assumeRole.json, permissionsBoundary, lifecycle: { createBeforeDestroy: true } });
   }
+}
+
+/**
+ * Throws a {@link ValidationError} when the AWS provider the bindings were generated for (`providerVersion`, from the
+ * function's own generator metadata) cannot create functions on `runtime`: `terraform validate` would refuse it later.
+ */
+function assertProviderAccepts(runtime: NodejsRuntime, providerVersion: string | undefined): void {
+  if (providerAcceptsRuntime(runtime, providerVersion)) return;
+  throw new ValidationError(
+    `runtime ${quoted(runtime)} needs hashicorp/aws ${NODEJS_RUNTIMES[runtime].minimumProvider} or newer, and these bindings are for ${providerVersion}: ` +
+      `move to provider 6's bindings first (MIGRATING.md, "Node.js 22 on Lambda ends"), or keep ${NODEJS_RUNTIME}`,
+  );
 }

@@ -4,7 +4,7 @@ import { motoMissing } from "../../tools/local-cloud";
 import { terraformMissing } from "../../tools/terraform/terraform";
 
 /**
- * Tests that need a real external part (Terraform, the moto emulator, the Lambda runtime's Node, shellcheck, a browser) run only where it is
+ * Tests that need a real external part (Terraform, the moto emulator, the Lambda runtimes' Node, shellcheck, a browser) run only where it is
  * present, and otherwise say why they were skipped, in one line, instead of skipping silently. Whether each part is
  * here is asked once per run (the global setup, test-run-setup.ts, hands the answers to the workers): asking starts
  * it (importing moto's server alone is half a second of CPU), and every file asks.
@@ -21,7 +21,15 @@ function chromiumMissing(): string | undefined {
 }
 
 /** The external parts a test may need, and how to ask whether each is missing. */
-const PARTS = { terraform: terraformMissing, moto: motoMissing, "lambda-node": lambdaNodeMissing, shellcheck: shellcheckMissing, chromium: chromiumMissing } as const;
+const PARTS = {
+  terraform: terraformMissing,
+  moto: motoMissing,
+  // The Node of the default runtime, and of nodejs24.x.
+  "lambda-node": () => lambdaNodeMissing(),
+  "lambda-node-24": () => lambdaNodeMissing("nodejs24.x"),
+  shellcheck: shellcheckMissing,
+  chromium: chromiumMissing,
+} as const;
 
 /** A part of {@link PARTS}. */
 export type Part = keyof typeof PARTS;

@@ -1,5 +1,6 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
+import type { NodejsRuntime } from "../../constructs/runtime";
 
 /**
  * What the app publishes about each stage it synthesizes, for the tools: written at synth beside the stack as
@@ -28,6 +29,8 @@ export interface ManifestFunction {
   readonly entry: string;
   /** The bundled code's directory, relative to the stack directory (what `archive_file` zips). */
   readonly bundle: string;
+  /** Its Lambda runtime, `nodejs22.x`: the Node the local Lambda runs it on, and the target of its bundle. */
+  readonly runtime: NodejsRuntime;
 }
 
 /** A route of the stage's API. */

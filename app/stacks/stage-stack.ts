@@ -86,8 +86,9 @@ export class ApiAuthCognitoStack extends TerraformStack {
     const fn = (handler: string, id: string) => {
       const entry = join(PROJECT_ROOT, "lambdas", `${handler}.ts`);
       const functionName = name(handler);
-      const created = new NodejsFunction(this, id, { entry, functionName, roleName: roleName(handler), logRetentionInDays: stage.logRetentionInDays, permissionsBoundary });
-      functions.set(created, { name: functionName, entry: relative(PROJECT_ROOT, entry), bundle: created.resources.asset.path });
+      const runtime = stage.lambdaRuntime;
+      const created = new NodejsFunction(this, id, { entry, functionName, runtime, roleName: roleName(handler), logRetentionInDays: stage.logRetentionInDays, permissionsBoundary });
+      functions.set(created, { name: functionName, entry: relative(PROJECT_ROOT, entry), bundle: created.resources.asset.path, runtime });
       return created;
     };
     const routes = {

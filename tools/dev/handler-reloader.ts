@@ -1,6 +1,7 @@
 import { dirname, join, sep } from "node:path";
 import { ARCHIVE_FILE_MODE, bundleHandlerWithInputs } from "../../constructs/bundle";
 import { contentHash } from "../../constructs/content-hash";
+import type { NodejsRuntime } from "../../constructs/runtime";
 import { FileWatcher, mayChangeBundle } from "../shared/file-watcher";
 import { zipDirectory } from "../shared/zip";
 
@@ -17,6 +18,8 @@ export interface ReloadedFunction {
   readonly name: string;
   /** Its handler file, relative to the reloader's root (`lambdas/private.ts`). */
   readonly entry: string;
+  /** Its Lambda runtime: the bundle targets its Node.js version. @default "nodejs22.x" */
+  readonly runtime?: NodejsRuntime;
 }
 
 /** Options of {@link HandlerReloader}. */
@@ -112,7 +115,7 @@ export class HandlerReloader {
       const known = new Map(this.handlers.map((handler) => [handler.name, handler]));
       const next = functions.map((fn) => {
         const kept = known.get(fn.name);
-        if (kept && kept.fn.entry === fn.entry) return kept;
+        if (kept && kept.fn.entry === fn.entry && kept.fn.runtime === fn.runtime) return kept;
         const added: HandlerState = { fn, name: fn.name, inputs: new Map(), failing: false };
         const bundle = this.build(added);
         if (bundle) added.served = bundle.hash;
@@ -174,7 +177,7 @@ export class HandlerReloader {
   /** Bundles one handler and records its inputs; on failure prints the error unless it was the last one printed. */
   private build(handler: HandlerState) {
     try {
-      const bundle = bundleHandlerWithInputs(handler.fn.entry, { root: this.options.root });
+      const bundle = bundleHandlerWithInputs(handler.fn.entry, { root: this.options.root, runtime: handler.fn.runtime });
       handler.inputs = new Map(bundle.inputs.filter((file) => !inNodeModules(file)).map((file) => [file, contentHash(file)]));
       if (handler.failing) this.options.log(`${handler.name} builds again`);
       handler.failing = false;

@@ -87,6 +87,14 @@ export interface DevOptions {
   readonly apiPort?: number;
 }
 
+/** Throws the one line of {@link lambdaNodeMissing} for the first runtime of `manifest`'s functions that has no Node here. */
+function assertLambdaNodes(manifest: StageManifest): void {
+  for (const runtime of new Set(manifest.functions.map((fn) => fn.runtime))) {
+    const missing = lambdaNodeMissing(runtime);
+    if (missing) throw new Error(missing);
+  }
+}
+
 /** Starts (or attaches to) the local cloud, deploys a stage unless it is deployed already, and serves its API. */
 export async function startDev(options: DevOptions = {}): Promise<DevEnvironment> {
   const stage = options.stage ?? "dev";
@@ -95,12 +103,14 @@ export async function startDev(options: DevOptions = {}): Promise<DevEnvironment
   const sourceRoot = options.sourceRoot ?? projectRoot;
   const log = options.log ?? console.log;
   stageNamed(stage);
-  const missing = lambdaNodeMissing();
-  if (missing) throw new Error(missing);
 
   // The synth runs in its own process while this one loads the rest of the tools and
   // finds or starts the cloud: on a warm start, the synth is most of the wait.
-  const synthesis = synthesizeStage({ stage, workdir, projectRoot });
+  const synthesis = synthesizeStage({ stage, workdir, projectRoot }).then((synthesized) => {
+    // Before anything is deployed: every runtime the stage's functions use has its Node here.
+    assertLambdaNodes(synthesized.stack.manifest);
+    return synthesized;
+  });
   synthesis.catch(() => undefined);
   const [{ startLocalApi }, { HandlerReloader }, { InfraReloader }, { LambdaClient, UpdateFunctionCodeCommand }] = await Promise.all([
     import("../local-api"),

@@ -10,7 +10,7 @@ export type { AccessLogSink } from "./access-log";
 export type { LocalApi, LocalApiOptions } from "./api-server";
 export { mayInvoke, requestArn } from "./invoke-authorization";
 export type { InvokeOptions, InvokeResult, LogSink, RunnableCode, SessionCredentials } from "./lambda/invocation";
-export { LAMBDA_NODE_PACKAGE, LAMBDA_NODE_PREFIX, lambdaNodeBinary, lambdaNodeMissing, nodeMajor } from "./lambda/node";
+export { lambdaNodeBinary, lambdaNodeMissing, lambdaNodePackage, lambdaNodePrefix, nodeMajor, runtimeMajor } from "./lambda/node";
 export { invoke, LambdaRunner } from "./lambda/pool";
 export type { RunnerOptions } from "./lambda/pool";
 

@@ -1,5 +1,5 @@
 import { execFile } from "node:child_process";
-import { readdirSync, readFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { ownFolder } from "../../support/test-run";
@@ -27,10 +27,17 @@ const SETTINGS = {
   API_AUTH_COGNITO_DEPLOY_ROLE_PROD: "arn:aws:iam::111122223333:role/api-auth-cognito-prod-deploy",
 };
 
+/** The app runner on `bindings` (or today's) with SETTINGS and `env`, writing into a folder of its own. */
+function runApp(name: string, bindings: string | undefined, env: Record<string, string> = {}) {
+  const out = join(ownFolder(name), "cdktf.out");
+  const runner = run(process.execPath, [join("tools", "terraform", "run-app.cjs"), "main.ts"], { cwd: ROOT, env: { ...process.env, ...SETTINGS, ...env, CDKTF_OUTDIR: out, [BINDINGS_ENV]: bindings ?? "" } });
+  return { out, runner };
+}
+
 /** Each stack's configuration, its assets' names and its stage manifest, from a synth with `bindings` (or today's). */
-async function synth(bindings?: string) {
-  const out = join(ownFolder(`bindings-${bindings ?? "today"}`), "cdktf.out");
-  await run(process.execPath, [join("tools", "terraform", "run-app.cjs"), "main.ts"], { cwd: ROOT, env: { ...process.env, ...SETTINGS, CDKTF_OUTDIR: out, [BINDINGS_ENV]: bindings ?? "" } });
+async function synth(bindings?: string, env: Record<string, string> = {}) {
+  const { out, runner } = runApp(`bindings-${bindings ?? "today"}-${env.API_AUTH_COGNITO_LAMBDA_RUNTIME ?? "default"}`, bindings, env);
+  await runner;
   const stacks = join(out, "stacks");
   return Object.fromEntries(
     readdirSync(stacks).map((stack) => {
@@ -73,11 +80,36 @@ describe("the same sources on other provider bindings", () => {
     }
   }, 120_000);
 
+  test.each(["aws6", "cdktn"])("%s with lambdaRuntime nodejs24.x: every function on nodejs24.x, and nothing else changed", async (bindings) => {
+    const on24 = await synth(bindings, { API_AUTH_COGNITO_LAMBDA_RUNTIME: "nodejs24.x" });
+    const on22 = await synth(bindings);
+    let functions = 0;
+    for (const [stack, { config, files, manifest }] of Object.entries(on24)) {
+      const lambdas = Object.values((config.resource as { aws_lambda_function?: Record<string, { runtime: string }> } | undefined)?.aws_lambda_function ?? {});
+      functions += lambdas.length;
+      expect({ stack, runtimes: lambdas.map((fn) => fn.runtime) }).toEqual({ stack, runtimes: lambdas.map(() => "nodejs24.x") });
+      // The same configuration once the runtime is put back: routes, trust conditions, ARNs, outputs, zips.
+      const back = JSON.parse(JSON.stringify(config).replaceAll('"runtime":"nodejs24.x"', '"runtime":"nodejs22.x"'));
+      expect({ stack, config: back }).toEqual({ stack, config: on22[stack].config });
+      expect({ stack, files }).toEqual({ stack, files: on22[stack].files });
+      if (manifest) expect((JSON.parse(manifest) as { functions: Array<{ runtime: string }> }).functions.map((fn) => fn.runtime)).toEqual(lambdas.map(() => "nodejs24.x"));
+    }
+    // dev, prod and feature-x: a public and a private function each.
+    expect(functions).toBe(6);
+  }, 120_000);
+
+  test("today's bindings refuse nodejs24.x in one line naming the provider version that can, and write nothing", async () => {
+    const { out, runner } = runApp("bindings-today-24", undefined, { API_AUTH_COGNITO_LAMBDA_RUNTIME_FEATURE_X: "nodejs24.x" });
+    const failed = await runner.catch((error: { code: number; stderr: string }) => error);
+    expect(failed).toMatchObject({
+      code: 1,
+      stderr: `Error: runtime "nodejs24.x" needs hashicorp/aws 6.19.0 or newer, and these bindings are for 5.100.0: move to provider 6's bindings first (MIGRATING.md, "Node.js 22 on Lambda ends"), or keep nodejs22.x\n`,
+    });
+    expect(existsSync(out)).toBe(false);
+  }, 60_000);
+
   test("a name that is no set of bindings is refused in one line, before anything is synthesized", async () => {
-    const out = join(ownFolder("bindings-bad"), "cdktf.out");
-    const failed = await run(process.execPath, [join("tools", "terraform", "run-app.cjs"), "main.ts"], { cwd: ROOT, env: { ...process.env, ...SETTINGS, CDKTF_OUTDIR: out, [BINDINGS_ENV]: "aws7" } }).catch(
-      (error: { code: number; stderr: string }) => error,
-    );
+    const failed = await runApp("bindings-bad", "aws7").runner.catch((error: { code: number; stderr: string }) => error);
     expect(failed).toMatchObject({ code: 1, stderr: `Error: invalid ${BINDINGS_ENV} "aws7": expected one of aws6, cdktn, or nothing for today's bindings\n` });
   }, 60_000);
 });

@@ -11,9 +11,10 @@ const context = (values: Record<string, unknown>) => (key: string) => values[key
 describe("resolveSettings", () => {
   test("defaults: us-east-1 and the documented state bucket", () => {
     expect(resolveSettings(noContext, {})).toEqual({
-      stages: STAGES.map((stage) => ({ ...stage, region: "us-east-1" })),
+      stages: STAGES.map((stage) => ({ ...stage, region: "us-east-1", lambdaRuntime: "nodejs22.x" })),
       baseStage: "dev",
       region: "us-east-1",
+      lambdaRuntime: "nodejs22.x",
       stateBucket: "api-auth-cognito-terraform-state",
       stateRegion: "us-east-1",
       target: "aws",
@@ -44,6 +45,7 @@ describe("resolveSettings", () => {
       "API_AUTH_COGNITO_STAGES",
       "API_AUTH_COGNITO_BASE_STAGE",
       "API_AUTH_COGNITO_REGION",
+      "API_AUTH_COGNITO_LAMBDA_RUNTIME",
       "API_AUTH_COGNITO_STATE_BUCKET",
       "API_AUTH_COGNITO_STATE_REGION",
       "API_AUTH_COGNITO_TARGET",
@@ -133,10 +135,10 @@ describe("resolveSettings", () => {
 
   test("a stage not in STAGES (personal, preview) is a stage of its own with dev's settings, or the base stage's", () => {
     const [preview, prod] = resolveSettings(noContext, { API_AUTH_COGNITO_STAGES: "pr-42,prod" }).stages;
-    expect(preview).toEqual({ ...stageNamed("dev"), name: "pr-42", base: "dev", region: "us-east-1" });
-    expect(prod).toEqual({ ...stageNamed("prod"), region: "us-east-1" });
+    expect(preview).toEqual({ ...stageNamed("dev"), name: "pr-42", base: "dev", region: "us-east-1", lambdaRuntime: "nodejs22.x" });
+    expect(prod).toEqual({ ...stageNamed("prod"), region: "us-east-1", lambdaRuntime: "nodejs22.x" });
     expect(resolveSettings(context({ baseStage: "prod" }), { API_AUTH_COGNITO_STAGES: "alice" }).stages).toEqual([
-      { ...stageNamed("prod"), name: "alice", base: "prod", region: "us-east-1" },
+      { ...stageNamed("prod"), name: "alice", base: "prod", region: "us-east-1", lambdaRuntime: "nodejs22.x" },
     ]);
     expect(resolveSettings(noContext, { API_AUTH_COGNITO_STAGES: "alice", API_AUTH_COGNITO_BASE_STAGE: "prod" }).baseStage).toBe("prod");
   });
@@ -167,7 +169,25 @@ describe("resolveSettings", () => {
     expect(resolveSettings(context({ "region.dev": "eu-west-1" }), { API_AUTH_COGNITO_REGION_DEV: "ap-south-1" }).stages[0].region).toBe("ap-south-1");
   });
 
+  test("the Lambda runtime: nodejs22.x, or the lambdaRuntime setting, or a stage's own", () => {
+    const settings = resolveSettings(context({ lambdaRuntime: "nodejs24.x", "lambdaRuntime.prod": "nodejs22.x" }), {
+      API_AUTH_COGNITO_STAGES: "dev,prod,pr-42",
+      API_AUTH_COGNITO_LAMBDA_RUNTIME_PR_42: "nodejs22.x",
+    });
+    expect(settings.lambdaRuntime).toBe("nodejs24.x");
+    expect(settings.stages.map((s) => [s.name, s.lambdaRuntime])).toEqual([
+      ["dev", "nodejs24.x"],
+      ["prod", "nodejs22.x"],
+      ["pr-42", "nodejs22.x"],
+    ]);
+    expect(stageSettingSource("lambdaRuntime", "pr-42")).toEqual({ env: "API_AUTH_COGNITO_LAMBDA_RUNTIME_PR_42", context: "lambdaRuntime.pr-42" });
+    expect(resolveSettings(context({ "lambdaRuntime.dev": "nodejs22.x" }), { API_AUTH_COGNITO_LAMBDA_RUNTIME_DEV: "nodejs24.x" }).stages[0].lambdaRuntime).toBe("nodejs24.x");
+  });
+
   test.each([
+    [{ API_AUTH_COGNITO_LAMBDA_RUNTIME: "nodejs20.x" }, 'invalid Lambda runtime "nodejs20.x": expected one of nodejs22.x, nodejs24.x (nodejs22.x is the default) (from environment variable API_AUTH_COGNITO_LAMBDA_RUNTIME)'],
+    [{ API_AUTH_COGNITO_LAMBDA_RUNTIME_PROD: "node24" }, 'invalid Lambda runtime of stage "prod" "node24": expected one of nodejs22.x, nodejs24.x (nodejs22.x is the default) (from environment variable API_AUTH_COGNITO_LAMBDA_RUNTIME_PROD)'],
+    [{ API_AUTH_COGNITO_LAMBDA_RUNTIME: "nodejs24.x\n\u001b[2J" }, 'invalid Lambda runtime "nodejs24.x\\n\\u001b[2J": expected one of'],
     [{ API_AUTH_COGNITO_REGION_PROD: "mars-1" }, 'invalid region of stage "prod" "mars-1": expected an AWS region code such as us-east-1 or eu-west-2 (from environment variable API_AUTH_COGNITO_REGION_PROD)'],
     [{ API_AUTH_COGNITO_DEPLOY_ROLE_DEV: "arn:aws:iam::123:role/x" }, 'invalid deploy role of stage "dev" "arn:aws:iam::123:role/x": expected an IAM role ARN such as arn:aws:iam::123456789012:role/deploy (from environment variable API_AUTH_COGNITO_DEPLOY_ROLE_DEV)'],
     [{ API_AUTH_COGNITO_DEPLOY_ROLE_DEV: "arn:aws:iam::123456789012:user/x" }, 'invalid deploy role of stage "dev" "arn:aws:iam::123456789012:user/x": expected an IAM role ARN'],

@@ -10,7 +10,7 @@ import { LambdaFunction } from "@cdktf/provider-aws/lib/lambda-function";
 import { AwsProvider } from "@cdktf/provider-aws/lib/provider";
 import { App, Fn, TerraformStack, Testing } from "cdktf";
 import { NodejsFunction, NodejsFunctionProps } from "../../../constructs/nodejs-function";
-import { ValidationError } from "../../../constructs/validation";
+import { quoted, ValidationError } from "../../../constructs/validation";
 import { bodyOf, policyStatements, ref, resourcesOf } from "../../support/synthesized";
 
 const ENTRY = join(__dirname, "..", "..", "fixtures", "greet.ts");
@@ -232,16 +232,48 @@ describe("NodejsFunction escape hatches", () => {
     ["s3ObjectVersion", "1", "entry"],
     ["imageUri", "123456789012.dkr.ecr.us-east-1.amazonaws.com/fn:latest", "entry"],
     ["packageType", "Image", "entry"],
+    ["runtime", "nodejs24.x", "runtime"],
   ])("refuses cdk.function.%s, naming the prop to set instead", (key, value, prop) => {
     const run = () => synthFunction({ cdk: { function: { [key]: value } } });
     expect(run).toThrow(ValidationError);
     expect(run).toThrow(`cannot set cdk.function.${key}: the construct derives it from ${prop}; set ${prop} instead`);
   });
 
-  test("refuses cdk.function.runtime: the bundle targets the construct's Node.js version", () => {
-    expect(() => synthFunction({ cdk: { function: { runtime: "nodejs20.x" } } })).toThrow(
-      "cannot set cdk.function.runtime: the construct fixes it to nodejs22.x; esbuild bundles the handler for that Node.js version (constructs/runtime.ts)",
-    );
+});
+
+describe("NodejsFunction runtime", () => {
+  // The unit-aws6 and unit-cdktn projects run this file on provider 6's bindings (jest.config.js), which accept nodejs24.x.
+  const bindings = (globalThis as { bindings?: string }).bindings ?? "today";
+
+  test("the bindings' provider version is read from the function itself", () => {
+    const version = synthFunction().fn.resources.function.terraformGeneratorMetadata?.providerVersion;
+    expect(version).toBe({ today: "5.100.0", aws6: "6.25.0", cdktn: "6.66.0" }[bindings]);
+  });
+
+  if (bindings === "today") {
+    test("nodejs24.x is refused at synth with one line naming the provider version that can create it", () => {
+      const run = () => synthFunction({ runtime: "nodejs24.x" });
+      expect(run).toThrow(ValidationError);
+      expect(run).toThrow(
+        'runtime "nodejs24.x" needs hashicorp/aws 6.19.0 or newer, and these bindings are for 5.100.0: move to provider 6\'s bindings first (MIGRATING.md, "Node.js 22 on Lambda ends"), or keep nodejs22.x',
+      );
+    });
+  } else {
+    test("nodejs24.x is what the function runs on", () => {
+      const { fn, synth } = synthFunction({ runtime: "nodejs24.x" });
+      expect(bodyOf(synth, fn.resources.function).runtime).toBe("nodejs24.x");
+    });
+  }
+
+  test("nodejs22.x explicitly is the default", () => {
+    const { fn, synth } = synthFunction({ runtime: "nodejs22.x" });
+    expect(bodyOf(synth, fn.resources.function).runtime).toBe("nodejs22.x");
+    expect(bodyOf(synth, fn.resources.function).source_code_hash).toEqual(bodyOf(synthFunction().synth, synthFunction().fn.resources.function).source_code_hash);
+  });
+
+  test.each(["nodejs20.x", "python3.12", "nodejs24.x\u001b[31m"])("refuses the runtime %j, naming those it takes", (runtime) => {
+    expect(() => synthFunction({ runtime: runtime as never })).toThrow(`invalid runtime ${quoted(runtime)}: expected one of nodejs22.x, nodejs24.x`);
+    expect(quoted(runtime)).not.toContain("\u001b");
   });
 });
 

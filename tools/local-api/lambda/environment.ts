@@ -27,7 +27,7 @@ export interface ProcessSetting {
 export function lambdaEnvironment(code: RunnableCode, setting: ProcessSetting): Record<string, string> {
   const region = code.region ?? "us-east-1";
   const logging = code.loggingConfig;
-  const json = logging?.LogFormat?.toUpperCase() === "JSON";
+  const json = jsonLogFormat(code);
   const credentials = setting.credentials;
   return {
     LANG: "en_US.UTF-8",
@@ -58,6 +58,11 @@ export function lambdaEnvironment(code: RunnableCode, setting: ProcessSetting): 
     }),
     ...(setting.endpointUrl !== undefined && { AWS_ENDPOINT_URL: setting.endpointUrl }),
   };
+}
+
+/** Whether `code` logs in the JSON format (`LoggingConfig.LogFormat`), rather than Text. */
+export function jsonLogFormat(code: Pick<RunnableCode, "loggingConfig">): boolean {
+  return code.loggingConfig?.LogFormat?.toUpperCase() === "JSON";
 }
 
 /** A new log stream name in Lambda's format, `YYYY/MM/DD/[$LATEST]<32 hex digits>`, dated `now` (UTC). */

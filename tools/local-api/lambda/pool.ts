@@ -1,15 +1,16 @@
 import { randomUUID } from "node:crypto";
 import { rmSync } from "node:fs";
 import { tmpdir } from "node:os";
+import { NODEJS_RUNTIME } from "../../../constructs/runtime";
 import { ownCacheDir, unpackedCode } from "./code-cache";
 import { compileBootstrap } from "./compile-bootstrap";
 import type { InvokeOptions, InvokeResult, RunnableCode, SessionCredentials } from "./invocation";
-import { lambdaNodeBinary, projectNodeModules } from "./node";
-import { Worker, workerKey } from "./worker";
+import { lambdaNodeBinary, localRuntimeVersion, projectNodeModules } from "./node";
+import { platformLine, Worker, workerKey } from "./worker";
 
 /**
  * Runs a Lambda function's deployed code as the Node.js runtime would: the zip unpacked into a directory
- * (code-cache.ts), the handler loaded from it in a separate process (worker.ts) of the runtime's Node (node.ts)
+ * (code-cache.ts), the handler loaded from it in a separate process (worker.ts) of its runtime's Node (node.ts)
  * running bootstrap.ts (compiled by compile-bootstrap.ts), with the environment Lambda would give it (environment.ts),
  * one invocation at a time, within the function's timeout, each log line tagged with the request id. This file is the
  * bounded pool of those processes, per function.
@@ -17,7 +18,10 @@ import { Worker, workerKey } from "./worker";
 
 /** Options of a {@link LambdaRunner}, and of {@link invoke}. */
 export interface RunnerOptions {
-  /** The Node binary handlers run on. @default {@link lambdaNodeBinary}() */
+  /**
+   * The Node binary every handler runs on, whatever its runtime. @default each function's runtime's own,
+   * {@link lambdaNodeBinary}(runtime)
+   */
   readonly nodeBinary?: string;
   /**
    * Where zips are unpacked, one directory per content hash; the caller's to keep or remove. @default a folder of this
@@ -58,6 +62,12 @@ export interface RunnerOptions {
   readonly idleTimeoutMs?: number;
 }
 
+/** The Node a runtime's handlers run on, and what its INIT_START line says of it. */
+interface RuntimeNode {
+  readonly binary: string;
+  readonly runtimeVersion: string;
+}
+
 /** A warm process whose credentials expire sooner than this is retired rather than reused. */
 const CREDENTIALS_MARGIN_MS = 5 * 60_000;
 
@@ -94,7 +104,8 @@ interface FunctionPool {
  * timeout. Each function has at most a bounded number of processes; invocations beyond it wait for one.
  */
 export class LambdaRunner {
-  private readonly nodeBinary: string;
+  /** The Node of each runtime invoked so far; one with none is looked for again at its next invocation. */
+  private readonly nodes = new Map<string, RuntimeNode>();
   private readonly cacheDir: string;
   /** Whether the cache directory is this runner's own, to remove at stop. */
   private readonly ownCacheDir: boolean;
@@ -107,7 +118,6 @@ export class LambdaRunner {
   private bootstrapFile: string | undefined;
 
   constructor(private readonly options: RunnerOptions = {}) {
-    this.nodeBinary = options.nodeBinary ?? lambdaNodeBinary();
     this.ownCacheDir = options.cacheDir === undefined;
     this.cacheDir = options.cacheDir ?? ownCacheDir(options.tempDir ?? tmpdir());
     this.sdkModules = options.sdkModules ?? projectNodeModules();
@@ -116,13 +126,23 @@ export class LambdaRunner {
   }
 
   /**
-   * Invokes the handler of `code` with `event`. Never rejects for what the handler does; only for a stopped runner or
-   * credentials that could not be had.
+   * Invokes the handler of `code` with `event`, on the Node of its runtime. Never rejects for what the handler does;
+   * only for a stopped runner or credentials that could not be had. A runtime with no Node here is an
+   * `InvalidRuntimeException` result, as Lambda's Invoke answers for a runtime it cannot run, and a line in the log.
    */
   async invoke(code: RunnableCode, event: unknown, options: InvokeOptions = {}): Promise<InvokeResult> {
     if (this.stopped) throw new Error("the Lambda runner has been stopped");
     const started = performance.now();
     const requestId = options.requestId ?? randomUUID();
+    let node: RuntimeNode;
+    try {
+      node = this.nodeOf(code.runtime ?? NODEJS_RUNTIME);
+    } catch (error) {
+      const errorMessage = (error as Error).message;
+      const line = platformLine(code, requestId, errorMessage, "ERROR");
+      if (line !== undefined) options.onLog?.(line, { requestId, stream: "stdout" });
+      return { kind: "error", errorType: "InvalidRuntimeException", errorMessage, durationMs: 0 };
+    }
     const pool = this.poolOf(code.functionName);
     // Lambda throttles an invocation that would take the function past its reserved concurrency (429
     // TooManyRequestsException, "Rate Exceeded."); it does not queue it. API Gateway then answers 500 (payload-v2.ts).
@@ -133,7 +153,7 @@ export class LambdaRunner {
     pool.running += 1;
     try {
       const key = workerKey(code);
-      const { worker, coldStart } = await this.acquire(pool, code, key);
+      const { worker, coldStart } = await this.acquire(pool, code, key, node);
       let result: InvokeResult;
       try {
         result = await worker.invoke(event, requestId, code, options.onLog);
@@ -168,6 +188,16 @@ export class LambdaRunner {
     if (this.ownCacheDir) rmSync(this.cacheDir, { recursive: true, force: true });
   }
 
+  /** The Node of `runtime`: the `nodeBinary` option, else the runtime's own, looked up once found. Throws one line when there is none. */
+  private nodeOf(runtime: string): RuntimeNode {
+    let node = this.nodes.get(runtime);
+    if (!node) {
+      const binary = this.options.nodeBinary ?? lambdaNodeBinary(runtime);
+      this.nodes.set(runtime, (node = { binary, runtimeVersion: localRuntimeVersion(runtime, binary) }));
+    }
+    return node;
+  }
+
   private poolOf(functionName: string): FunctionPool {
     let pool = this.pools.get(functionName);
     if (!pool) this.pools.set(functionName, (pool = { members: new Set(), idle: [], busy: new Set(), starting: 0, running: 0, waiting: [] }));
@@ -175,7 +205,7 @@ export class LambdaRunner {
   }
 
   /** A process for one invocation of `code`: a warm one, a new one while the pool has room, else the next one free. */
-  private async acquire(pool: FunctionPool, code: RunnableCode, key: string): Promise<{ worker: Worker; coldStart: boolean }> {
+  private async acquire(pool: FunctionPool, code: RunnableCode, key: string, node: RuntimeNode): Promise<{ worker: Worker; coldStart: boolean }> {
     pool.latestKey = key;
     // Those already waiting go first.
     if (pool.waiting.length > 0) await new Promise<void>((resolve) => pool.waiting.push(resolve));
@@ -190,14 +220,14 @@ export class LambdaRunner {
         pool.busy.add(warm);
         return { worker: warm, coldStart: false };
       }
-      if (countOf(pool) < limit) return { worker: await this.start(pool, code, key), coldStart: true };
+      if (countOf(pool) < limit) return { worker: await this.start(pool, code, key, node), coldStart: true };
       // Full: wait at the head of the queue for a process to be released or to end.
       await new Promise<void>((resolve) => pool.waiting.unshift(resolve));
     }
   }
 
-  /** Starts a process of `code`, counted in the pool from the first moment. */
-  private async start(pool: FunctionPool, code: RunnableCode, key: string): Promise<Worker> {
+  /** Starts a process of `code` on `node`, counted in the pool from the first moment. */
+  private async start(pool: FunctionPool, code: RunnableCode, key: string, node: RuntimeNode): Promise<Worker> {
     pool.starting += 1;
     let worker: Worker;
     try {
@@ -209,7 +239,8 @@ export class LambdaRunner {
       }
       if (this.stopped) throw new Error("the Lambda runner has been stopped");
       worker = new Worker(key, code, {
-        nodeBinary: this.nodeBinary,
+        nodeBinary: node.binary,
+        runtimeVersion: node.runtimeVersion,
         taskRoot: unpackedCode(this.cacheDir, code),
         // Compiled once per runner, into its cache directory.
         bootstrap: (this.bootstrapFile ??= compileBootstrap(this.cacheDir)),

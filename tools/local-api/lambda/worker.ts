@@ -3,13 +3,13 @@ import { createHash, randomUUID } from "node:crypto";
 import { Readable } from "node:stream";
 import { END_OF_OUTPUT, type InvocationMessage } from "./bootstrap-protocol";
 import { BoundedLineSplitter } from "./bounded-lines";
-import { lambdaEnvironment } from "./environment";
+import { jsonLogFormat, lambdaEnvironment } from "./environment";
 import type { InvokeResult, LogSink, RunnableCode, SessionCredentials } from "./invocation";
 import { killSandbox, SANDBOX_ENV } from "./sandbox-processes";
 
 /** One warm process of a local Lambda function: started with the function's environment, it serves one invocation at a time. */
 
-/** Code and configuration that a warm process can keep serving. */
+/** Code and configuration that a warm process can keep serving; its runtime too, which names the Node it runs on. */
 export function workerKey(code: RunnableCode): string {
   const hash = code.codeSha256 ?? createHash("sha256").update(code.zip).digest("base64");
   return JSON.stringify([hash, code.handler, code.runtime, code.memorySize, code.region, code.environment, code.role, code.loggingConfig]);
@@ -28,6 +28,11 @@ export function memoryArguments(memorySize: number): string[] {
 /** What a process gets besides the function's code and configuration. */
 export interface WorkerSetting {
   readonly nodeBinary: string;
+  /**
+   * What its first invocation's `INIT_START Runtime Version:` line names, e.g. `nodejs:24 (local Node v24.22.3)`
+   * (node.ts `localRuntimeVersion`). @default no INIT_START line
+   */
+  readonly runtimeVersion?: string;
   /** The unpacked zip. */
   readonly taskRoot: string;
   /** bootstrap.ts, compiled (compile-bootstrap.ts). */
@@ -36,6 +41,29 @@ export interface WorkerSetting {
   readonly sdkModules: string;
   readonly credentials?: SessionCredentials;
   readonly endpointUrl?: string;
+}
+
+/** Levels of the runtime's own lines, least first: with the JSON format, `SystemLogLevel` keeps those at or above it. */
+const SYSTEM_LOG_LEVELS = ["DEBUG", "INFO", "WARN", "ERROR"] as const;
+
+/** The level of a line of the runtime's own. */
+export type SystemLogLevel = (typeof SYSTEM_LOG_LEVELS)[number];
+
+/** A line as the log sink receives it in the Text format: `<ISO time>\t<request id>\t<text>`, as Lambda writes lines to CloudWatch. */
+function textLine(requestId: string, text: string): string {
+  return `${new Date().toISOString()}\t${requestId}\t${text}`;
+}
+
+/**
+ * A line of the runtime's own (`INIT_START`, `Task timed out`), as the log sink receives it in the function's log
+ * format: in Text as every line; in JSON an object whose fields approximate Lambda's platform events, or `undefined`
+ * when it is below the function's `SystemLogLevel` (INFO unless set), which Lambda applies to the JSON format only.
+ */
+export function platformLine(code: Pick<RunnableCode, "loggingConfig">, requestId: string, text: string, level: SystemLogLevel): string | undefined {
+  if (!jsonLogFormat(code)) return textLine(requestId, text);
+  const least = SYSTEM_LOG_LEVELS.indexOf((code.loggingConfig?.SystemLogLevel?.toUpperCase() ?? "INFO") as SystemLogLevel);
+  if (SYSTEM_LOG_LEVELS.indexOf(level) < least) return undefined;
+  return JSON.stringify({ timestamp: new Date().toISOString(), level, requestId, message: text });
 }
 
 /** What a cut line ends with: Lambda cuts a long line to fit a log event; this says so, and how much went. */
@@ -59,6 +87,8 @@ export class Worker {
   private requestId = "INIT";
   private onLog: LogSink | undefined;
   private pending: { resolve: (result: InvokeResult) => void; reply?: InvokeResult; ends: number } | undefined;
+  /** The INIT_START line's text, until the first invocation has written it. */
+  private initStart: string | undefined;
   /** Marks every process of this worker's sandbox (sandbox-processes.ts). */
   private readonly sandboxId = randomUUID();
 
@@ -66,6 +96,8 @@ export class Worker {
   readonly credentialsExpiration: Date | undefined;
   /** With the JSON log format the runtime writes whole JSON lines, which are passed on as they are. */
   private readonly jsonLogs: boolean;
+  /** How the function logs: the format, and the least level of the runtime's own lines. */
+  private readonly logging: Pick<RunnableCode, "loggingConfig">;
 
   constructor(
     readonly key: string,
@@ -75,7 +107,9 @@ export class Worker {
     const { nodeBinary, taskRoot, bootstrap } = setting;
     const env = lambdaEnvironment(code, setting);
     this.credentialsExpiration = setting.credentials?.expiration;
-    this.jsonLogs = env.AWS_LAMBDA_LOG_FORMAT === "JSON";
+    this.jsonLogs = jsonLogFormat(code);
+    this.logging = { loggingConfig: code.loggingConfig };
+    if (setting.runtimeVersion !== undefined) this.initStart = `INIT_START Runtime Version: ${setting.runtimeVersion}`;
     // Source maps on, so stacks name the handler's sources (on AWS that takes NODE_OPTIONS=--enable-source-maps).
     const flags = ["--enable-source-maps", ...memoryArguments(code.memorySize ?? 128)];
     this.child = spawn(nodeBinary, [...flags, bootstrap, taskRoot, code.handler, setting.sdkModules], {
@@ -138,10 +172,14 @@ export class Worker {
     this.unpark();
     this.requestId = requestId;
     this.onLog = onLog;
+    // As Lambda's runtime starts an execution environment's log; here with the first request's id, as the lines the
+    // handler writes while it loads.
+    if (this.initStart !== undefined) this.systemLog(this.initStart, "INFO");
+    this.initStart = undefined;
     const timeoutMs = code.timeout * 1000;
     return new Promise<InvokeResult>((resolve) => {
       const timer = setTimeout(() => {
-        this.systemLog(`Task timed out after ${code.timeout.toFixed(2)} seconds`);
+        this.systemLog(`Task timed out after ${code.timeout.toFixed(2)} seconds`, "ERROR");
         this.settle({ kind: "timeout" }, true);
         void this.kill();
       }, timeoutMs);
@@ -219,13 +257,13 @@ export class Worker {
     stream.on("end", () => splitter.end());
   }
 
-  /** A line of the runtime's own: in the function's log format (JSON's fields approximate Lambda's platform events). */
-  private systemLog(text: string): void {
-    this.log("stdout", this.jsonLogs ? JSON.stringify({ timestamp: new Date().toISOString(), level: "ERROR", requestId: this.requestId, message: text }) : text);
+  /** A line of the runtime's own; see {@link platformLine}. */
+  private systemLog(text: string, level: SystemLogLevel): void {
+    const line = platformLine(this.logging, this.requestId, text, level);
+    if (line !== undefined) this.onLog?.(line, { requestId: this.requestId, stream: "stdout" });
   }
 
   private log(stream: "stdout" | "stderr", text: string): void {
-    const line = this.jsonLogs ? text : `${new Date().toISOString()}\t${this.requestId}\t${text}`;
-    this.onLog?.(line, { requestId: this.requestId, stream });
+    this.onLog?.(this.jsonLogs ? text : textLine(this.requestId, text), { requestId: this.requestId, stream });
   }
 }

@@ -167,4 +167,32 @@ describeWhen(missing("terraform", "moto", "lambda-node"))("npm run dev: reloads"
     expect((await dev.reloadHandlers()).sort()).toEqual([privateName, publicName].sort());
     expect(since(mark).sort()).toEqual([privateName, publicName].sort());
   }, 60_000);
+
+  describeWhen(missing("lambda-node-24"))("a function on nodejs24.x", () => {
+    /** The dev log's INIT_START lines naming Node `major`, as the local runtime writes them on each cold start. */
+    const initStarts = (major: number) => logs.filter((line) => line.includes(`INIT_START Runtime Version: nodejs:${major} (local Node v${major}.`));
+    const setRuntime = (runtime: string) =>
+      run("aws", ["--endpoint-url", dev.cloud.endpoint, "--region", LOCAL_REGION, "lambda", "update-function-configuration", "--function-name", publicName, "--runtime", runtime], {
+        env: { ...process.env, AWS_ACCESS_KEY_ID: LOCAL_CREDENTIALS.accessKeyId, AWS_SECRET_ACCESS_KEY: LOCAL_CREDENTIALS.secretAccessKey },
+      });
+
+    afterAll(async () => {
+      await setRuntime("nodejs22.x");
+    }, 30_000);
+
+    test("runs on Node 24 once its runtime says so, and a reload of its handler keeps it there", async () => {
+      cpSync(join(ROOT, "lambdas", "public.ts"), file("public.ts"));
+      await waitFor("GET /public to answer again", async () => (await publicBody()) === "Hello stranger!");
+      const before = initStarts(24).length;
+      // What a deploy with lambdaRuntime nodejs24.x does to the function, through the Lambda API (the AWS CLI).
+      await setRuntime("nodejs24.x");
+      expect(await publicBody()).toBe("Hello stranger!");
+      await waitFor("a cold start on Node 24 in the dev log", () => initStarts(24).length > before);
+      // An edit: the reloaded code starts a new process, on the function's runtime's Node again.
+      const reloadedOn24 = initStarts(24).length;
+      edit("public.ts", "Hello stranger!", "Hello, Node 24 stranger!");
+      await waitFor("GET /public to answer the edited greeting", async () => (await publicBody()) === "Hello, Node 24 stranger!");
+      await waitFor("the reloaded code's cold start on Node 24", () => initStarts(24).length > reloadedOn24);
+    }, 60_000);
+  });
 });

@@ -16,7 +16,7 @@ import { zipSync } from "fflate";
 import { zipDirectory } from "../../../../../tools/shared/zip";
 import { LOCAL_CREDENTIALS, LOCAL_REGION, LocalCloud, startLocalCloud } from "../../../../../tools/local-cloud";
 import { LambdaRunner } from "../../../../../tools/local-api/lambda/pool";
-import { BUNDLE_TARGET } from "../../../../../constructs/runtime";
+import { bundleTarget } from "../../../../../constructs/runtime";
 import { buildEvent, mapResponse } from "../../../../../tools/local-api/payload-v2";
 import { describeWhen, missing } from "../../../../support/requires";
 import { ownFolder } from "../../../../support/test-run";
@@ -77,7 +77,7 @@ describeWhen(missing("moto", "lambda-node"))("local cloud: Lambda code and runne
     iam.destroy();
     // The real handler, bundled as the stacks bundle it.
     work = ownFolder("lambda-runner-test");
-    buildSync({ entryPoints: [join(__dirname, "..", "..", "..", "..", "..", "lambdas", "public.ts")], bundle: true, platform: "node", target: BUNDLE_TARGET, format: "cjs", outfile: join(work, "bundle", "index.js"), logLevel: "silent" });
+    buildSync({ entryPoints: [join(__dirname, "..", "..", "..", "..", "..", "lambdas", "public.ts")], bundle: true, platform: "node", target: bundleTarget(), format: "cjs", outfile: join(work, "bundle", "index.js"), logLevel: "silent" });
     publicZip = zipDirectory(join(work, "bundle"));
   }, 30_000);
 

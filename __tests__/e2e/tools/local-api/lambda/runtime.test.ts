@@ -157,7 +157,9 @@ describeWhen(missing("moto", "lambda-node"))("local Lambda runtime: as the nodej
     await create("json-logs", zipOf(source), { LoggingConfig: { LogFormat: "JSON", ApplicationLogLevel: "WARN" } });
     const { result, logs, requestId } = await run(runnerWith(), "json-logs");
     expect(result).toMatchObject({ kind: "error", errorType: "TypeError", errorMessage: "no greeting today" });
-    const lines = logs.map((line) => JSON.parse(line) as Record<string, unknown>);
+    // The runtime's INIT_START comes first: system lines are filtered by SystemLogLevel (INFO by default), not ApplicationLogLevel.
+    const [initStart, ...lines] = logs.map((line) => JSON.parse(line) as Record<string, unknown>);
+    expect(initStart).toMatchObject({ level: "INFO", requestId, message: expect.stringMatching(/^INIT_START Runtime Version: nodejs:22 /) });
     expect(lines.map((line) => line.level)).toEqual(["WARN", "ERROR", "ERROR"]);
     for (const line of lines) {
       expect(line.requestId).toBe(requestId);
@@ -176,9 +178,11 @@ describeWhen(missing("moto", "lambda-node"))("local Lambda runtime: as the nodej
     expect(message).toContain("Cannot find module '@aws-sdk/client-this-does-not-exist'");
     expect(message).toContain("npm install -D @aws-sdk/client-this-does-not-exist");
     expect(message).not.toContain("\n");
-    expect(logs).toHaveLength(1);
-    expect(logs[0]).toContain("Invoke Error");
-    expect(logs[0]).toContain("npm install -D @aws-sdk/client-this-does-not-exist");
+    // After the runtime's INIT_START, one line.
+    expect(logs).toHaveLength(2);
+    expect(logs[0]).toContain("\tINIT_START Runtime Version: nodejs:22 ");
+    expect(logs[1]).toContain("Invoke Error");
+    expect(logs[1]).toContain("npm install -D @aws-sdk/client-this-does-not-exist");
   }, 60_000);
 
   test("only @aws-sdk packages come from the project: another project package is an ImportModuleError, as on Lambda", async () => {
