@@ -6,7 +6,7 @@ import { step } from "../cli/terminal";
 import { awsProviderOverride } from "./provider-override";
 import { prepareStack } from "./stack-workdir";
 import { synthesize } from "./synthesize";
-import { terraform } from "./terraform";
+import { terraform, terraformInit } from "./terraform";
 import { PROJECT_ROOT, WORK_ROOT } from "../shared/paths";
 
 /**
@@ -74,10 +74,14 @@ export async function bootstrap(options: BootstrapOptions = {}): Promise<Bootstr
   const backend = { local: { path: join(root, `terraform.${STATE_STACK_NAME}.tfstate`) } };
   const emulator = options.endpoint ? awsProviderOverride(options.endpoint, options.credentials?.accessKeyId ?? "test", false) : undefined;
   const { dir } = await prepareStack(stack.dir, join(work, STATE_STACK_NAME), { terraform: { backend }, ...(emulator && { provider: emulator.provider }) }, emulator?.env);
-  for (const args of [["init", "-input=false", "-reconfigure"], ["apply", "-auto-approve", "-input=false"]]) {
-    step(`terraform ${args[0]}: ${STATE_STACK_NAME}`);
-    const result = await terraform(args, dir);
-    if (result.code !== 0) throw new Error(bootstrapFailure(args[0], bucket, result.stderr || result.stdout));
+  const commands = [
+    ["init", () => terraformInit(["-input=false", "-reconfigure"], dir)],
+    ["apply", () => terraform(["apply", "-auto-approve", "-input=false"], dir)],
+  ] as const;
+  for (const [command, run] of commands) {
+    step(`terraform ${command}: ${STATE_STACK_NAME}`);
+    const result = await run();
+    if (result.code !== 0) throw new Error(bootstrapFailure(command, bucket, result.stderr || result.stdout));
   }
 
   const { context } = project;

@@ -33,7 +33,7 @@ export function terraformProcessesOf(bucket: string, key: string): TerraformProc
   } catch {
     return undefined;
   }
-  return names.map(Number).flatMap((pid) => {
+  const candidates = names.map(Number).flatMap((pid): TerraformProcess[] => {
     if (!isLiveTerraform(pid)) return [];
     let dir: string;
     try {
@@ -46,6 +46,8 @@ export function terraformProcessesOf(bucket: string, key: string): TerraformProc
     if (backend === "unknown") return [{ pid, dir }];
     return backend?.bucket === bucket && backend.key === key ? [{ pid, dir }] : [];
   });
+  // Looked at again: one that ended while it was looked into (its files gone half way) holds nothing now.
+  return candidates.filter(({ pid }) => isLiveTerraform(pid));
 }
 
 /** Whether `pid` runs Terraform and has not ended (a zombie holds nothing). */
@@ -69,8 +71,9 @@ function backendOf(pid: number, dir: string): { bucket?: string; key?: string } 
   try {
     const variable = readFileSync(`/proc/${pid}/environ`, "utf8").split("\0").find((entry) => entry.startsWith("TF_DATA_DIR="));
     if (variable) dataDir = variable.slice("TF_DATA_DIR=".length);
-  } catch {
-    return "unknown";
+  } catch (error) {
+    // Gone meanwhile (ENOENT, ESRCH): it holds nothing; not ours to read (EACCES): it may.
+    return ["ENOENT", "ESRCH"].includes((error as NodeJS.ErrnoException).code ?? "") ? undefined : "unknown";
   }
   let text: string;
   try {

@@ -222,11 +222,25 @@ export function terraformError(result: TerraformResult): string {
   return lines.filter(Boolean).pop() ?? `it printed no error (exit code ${result.code})`;
 }
 
-/** Like {@link terraform}, but throws with Terraform's own message when the command fails. */
+/**
+ * Like {@link terraform}, but throws with Terraform's own message when the command fails. An `init` runs as
+ * {@link terraformInit}.
+ */
 export async function terraformOrThrow(args: string[], cwd: string, env: NodeJS.ProcessEnv = {}): Promise<TerraformResult> {
-  const result = await terraform(args, cwd, env);
+  const result = args[0] === "init" ? await terraformInit(args.slice(1), cwd, env) : await terraform(args, cwd, env);
   if (result.code !== 0) {
     throw new Error(`terraform ${args[0]} failed in ${cwd}:\n${(result.stderr || result.stdout).trim()}`);
   }
   return result;
+}
+
+/**
+ * `terraform init` with `args` in `cwd`; its result, whatever the exit. When the lock file a working directory kept
+ * names other provider versions than the stack now pins (after a provider upgrade, 5.100.0 → 6.25.0), Terraform
+ * refuses and asks for `-upgrade`: init runs again with it, as `cdktf diff` does, and locks the pinned versions.
+ */
+export async function terraformInit(args: string[], cwd: string, env: NodeJS.ProcessEnv = {}): Promise<TerraformResult> {
+  const result = await terraform(["init", ...args], cwd, env);
+  if (result.code === 0 || !/must use terraform init -upgrade/.test(result.stderr.replace(/\s+/g, " "))) return result;
+  return terraform(["init", "-upgrade", ...args], cwd, env);
 }
