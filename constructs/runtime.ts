@@ -26,7 +26,7 @@ export const NODEJS_RUNTIME: NodejsRuntime = "nodejs22.x";
 export const NODEJS_MAJOR = NODEJS_RUNTIMES[NODEJS_RUNTIME].major;
 
 /** @deprecated The default runtime's esbuild target: use {@link bundleTarget}. */
-export const BUNDLE_TARGET = `node${NODEJS_MAJOR}`;
+export const BUNDLE_TARGET = bundleTarget(NODEJS_RUNTIME);
 
 /** @deprecated The default runtime's dates: use `NODEJS_RUNTIMES[runtime]`. */
 export const NODEJS_RUNTIME_DATES = { deprecated: NODEJS_RUNTIMES[NODEJS_RUNTIME].deprecated, creationBlocked: NODEJS_RUNTIMES[NODEJS_RUNTIME].creationBlocked };
